@@ -1,0 +1,97 @@
+import { readFile } from "node:fs/promises";
+import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { z } from "zod";
+import { Env } from "../contract/env";
+import { type AppSecrets, SecretFields } from "../contract/secrets";
+import { registerSecretValue } from "../middleware/logger";
+import { requiredEnv } from "./runtime-config";
+
+/** Loads the application secret; implementations cache so a warm container makes no extra round trip. */
+export type SecretsLoader = () => Promise<AppSecrets>;
+
+const nonEmpty = z.string().min(1);
+const SecretDocument = z.object({
+  [SecretFields.appId]: nonEmpty,
+  [SecretFields.appSecret]: nonEmpty,
+  [SecretFields.verifyToken]: nonEmpty,
+  [SecretFields.tokenEncryptionKey]: z.string().min(32),
+  [SecretFields.previousTokenEncryptionKeys]: z.string().optional(),
+  [SecretFields.metaAppSecret]: z.string().optional(),
+});
+
+/** Validates the secret's JSON; the error names the missing fields, never their values. */
+export function parseSecretDocument(json: string): AppSecrets {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(json);
+  } catch {
+    throw new Error("The application secret is not a JSON object");
+  }
+  const result = SecretDocument.safeParse(raw);
+  if (!result.success) {
+    const fields = result.error.issues.map((issue) => issue.path.join(".")).join(", ");
+    throw new Error(`The application secret is incomplete: set ${fields}`);
+  }
+  const doc = result.data;
+  const list = (value: string | undefined) =>
+    (value ?? "")
+      .split(",")
+      .map((item) => item.trim())
+      .filter((item) => item !== "");
+  const appSecret = doc[SecretFields.appSecret];
+  const metaAppSecret = doc[SecretFields.metaAppSecret];
+  const secrets: AppSecrets = {
+    appId: doc[SecretFields.appId],
+    appSecret,
+    verifyToken: doc[SecretFields.verifyToken],
+    tokenEncryptionKey: doc[SecretFields.tokenEncryptionKey],
+    previousTokenEncryptionKeys: list(doc[SecretFields.previousTokenEncryptionKeys]),
+    signingSecrets: metaAppSecret ? [appSecret, metaAppSecret] : [appSecret],
+  };
+  for (const value of [secrets.appSecret, secrets.verifyToken, secrets.tokenEncryptionKey, metaAppSecret]) {
+    if (value) registerSecretValue(value);
+  }
+  for (const value of secrets.previousTokenEncryptionKeys) registerSecretValue(value);
+  return secrets;
+}
+
+/** Caches a loader's result for `ttlMs`; concurrent callers share one in-flight load; failures are not cached. */
+export function cached(load: SecretsLoader, ttlMs: number, now: () => number = Date.now): SecretsLoader {
+  let entry: { value: Promise<AppSecrets>; loadedAt: number } | undefined;
+  return () => {
+    if (entry === undefined || now() - entry.loadedAt > ttlMs) {
+      const value = load();
+      const current = { value, loadedAt: now() };
+      entry = current;
+      value.catch(() => {
+        if (entry === current) entry = undefined;
+      });
+    }
+    return entry.value;
+  };
+}
+
+export function secretsManagerLoader(client: SecretsManagerClient, secretId: string): SecretsLoader {
+  return async () => {
+    const result = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
+    if (result.SecretString === undefined) throw new Error("The application secret has no string value");
+    return parseSecretDocument(result.SecretString);
+  };
+}
+
+/** Local mode's stand-in for Secrets Manager: the same JSON document, in a file. */
+export function fileLoader(path: string): SecretsLoader {
+  return async () => parseSecretDocument(await readFile(path, "utf8"));
+}
+
+const FIVE_MINUTES = 5 * 60 * 1000;
+
+/** The loader for this container: a local file when LOCAL_SECRETS_FILE is set, else Secrets Manager. */
+export function secretsLoaderFromEnv(): SecretsLoader {
+  const localFile = process.env[Env.localSecretsFile];
+  if (localFile) return cached(fileLoader(localFile), FIVE_MINUTES);
+  return cached(
+    secretsManagerLoader(new SecretsManagerClient({}), requiredEnv(Env.appSecretId)),
+    FIVE_MINUTES,
+  );
+}

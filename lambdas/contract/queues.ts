@@ -1,0 +1,23 @@
+/**
+ * The outbound queue. FIFO with the conversation as message group keeps each conversation's
+ * replies in the order they were accepted; the dedup id is our message id.
+ */
+export const OutboundQueue = {
+  fifo: true,
+  /** Sender timeout; the queue's visibility timeout is six times this, as Lambda recommends. */
+  senderTimeoutSeconds: 30,
+  visibilityTimeoutSeconds: 180,
+  retentionSeconds: 4 * 24 * 3600,
+  dlqRetentionSeconds: 14 * 24 * 3600,
+  /** Safety net for poison records; waiting for the send cap must never consume receives (see sender). */
+  maxReceiveCount: 10,
+  batchSize: 10,
+  /** Sender instances at most; the per-account cap is enforced by the limiter, not by this. */
+  maxConcurrency: 5,
+} as const;
+
+/** Queue names used by local mode and tests (the stack lets CloudFormation name them). */
+export const LocalQueueNames = {
+  outbound: "instagram-outbound.fifo",
+  outboundDlq: "instagram-outbound-dlq.fifo",
+} as const;

@@ -1,0 +1,63 @@
+/**
+ * Every HTTP route of the system, declared once for the stack, local mode and the OpenAPI document.
+ * `handler` names the entry file under lambdas/handlers/ (without extension); one Lambda per handler.
+ */
+export interface RouteDeclaration {
+  readonly method: "GET" | "POST" | "DELETE";
+  readonly path: string;
+  /** `public` routes are called by Meta or a browser and authenticate themselves (signatures, state). */
+  readonly auth: "public" | "jwt";
+  readonly handler: HandlerName;
+}
+
+export const HandlerNames = [
+  "webhook-verify",
+  "webhook-receive",
+  "oauth-callback",
+  "deauthorize",
+  "data-deletion",
+  "data-deletion-status",
+  "oauth-init",
+  "integration-get",
+  "integration-delete",
+  "conversations-list",
+  "conversation-messages",
+  "message-send",
+  "message-get",
+] as const;
+
+export type HandlerName = (typeof HandlerNames)[number];
+
+export const Paths = {
+  webhook: "/instagram/webhook",
+  oauthCallback: "/instagram/oauth/callback",
+  deauthorize: "/instagram/deauthorize",
+  dataDeletion: "/instagram/data-deletion",
+  dataDeletionStatus: "/instagram/data-deletion/{code}",
+  oauthInit: "/instagram/oauth/init",
+  integration: "/instagram/integration",
+  conversations: "/instagram/conversations",
+  conversationMessages: "/instagram/conversations/{conversationId}/messages",
+  messages: "/instagram/messages",
+  message: "/instagram/messages/{messageId}",
+} as const;
+
+export const Routes: readonly RouteDeclaration[] = [
+  { method: "GET", path: Paths.webhook, auth: "public", handler: "webhook-verify" },
+  { method: "POST", path: Paths.webhook, auth: "public", handler: "webhook-receive" },
+  { method: "GET", path: Paths.oauthCallback, auth: "public", handler: "oauth-callback" },
+  { method: "POST", path: Paths.deauthorize, auth: "public", handler: "deauthorize" },
+  { method: "POST", path: Paths.dataDeletion, auth: "public", handler: "data-deletion" },
+  { method: "GET", path: Paths.dataDeletionStatus, auth: "public", handler: "data-deletion-status" },
+  { method: "POST", path: Paths.oauthInit, auth: "jwt", handler: "oauth-init" },
+  { method: "GET", path: Paths.integration, auth: "jwt", handler: "integration-get" },
+  { method: "DELETE", path: Paths.integration, auth: "jwt", handler: "integration-delete" },
+  { method: "GET", path: Paths.conversations, auth: "jwt", handler: "conversations-list" },
+  { method: "GET", path: Paths.conversationMessages, auth: "jwt", handler: "conversation-messages" },
+  { method: "POST", path: Paths.messages, auth: "jwt", handler: "message-send" },
+  { method: "GET", path: Paths.message, auth: "jwt", handler: "message-get" },
+];
+
+/** Non-HTTP functions: the SQS sender and the scheduled token refresh. */
+export const WorkerNames = ["sender", "token-refresh"] as const;
+export type WorkerName = (typeof WorkerNames)[number];

@@ -1,0 +1,44 @@
+import type { CreateTableCommandInput } from "@aws-sdk/client-dynamodb";
+
+/**
+ * The single DynamoDB table: generic key names, three overloaded GSIs and a TTL attribute.
+ * Entity key shapes and access patterns are in docs/data-model.md and lambdas/adapters/dynamo/keys.ts.
+ */
+export const MainTable = {
+  partitionKey: "pk",
+  sortKey: "sk",
+  ttlAttribute: "expiresAt",
+  indexes: [
+    { name: "gsi1", partitionKey: "gsi1pk", sortKey: "gsi1sk" },
+    { name: "gsi2", partitionKey: "gsi2pk", sortKey: "gsi2sk" },
+    { name: "gsi3", partitionKey: "gsi3pk", sortKey: "gsi3sk" },
+  ],
+} as const;
+
+export type IndexName = (typeof MainTable.indexes)[number]["name"];
+
+/** CreateTable input for local mode and tests, derived from the same declaration the stack uses. */
+export function createTableInput(tableName: string): CreateTableCommandInput {
+  const keyAttributes = [
+    MainTable.partitionKey,
+    MainTable.sortKey,
+    ...MainTable.indexes.flatMap((index) => [index.partitionKey, index.sortKey]),
+  ];
+  return {
+    TableName: tableName,
+    BillingMode: "PAY_PER_REQUEST",
+    AttributeDefinitions: keyAttributes.map((name) => ({ AttributeName: name, AttributeType: "S" })),
+    KeySchema: [
+      { AttributeName: MainTable.partitionKey, KeyType: "HASH" },
+      { AttributeName: MainTable.sortKey, KeyType: "RANGE" },
+    ],
+    GlobalSecondaryIndexes: MainTable.indexes.map((index) => ({
+      IndexName: index.name,
+      KeySchema: [
+        { AttributeName: index.partitionKey, KeyType: "HASH" },
+        { AttributeName: index.sortKey, KeyType: "RANGE" },
+      ],
+      Projection: { ProjectionType: "ALL" },
+    })),
+  };
+}

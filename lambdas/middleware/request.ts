@@ -1,0 +1,76 @@
+import type { z } from "zod";
+import { AppError, type FieldError, ValidationError } from "../domain/errors";
+import type { Tenant } from "../domain/tenant";
+import type { HttpEvent } from "./http-types";
+
+/** The body exactly as the client sent it, as bytes (HTTP API base64-encodes binary and some form bodies). */
+export function rawBody(event: HttpEvent): Buffer {
+  if (event.body === undefined || event.body === null) return Buffer.alloc(0);
+  return event.isBase64Encoded ? Buffer.from(event.body, "base64") : Buffer.from(event.body, "utf8");
+}
+
+/** A request header by case-insensitive name (HTTP API lowercases them already; local mode does too). */
+export function header(event: HttpEvent, name: string): string | undefined {
+  const wanted = name.toLowerCase();
+  for (const [key, value] of Object.entries(event.headers ?? {})) {
+    if (key.toLowerCase() === wanted) return value;
+  }
+  return undefined;
+}
+
+/** The media type of the body without parameters, lowercased. */
+export function mediaType(event: HttpEvent): string | undefined {
+  return header(event, "content-type")?.split(";")[0]?.trim().toLowerCase();
+}
+
+function toFieldErrors(issues: readonly z.core.$ZodIssue[], location: string): FieldError[] {
+  return issues.map((issue) => ({
+    field: [location, ...issue.path.map(String)].join("."),
+    message: issue.message,
+  }));
+}
+
+/** Validates a value with a schema; a failure becomes a 400 listing every offending field. */
+export function parseWith<S extends z.ZodType>(schema: S, value: unknown, location: string): z.output<S> {
+  const result = schema.safeParse(value);
+  if (!result.success) throw new ValidationError(toFieldErrors(result.error.issues, location));
+  return result.data;
+}
+
+/** Parses a JSON body (content type application/json required) and validates it. */
+export function jsonBody<S extends z.ZodType>(event: HttpEvent, schema: S): z.output<S> {
+  const type = mediaType(event);
+  if (type !== "application/json") {
+    throw new AppError("request.unsupported_media_type", "Send the body as application/json.");
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(rawBody(event).toString("utf8"));
+  } catch {
+    throw new ValidationError([{ field: "body", message: "Body is not valid JSON" }]);
+  }
+  return parseWith(schema, parsed, "body");
+}
+
+/** Validates the query string; unknown parameters are ignored by the schema (non-strict objects). */
+export function queryParams<S extends z.ZodType>(event: HttpEvent, schema: S): z.output<S> {
+  return parseWith(schema, event.queryStringParameters ?? {}, "query");
+}
+
+export function pathParams<S extends z.ZodType>(event: HttpEvent, schema: S): z.output<S> {
+  return parseWith(schema, event.pathParameters ?? {}, "path");
+}
+
+/**
+ * The caller's user and organisation, from the claims the JWT authorizer verified (never from the body).
+ * A token without them is as good as no token: 401.
+ */
+export function tenantOf(event: HttpEvent, claimNames: { userId: string; imoId: string }): Tenant {
+  const claims = event.requestContext.authorizer?.jwt?.claims;
+  const userId = claims?.[claimNames.userId];
+  const imoId = claims?.[claimNames.imoId];
+  if (typeof userId !== "string" || userId === "" || typeof imoId !== "string" || imoId === "") {
+    throw new AppError("auth.unauthorized", "The token does not carry the user and organisation claims.");
+  }
+  return { userId, imoId };
+}

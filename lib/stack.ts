@@ -1,0 +1,90 @@
+import { CfnOutput, Stack, type StackProps } from "aws-cdk-lib";
+import { RetentionDays } from "aws-cdk-lib/aws-logs";
+import type { Construct } from "constructs";
+import { Env } from "../lambdas/contract/env";
+import { Paths } from "../lambdas/contract/routes";
+import { Alarms } from "./constructs/alarms";
+import { Api } from "./constructs/api";
+import { AppSecret } from "./constructs/app-secret";
+import { Outbound } from "./constructs/outbound";
+import { Scheduling } from "./constructs/scheduling";
+import { Storage } from "./constructs/storage";
+import { acknowledgeNagFindings } from "./nag-acknowledgements";
+import type { StageConfig } from "./stage-config";
+
+export interface InstagramDmStackProps extends StackProps {
+  readonly config: StageConfig;
+}
+
+/** The whole system in one stack of small constructs; see README for the picture. */
+export class InstagramDmStack extends Stack {
+  constructor(scope: Construct, id: string, props: InstagramDmStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const logRetention = retentionFor(config.logRetentionDays);
+
+    const storage = new Storage(this, "Storage");
+    const { secret } = new AppSecret(this, "AppSecret");
+    const environment: Record<string, string> = {
+      [Env.jwtUserIdClaim]: config.jwtUserIdClaim,
+      [Env.jwtOrgIdClaim]: config.jwtOrgIdClaim,
+      [Env.returnToOrigins]: config.returnToOrigins.join(","),
+      [Env.oauthScopes]: config.oauthScopes,
+      [Env.sendCapPerHour]: String(config.sendCapPerHour),
+      [Env.humanAgentEnabled]: String(config.humanAgentEnabled),
+      [Env.graphApiVersion]: config.graphApiVersion,
+      ...(config.dataDeletionStatusUrl ? { [Env.dataDeletionStatusUrl]: config.dataDeletionStatusUrl } : {}),
+    };
+    const shared = { table: storage.table, tableKey: storage.key, secret, logRetention, environment };
+
+    const outbound = new Outbound(this, "Outbound", shared);
+    const api = new Api(this, "Api", {
+      ...shared,
+      outboundQueue: outbound.queue,
+      jwtIssuer: config.jwtIssuer,
+      jwtAudience: config.jwtAudience,
+      throttle: config.apiThrottle,
+      ...(config.publicBaseUrl ? { publicBaseUrl: config.publicBaseUrl } : {}),
+    });
+    const scheduling = new Scheduling(this, "Scheduling", shared);
+    new Alarms(this, "Alarms", {
+      deadLetterQueue: outbound.deadLetterQueue,
+      functions: new Map([
+        ...[...api.functions].map(([name, fn]) => [name, fn] as const),
+        ["sender", outbound.sender] as const,
+        ["token-refresh", scheduling.tokenRefresh] as const,
+      ]),
+      ...(config.alarmEmail ? { alarmEmail: config.alarmEmail } : {}),
+    });
+
+    // Exactly what the operator pastes into Meta's dashboard (setup guide, parts 4 and 9) and the secret to fill.
+    const base = config.publicBaseUrl ?? api.url;
+    const outputs: Record<string, { value: string; description: string }> = {
+      OAuthRedirectUri: { value: `${base}${Paths.oauthCallback}`, description: "Valid OAuth Redirect URI" },
+      WebhookCallbackUrl: { value: `${base}${Paths.webhook}`, description: "Webhooks: Callback URL" },
+      DeauthorizeCallbackUrl: {
+        value: `${base}${Paths.deauthorize}`,
+        description: "Deauthorize Callback URL",
+      },
+      DataDeletionRequestUrl: {
+        value: `${base}${Paths.dataDeletion}`,
+        description: "Data Deletion Request URL",
+      },
+      AppSecretArn: {
+        value: secret.secretArn,
+        description: "Put INSTAGRAM_APP_ID, INSTAGRAM_APP_SECRET, INSTAGRAM_WEBHOOK_VERIFY_TOKEN here",
+      },
+      ApiUrl: { value: base, description: "Base URL of the app API" },
+    };
+    for (const [name, output] of Object.entries(outputs)) new CfnOutput(this, name, output);
+
+    acknowledgeNagFindings(this);
+  }
+}
+
+function retentionFor(days: number): RetentionDays {
+  const match = Object.values(RetentionDays).find((value) => value === days);
+  if (match === undefined)
+    throw new Error(`logRetentionDays ${days} is not a CloudWatch Logs retention value`);
+  return match as RetentionDays;
+}

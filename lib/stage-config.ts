@@ -1,0 +1,66 @@
+/** Per-stage settings, from `cdk.json` context `stages.<name>` (read only in bin/). */
+export interface StageConfig {
+  readonly stageName: string;
+  /** Issuer (https URL) and audiences of the app's identity provider, for the HTTP API JWT authorizer. */
+  readonly jwtIssuer: string;
+  readonly jwtAudience: readonly string[];
+  readonly jwtUserIdClaim: string;
+  readonly jwtOrgIdClaim: string;
+  /** App origins the OAuth flow may send the user back to (e.g. https://app.example.com). */
+  readonly returnToOrigins: readonly string[];
+  readonly oauthScopes: string;
+  readonly sendCapPerHour: number;
+  readonly humanAgentEnabled: boolean;
+  readonly graphApiVersion: string;
+  /** Public base URL when the API sits behind a custom domain; defaults to the API's own endpoint. */
+  readonly publicBaseUrl?: string;
+  /** Page where a user checks a data deletion request; `?code=` is appended. Defaults to our status route. */
+  readonly dataDeletionStatusUrl?: string;
+  readonly apiThrottle: { readonly rateLimit: number; readonly burstLimit: number };
+  readonly logRetentionDays: number;
+  /** Optional address subscribed to the alarm topic. */
+  readonly alarmEmail?: string;
+}
+
+const defaults = {
+  jwtUserIdClaim: "sub",
+  jwtOrgIdClaim: "imo_id",
+  oauthScopes: "instagram_business_basic,instagram_business_manage_messages",
+  sendCapPerHour: 200,
+  humanAgentEnabled: false,
+  graphApiVersion: "v25.0",
+  apiThrottle: { rateLimit: 100, burstLimit: 200 },
+  logRetentionDays: 30,
+};
+
+/** Validates raw context for one stage and fills defaults; throws a message naming what is wrong. */
+export function parseStageConfig(stageName: string, raw: unknown): StageConfig {
+  if (typeof raw !== "object" || raw === null) {
+    throw new Error(`cdk.json context "stages" has no entry for stage "${stageName}"`);
+  }
+  const input = { ...defaults, ...(raw as Record<string, unknown>) } as Record<string, unknown>;
+  const problems: string[] = [];
+  const httpsUrl = (key: string) => {
+    const value = input[key];
+    if (typeof value !== "string" || !/^https:\/\/[^\s/]+/.test(value))
+      problems.push(`${key} must be an https URL`);
+  };
+  httpsUrl("jwtIssuer");
+  if (!Array.isArray(input.jwtAudience) || input.jwtAudience.length === 0) {
+    problems.push("jwtAudience must be a non-empty list");
+  }
+  const origins = input.returnToOrigins;
+  if (
+    !Array.isArray(origins) ||
+    origins.some((origin) => typeof origin !== "string" || !/^https?:\/\/[^/]+$/.test(origin))
+  ) {
+    problems.push("returnToOrigins must be a list of origins like https://app.example.com (no path)");
+  }
+  const cap = input.sendCapPerHour;
+  if (typeof cap !== "number" || !Number.isInteger(cap) || cap < 1)
+    problems.push("sendCapPerHour must be a positive integer");
+  if (input.publicBaseUrl !== undefined) httpsUrl("publicBaseUrl");
+  if (input.dataDeletionStatusUrl !== undefined) httpsUrl("dataDeletionStatusUrl");
+  if (problems.length > 0) throw new Error(`Stage "${stageName}" config: ${problems.join("; ")}`);
+  return { ...(input as unknown as StageConfig), stageName };
+}
