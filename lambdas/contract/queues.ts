@@ -15,9 +15,3 @@ export const OutboundQueue = {
   /** Sender instances at most; the per-account cap is enforced by the limiter, not by this. */
   maxConcurrency: 5,
 } as const;
-
-/** Queue names used by local mode and tests (the stack lets CloudFormation name them). */
-export const LocalQueueNames = {
-  outbound: "instagram-outbound.fifo",
-  outboundDlq: "instagram-outbound-dlq.fifo",
-} as const;

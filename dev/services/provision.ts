@@ -1,0 +1,48 @@
+import { CreateTableCommand, type DynamoDBClient, ResourceInUseException } from "@aws-sdk/client-dynamodb";
+import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from "@aws-sdk/client-sqs";
+import { OutboundQueue } from "../../lambdas/contract/queues";
+import { createTableInput } from "../../lambdas/contract/table";
+
+/** Creates the table from the shared declaration (no-op if it exists, so --persist restarts work). */
+export async function createTable(client: DynamoDBClient, tableName: string): Promise<void> {
+  try {
+    await client.send(new CreateTableCommand(createTableInput(tableName)));
+  } catch (error) {
+    if (!(error instanceof ResourceInUseException)) throw error;
+  }
+}
+
+export interface OutboundQueueUrls {
+  readonly queueUrl: string;
+  readonly dlqUrl: string;
+}
+
+/** Creates the outbound FIFO queue and its DLQ with the settings the stack uses. */
+export async function createOutboundQueues(client: SQSClient, baseName: string): Promise<OutboundQueueUrls> {
+  const dlq = await client.send(
+    new CreateQueueCommand({
+      QueueName: `${baseName}-dlq.fifo`,
+      Attributes: { FifoQueue: "true", MessageRetentionPeriod: String(OutboundQueue.dlqRetentionSeconds) },
+    }),
+  );
+  if (!dlq.QueueUrl) throw new Error("CreateQueue returned no URL for the DLQ");
+  const dlqAttributes = await client.send(
+    new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl, AttributeNames: ["QueueArn"] }),
+  );
+  const queue = await client.send(
+    new CreateQueueCommand({
+      QueueName: `${baseName}.fifo`,
+      Attributes: {
+        FifoQueue: "true",
+        VisibilityTimeout: String(OutboundQueue.visibilityTimeoutSeconds),
+        MessageRetentionPeriod: String(OutboundQueue.retentionSeconds),
+        RedrivePolicy: JSON.stringify({
+          deadLetterTargetArn: dlqAttributes.Attributes?.QueueArn,
+          maxReceiveCount: OutboundQueue.maxReceiveCount,
+        }),
+      },
+    }),
+  );
+  if (!queue.QueueUrl) throw new Error("CreateQueue returned no URL");
+  return { queueUrl: queue.QueueUrl, dlqUrl: dlq.QueueUrl };
+}

@@ -1,0 +1,10 @@
+import { SQSClient } from "@aws-sdk/client-sqs";
+
+/**
+ * The SQS client of a container. Requests go to the configured endpoint (the regional one in AWS,
+ * AWS_ENDPOINT_URL_SQS in local mode) rather than to the host inside each queue URL, which a local
+ * server names `sqs.<region>.localhost`.
+ */
+export function sqsClient(): SQSClient {
+  return new SQSClient({ useQueueUrlAsEndpoint: false });
+}

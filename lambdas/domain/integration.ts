@@ -1,0 +1,37 @@
+/**
+ * An app user's connection to one Instagram professional account (Instagram API with Instagram Login).
+ * Uniqueness: one per (imoId, userId) and one per (imoId, igAccountId); see docs/data-model.md.
+ */
+export type IntegrationStatus = "connected" | "needs_reauth" | "revoked";
+
+export type AccountType = "BUSINESS" | "MEDIA_CREATOR";
+
+/** An access token sealed with AES-256-GCM; `keyId` names the key so keys can rotate. All fields base64url. */
+export interface SealedToken {
+  readonly keyId: string;
+  readonly iv: string;
+  readonly ciphertext: string;
+  readonly tag: string;
+}
+
+export interface Integration {
+  readonly imoId: string;
+  readonly userId: string;
+  /** The professional account id (IGID, `1784…`): webhook `entry.id`, `/me.user_id`, the `<IG_ID>` of `/messages`. */
+  readonly igAccountId: string;
+  /** The app-scoped Instagram user id (`/me.id`, token exchange `user_id`): what deauthorize/data deletion carry. */
+  readonly appScopedUserId: string;
+  readonly username: string;
+  readonly name?: string;
+  readonly accountType: AccountType;
+  readonly status: IntegrationStatus;
+  /** Absent once revoked or erased. */
+  readonly token?: SealedToken;
+  /** Epoch ms. */
+  readonly tokenIssuedAt?: number;
+  readonly tokenExpiresAt?: number;
+  readonly connectedAt: number;
+  readonly updatedAt: number;
+  /** Optimistic-concurrency counter for conditional writes. */
+  readonly version: number;
+}

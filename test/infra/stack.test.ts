@@ -1,0 +1,174 @@
+import { Match, type Template } from "aws-cdk-lib/assertions";
+import { beforeAll, describe, expect, it } from "vitest";
+import { OutboundQueue } from "../../lambdas/contract/queues";
+import { Routes } from "../../lambdas/contract/routes";
+import { MainTable } from "../../lambdas/contract/table";
+import { devConfig, synthStack } from "../support/synth";
+
+type Resource = { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string };
+
+let template: Template;
+const resources = (type: string) => Object.values(template.findResources(type)) as Resource[];
+
+beforeAll(() => {
+  ({ template } = synthStack());
+});
+
+describe("functions", () => {
+  it("every function runs Node.js 24 on ARM64 with its own retained-for-a-while log group", () => {
+    const functions = resources("AWS::Lambda::Function");
+    expect(functions).toHaveLength(Routes.length + 2);
+    for (const fn of functions) {
+      expect(fn.Properties.Runtime).toBe("nodejs24.x");
+      expect(fn.Properties.Architectures).toEqual(["arm64"]);
+      expect(fn.Properties.LoggingConfig).toMatchObject({ LogGroup: expect.anything() });
+    }
+    const logGroups = resources("AWS::Logs::LogGroup");
+    expect(logGroups.length).toBeGreaterThanOrEqual(functions.length + 1);
+    for (const group of logGroups)
+      expect(group.Properties.RetentionInDays).toBe(devConfig().logRetentionDays);
+  });
+
+  it("no IAM statement uses a wildcard action or an AWS managed policy", () => {
+    for (const policy of resources("AWS::IAM::Policy")) {
+      const document = policy.Properties.PolicyDocument as { Statement: { Action: string | string[] }[] };
+      for (const statement of document.Statement) {
+        for (const action of [statement.Action].flat()) expect(action).not.toMatch(/\*/);
+      }
+    }
+    for (const role of resources("AWS::IAM::Role")) expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+  });
+
+  it("read-only handlers cannot write to the table", () => {
+    const policies = template.findResources("AWS::IAM::Policy");
+    const readOnly = Object.entries(policies).filter(([id]) =>
+      /ConversationsList|MessageGet|IntegrationGet/.test(id),
+    );
+    expect(readOnly).toHaveLength(3);
+    for (const [, policy] of readOnly) {
+      const actions = JSON.stringify(policy.Properties.PolicyDocument);
+      expect(actions).toContain("dynamodb:Query");
+      expect(actions).not.toMatch(/dynamodb:(PutItem|UpdateItem|DeleteItem|BatchWriteItem)/);
+    }
+  });
+});
+
+describe("storage", () => {
+  it("the table has PITR, a customer-managed KMS key, TTL, every GSI, and is retained", () => {
+    const tables = resources("AWS::DynamoDB::Table");
+    expect(tables).toHaveLength(1);
+    const table = tables[0] as Resource;
+    expect(table.DeletionPolicy).toBe("Retain");
+    expect(table.Properties).toMatchObject({
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      SSESpecification: { SSEEnabled: true, SSEType: "KMS", KMSMasterKeyId: expect.anything() },
+      TimeToLiveSpecification: { AttributeName: MainTable.ttlAttribute, Enabled: true },
+      BillingMode: "PAY_PER_REQUEST",
+    });
+    const indexNames = (table.Properties.GlobalSecondaryIndexes as { IndexName: string }[]).map(
+      (i) => i.IndexName,
+    );
+    expect(indexNames).toEqual(MainTable.indexes.map((index) => index.name));
+    template.hasResourceProperties("AWS::KMS::Key", { EnableKeyRotation: true });
+  });
+
+  it("the secret holds the guide's three names and generates the token-encryption key", () => {
+    template.hasResourceProperties("AWS::SecretsManager::Secret", {
+      GenerateSecretString: {
+        SecretStringTemplate: JSON.stringify({
+          INSTAGRAM_APP_ID: "",
+          INSTAGRAM_APP_SECRET: "",
+          INSTAGRAM_WEBHOOK_VERIFY_TOKEN: "",
+        }),
+        GenerateStringKey: "TOKEN_ENCRYPTION_KEY",
+      },
+    });
+  });
+});
+
+describe("outbound", () => {
+  it("a FIFO queue with an encrypted FIFO dead-letter queue and the declared receive count", () => {
+    const queues = resources("AWS::SQS::Queue");
+    expect(queues).toHaveLength(2);
+    for (const queue of queues)
+      expect(queue.Properties).toMatchObject({ FifoQueue: true, SqsManagedSseEnabled: true });
+    template.hasResourceProperties("AWS::SQS::Queue", {
+      VisibilityTimeout: OutboundQueue.visibilityTimeoutSeconds,
+      RedrivePolicy: {
+        maxReceiveCount: OutboundQueue.maxReceiveCount,
+        deadLetterTargetArn: Match.anyValue(),
+      },
+    });
+  });
+
+  it("the sender consumes it with partial batch responses", () => {
+    template.hasResourceProperties("AWS::Lambda::EventSourceMapping", {
+      FunctionResponseTypes: ["ReportBatchItemFailures"],
+      BatchSize: OutboundQueue.batchSize,
+      ScalingConfig: { MaximumConcurrency: OutboundQueue.maxConcurrency },
+    });
+  });
+
+  it("the token refresh runs daily", () => {
+    template.hasResourceProperties("AWS::Events::Rule", { ScheduleExpression: "cron(17 3 * * ? *)" });
+  });
+});
+
+describe("api", () => {
+  it("declares every route, JWT-protected exactly where the contract says", () => {
+    const routes = resources("AWS::ApiGatewayV2::Route");
+    const byKey = new Map(routes.map((route) => [route.Properties.RouteKey as string, route.Properties]));
+    expect([...byKey.keys()].sort()).toEqual(Routes.map((route) => `${route.method} ${route.path}`).sort());
+    for (const route of Routes) {
+      expect(byKey.get(`${route.method} ${route.path}`)?.AuthorizationType ?? "NONE").toBe(
+        route.auth === "jwt" ? "JWT" : "NONE",
+      );
+    }
+  });
+
+  it("the JWT authorizer takes issuer and audience from stage config", () => {
+    const config = devConfig();
+    template.hasResourceProperties("AWS::ApiGatewayV2::Authorizer", {
+      AuthorizerType: "JWT",
+      JwtConfiguration: { Issuer: config.jwtIssuer, Audience: [...config.jwtAudience] },
+    });
+  });
+
+  it("the stage has access logging and throttling", () => {
+    const config = devConfig();
+    template.hasResourceProperties("AWS::ApiGatewayV2::Stage", {
+      AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp("requestId") },
+      DefaultRouteSettings: {
+        ThrottlingRateLimit: config.apiThrottle.rateLimit,
+        ThrottlingBurstLimit: config.apiThrottle.burstLimit,
+      },
+    });
+  });
+});
+
+describe("operations", () => {
+  it("alarms on the DLQ and on every function's errors and throttles, each linking the runbook", () => {
+    const alarms = resources("AWS::CloudWatch::Alarm");
+    expect(alarms).toHaveLength(1 + 2 * (Routes.length + 2));
+    for (const alarm of alarms) {
+      expect(alarm.Properties.AlarmDescription).toMatch(/Runbook: docs\/runbook\.md#[a-z-]+/);
+      expect(alarm.Properties.AlarmActions).toHaveLength(1);
+    }
+  });
+
+  it("outputs exactly what the operator pastes into Meta's dashboard", () => {
+    const outputs = template.findOutputs("*");
+    expect(Object.keys(outputs).sort()).toEqual(
+      [
+        "ApiUrl",
+        "AppSecretArn",
+        "DataDeletionRequestUrl",
+        "DeauthorizeCallbackUrl",
+        "OAuthRedirectUri",
+        "WebhookCallbackUrl",
+      ].sort(),
+    );
+    expect(JSON.stringify(outputs.OAuthRedirectUri?.Value)).toContain("/instagram/oauth/callback");
+    expect(JSON.stringify(outputs.WebhookCallbackUrl?.Value)).toContain("/instagram/webhook");
+  });
+});
