@@ -1,0 +1,72 @@
+import type { AccountType, Integration, IntegrationStatus, SealedToken } from "../../domain/integration";
+import { Keys } from "./keys";
+
+/** The stored shape of an Integration: its fields plus the keys of every index it appears in. */
+export interface IntegrationItem extends Integration {
+  readonly pk: string;
+  readonly sk: string;
+  readonly entity: "integration";
+  /** gsi1: by Instagram account (webhook routing); only connected integrations are routed to. */
+  readonly gsi1pk: string;
+  readonly gsi1sk: string;
+  /** gsi2: by app-scoped user id (deauthorize, data deletion). */
+  readonly gsi2pk: string;
+  readonly gsi2sk: string;
+  /** gsi3: by token expiry (refresh); absent when there is no token. */
+  readonly gsi3pk?: string;
+  readonly gsi3sk?: string;
+}
+
+/** Builds the item for an integration; the one place that decides its index keys. */
+export function integrationItem(integration: Integration): IntegrationItem {
+  const owner = `ORG#${integration.imoId}#USER#${integration.userId}`;
+  const hasToken = integration.token !== undefined && integration.tokenExpiresAt !== undefined;
+  return {
+    ...integration,
+    ...Keys.integration(integration.imoId, integration.userId),
+    entity: "integration",
+    ...Keys.integrationsByAccount(integration.igAccountId),
+    gsi1sk: owner,
+    ...Keys.integrationsByAppUser(integration.appScopedUserId),
+    gsi2sk: owner,
+    ...(hasToken
+      ? {
+          ...Keys.tokenExpiryPartition(),
+          gsi3sk: `${new Date(integration.tokenExpiresAt ?? 0).toISOString()}#${owner}`,
+        }
+      : {}),
+  };
+}
+
+/** Reads an integration back from an item, dropping the key attributes. */
+export function integrationFromItem(item: Record<string, unknown>): Integration {
+  const text = (name: string) => {
+    const value = item[name];
+    if (typeof value !== "string") throw new Error(`Integration item lacks ${name}`);
+    return value;
+  };
+  const number = (name: string) => {
+    const value = item[name];
+    return typeof value === "number" ? value : undefined;
+  };
+  const token = item.token as SealedToken | undefined;
+  const name = item.name;
+  const tokenIssuedAt = number("tokenIssuedAt");
+  const tokenExpiresAt = number("tokenExpiresAt");
+  return {
+    imoId: text("imoId"),
+    userId: text("userId"),
+    igAccountId: text("igAccountId"),
+    appScopedUserId: text("appScopedUserId"),
+    username: text("username"),
+    ...(typeof name === "string" ? { name } : {}),
+    accountType: text("accountType") as AccountType,
+    status: text("status") as IntegrationStatus,
+    ...(token ? { token } : {}),
+    ...(tokenIssuedAt === undefined ? {} : { tokenIssuedAt }),
+    ...(tokenExpiresAt === undefined ? {} : { tokenExpiresAt }),
+    connectedAt: number("connectedAt") ?? 0,
+    updatedAt: number("updatedAt") ?? 0,
+    version: number("version") ?? 0,
+  };
+}
