@@ -1,0 +1,80 @@
+import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from "node:crypto";
+import type { AppSecrets } from "../contract/secrets";
+import type { SealedToken } from "./integration";
+
+/** One AES-256 key and its fingerprint. */
+export interface TokenKey {
+  readonly keyId: string;
+  readonly key: Buffer;
+}
+
+/** The key that seals new tokens, and every key (current first) that may open a stored one. */
+export interface TokenKeys {
+  readonly current: TokenKey;
+  readonly all: readonly TokenKey[];
+}
+
+const ALGORITHM = "aes-256-gcm";
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+// Versioned so a future change of derivation cannot open (or be confused with) tokens sealed by this one.
+const HKDF_INFO = "instagram-dm/token-seal/v1";
+
+/** Derives a key from the secret string (HKDF-SHA256); its id is a short fingerprint that reveals nothing. */
+export function tokenKeyFrom(secret: string): TokenKey {
+  const key = Buffer.from(hkdfSync("sha256", secret, Buffer.alloc(0), HKDF_INFO, 32));
+  const keyId = createHash("sha256").update("key-id:").update(key).digest("base64url").slice(0, 12);
+  return { keyId, key };
+}
+
+/** The current key from the secret's TOKEN_ENCRYPTION_KEY, plus earlier keys still accepted for opening. */
+export function tokenKeysFrom(secrets: AppSecrets): TokenKeys {
+  const current = tokenKeyFrom(secrets.tokenEncryptionKey);
+  const previous = secrets.previousTokenEncryptionKeys
+    .map(tokenKeyFrom)
+    .filter((candidate) => candidate.keyId !== current.keyId);
+  return { current, all: [current, ...previous] };
+}
+
+/** Encrypts a token with AES-256-GCM under the current key and a fresh random 96-bit IV. */
+export function sealToken(plaintext: string, keys: TokenKeys): SealedToken {
+  const iv = randomBytes(IV_BYTES);
+  const cipher = createCipheriv(ALGORITHM, keys.current.key, iv, { authTagLength: TAG_BYTES });
+  cipher.setAAD(Buffer.from(keys.current.keyId, "utf8"));
+  const ciphertext = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final()]);
+  return {
+    keyId: keys.current.keyId,
+    iv: iv.toString("base64url"),
+    ciphertext: ciphertext.toString("base64url"),
+    tag: cipher.getAuthTag().toString("base64url"),
+  };
+}
+
+/** The error every unopenable token raises; it never carries key material or ciphertext. */
+export class TokenSealError extends Error {
+  constructor(reason: string) {
+    super(`Sealed token cannot be opened: ${reason}`);
+    this.name = "TokenSealError";
+  }
+}
+
+/** Decrypts a sealed token with the key its `keyId` names; unknown key or any tampering throws. */
+export function openToken(sealed: SealedToken, keys: TokenKeys): string {
+  const key = keys.all.find((candidate) => candidate.keyId === sealed.keyId);
+  if (key === undefined) throw new TokenSealError("unknown key id");
+  const iv = Buffer.from(sealed.iv, "base64url");
+  const tag = Buffer.from(sealed.tag, "base64url");
+  if (iv.length !== IV_BYTES || tag.length !== TAG_BYTES) throw new TokenSealError("malformed");
+  try {
+    const decipher = createDecipheriv(ALGORITHM, key.key, iv, { authTagLength: TAG_BYTES });
+    decipher.setAAD(Buffer.from(sealed.keyId, "utf8"));
+    decipher.setAuthTag(tag);
+    const plaintext = Buffer.concat([
+      decipher.update(Buffer.from(sealed.ciphertext, "base64url")),
+      decipher.final(),
+    ]);
+    return plaintext.toString("utf8");
+  } catch {
+    throw new TokenSealError("authentication failed");
+  }
+}
