@@ -12,6 +12,7 @@ export default defineConfig({
           name: "unit",
           include: ["test/unit/**/*.test.ts"],
           environment: "node",
+          env: { POWERTOOLS_LOG_LEVEL: "SILENT" },
         },
       },
       {

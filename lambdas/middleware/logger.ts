@@ -13,8 +13,11 @@ export function registerSecretValue(value: string): void {
   if (value.length >= 6) secretValues.add(value);
 }
 
+/** Meta access tokens have recognisable shapes (IG Login `IGAA…`, Facebook `EAA…`); mask them even unregistered. */
+const TOKEN_SHAPE = /\b(?:IGAA|IGQV|EAA)[A-Za-z0-9_-]{20,}/g;
+
 function maskSecretsIn(text: string): string {
-  let masked = text;
+  let masked = text.replace(TOKEN_SHAPE, MASK);
   for (const secret of secretValues) {
     if (masked.includes(secret)) masked = masked.split(secret).join(MASK);
   }

@@ -1,0 +1,35 @@
+import { describe, expect, it } from "vitest";
+import { parseStageConfig } from "../../lib/stage-config";
+
+const valid = {
+  jwtIssuer: "https://auth.example.com/",
+  jwtAudience: ["api"],
+  returnToOrigins: ["https://app.example.com"],
+};
+
+describe("stage config", () => {
+  it("fills defaults, including the guide's 200 DMs per hour", () => {
+    const config = parseStageConfig("dev", valid);
+    expect(config).toMatchObject({
+      stageName: "dev",
+      sendCapPerHour: 200,
+      jwtUserIdClaim: "sub",
+      humanAgentEnabled: false,
+    });
+  });
+
+  it("names every problem at once", () => {
+    expect(() =>
+      parseStageConfig("prod", {
+        jwtIssuer: "http://insecure",
+        jwtAudience: [],
+        returnToOrigins: ["https://a.com/path"],
+        sendCapPerHour: 0,
+      }),
+    ).toThrow(/jwtIssuer must be an https URL; jwtAudience.*; returnToOrigins.*; sendCapPerHour/);
+  });
+
+  it("refuses a stage that is not declared", () => {
+    expect(() => parseStageConfig("qa", undefined)).toThrow(/no entry for stage "qa"/);
+  });
+});
