@@ -1,0 +1,90 @@
+import { z } from "zod";
+import { IsoTime, MetaId, PageQuery, pageOf } from "./common";
+
+/** `<igAccountId>_<igsid>`, as returned in conversation lists. */
+export const ConversationIdParam = z
+  .string()
+  .regex(/^\d{1,30}_\d{1,30}$/, "Not a conversation id")
+  .describe("`<igAccountId>_<igsid>` from the conversation list");
+
+export const ReplyWindowView = z.object({
+  state: z
+    .enum(["open", "human_agent_only", "closed"])
+    .describe("open: any reply; human_agent_only: only with tag HUMAN_AGENT; closed: none"),
+  closesAt: IsoTime.optional().describe(
+    "End of the standard 24-hour window; absent if the customer never wrote",
+  ),
+  humanAgentClosesAt: IsoTime.optional().describe("End of the 7-day HUMAN_AGENT window"),
+});
+
+export const ConversationSummary = z
+  .object({
+    conversationId: z.string(),
+    igAccountId: MetaId,
+    participant: z.object({ igsid: MetaId.describe("The customer's Instagram-scoped id") }),
+    lastActivityAt: IsoTime,
+    lastMessagePreview: z.string().optional(),
+    lastMessageDirection: z.enum(["inbound", "outbound"]).optional(),
+    unreadCount: z.number().int().min(0),
+    window: ReplyWindowView.describe("Computed at request time"),
+  })
+  .meta({ id: "ConversationSummary" });
+
+/** `GET /instagram/conversations` query. */
+export const ConversationsListQuery = PageQuery;
+export const ConversationsPage = pageOf(ConversationSummary).meta({ id: "ConversationsPage" });
+
+/** `GET /instagram/conversations/{conversationId}/messages` path and query. */
+export const ConversationMessagesPath = z.object({ conversationId: ConversationIdParam });
+export const ConversationMessagesQuery = PageQuery;
+
+export const AttachmentView = z.object({
+  type: z.enum([
+    "image",
+    "video",
+    "audio",
+    "file",
+    "share",
+    "ig_post",
+    "ig_reel",
+    "story_mention",
+    "ephemeral",
+    "unknown",
+  ]),
+  url: z.string().optional().describe("Short-lived CDN link as Meta sent it"),
+  title: z.string().optional(),
+});
+
+export const ReactionView = z.object({
+  by: z.string().describe("Id of the reacting party"),
+  reaction: z.string(),
+  emoji: z.string().optional(),
+  at: IsoTime,
+});
+
+export const MessageView = z
+  .object({
+    messageId: z.string(),
+    mid: z.string().optional().describe("Meta's message id, once known"),
+    direction: z.enum(["inbound", "outbound"]),
+    source: z.enum(["customer", "echo", "api"]),
+    type: z.enum(["text", "attachment", "unsupported", "deleted"]),
+    text: z.string().optional(),
+    attachments: z.array(AttachmentView).optional(),
+    replyToMid: z.string().optional(),
+    replyToStory: z.object({ id: z.string().optional(), url: z.string().optional() }).optional(),
+    quickReplyPayload: z.string().optional(),
+    reactions: z.array(ReactionView).optional(),
+    readAt: IsoTime.optional().describe("When the customer read it (outbound)"),
+    editCount: z.number().int().min(0).optional(),
+    deleted: z.boolean().optional().describe("Unsent by the customer; content removed"),
+    status: z.enum(["queued", "sending", "sent", "failed"]).optional().describe("Outbound via the API only"),
+    failureReason: z.string().optional(),
+    sentAt: IsoTime,
+  })
+  .meta({ id: "Message" });
+
+export const MessagesPage = pageOf(MessageView).meta({ id: "MessagesPage" });
+
+export type ConversationSummaryBody = z.input<typeof ConversationSummary>;
+export type MessageViewBody = z.input<typeof MessageView>;

@@ -1,0 +1,150 @@
+import type { z } from "zod";
+import type { HandlerName } from "../routes";
+import { problems, type ResponseSpec } from "./common";
+import {
+  ConversationMessagesPath,
+  ConversationMessagesQuery,
+  ConversationsListQuery,
+  ConversationsPage,
+  MessagesPage,
+} from "./conversations";
+import {
+  DataDeletionResponse,
+  DataDeletionStatus,
+  DataDeletionStatusPath,
+  SignedRequestForm,
+} from "./data-deletion";
+import { IntegrationResponse } from "./integration";
+import {
+  MessageAccepted,
+  MessageGetPath,
+  MessageSendBody,
+  MessageSendHeaders,
+  MessageStatus,
+} from "./messages";
+import { OAuthCallbackQuery, OAuthInitBody, OAuthInitResponse } from "./oauth";
+import { WebhookDelivery, WebhookReceiveHeaders, WebhookVerifyQuery } from "./webhook";
+
+export * from "./common";
+export * from "./conversations";
+export * from "./data-deletion";
+export * from "./integration";
+export * from "./messages";
+export * from "./oauth";
+export * from "./webhook";
+
+/** The request and response schemas of one route: what the handler validates and the OpenAPI document shows. */
+export interface RouteSchema {
+  readonly summary: string;
+  readonly description?: string;
+  readonly body?: {
+    readonly contentType: "application/json" | "application/x-www-form-urlencoded";
+    readonly schema: z.ZodType;
+  };
+  readonly query?: z.ZodObject;
+  readonly path?: z.ZodObject;
+  readonly headers?: z.ZodObject;
+  readonly responses: Readonly<Record<number, ResponseSpec>>;
+}
+
+const json = (description: string, schema: z.ZodType): ResponseSpec => ({
+  description,
+  contentType: "application/json",
+  schema,
+});
+
+/**
+ * Every route's schemas, keyed by handler name (one route per handler, see contract/routes.ts). Handlers
+ * validate with these; scripts/openapi.ts generates docs/openapi.json from them.
+ */
+export const RouteSchemas: Readonly<Record<HandlerName, RouteSchema>> = {
+  "webhook-verify": {
+    summary: "Webhook verification handshake (Meta)",
+    query: WebhookVerifyQuery,
+    responses: {
+      200: { description: "Exactly `hub.challenge`", contentType: "text/plain" },
+      ...problems(400, 403),
+    },
+  },
+  "webhook-receive": {
+    summary: "Webhook event delivery (Meta)",
+    description:
+      "Signed with X-Hub-Signature-256 over the raw body. A form-encoded `signed_request` body is dispatched to deauthorize or data deletion.",
+    headers: WebhookReceiveHeaders,
+    body: { contentType: "application/json", schema: WebhookDelivery },
+    responses: {
+      200: { description: "Stored durably (or acknowledged and ignored)" },
+      ...problems(400, 401, 413, 415, 500, 503),
+    },
+  },
+  "oauth-callback": {
+    summary: "OAuth redirect target (browser, from Instagram)",
+    query: OAuthCallbackQuery,
+    responses: {
+      302: {
+        description: "To returnTo with `instagram=connected` or `instagram=error&reason=<code>`",
+        headers: { location: "The allow-listed return URL" },
+      },
+      400: {
+        description: "Unknown, expired or reused state: an HTML page, never a redirect",
+        contentType: "text/html",
+      },
+    },
+  },
+  deauthorize: {
+    summary: "Deauthorize callback (Meta, signed_request)",
+    body: { contentType: "application/x-www-form-urlencoded", schema: SignedRequestForm },
+    responses: { 200: { description: "Integration revoked, token erased" }, ...problems(400, 403, 415) },
+  },
+  "data-deletion": {
+    summary: "Data deletion request callback (Meta, signed_request)",
+    body: { contentType: "application/x-www-form-urlencoded", schema: SignedRequestForm },
+    responses: { 200: json("Deletion accepted", DataDeletionResponse), ...problems(400, 403, 415) },
+  },
+  "data-deletion-status": {
+    summary: "Status of a data deletion request",
+    path: DataDeletionStatusPath,
+    responses: { 200: json("The deletion status", DataDeletionStatus), ...problems(400, 404) },
+  },
+  "oauth-init": {
+    summary: "Start connecting the caller's Instagram account",
+    body: { contentType: "application/json", schema: OAuthInitBody },
+    responses: { 200: json("Where to send the browser", OAuthInitResponse), ...problems(400, 401, 415) },
+  },
+  "integration-get": {
+    summary: "The caller's integration",
+    responses: { 200: json("The integration, or status none", IntegrationResponse), ...problems(401) },
+  },
+  "integration-delete": {
+    summary: "Disconnect the caller's integration",
+    responses: {
+      204: { description: "Disconnected (also when there was nothing to disconnect)" },
+      ...problems(401),
+    },
+  },
+  "conversations-list": {
+    summary: "The caller's conversations, most recent activity first",
+    query: ConversationsListQuery,
+    responses: { 200: json("A page of conversations", ConversationsPage), ...problems(400, 401) },
+  },
+  "conversation-messages": {
+    summary: "Messages of one of the caller's conversations, newest first",
+    path: ConversationMessagesPath,
+    query: ConversationMessagesQuery,
+    responses: { 200: json("A page of messages", MessagesPage), ...problems(400, 401, 404) },
+  },
+  "message-send": {
+    summary: "Send a DM (accepted, queued, sent within the account's cap)",
+    headers: MessageSendHeaders,
+    body: { contentType: "application/json", schema: MessageSendBody },
+    responses: {
+      202: json("Accepted", MessageAccepted),
+      ...problems(400, 401, 404, 409, 415, 422),
+    },
+  },
+  "message-get": {
+    summary: "Status of a message the caller sent",
+    path: MessageGetPath,
+    responses: { 200: json("The message status", MessageStatus), ...problems(400, 401, 404) },
+  },
+};

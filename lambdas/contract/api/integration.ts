@@ -1,0 +1,21 @@
+import { z } from "zod";
+import { IsoTime, MetaId } from "./common";
+
+/** The caller's integration (`GET /instagram/integration`). Tokens are never part of it. */
+export const IntegrationView = z.object({
+  status: z.enum(["connected", "needs_reauth", "revoked"]),
+  username: z.string(),
+  name: z.string().optional(),
+  accountType: z.enum(["BUSINESS", "MEDIA_CREATOR"]),
+  igAccountId: MetaId,
+  connectedAt: IsoTime,
+  tokenExpiresAt: IsoTime.optional(),
+});
+
+/** No integration for this user in this organisation. */
+export const NoIntegration = z.object({ status: z.literal("none") });
+
+export const IntegrationResponse = z.union([IntegrationView, NoIntegration]).meta({ id: "Integration" });
+
+export type IntegrationViewBody = z.input<typeof IntegrationView>;
+export type IntegrationResponseBody = z.input<typeof IntegrationResponse>;

@@ -1,0 +1,95 @@
+import { z } from "zod";
+import { IsoTime, MetaId } from "./common";
+import { ConversationIdParam } from "./conversations";
+
+/** Meta's text limit for one Instagram message. */
+export const MAX_TEXT_LENGTH = 1000;
+
+export const OutboundAttachment = z.strictObject({
+  type: z.enum(["image", "video", "audio", "file"]),
+  url: z
+    .url({ protocol: /^https$/ })
+    .max(2048)
+    .describe("https URL Meta fetches the media from"),
+});
+
+/**
+ * `POST /instagram/messages` body. Exactly one of `conversationId` / `recipientId`, and exactly one of
+ * `text` / `attachment`.
+ */
+export const MessageSendBody = z
+  .strictObject({
+    conversationId: ConversationIdParam.optional(),
+    recipientId: MetaId.optional().describe("Customer IGSID of the caller's account"),
+    text: z.string().min(1).max(MAX_TEXT_LENGTH).optional(),
+    attachment: OutboundAttachment.optional(),
+    tag: z.literal("HUMAN_AGENT").optional().describe("Only when enabled for the stage"),
+  })
+  .superRefine((body, ctx) => {
+    if ((body.conversationId === undefined) === (body.recipientId === undefined)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["conversationId"],
+        message: "Give exactly one of conversationId and recipientId",
+      });
+    }
+    if ((body.text === undefined) === (body.attachment === undefined)) {
+      ctx.addIssue({ code: "custom", path: ["text"], message: "Give exactly one of text and attachment" });
+    }
+  })
+  .meta({
+    id: "MessageSendRequest",
+    description: "Exactly one of conversationId/recipientId and exactly one of text/attachment.",
+  });
+
+/** Request headers of `POST /instagram/messages` (names lowercased, as HTTP API delivers them). */
+export const MessageSendHeaders = z.object({
+  "idempotency-key": z
+    .string()
+    .min(1)
+    .max(255)
+    .regex(/^[\x21-\x7e]+$/, "Printable ASCII without spaces")
+    .optional()
+    .describe("Same key + same body returns the same message; a different body: 422"),
+});
+
+export const OutboundStatusEnum = z.enum(["queued", "sending", "sent", "failed"]);
+
+export const MessageAccepted = z
+  .object({ messageId: z.string(), status: OutboundStatusEnum })
+  .meta({ id: "MessageAccepted" });
+
+/** `GET /instagram/messages/{messageId}` path. */
+export const MessageGetPath = z.object({
+  messageId: z
+    .string()
+    .min(1)
+    .max(256)
+    .regex(/^[A-Za-z0-9_-]+$/, "Not a message id"),
+});
+
+export const MessageStatus = z
+  .object({
+    messageId: z.string(),
+    conversationId: z.string(),
+    status: OutboundStatusEnum,
+    mid: z.string().optional().describe("Meta's message id once sent"),
+    failureReason: z
+      .enum([
+        "window_closed",
+        "reauth_required",
+        "recipient_unavailable",
+        "permission_missing",
+        "integration_disconnected",
+        "rejected_by_meta",
+        "retries_exhausted",
+      ])
+      .optional(),
+    acceptedAt: IsoTime,
+    sentAt: IsoTime.optional(),
+  })
+  .meta({ id: "MessageStatus" });
+
+export type MessageSendRequest = z.output<typeof MessageSendBody>;
+export type MessageAcceptedBody = z.input<typeof MessageAccepted>;
+export type MessageStatusBody = z.input<typeof MessageStatus>;
