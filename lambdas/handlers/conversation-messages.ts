@@ -1,5 +1,20 @@
+import { documentClient } from "../adapters/dynamo/client";
+import { dynamoInboxReader } from "../adapters/dynamo/inbox-queries";
+import { claimNamesFromEnv, requiredEnv } from "../adapters/runtime-config";
+import { ConversationMessagesPath, ConversationMessagesQuery } from "../contract/api/conversations";
+import { Env } from "../contract/env";
+import { listMessages } from "../domain/inbox/inbox";
 import { httpRoute } from "../middleware/http-route";
-import { notImplemented } from "../middleware/responses";
+import { pathParams, queryParams, tenantOf } from "../middleware/request";
+import { json } from "../middleware/responses";
 
-/** Declared route; its issue has not been built yet, so it answers 501 honestly. */
-export const handler = httpRoute(async () => notImplemented());
+const claims = claimNamesFromEnv();
+const deps = { inbox: dynamoInboxReader(documentClient(), requiredEnv(Env.tableName)), now: Date.now };
+
+/** GET /instagram/conversations/{conversationId}/messages: one of the caller's conversations, newest first. */
+export const handler = httpRoute(async (event) => {
+  const tenant = tenantOf(event, claims);
+  const { conversationId } = pathParams(event, ConversationMessagesPath);
+  const query = queryParams(event, ConversationMessagesQuery);
+  return json(200, await listMessages(deps, tenant, conversationId, query));
+});

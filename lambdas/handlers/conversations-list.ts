@@ -1,5 +1,19 @@
+import { documentClient } from "../adapters/dynamo/client";
+import { dynamoInboxReader } from "../adapters/dynamo/inbox-queries";
+import { claimNamesFromEnv, requiredEnv } from "../adapters/runtime-config";
+import { ConversationsListQuery } from "../contract/api/conversations";
+import { Env } from "../contract/env";
+import { listConversations } from "../domain/inbox/inbox";
 import { httpRoute } from "../middleware/http-route";
-import { notImplemented } from "../middleware/responses";
+import { queryParams, tenantOf } from "../middleware/request";
+import { json } from "../middleware/responses";
 
-/** Declared route; its issue has not been built yet, so it answers 501 honestly. */
-export const handler = httpRoute(async () => notImplemented());
+const claims = claimNamesFromEnv();
+const deps = { inbox: dynamoInboxReader(documentClient(), requiredEnv(Env.tableName)), now: Date.now };
+
+/** GET /instagram/conversations: the caller's conversations, most recent activity first. */
+export const handler = httpRoute(async (event) => {
+  const tenant = tenantOf(event, claims);
+  const query = queryParams(event, ConversationsListQuery);
+  return json(200, await listConversations(deps, tenant, query));
+});

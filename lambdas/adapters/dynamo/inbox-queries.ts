@@ -1,0 +1,176 @@
+import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { z } from "zod";
+import type { Conversation } from "../../domain/conversation";
+import { ValidationError } from "../../domain/errors";
+import type { PageKey } from "../../domain/inbox/cursor";
+import type { InboxReader, PageRequest, StoredPage } from "../../domain/inbox/inbox";
+import type { MessageRecord } from "../../domain/message";
+import type { Tenant } from "../../domain/tenant";
+import { integrationFromItem } from "./integration-item";
+import { Keys } from "./keys";
+
+const KEY_ATTRIBUTES = ["pk", "sk", "gsi1pk", "gsi1sk"] as const;
+
+const epochMs = z.number().int().nonnegative();
+
+/** The stored conversation item (docs/data-model.md); unknown attributes are ignored. */
+const ConversationItem = z.object({
+  imoId: z.string(),
+  igAccountId: z.string(),
+  igsid: z.string(),
+  lastActivityAt: epochMs,
+  lastMessagePreview: z.string().optional(),
+  lastMessageDirection: z.enum(["inbound", "outbound"]).optional(),
+  unreadCount: z.number().int().nonnegative().default(0),
+  lastCustomerMessageAt: epochMs.optional(),
+});
+
+const MessageItem = z.object({
+  imoId: z.string(),
+  igAccountId: z.string(),
+  igsid: z.string(),
+  messageId: z.string(),
+  mid: z.string().optional(),
+  direction: z.enum(["inbound", "outbound"]),
+  source: z.enum(["customer", "echo", "api"]),
+  sentAt: epochMs,
+  text: z.string().optional(),
+  attachments: z
+    .array(
+      z.object({
+        type: z
+          .enum([
+            "image",
+            "video",
+            "audio",
+            "file",
+            "share",
+            "ig_post",
+            "ig_reel",
+            "story_mention",
+            "ephemeral",
+            "unknown",
+          ])
+          .catch("unknown"),
+        url: z.string().optional(),
+        title: z.string().optional(),
+      }),
+    )
+    .optional(),
+  replyToMid: z.string().optional(),
+  replyToStory: z.object({ id: z.string().optional(), url: z.string().optional() }).optional(),
+  quickReplyPayload: z.string().optional(),
+  reactions: z
+    .record(z.string(), z.object({ reaction: z.string(), emoji: z.string().optional(), at: epochMs }))
+    .optional(),
+  readAt: epochMs.optional(),
+  editCount: z.number().int().nonnegative().optional(),
+  deleted: z.boolean().optional(),
+  unsupported: z.boolean().optional(),
+  status: z.enum(["queued", "sending", "sent", "failed"]).optional(),
+  failureReason: z
+    .enum([
+      "window_closed",
+      "reauth_required",
+      "recipient_unavailable",
+      "permission_missing",
+      "integration_disconnected",
+      "rejected_by_meta",
+      "retries_exhausted",
+    ])
+    .optional(),
+});
+
+function stripUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
+function keyOf(item: Record<string, unknown>): PageKey {
+  return Object.fromEntries(KEY_ATTRIBUTES.map((name) => [name, String(item[name])]));
+}
+
+/** A start key is only used if it lies in the partition being queried; anything else is a bad cursor. */
+function checkStartKey(key: PageKey, gsi1pk: string, pkPrefix: string, sk: string): PageKey {
+  const names = Object.keys(key).sort();
+  const ok =
+    names.length === KEY_ATTRIBUTES.length &&
+    [...KEY_ATTRIBUTES].sort().every((name, i) => names[i] === name) &&
+    key.gsi1pk === gsi1pk &&
+    key.sk === sk &&
+    (key.pk?.startsWith(pkPrefix) ?? false) &&
+    (key.gsi1sk?.length ?? 0) > 0;
+  if (!ok) throw new ValidationError([{ field: "query.cursor", message: "Malformed cursor" }]);
+  return key;
+}
+
+/**
+ * The read side of the inbox on the single table: the caller's integration (GetItem), an account's inbox
+ * (gsi1, newest activity first) and a conversation's messages (gsi1, newest first). One query per page:
+ * it asks for one item more than the page to know whether another page exists.
+ */
+export function dynamoInboxReader(db: DynamoDBDocumentClient, tableName: string): InboxReader {
+  async function page<T>(
+    gsi1pk: string,
+    pkPrefix: string,
+    sk: string,
+    request: PageRequest,
+    parse: (item: Record<string, unknown>) => T,
+  ): Promise<StoredPage<T>> {
+    const startKey = request.startKey && checkStartKey(request.startKey, gsi1pk, pkPrefix, sk);
+    const result = await db.send(
+      new QueryCommand({
+        TableName: tableName,
+        IndexName: "gsi1",
+        KeyConditionExpression: "gsi1pk = :p",
+        ExpressionAttributeValues: { ":p": gsi1pk },
+        ScanIndexForward: false,
+        Limit: request.limit + 1,
+        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+      }),
+    );
+    const items = result.Items ?? [];
+    const more = items.length > request.limit || result.LastEvaluatedKey !== undefined;
+    const shown = items.slice(0, request.limit);
+    const last = shown.at(-1);
+    return {
+      items: shown.map(parse),
+      ...(more && last ? { lastKey: keyOf(last) } : {}),
+    };
+  }
+
+  return {
+    async integrationOf(tenant: Tenant) {
+      const result = await db.send(
+        new GetCommand({ TableName: tableName, Key: Keys.integration(tenant.imoId, tenant.userId) }),
+      );
+      return result.Item ? integrationFromItem(result.Item) : undefined;
+    },
+
+    conversationsPage(imoId, igAccountId, request) {
+      return page(
+        Keys.inbox(imoId, igAccountId).gsi1pk,
+        `CONV#${imoId}#${igAccountId}#`,
+        "CONV",
+        request,
+        (item): Conversation => stripUndefined(ConversationItem.parse(item)),
+      );
+    },
+
+    async conversation(imoId, igAccountId, igsid) {
+      const result = await db.send(
+        new GetCommand({ TableName: tableName, Key: Keys.conversation(imoId, igAccountId, igsid) }),
+      );
+      return result.Item ? stripUndefined(ConversationItem.parse(result.Item)) : undefined;
+    },
+
+    messagesPage(imoId, igAccountId, igsid, request) {
+      return page(
+        Keys.conversationMessages(imoId, igAccountId, igsid).gsi1pk,
+        `MSG#${imoId}#`,
+        "MSG",
+        request,
+        (item): MessageRecord => stripUndefined(MessageItem.parse(item)),
+      );
+    },
+  };
+}

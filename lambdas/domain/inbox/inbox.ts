@@ -1,0 +1,117 @@
+import type { ConversationSummaryBody, MessageViewBody } from "../../contract/api/conversations";
+import { type Conversation, parseConversationId } from "../conversation";
+import { AppError } from "../errors";
+import type { Integration } from "../integration";
+import type { MessageRecord } from "../message";
+import type { Tenant } from "../tenant";
+import { decodeCursor, encodeCursor, type PageKey } from "./cursor";
+import { conversationView, messageView } from "./views";
+
+export interface PageRequest {
+  readonly limit: number;
+  readonly startKey?: PageKey;
+}
+
+export interface StoredPage<T> {
+  readonly items: readonly T[];
+  readonly lastKey?: PageKey;
+}
+
+/**
+ * What the inbox reads need from storage. Pages are newest first; a `startKey` outside the requested
+ * partition is rejected by the store as a 400 (it can never widen the query).
+ */
+export interface InboxReader {
+  integrationOf(tenant: Tenant): Promise<Integration | undefined>;
+  conversationsPage(imoId: string, igAccountId: string, page: PageRequest): Promise<StoredPage<Conversation>>;
+  conversation(imoId: string, igAccountId: string, igsid: string): Promise<Conversation | undefined>;
+  messagesPage(
+    imoId: string,
+    igAccountId: string,
+    igsid: string,
+    page: PageRequest,
+  ): Promise<StoredPage<MessageRecord>>;
+}
+
+export interface InboxDeps {
+  readonly inbox: InboxReader;
+  readonly now: () => number;
+}
+
+export interface PageQuery {
+  readonly limit: number;
+  readonly cursor?: string | undefined;
+}
+
+export interface Page<T> {
+  readonly items: T[];
+  readonly nextCursor?: string;
+}
+
+/**
+ * The Instagram account whose inbox the caller may read: that of their own integration in their own
+ * organisation, while it is connected or awaiting reauthorisation. A revoked integration reads as none, so
+ * an account that moved to another user is never visible to its former owner.
+ */
+async function readableAccount(inbox: InboxReader, tenant: Tenant): Promise<string | undefined> {
+  const integration = await inbox.integrationOf(tenant);
+  if (integration === undefined || integration.status === "revoked") return undefined;
+  return integration.igAccountId;
+}
+
+function scopeOf(list: string, tenant: Tenant, ...ids: string[]): string {
+  return [list, tenant.imoId, tenant.userId, ...ids].join("|");
+}
+
+function nextCursor(scope: string, lastKey: PageKey | undefined): { nextCursor?: string } {
+  return lastKey === undefined ? {} : { nextCursor: encodeCursor(scope, lastKey) };
+}
+
+/** The caller's conversations, most recent activity first. No readable integration: an empty inbox. */
+export async function listConversations(
+  deps: InboxDeps,
+  tenant: Tenant,
+  query: PageQuery,
+): Promise<Page<ConversationSummaryBody>> {
+  const igAccountId = await readableAccount(deps.inbox, tenant);
+  if (igAccountId === undefined) {
+    // A cursor can only have come from a list the caller could read; now there is none to continue.
+    return { items: [] };
+  }
+  const scope = scopeOf("conversations", tenant, igAccountId);
+  const startKey = query.cursor === undefined ? undefined : decodeCursor(query.cursor, scope);
+  const page = await deps.inbox.conversationsPage(tenant.imoId, igAccountId, {
+    limit: query.limit,
+    ...(startKey ? { startKey } : {}),
+  });
+  const now = deps.now();
+  return { items: page.items.map((c) => conversationView(c, now)), ...nextCursor(scope, page.lastKey) };
+}
+
+/**
+ * Messages of one of the caller's conversations, newest first. A conversation of another account, user or
+ * organisation is indistinguishable from one that does not exist: 404.
+ */
+export async function listMessages(
+  deps: InboxDeps,
+  tenant: Tenant,
+  conversationId: string,
+  query: PageQuery,
+): Promise<Page<MessageViewBody>> {
+  const notFound = () => new AppError("resource.not_found", "No such conversation.");
+  const parsed = parseConversationId(conversationId);
+  if (parsed === undefined) throw notFound();
+  const igAccountId = await readableAccount(deps.inbox, tenant);
+  if (igAccountId === undefined || igAccountId !== parsed.igAccountId) throw notFound();
+  const scope = scopeOf("messages", tenant, igAccountId, parsed.igsid);
+  const startKey = query.cursor === undefined ? undefined : decodeCursor(query.cursor, scope);
+  const [conversation, page] = await Promise.all([
+    deps.inbox.conversation(tenant.imoId, igAccountId, parsed.igsid),
+    deps.inbox.messagesPage(tenant.imoId, igAccountId, parsed.igsid, {
+      limit: query.limit,
+      ...(startKey ? { startKey } : {}),
+    }),
+  ]);
+  if (conversation === undefined) throw notFound();
+  return { items: page.items.map(messageView), ...nextCursor(scope, page.lastKey) };
+}

@@ -1,0 +1,74 @@
+import { isoTime } from "../../contract/api/common";
+import type { ConversationSummaryBody, MessageViewBody } from "../../contract/api/conversations";
+import { type Conversation, conversationId, replyWindow } from "../conversation";
+import type { MessageRecord } from "../message";
+
+/** A conversation as the inbox shows it, with its reply window computed at `now`. */
+export function conversationView(conversation: Conversation, now: number): ConversationSummaryBody {
+  const window = replyWindow(conversation.lastCustomerMessageAt, now);
+  return {
+    conversationId: conversationId(conversation.igAccountId, conversation.igsid),
+    igAccountId: conversation.igAccountId,
+    participant: { igsid: conversation.igsid },
+    lastActivityAt: isoTime(conversation.lastActivityAt),
+    ...(conversation.lastMessagePreview === undefined
+      ? {}
+      : { lastMessagePreview: conversation.lastMessagePreview }),
+    ...(conversation.lastMessageDirection === undefined
+      ? {}
+      : { lastMessageDirection: conversation.lastMessageDirection }),
+    unreadCount: conversation.unreadCount,
+    window: {
+      state: window.state,
+      ...(window.closesAt === undefined ? {} : { closesAt: isoTime(window.closesAt) }),
+      ...(window.humanAgentClosesAt === undefined
+        ? {}
+        : { humanAgentClosesAt: isoTime(window.humanAgentClosesAt) }),
+    },
+  };
+}
+
+function messageType(message: MessageRecord): MessageViewBody["type"] {
+  if (message.deleted) return "deleted";
+  if (message.unsupported) return "unsupported";
+  if (message.attachments !== undefined && message.attachments.length > 0) return "attachment";
+  return "text";
+}
+
+/** A stored message as clients see it: times as ISO strings, reactions as a list, no tenant internals. */
+export function messageView(message: MessageRecord): MessageViewBody {
+  const reactions = Object.entries(message.reactions ?? {})
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([by, r]) => ({
+      by,
+      reaction: r.reaction,
+      ...(r.emoji === undefined ? {} : { emoji: r.emoji }),
+      at: isoTime(r.at),
+    }));
+  const optional = <K extends string, V>(key: K, value: V | undefined) =>
+    (value === undefined ? {} : { [key]: value }) as Partial<Record<K, V>>;
+  return {
+    messageId: message.messageId,
+    ...optional("mid", message.mid),
+    direction: message.direction,
+    source: message.source,
+    type: messageType(message),
+    ...optional("text", message.deleted ? undefined : message.text),
+    ...optional(
+      "attachments",
+      message.deleted || !message.attachments?.length
+        ? undefined
+        : message.attachments.map((a) => ({ ...a })),
+    ),
+    ...optional("replyToMid", message.replyToMid),
+    ...optional("replyToStory", message.replyToStory && { ...message.replyToStory }),
+    ...optional("quickReplyPayload", message.quickReplyPayload),
+    ...optional("reactions", reactions.length > 0 ? reactions : undefined),
+    ...optional("readAt", message.readAt === undefined ? undefined : isoTime(message.readAt)),
+    ...optional("editCount", message.editCount),
+    ...optional("deleted", message.deleted),
+    ...optional("status", message.status),
+    ...optional("failureReason", message.failureReason),
+    sentAt: isoTime(message.sentAt),
+  };
+}
