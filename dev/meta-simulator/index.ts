@@ -1,0 +1,27 @@
+/**
+ * A local stand-in for Meta's Instagram hosts (www.instagram.com, api.instagram.com, graph.instagram.com on one
+ * base URL), speaking the responses of shared/reference/graph-responses.md. See docs/meta-simulator.md.
+ */
+export { type GraphError, GraphErrors, igOAuthError } from "./graph-errors";
+export { metaJson, signMetaBody } from "./signing";
+export {
+  type CustomerMessageInput,
+  type CustomerMessageResult,
+  DEFAULT_ACCOUNT,
+  DEFAULT_CUSTOMER_IGSID,
+  type Delivery,
+  type Fault,
+  type FaultKind,
+  FaultKinds,
+  type FaultTarget,
+  FaultTargets,
+  type MetaSimulator,
+  PROFILE_FIELDS,
+  type RecordedRequest,
+  type SentMessage,
+  type SimAccount,
+  type SimOptions,
+  SUBSCRIBABLE_FIELDS,
+  startMetaSimulator,
+} from "./simulator";
+export * as WebhookPayloads from "./webhook-payloads";
