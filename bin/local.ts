@@ -1,0 +1,85 @@
+/**
+ * `npm run dev`: the whole system on this machine (see docs/local-mode.md). Settings come from the
+ * environment (PORT, DYNAMODB_PORT, SQS_PORT, META_SIM_PORT, META_MODE, PUBLIC_BASE_URL, ...) and `--persist`.
+ */
+import { relative } from "node:path";
+import { inspect } from "node:util";
+import { settingsFrom } from "../dev/local-server/settings";
+import { type LocalMode, startLocalMode } from "../dev/local-server/start";
+
+const log = {
+  info: (message: string) => console.log(message),
+  error: (message: string, error?: unknown) =>
+    console.error(
+      error === undefined
+        ? `[local] ${message}`
+        : `[local] ${message}: ${error instanceof Error ? (error.stack ?? error.message) : inspect(error)}`,
+    ),
+};
+
+function banner(mode: LocalMode): string {
+  const where = (path: string | undefined) => (path ? relative(process.cwd(), path) || "." : "");
+  const lines = [
+    "",
+    "  Instagram DM backend: local mode",
+    "",
+    `  Dev console    ${mode.url}/`,
+    `  API            ${mode.url}/instagram/...   (OpenAPI: ${mode.url}/openapi.json)`,
+    mode.simulatorUrl
+      ? `  Meta           simulator at ${mode.simulatorUrl}   (admin: ${mode.url}/dev/simulator/state)`
+      : "  Meta           real hosts (simulator off)",
+    `  DynamoDB       ${mode.dynamoDbEndpoint}   table ${mode.tableName}, ${mode.persistPath ? `persisted in ${where(mode.persistPath)}` : "in memory (use --persist to keep data)"}`,
+    `  SQS            ${mode.sqsEndpoint}   sender polling ${mode.outboundQueueUrl}`,
+    `  Secrets        ${where(mode.secretsFile)}`,
+    `  Dev token      curl -s -X POST ${mode.url}/dev/token -H 'content-type: application/json' -d '{"userId":"user-1","imoId":"imo-1"}'`,
+    `  Token refresh  curl -s -X POST ${mode.url}/dev/token-refresh`,
+    "",
+    ...mode.handlerLoadErrors.map((failure) => `  ! ${failure.name} did not load: ${failure.message}`),
+    "  Press Ctrl-C to stop.",
+    "",
+  ];
+  return lines.join("\n");
+}
+
+async function main(): Promise<void> {
+  const settings = settingsFrom(process.argv.slice(2), process.env, process.cwd());
+  const mode = await startLocalMode(settings, log);
+  log.info(banner(mode));
+  // Tests and scripts wait for this exact line.
+  log.info(`Local mode ready: ${mode.url}`);
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info(`\n${signal}: stopping local mode...`);
+    mode.stop().then(
+      () => {
+        log.info("Local mode stopped.");
+        process.exit(0);
+      },
+      (error: unknown) => {
+        log.error("stopping failed", error);
+        process.exit(1);
+      },
+    );
+  };
+  // Last resort: never leave the Java process behind, even when this process dies of an error.
+  process.on("exit", () => {
+    try {
+      process.kill(mode.dynamoDbPid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  });
+  process.on("uncaughtException", (error) => {
+    log.error("uncaught error", error);
+    shutdown("error");
+  });
+  process.on("SIGINT", () => shutdown("SIGINT"));
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+}
+
+main().catch((error: unknown) => {
+  console.error(`\nLocal mode could not start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});
