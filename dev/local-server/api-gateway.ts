@@ -91,21 +91,6 @@ export function requestTime(date: Date): string {
   return `${pad(date.getUTCDate())}/${months[date.getUTCMonth()]}/${date.getUTCFullYear()}:${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())} +0000`;
 }
 
-/**
- * Claims as the HTTP API's JWT authorizer hands them to the function: every value a string
- * (numbers and booleans stringified, arrays as `[a b]`), objects as JSON.
- */
-export function authorizerClaims(payload: Record<string, unknown>): Record<string, string> {
-  const claims: Record<string, string> = {};
-  for (const [name, value] of Object.entries(payload)) {
-    if (typeof value === "string") claims[name] = value;
-    else if (typeof value === "number" || typeof value === "boolean") claims[name] = String(value);
-    else if (Array.isArray(value)) claims[name] = `[${value.map(String).join(" ")}]`;
-    else if (value !== null && value !== undefined) claims[name] = JSON.stringify(value);
-  }
-  return claims;
-}
-
 export interface IncomingRequest {
   readonly method: string;
   /** The request target as received (`/path?query`). */

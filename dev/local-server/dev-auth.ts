@@ -1,66 +1,58 @@
-import { createLocalJWKSet, exportJWK, generateKeyPair, type JWK, jwtVerify, SignJWT } from "jose";
+import type { JSONWebKeySet } from "jose";
+import { AppError } from "../../lambdas/domain/errors";
+import { authorizerClaims, loadOrCreateLocalIssuer, verifyBearer } from "../local-auth";
 
 /** Local mode's identity provider: issues dev tokens and checks bearer tokens as the HTTP API's JWT authorizer. */
 export interface DevAuth {
   readonly issuer: string;
   readonly audience: string;
   /** The public keys, served at `/dev/.well-known/jwks.json` like an identity provider's JWKS. */
-  readonly jwks: { keys: JWK[] };
-  issue(
-    subject: { userId: string; imoId: string },
-    ttlSeconds?: number,
-  ): Promise<{ token: string; expiresAt: string }>;
-  /** The verified payload, or undefined when the header carries no valid token. */
-  verify(authorization: string | undefined): Promise<Record<string, unknown> | undefined>;
+  readonly jwks: JSONWebKeySet;
+  issue(subject: { userId: string; imoId: string }): Promise<{ token: string; expiresAt: string }>;
+  /** The authorizer's claims (all strings), or why the request is refused. */
+  authorize(
+    authorization: string | undefined,
+  ): Promise<{ claims: Record<string, string> } | { refused: string }>;
 }
 
+const DEV_TOKEN_SECONDS = 12 * 3600;
+
 /**
- * Stand-in until `dev/local-auth` lands: an RS256 key pair made at start-up (the JWT authorizer accepts RSA
- * signatures only), checked for signature, issuer, audience, expiry and not-before, as API Gateway does.
+ * dev/local-auth's issuer, its RS256 key kept in `keyFile` so tokens survive restarts (and tokens minted with
+ * `dev/local-auth/cli.ts` work too); bearer tokens are checked with `verifyBearer`, API Gateway's rules.
  */
 export async function createDevAuth(options: {
-  issuer: string;
-  audience: string;
+  keyFile: string;
   claimNames: { userId: string; imoId: string };
 }): Promise<DevAuth> {
-  const { publicKey, privateKey } = await generateKeyPair("RS256");
-  const kid = "local-dev-1";
-  const publicJwk = { ...(await exportJWK(publicKey)), kid, alg: "RS256", use: "sig" };
-  const jwks = { keys: [publicJwk] };
-  const keySet = createLocalJWKSet(jwks);
+  const issuer = await loadOrCreateLocalIssuer(options.keyFile);
   return {
-    issuer: options.issuer,
-    audience: options.audience,
-    jwks,
-    async issue(subject, ttlSeconds = 12 * 3600) {
-      const issuedAt = Math.floor(Date.now() / 1000);
-      const token = await new SignJWT({
-        [options.claimNames.userId]: subject.userId,
-        [options.claimNames.imoId]: subject.imoId,
-      })
-        .setProtectedHeader({ alg: "RS256", kid, typ: "JWT" })
-        .setIssuer(options.issuer)
-        .setAudience(options.audience)
-        .setSubject(subject.userId)
-        .setIssuedAt(issuedAt)
-        .setExpirationTime(issuedAt + ttlSeconds)
-        .sign(privateKey);
-      return { token, expiresAt: new Date((issuedAt + ttlSeconds) * 1000).toISOString() };
+    issuer: issuer.issuer,
+    audience: issuer.audience,
+    jwks: issuer.jwks,
+    async issue(subject) {
+      const token = await issuer.issueDevToken(
+        {
+          sub: subject.userId,
+          [options.claimNames.userId]: subject.userId,
+          [options.claimNames.imoId]: subject.imoId,
+        },
+        { expiresIn: DEV_TOKEN_SECONDS },
+      );
+      return { token, expiresAt: new Date(Date.now() + DEV_TOKEN_SECONDS * 1000).toISOString() };
     },
-    async verify(authorization) {
-      if (!authorization) return undefined;
-      const token = authorization.replace(/^Bearer\s+/i, "").trim();
-      if (token === "") return undefined;
+    async authorize(authorization) {
       try {
-        const { payload } = await jwtVerify(token, keySet, {
-          issuer: options.issuer,
-          audience: options.audience,
-          algorithms: ["RS256", "RS384", "RS512"],
-          requiredClaims: ["exp"],
+        const payload = await verifyBearer(authorization, {
+          issuer: issuer.issuer,
+          audience: issuer.audience,
+          jwks: issuer.jwks,
         });
-        return payload as Record<string, unknown>;
-      } catch {
-        return undefined;
+        return { claims: authorizerClaims(payload) };
+      } catch (error) {
+        if (error instanceof AppError)
+          return { refused: error.detail ?? "A valid bearer token is required." };
+        throw error;
       }
     },
   };

@@ -4,7 +4,6 @@ import type { Context } from "aws-lambda";
 import type { HandlerName } from "../../lambdas/contract/routes";
 import type { HttpEvent } from "../../lambdas/middleware/http-types";
 import {
-  authorizerClaims,
   type CompiledRoute,
   type IncomingRequest,
   MAX_BODY_BYTES,
@@ -111,22 +110,14 @@ export function createLocalHttpServer(options: LocalHttpServerOptions): Server {
     }
     let claims: Record<string, string> | undefined;
     if (match.route.declaration.auth === "jwt") {
-      const authorization = message.headers.authorization;
-      const payload = await options.auth.verify(authorization);
-      if (!payload) {
+      const verdict = await options.auth.authorize(message.headers.authorization);
+      if ("refused" in verdict) {
         return writeAnswer(
           response,
-          gatewayProblem(
-            401,
-            "auth.unauthorized",
-            "A valid bearer token is required",
-            authorization
-              ? "The bearer token is invalid or expired."
-              : "Send an Authorization: Bearer token.",
-          ),
+          gatewayProblem(401, "auth.unauthorized", "A valid bearer token is required", verdict.refused),
         );
       }
-      claims = authorizerClaims(payload);
+      claims = verdict.claims;
     }
     const name = match.route.declaration.handler;
     const event = toHttpEvent(request, match, claims);

@@ -7,6 +7,7 @@ import type { Context, ScheduledEvent } from "aws-lambda";
 import { Defaults, Env } from "../../lambdas/contract/env";
 import { OutboundQueue } from "../../lambdas/contract/queues";
 import { type HandlerName, Routes, type WorkerName } from "../../lambdas/contract/routes";
+import { type MetaSimulator, startMetaSimulator } from "../meta-simulator";
 import {
   type DynamoDbLocal,
   LOCAL_CREDENTIALS,
@@ -20,15 +21,13 @@ import { compileRoutes, lambdaContext } from "./api-gateway";
 import { createDevAuth } from "./dev-auth";
 import { devRoutes } from "./dev-routes";
 import { createLocalHttpServer, type HttpHandler, listen } from "./http-server";
-import { ensureSecretsFile, type LocalSecretValues } from "./secrets-file";
+import { ensureSecretsFile } from "./secrets-file";
 import type { LocalSettings, MetaMode } from "./settings";
 import { type SqsHandler, startSqsEventSource } from "./sqs-event-source";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 export const LOCAL_TABLE_NAME = "instagram-dm-local";
 const LOCAL_QUEUE_NAME = "instagram-dm-outbound";
-/** Audience of dev tokens; the issuer is this server's `/dev` URL. */
-export const DEV_AUDIENCE = "instagram-dm-local";
 
 /** What a running local mode exposes to the CLI and to tests. */
 export interface LocalMode {
@@ -57,12 +56,6 @@ export interface LocalMode {
 export interface LocalModeLog {
   info(message: string): void;
   error(message: string, error?: unknown): void;
-}
-
-/** The simulator as local mode uses it (dev/meta-simulator's `startMetaSimulator`). */
-interface MetaSimulatorHandle {
-  readonly url: string;
-  stop(): Promise<void>;
 }
 
 type HandlerModule = { handler: unknown };
@@ -120,21 +113,10 @@ function setHandlerEnvironment(input: {
   }
 }
 
-async function startSimulator(options: {
-  port: number | undefined;
-  secrets: LocalSecretValues;
-  webhookUrl: string;
-}): Promise<MetaSimulatorHandle> {
-  const module = (await import(pathToFileURL(join(ROOT, "dev", "meta-simulator", "index.ts")).href)) as {
-    startMetaSimulator: (options: Record<string, unknown>) => Promise<MetaSimulatorHandle>;
-  };
-  return module.startMetaSimulator({
-    ...(options.port === undefined ? {} : { port: options.port }),
-    appId: options.secrets.appId,
-    appSecret: options.secrets.appSecret,
-    verifyToken: options.secrets.verifyToken,
-    webhookUrl: options.webhookUrl,
-  });
+/** The stage's send cap (SEND_CAP_PER_HOUR), which the simulator enforces like Meta does. */
+function sendCapPerHour(): number {
+  const configured = Number(process.env[Env.sendCapPerHour]);
+  return Number.isInteger(configured) && configured > 0 ? configured : Defaults.sendCapPerHour;
 }
 
 function scheduledEvent(): ScheduledEvent {
@@ -206,12 +188,16 @@ export async function startLocalMode(settings: LocalSettings, log: LocalModeLog)
       ...new Set([url, `http://127.0.0.1:${port}`, publicBaseUrl, ...settings.extraReturnToOrigins]),
     ];
 
-    let simulator: MetaSimulatorHandle | undefined;
+    let simulator: MetaSimulator | undefined;
     if (settings.metaMode === "simulator") {
-      simulator = await startSimulator({
-        port: settings.metaSimulatorPort,
-        secrets,
+      // It signs deliveries with the app secret the handlers load from the same secrets file.
+      simulator = await startMetaSimulator({
+        ...(settings.metaSimulatorPort === undefined ? {} : { port: settings.metaSimulatorPort }),
+        appId: secrets.appId,
+        appSecret: secrets.appSecret,
         webhookUrl: `http://127.0.0.1:${port}/instagram/webhook`,
+        redirectUris: [`${publicBaseUrl}/instagram/oauth/callback`],
+        sendCapPerHour: sendCapPerHour(),
       });
       const started = simulator;
       stack.push(() => started.stop());
@@ -264,10 +250,8 @@ export async function startLocalMode(settings: LocalSettings, log: LocalModeLog)
         : [],
     );
 
-    const issuer = `${url}/dev`;
     const auth = await createDevAuth({
-      issuer,
-      audience: DEV_AUDIENCE,
+      keyFile: join(settings.stateDir, "auth-key.json"),
       claimNames: {
         userId: process.env[Env.jwtUserIdClaim] ?? Defaults.jwtUserIdClaim,
         imoId: process.env[Env.jwtOrgIdClaim] ?? Defaults.jwtOrgIdClaim,
@@ -290,8 +274,8 @@ export async function startLocalMode(settings: LocalSettings, log: LocalModeLog)
           metaMode: settings.metaMode,
           simulatorUrl: simulatorUrl ?? null,
           publicBaseUrl,
-          issuer,
-          audience: DEV_AUDIENCE,
+          issuer: auth.issuer,
+          audience: auth.audience,
         }),
       }),
       auth,
