@@ -22,6 +22,8 @@ export const Env = {
   sendCapPerHour: "SEND_CAP_PER_HOUR",
   humanAgentEnabled: "HUMAN_AGENT_ENABLED",
   dataDeletionStatusUrl: "DATA_DELETION_STATUS_URL",
+  /** Token refresh: refresh long-lived tokens expiring within this many days. */
+  tokenRefreshWindowDays: "TOKEN_REFRESH_WINDOW_DAYS",
   serviceName: "POWERTOOLS_SERVICE_NAME",
   metricsNamespace: "POWERTOOLS_METRICS_NAMESPACE",
   logLevel: "POWERTOOLS_LOG_LEVEL",
@@ -37,6 +39,7 @@ export const Defaults = {
   graphApiVersion: "v25.0",
   oauthScopes: "instagram_business_basic,instagram_business_manage_messages",
   sendCapPerHour: 200,
+  tokenRefreshWindowDays: 10,
   jwtUserIdClaim: "sub",
   jwtOrgIdClaim: "imo_id",
   serviceName: "instagram-dm",

@@ -1,5 +1,22 @@
+import { dataDeletions } from "../composition/connect";
+import { isoTime } from "../contract/api/common";
+import { type DataDeletionStatusBody, DataDeletionStatusPath } from "../contract/api/data-deletion";
+import { AppError } from "../domain/errors";
 import { httpRoute } from "../middleware/http-route";
-import { notImplemented } from "../middleware/responses";
+import { pathParams } from "../middleware/request";
+import { json } from "../middleware/responses";
 
-/** Declared route; its issue has not been built yet, so it answers 501 honestly. */
-export const handler = httpRoute(async () => notImplemented());
+/** `GET /instagram/data-deletion/{code}`: the status of a data deletion request, by its confirmation code. */
+export const handler = httpRoute(async (event) => {
+  const { code } = pathParams(event, DataDeletionStatusPath);
+  const record = await dataDeletions.get(code);
+  if (record === undefined)
+    throw new AppError("resource.not_found", "No data deletion request has this code.");
+  const body: DataDeletionStatusBody = {
+    confirmationCode: record.code,
+    status: record.status,
+    requestedAt: isoTime(record.requestedAt),
+    ...(record.completedAt === undefined ? {} : { completedAt: isoTime(record.completedAt) }),
+  };
+  return json(200, body);
+});

@@ -1,5 +1,8 @@
-import { httpRoute } from "../middleware/http-route";
-import { notImplemented } from "../middleware/responses";
+import { handleSignedRequestCallback, loadSecrets } from "../composition/connect";
+import { signedRequestForm } from "../composition/signed-request-form";
+import { httpRouteWithSecrets } from "../middleware/http-route";
 
-/** Declared route; its issue has not been built yet, so it answers 501 honestly. */
-export const handler = httpRoute(async () => notImplemented());
+/** `POST /instagram/data-deletion`: Meta's Data Deletion Request callback; answers `{ url, confirmation_code }`. */
+export const handler = httpRouteWithSecrets(loadSecrets, async (event, context) =>
+  handleSignedRequestCallback("data_deletion", signedRequestForm(event), context.secrets),
+);

@@ -1,5 +1,8 @@
-import { httpRoute } from "../middleware/http-route";
-import { notImplemented } from "../middleware/responses";
+import { handleSignedRequestCallback, loadSecrets } from "../composition/connect";
+import { signedRequestForm } from "../composition/signed-request-form";
+import { httpRouteWithSecrets } from "../middleware/http-route";
 
-/** Declared route; its issue has not been built yet, so it answers 501 honestly. */
-export const handler = httpRoute(async () => notImplemented());
+/** `POST /instagram/deauthorize`: Meta's Deauthorize callback (signed_request verified before acting). */
+export const handler = httpRouteWithSecrets(loadSecrets, async (event, context) =>
+  handleSignedRequestCallback("deauthorize", signedRequestForm(event), context.secrets),
+);

@@ -1,5 +1,37 @@
-import { httpRoute } from "../middleware/http-route";
-import { notImplemented } from "../middleware/responses";
+import { claimNamesFromEnv } from "../adapters/runtime-config";
+import {
+  integrations,
+  loadSecrets,
+  loginClient,
+  metaErrorFields,
+  now,
+  tokenKeys,
+} from "../composition/connect";
+import { disconnect } from "../domain/connect/lifecycle";
+import { httpRouteWithSecrets } from "../middleware/http-route";
+import { logger } from "../middleware/logger";
+import { tenantOf } from "../middleware/request";
 
-/** Declared route; its issue has not been built yet, so it answers 501 honestly. */
-export const handler = httpRoute(async () => notImplemented());
+const claimNames = claimNamesFromEnv();
+
+/**
+ * `DELETE /instagram/integration`: the integration becomes `revoked`, its token erased and the account freed;
+ * the webhook subscription is removed at Meta when no one else uses the account (best effort). 204 always.
+ */
+export const handler = httpRouteWithSecrets(loadSecrets, async (event, context) => {
+  const tenant = tenantOf(event, claimNames);
+  const result = await disconnect(tenant, {
+    store: integrations,
+    login: loginClient(context.secrets),
+    keys: tokenKeys(context.secrets),
+    now,
+  });
+  if (typeof result.unsubscribe === "object") {
+    logger.warn(
+      "webhook unsubscribe failed; the integration is disconnected anyway",
+      metaErrorFields(result.unsubscribe.failed),
+    );
+  }
+  logger.info("integration disconnect", { disconnected: result.disconnected });
+  return { statusCode: 204, headers: { "cache-control": "no-store" }, body: "" };
+});

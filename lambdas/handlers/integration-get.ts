@@ -1,5 +1,30 @@
+import { claimNamesFromEnv } from "../adapters/runtime-config";
+import { integrations } from "../composition/connect";
+import { isoTime } from "../contract/api/common";
+import type { IntegrationResponseBody } from "../contract/api/integration";
+import { integrationOf } from "../domain/connect/lifecycle";
 import { httpRoute } from "../middleware/http-route";
-import { notImplemented } from "../middleware/responses";
+import { tenantOf } from "../middleware/request";
+import { json } from "../middleware/responses";
 
-/** Declared route; its issue has not been built yet, so it answers 501 honestly. */
-export const handler = httpRoute(async () => notImplemented());
+const claimNames = claimNamesFromEnv();
+
+/** `GET /instagram/integration`: the caller's integration, or `{ status: "none" }`; never a token. */
+export const handler = httpRoute(async (event) => {
+  const summary = await integrationOf(integrations, tenantOf(event, claimNames));
+  const body: IntegrationResponseBody =
+    summary === undefined
+      ? { status: "none" }
+      : {
+          status: summary.status,
+          username: summary.username,
+          ...(summary.name === undefined ? {} : { name: summary.name }),
+          accountType: summary.accountType,
+          igAccountId: summary.igAccountId,
+          connectedAt: isoTime(summary.connectedAt),
+          ...(summary.tokenExpiresAt === undefined
+            ? {}
+            : { tokenExpiresAt: isoTime(summary.tokenExpiresAt) }),
+        };
+  return json(200, body);
+});

@@ -1,5 +1,81 @@
-import { httpRoute } from "../middleware/http-route";
-import { notImplemented } from "../middleware/responses";
+import {
+  allowedOrigins,
+  integrations,
+  loadSecrets,
+  loginClient,
+  now,
+  oauthStates,
+  onSecret,
+  redirectUri,
+  tokenKeys,
+} from "../composition/connect";
+import { OAuthCallbackQuery } from "../contract/api/oauth";
+import { completeConnect } from "../domain/connect/callback";
+import { httpRouteWithSecrets } from "../middleware/http-route";
+import { logger } from "../middleware/logger";
+import { queryParams } from "../middleware/request";
+import { html, redirect } from "../middleware/responses";
 
-/** Declared route; its issue has not been built yet, so it answers 501 honestly. */
-export const handler = httpRoute(async () => notImplemented());
+const callbackUrl = redirectUri();
+
+/**
+ * `GET /instagram/oauth/callback`: Instagram sends the browser here. Redirects only to a stored, allow-listed
+ * returnTo; an unknown, reused or expired state gets a page, never a redirect.
+ */
+export const handler = httpRouteWithSecrets(loadSecrets, async (event, context) => {
+  const query = queryParams(event, OAuthCallbackQuery);
+  const outcome = await completeConnect(
+    { ...query, ...(query.error_reason === undefined ? {} : { errorReason: query.error_reason }) },
+    {
+      states: oauthStates,
+      login: loginClient(context.secrets),
+      integrations,
+      keys: tokenKeys(context.secrets),
+      redirectUri: callbackUrl,
+      allowedOrigins,
+      now,
+      onSecret,
+    },
+  );
+  switch (outcome.kind) {
+    case "state_rejected":
+      logger.info("oauth callback rejected", { reason: outcome.reason });
+      return html(
+        400,
+        outcome.reason === "state_expired"
+          ? "This sign-in link has expired"
+          : "This sign-in link is not valid",
+        "Go back to the app and click Connect Instagram again.",
+      );
+    case "failed":
+      logger.warn("instagram connect failed", {
+        reason: outcome.reason,
+        step: outcome.cause.step,
+        metaCode: outcome.cause.metaCode,
+        metaSubcode: outcome.cause.metaSubcode,
+        fbtrace_id: outcome.cause.fbtraceId,
+        detail: outcome.cause.message,
+      });
+      return outcome.location === undefined
+        ? html(
+            400,
+            "Instagram was not connected",
+            `Reason: ${outcome.reason}. Go back to the app and try again.`,
+          )
+        : redirect(outcome.location);
+    case "connected":
+      logger.info("instagram connected", {
+        imoId: outcome.integration.imoId,
+        userId: outcome.integration.userId,
+        igAccountId: outcome.integration.igAccountId,
+        connectKind: outcome.connectKind,
+      });
+      return outcome.location === undefined
+        ? html(
+            200,
+            "Instagram connected",
+            `@${outcome.integration.username} is connected. You can close this window.`,
+          )
+        : redirect(outcome.location);
+  }
+});

@@ -1,0 +1,192 @@
+import type { AccountType, Integration } from "../integration";
+import type { TokenKeys } from "../token-seal";
+import { sealToken } from "../token-seal";
+import { type ConnectKind, connectIntegration } from "./connect-rules";
+import { allowedReturnTo } from "./oauth-start";
+import { type InstagramLogin, type IntegrationStore, MetaCallError, type OAuthStateStore } from "./ports";
+
+/**
+ * Stable reasons on `returnTo?instagram=error&reason=…`; apps branch on them (docs/connect-flow.md).
+ */
+export const ConnectFailureReasons = [
+  "access_denied",
+  "authorization_failed",
+  "missing_code",
+  "code_exchange_failed",
+  "long_lived_exchange_failed",
+  "profile_fetch_failed",
+  "account_not_professional",
+  "subscribe_failed",
+  "connect_failed",
+] as const;
+export type ConnectFailureReason = (typeof ConnectFailureReasons)[number];
+
+/** The Meta step that failed, with Meta's code and trace id for the log (never a token). */
+export interface ConnectFailureCause {
+  readonly step: "authorize" | "code_exchange" | "long_lived_exchange" | "profile" | "subscribe" | "store";
+  readonly metaCode?: number;
+  readonly metaSubcode?: number;
+  readonly fbtraceId?: string;
+  readonly message?: string;
+}
+
+/** Where the callback leaves the browser. */
+export type CallbackOutcome =
+  /** Unknown, reused or expired state: answer with a page, never a redirect. */
+  | { readonly kind: "state_rejected"; readonly reason: "state_invalid" | "state_expired" }
+  | {
+      readonly kind: "connected";
+      /** Absent when the app started the flow without a returnTo. */
+      readonly location?: string;
+      readonly integration: Integration;
+      readonly connectKind: ConnectKind;
+    }
+  | {
+      readonly kind: "failed";
+      readonly location?: string;
+      readonly reason: ConnectFailureReason;
+      readonly cause: ConnectFailureCause;
+    };
+
+export interface CallbackInput {
+  readonly state?: string;
+  readonly code?: string;
+  readonly error?: string;
+  readonly errorReason?: string;
+}
+
+export interface CallbackDeps {
+  readonly states: OAuthStateStore;
+  readonly login: InstagramLogin;
+  readonly integrations: IntegrationStore;
+  readonly keys: TokenKeys;
+  readonly redirectUri: string;
+  readonly allowedOrigins: readonly string[];
+  readonly now: () => number;
+  /** Called with every token as soon as it is held, so logs mask it. */
+  readonly onSecret: (value: string) => void;
+}
+
+const PROFESSIONAL: readonly string[] = ["BUSINESS", "MEDIA_CREATOR"] satisfies AccountType[];
+
+/** Builds `returnTo` + `instagram=<result>[&reason=…]` from a stored, allow-listed returnTo. */
+export function landingUrl(returnTo: string, result: "connected" | "error", reason?: string): string {
+  const url = new URL(returnTo);
+  url.searchParams.set("instagram", result);
+  if (reason !== undefined) url.searchParams.set("reason", reason);
+  return url.href;
+}
+
+class StepFailure extends Error {
+  constructor(
+    readonly reason: ConnectFailureReason,
+    readonly failure: ConnectFailureCause,
+  ) {
+    super(reason);
+  }
+}
+
+async function step<T>(
+  name: ConnectFailureCause["step"],
+  reason: ConnectFailureReason,
+  call: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (error instanceof MetaCallError) {
+      throw new StepFailure(reason, {
+        step: name,
+        ...(error.code === undefined ? {} : { metaCode: error.code }),
+        ...(error.subcode === undefined ? {} : { metaSubcode: error.subcode }),
+        ...(error.fbtraceId === undefined ? {} : { fbtraceId: error.fbtraceId }),
+        message: error.message,
+      });
+    }
+    throw new StepFailure(reason, { step: name, message: error instanceof Error ? error.message : "failed" });
+  }
+}
+
+/**
+ * The OAuth callback: consumes the state (once), then code → short-lived token → long-lived token →
+ * profile (valid fields only) → professional check → webhook subscription → stored integration.
+ * Every failure after the state check lands on the app with a stable reason.
+ */
+export async function completeConnect(input: CallbackInput, deps: CallbackDeps): Promise<CallbackOutcome> {
+  if (input.state === undefined) return { kind: "state_rejected", reason: "state_invalid" };
+  const record = await deps.states.consume(input.state);
+  if (record === undefined) return { kind: "state_rejected", reason: "state_invalid" };
+  if (record.expiresAt <= deps.now()) return { kind: "state_rejected", reason: "state_expired" };
+  // Re-checked against today's allow-list: an origin removed since the flow started is not redirected to.
+  const returnTo =
+    record.returnTo === undefined ? undefined : allowedReturnTo(record.returnTo, deps.allowedOrigins);
+  if (record.returnTo !== undefined && returnTo === undefined) {
+    return { kind: "state_rejected", reason: "state_invalid" };
+  }
+  const fail = (reason: ConnectFailureReason, cause: ConnectFailureCause): CallbackOutcome => ({
+    kind: "failed",
+    reason,
+    cause,
+    ...(returnTo === undefined ? {} : { location: landingUrl(returnTo, "error", reason) }),
+  });
+
+  if (input.error !== undefined) {
+    const reason = input.error === "access_denied" ? "access_denied" : "authorization_failed";
+    return fail(reason, { step: "authorize", message: input.errorReason ?? input.error });
+  }
+  if (input.code === undefined) return fail("missing_code", { step: "authorize" });
+  const code = input.code;
+  const tenant = { userId: record.userId, imoId: record.imoId };
+
+  try {
+    const shortLived = await step("code_exchange", "code_exchange_failed", () =>
+      deps.login.exchangeCode(code, deps.redirectUri),
+    );
+    deps.onSecret(shortLived.accessToken);
+    const longLived = await step("long_lived_exchange", "long_lived_exchange_failed", () =>
+      deps.login.exchangeLongLived(shortLived.accessToken),
+    );
+    deps.onSecret(longLived.accessToken);
+    const issuedAt = deps.now();
+    const profile = await step("profile", "profile_fetch_failed", () =>
+      deps.login.profile(longLived.accessToken),
+    );
+    const accountType = profile.accountType ?? "";
+    if (!PROFESSIONAL.includes(accountType)) {
+      return fail("account_not_professional", {
+        step: "profile",
+        message: `account_type ${accountType || "absent"}`,
+      });
+    }
+    await step("subscribe", "subscribe_failed", () =>
+      deps.login.subscribe(profile.igAccountId, longLived.accessToken),
+    );
+    const stored = await step("store", "connect_failed", () =>
+      connectIntegration(
+        deps.integrations,
+        tenant,
+        {
+          igAccountId: profile.igAccountId,
+          appScopedUserId: profile.appScopedUserId,
+          username: profile.username,
+          ...(profile.name === undefined ? {} : { name: profile.name }),
+          accountType: accountType as AccountType,
+          token: sealToken(longLived.accessToken, deps.keys),
+          tokenIssuedAt: issuedAt,
+          tokenExpiresAt: issuedAt + longLived.expiresInSeconds * 1000,
+        },
+        deps.now,
+        (attempt) => new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt)),
+      ),
+    );
+    return {
+      kind: "connected",
+      integration: stored.integration,
+      connectKind: stored.kind,
+      ...(returnTo === undefined ? {} : { location: landingUrl(returnTo, "connected") }),
+    };
+  } catch (error) {
+    if (error instanceof StepFailure) return fail(error.reason, error.failure);
+    throw error;
+  }
+}

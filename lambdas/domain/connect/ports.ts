@@ -1,0 +1,159 @@
+import type { Integration } from "../integration";
+
+/**
+ * The narrow interfaces the connect flow depends on. Adapters implement them over DynamoDB and Meta's
+ * Instagram Login endpoints; unit tests pass in-memory fakes.
+ */
+
+/** A single-use OAuth state as stored between `oauth/init` and the callback. */
+export interface OAuthStateRecord {
+  readonly state: string;
+  readonly userId: string;
+  readonly imoId: string;
+  /** Validated against the allow-list when stored; absent when the app gave none. */
+  readonly returnTo?: string;
+  /** Epoch ms. */
+  readonly createdAt: number;
+  readonly expiresAt: number;
+}
+
+export interface OAuthStateStore {
+  put(record: OAuthStateRecord): Promise<void>;
+  /** Removes and returns the record in one step, so a state can be used only once; undefined if unknown. */
+  consume(state: string): Promise<OAuthStateRecord | undefined>;
+}
+
+/** Which (organisation, Instagram account) pair belongs to which app user: uniqueness rule 2. */
+export interface AccountClaim {
+  readonly imoId: string;
+  readonly igAccountId: string;
+  readonly userId: string;
+  readonly version: number;
+}
+
+/**
+ * Everything one connect writes, applied atomically or not at all. Each part carries the version it was
+ * planned against, so a concurrent change makes the whole plan fail with "conflict" and it is re-planned.
+ */
+export interface ConnectPlan {
+  readonly integration: Integration;
+  /** The version of the caller's integration the plan was made from; undefined: there must be none. */
+  readonly expectedVersion: number | undefined;
+  readonly claim: { readonly version: number; readonly expectedVersion: number | undefined };
+  /** The claim of the caller's previous account, released when the caller switches accounts. */
+  readonly releaseClaimOf?: string;
+  /** Another user's integration of the same account in the same organisation, revoked by the takeover. */
+  readonly displaced?: { readonly integration: Integration; readonly expectedVersion: number };
+}
+
+export type WriteOutcome = "applied" | "conflict";
+
+export interface Page<T> {
+  readonly items: readonly T[];
+  readonly cursor?: string;
+}
+
+export interface IntegrationStore {
+  get(imoId: string, userId: string): Promise<Integration | undefined>;
+  getClaim(imoId: string, igAccountId: string): Promise<AccountClaim | undefined>;
+  applyConnect(plan: ConnectPlan): Promise<WriteOutcome>;
+  /**
+   * Replaces an integration if it still has `expectedVersion`. With `releaseClaim`, also removes the
+   * claim of its account (when this user holds it), in the same transaction.
+   */
+  save(
+    next: Integration,
+    expectedVersion: number,
+    options?: { releaseClaim?: boolean },
+  ): Promise<WriteOutcome>;
+  /** Deletes an integration (if still at its version) and the claim of its account held by its user. */
+  remove(current: Integration): Promise<WriteOutcome>;
+  findByAppUser(appScopedUserId: string): Promise<readonly Integration[]>;
+  findByAccount(igAccountId: string): Promise<readonly Integration[]>;
+  /** Integrations holding a token that expires before `threshold` (epoch ms), soonest first, in pages. */
+  expiringBefore(threshold: number, cursor?: string): Promise<Page<Integration>>;
+}
+
+/** A status record of one data deletion request, looked up by its confirmation code. */
+export interface DataDeletionRecord {
+  readonly code: string;
+  readonly status: "pending" | "completed";
+  readonly requestedAt: number;
+  readonly completedAt?: number;
+  /** How many integrations, conversations and messages were erased. */
+  readonly erased?: {
+    readonly integrations: number;
+    readonly conversations: number;
+    readonly messages: number;
+  };
+}
+
+export interface DataDeletionStore {
+  put(record: DataDeletionRecord): Promise<void>;
+  get(code: string): Promise<DataDeletionRecord | undefined>;
+  /** Erases an organisation's conversations and messages with one Instagram account. */
+  eraseAccountData(imoId: string, igAccountId: string): Promise<{ conversations: number; messages: number }>;
+}
+
+/** Tokens and ids from Meta's token exchange (`api.instagram.com/oauth/access_token`). */
+export interface ShortLivedToken {
+  readonly accessToken: string;
+  /** The app-scoped user id, digits intact; absent if Meta omitted it. */
+  readonly appScopedUserId?: string;
+  readonly permissions: readonly string[];
+}
+
+/** A long-lived (about 60 days) token, from the exchange or a refresh. */
+export interface LongLivedToken {
+  readonly accessToken: string;
+  readonly expiresInSeconds: number;
+}
+
+/** The connected account as `/me` describes it (valid Instagram Login fields only). */
+export interface InstagramProfile {
+  readonly appScopedUserId: string;
+  readonly igAccountId: string;
+  readonly username: string;
+  readonly name?: string;
+  /** As Meta sent it: `BUSINESS` or `MEDIA_CREATOR` for professional accounts. */
+  readonly accountType?: string;
+}
+
+/** Meta's Instagram Login endpoints; every method throws MetaCallError on a Meta failure. */
+export interface InstagramLogin {
+  exchangeCode(code: string, redirectUri: string): Promise<ShortLivedToken>;
+  exchangeLongLived(shortLivedToken: string): Promise<LongLivedToken>;
+  refresh(longLivedToken: string): Promise<LongLivedToken>;
+  profile(accessToken: string): Promise<InstagramProfile>;
+  subscribe(igAccountId: string, accessToken: string): Promise<void>;
+  unsubscribe(igAccountId: string, accessToken: string): Promise<void>;
+}
+
+/** Meta refused or failed a call. Carries Meta's code and trace id for the log, never a token. */
+export class MetaCallError extends Error {
+  readonly code: number | undefined;
+  readonly subcode: number | undefined;
+  readonly fbtraceId: string | undefined;
+  /** The token was rejected (code 190): the integration needs the user to reconnect. */
+  readonly tokenRejected: boolean;
+  readonly transient: boolean;
+
+  constructor(
+    message: string,
+    details: {
+      code?: number;
+      subcode?: number;
+      fbtraceId?: string;
+      tokenRejected?: boolean;
+      transient?: boolean;
+    } = {},
+  ) {
+    super(message);
+    this.name = "MetaCallError";
+    this.code = details.code;
+    this.subcode = details.subcode;
+    this.fbtraceId = details.fbtraceId;
+    this.tokenRejected = details.tokenRejected ?? details.code === 190;
+    this.transient = details.transient ?? false;
+  }
+}
