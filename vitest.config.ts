@@ -27,6 +27,17 @@ export default defineConfig({
       },
       {
         test: {
+          // Faults (storage outage, Meta outage, crashes), fuzzing and log hygiene against real local services.
+          name: "resilience",
+          include: ["test/resilience/**/*.test.ts"],
+          globalSetup: ["test/support/global-setup.ts"],
+          setupFiles: ["test/support/aws-env.ts"],
+          testTimeout: 300_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        test: {
           name: "infra",
           include: ["test/infra/**/*.test.ts"],
           testTimeout: 120_000,

@@ -1,0 +1,225 @@
+import { writeFileSync } from "node:fs";
+import { pathToFileURL } from "node:url";
+import { metaJson, signMetaBody } from "../dev/meta-simulator/signing";
+import { batch, customerText, type WebhookPayload } from "../dev/meta-simulator/webhook-payloads";
+import { Paths, type RouteDeclaration } from "../lambdas/contract/routes";
+import { type CallSummary, summarise } from "./support/dynamo-meter";
+import { type HttpHandler, startHttpHost } from "./support/http-host";
+import { BENCH_SECRETS, seedIntegration, startBenchStack } from "./support/local-stack";
+import { median, percentile, ratio } from "./support/stats";
+
+const WEBHOOK_ROUTE: RouteDeclaration = {
+  method: "POST",
+  path: Paths.webhook,
+  auth: "public",
+  handler: "webhook-receive",
+};
+const IG_ACCOUNT = "17841400000000001";
+const CUSTOMERS = 50;
+
+export interface InboundOptions {
+  readonly sizes: readonly number[];
+  readonly runs: number;
+  readonly concurrency: number;
+  /** Events sent per run and batch size (at least `minPosts` POSTs). */
+  readonly eventsPerRun: number;
+  readonly minPosts: number;
+}
+
+export const defaultInboundOptions: InboundOptions = {
+  sizes: [1, 10, 100, 1000],
+  runs: 3,
+  concurrency: 4,
+  eventsPerRun: 2000,
+  minPosts: 8,
+};
+
+interface Post {
+  readonly body: string;
+  readonly signature: string;
+}
+
+let sequence = 0;
+
+/** A signed delivery of `size` distinct customer text messages (one entry per event, as Meta batches). */
+function signedDelivery(size: number): Post {
+  const now = Date.now();
+  const payloads: WebhookPayload[] = [];
+  for (let i = 0; i < size; i++) {
+    sequence += 1;
+    payloads.push(
+      customerText({
+        igAccountId: IG_ACCOUNT,
+        igsid: `34168709251${String(sequence % CUSTOMERS).padStart(5, "0")}`,
+        timestamp: now + i,
+        mid: `aWdfZAG1faXRlbToxOklHTWVzc2FnZAUlEOjE3ODQxbench${String(sequence).padStart(12, "0")}ZDZD`,
+        text: `Benchmark message ${sequence}: do you still have the linen shirt in size M?`,
+      }),
+    );
+  }
+  const body = metaJson(batch(...payloads));
+  return { body, signature: signMetaBody(body, BENCH_SECRETS.appSecret) };
+}
+
+async function post(url: string, delivery: Post): Promise<{ status: number; ms: number }> {
+  const started = performance.now();
+  const response = await fetch(`${url}${Paths.webhook}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "x-hub-signature-256": delivery.signature },
+    body: delivery.body,
+  });
+  await response.arrayBuffer();
+  return { status: response.status, ms: performance.now() - started };
+}
+
+interface LoadResult {
+  readonly eventsPerSecond: number;
+  readonly latencyMs: number[];
+  readonly non2xx: number;
+  readonly statuses: Record<string, number>;
+}
+
+/** Closed-loop load: `concurrency` clients each POST the next prepared delivery as soon as the last is acked. */
+async function load(
+  url: string,
+  deliveries: readonly Post[],
+  size: number,
+  concurrency: number,
+): Promise<LoadResult> {
+  const latencyMs: number[] = [];
+  const statuses: Record<string, number> = {};
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      for (;;) {
+        const delivery = deliveries[next];
+        next += 1;
+        if (delivery === undefined) return;
+        const { status, ms } = await post(url, delivery);
+        latencyMs.push(ms);
+        statuses[status] = (statuses[status] ?? 0) + 1;
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  const non2xx = Object.entries(statuses)
+    .filter(([status]) => !status.startsWith("2"))
+    .reduce((sum, [, count]) => sum + count, 0);
+  return { eventsPerSecond: (deliveries.length * size) / seconds, latencyMs, non2xx, statuses };
+}
+
+export interface InboundRow {
+  readonly batchSize: number;
+  readonly posts: number;
+  readonly eventsPerSecond: number;
+  readonly baselineEventsPerSecond: number;
+  /** Handler throughput over baseline throughput (1.0 = as fast as verifying the signature alone). */
+  readonly throughputRatio: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly baselineP50Ms: number;
+  readonly baselineP99Ms: number;
+  readonly p50Ratio: number;
+  readonly dynamo: {
+    readonly requestsPerEvent: number;
+    readonly writeUnitsPerEvent: number;
+    readonly readUnitsPerEvent: number;
+    /** Longest chain of dependent DynamoDB round trips inside one POST (the critical path). */
+    readonly sequentialRoundTripsPerPost: number;
+    readonly byOperationPerPost: Record<string, number>;
+  };
+  readonly non2xx: number;
+  readonly statuses: Record<string, number>;
+  readonly runs: { eventsPerSecond: number[]; baselineEventsPerSecond: number[] };
+}
+
+/**
+ * Inbound webhook throughput, latency and DynamoDB cost per event, through the local HTTP path, side by side
+ * with a baseline that only verifies the signature. Runs alternate handler and baseline so machine noise hits
+ * both; figures are medians over runs. DynamoDB is metered on the wire (see support/dynamo-meter.ts) in a
+ * separate pass of one POST at a time, so each request is attributed to its POST.
+ */
+export async function inbound(options: InboundOptions = defaultInboundOptions): Promise<InboundRow[]> {
+  const stack = await startBenchStack();
+  try {
+    await seedIntegration(stack, IG_ACCOUNT);
+    const { handler } = (await import("../lambdas/handlers/webhook-receive")) as { handler: HttpHandler };
+    const { baselineWebhookHandler } = await import("./support/baseline-webhook");
+    const host = await startHttpHost([{ route: WEBHOOK_ROUTE, handler }]);
+    const baselineHost = await startHttpHost([{ route: WEBHOOK_ROUTE, handler: baselineWebhookHandler }]);
+    try {
+      // Warm both (secrets cache, integration lookup, connection pools); a 501 here means not built yet.
+      const warm = await post(host.url, signedDelivery(1));
+      await post(baselineHost.url, signedDelivery(1));
+      if (warm.status === 501) throw new Error("webhook-receive answers 501 (not implemented yet)");
+      const rows: InboundRow[] = [];
+      for (const size of options.sizes) {
+        const posts = Math.max(options.minPosts, Math.ceil(options.eventsPerRun / size));
+        const handlerRuns: LoadResult[] = [];
+        const baselineRuns: LoadResult[] = [];
+        for (let run = 0; run < options.runs; run++) {
+          const deliveries = Array.from({ length: posts }, () => signedDelivery(size));
+          handlerRuns.push(await load(host.url, deliveries, size, options.concurrency));
+          baselineRuns.push(await load(baselineHost.url, deliveries, size, options.concurrency));
+        }
+        const perPost: CallSummary[] = [];
+        for (let i = 0; i < Math.max(3, Math.min(20, Math.ceil(200 / size))); i++) {
+          const delivery = signedDelivery(size);
+          stack.meter.reset();
+          await post(host.url, delivery);
+          perPost.push(summarise(stack.meter.calls));
+        }
+        const eventsPerSecond = median(handlerRuns.map((r) => r.eventsPerSecond));
+        const baselineEventsPerSecond = median(baselineRuns.map((r) => r.eventsPerSecond));
+        const latencies = handlerRuns.flatMap((r) => r.latencyMs);
+        const baselineLatencies = baselineRuns.flatMap((r) => r.latencyMs);
+        const operations = new Set(perPost.flatMap((s) => Object.keys(s.byOperation)));
+        const statuses: Record<string, number> = {};
+        for (const r of handlerRuns) {
+          for (const [status, count] of Object.entries(r.statuses))
+            statuses[status] = (statuses[status] ?? 0) + count;
+        }
+        rows.push({
+          batchSize: size,
+          posts,
+          eventsPerSecond,
+          baselineEventsPerSecond,
+          throughputRatio: ratio(eventsPerSecond, baselineEventsPerSecond),
+          p50Ms: percentile(latencies, 50),
+          p99Ms: percentile(latencies, 99),
+          baselineP50Ms: percentile(baselineLatencies, 50),
+          baselineP99Ms: percentile(baselineLatencies, 99),
+          p50Ratio: ratio(percentile(latencies, 50), percentile(baselineLatencies, 50)),
+          dynamo: {
+            requestsPerEvent: median(perPost.map((s) => s.requests)) / size,
+            writeUnitsPerEvent: median(perPost.map((s) => s.writeUnits)) / size,
+            readUnitsPerEvent: median(perPost.map((s) => s.readUnits)) / size,
+            sequentialRoundTripsPerPost: median(perPost.map((s) => s.sequentialRoundTrips)),
+            byOperationPerPost: Object.fromEntries(
+              [...operations].sort().map((op) => [op, median(perPost.map((s) => s.byOperation[op] ?? 0))]),
+            ),
+          },
+          non2xx: handlerRuns.reduce((sum, r) => sum + r.non2xx, 0),
+          statuses,
+          runs: {
+            eventsPerSecond: handlerRuns.map((r) => r.eventsPerSecond),
+            baselineEventsPerSecond: baselineRuns.map((r) => r.eventsPerSecond),
+          },
+        });
+      }
+      return rows;
+    } finally {
+      await host.stop();
+      await baselineHost.stop();
+    }
+  } finally {
+    await stack.stop();
+  }
+}
+
+/** `tsx bench/inbound.ts` runs this part alone (one quick run). */
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  const rows = await inbound({ ...defaultInboundOptions, runs: 1, eventsPerRun: 200 });
+  writeFileSync(1, `${JSON.stringify(rows, null, 2)}\n`);
+}

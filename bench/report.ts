@@ -1,0 +1,108 @@
+import type { BenchResults } from "./run";
+import { fmt } from "./support/stats";
+
+function kb(bytes: number): string {
+  return `${(bytes / 1024).toFixed(1)} KiB`;
+}
+
+function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const line = (cells: readonly string[]) => `| ${cells.join(" | ")} |`;
+  return [line(header), line(header.map(() => "---")), ...rows.map(line)].join("\n");
+}
+
+/** The markdown report printed by `npm run bench` and kept in bench/results/latest.md. */
+export function markdownReport(results: BenchResults): string {
+  const { machine } = results;
+  const parts: string[] = [
+    `# Benchmark results`,
+    "",
+    `${results.startedAt} · commit ${machine.commit} · ${machine.cpus} × ${machine.cpuModel} · ${machine.memoryGb} GiB · Node ${machine.node}${results.settings.quick ? " · quick run" : ""}`,
+    "",
+  ];
+  if (results.coldStart) {
+    parts.push(
+      "## Cold start (module initialisation in a fresh Node process, median)",
+      "",
+      table(
+        ["function", "bundle", "gzip", "init ms", "baseline ms", "ratio", "AWS SDK modules (baseline)"],
+        results.coldStart.map((r) => [
+          r.function,
+          kb(r.bytes),
+          kb(r.gzipBytes),
+          fmt(r.initMsMedian),
+          fmt(r.baselineInitMsMedian),
+          Number.isFinite(r.initRatio) ? `${fmt(r.initRatio, 2)}×` : "n/a",
+          r.error ? `error: ${r.error.slice(0, 80)}` : r.sdkImports.join(", ") || "none",
+        ]),
+      ),
+      "",
+    );
+  }
+  if (results.inbound) {
+    parts.push(
+      "## Inbound webhook (signed POSTs through the local HTTP path; baseline = verify signature, answer 200)",
+      "",
+      table(
+        [
+          "events/POST",
+          "events/s",
+          "baseline events/s",
+          "ratio",
+          "ack p50 ms",
+          "ack p99 ms",
+          "baseline p50/p99 ms",
+          "DDB requests/event",
+          "WCU/event",
+          "sequential DDB round trips/POST",
+          "non-2xx",
+        ],
+        results.inbound.map((r) => [
+          String(r.batchSize),
+          fmt(r.eventsPerSecond, 0),
+          fmt(r.baselineEventsPerSecond, 0),
+          Number.isFinite(r.throughputRatio) ? `${fmt(r.throughputRatio, 2)}×` : "n/a",
+          fmt(r.p50Ms),
+          fmt(r.p99Ms),
+          `${fmt(r.baselineP50Ms)} / ${fmt(r.baselineP99Ms)}`,
+          fmt(r.dynamo.requestsPerEvent, 2),
+          fmt(r.dynamo.writeUnitsPerEvent, 2),
+          fmt(r.dynamo.sequentialRoundTripsPerPost, 0),
+          String(r.non2xx),
+        ]),
+      ),
+      "",
+    );
+  }
+  if (results.outbound) {
+    parts.push(
+      "## Outbound sender (against the Meta simulator, cap not binding)",
+      "",
+      table(
+        [
+          "messages",
+          "sends/s",
+          "DDB requests/message",
+          "WCU/message",
+          "SQS requests/message",
+          "DDB operations/message",
+        ],
+        results.outbound.map((r) => [
+          String(r.messages),
+          fmt(r.sendsPerSecond, 0),
+          fmt(r.dynamoRequestsPerMessage, 2),
+          fmt(r.dynamoWriteUnitsPerMessage, 2),
+          fmt(r.sqsRequestsPerMessage, 2),
+          Object.entries(r.byOperationPerMessage)
+            .map(([op, n]) => `${op} ${fmt(n, 2)}`)
+            .join(", "),
+        ]),
+      ),
+      "",
+    );
+  }
+  const skipped = Object.entries(results.skipped);
+  if (skipped.length > 0) {
+    parts.push("## Skipped", "", ...skipped.map(([part, reason]) => `- ${part}: ${reason}`), "");
+  }
+  return `${parts.join("\n")}\n`;
+}

@@ -1,0 +1,97 @@
+import { execFileSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { cpus, totalmem } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type ColdStartRow, coldStart } from "./cold-start";
+import { defaultInboundOptions, type InboundRow, inbound } from "./inbound";
+import { defaultOutboundOptions, type OutboundRow, outbound } from "./outbound";
+import { markdownReport } from "./report";
+
+/**
+ * `npm run bench [-- --only cold-start,inbound,outbound] [--quick]`: runs the benchmarks, prints a markdown
+ * table, writes the raw figures to bench/results/<timestamp>.json and the table to bench/results/latest.md.
+ * Nothing here fails on timing: a part that cannot run (e.g. not built yet) is reported as skipped.
+ */
+const Parts = ["cold-start", "inbound", "outbound"] as const;
+type Part = (typeof Parts)[number];
+
+function argValue(name: string): string | undefined {
+  const index = process.argv.indexOf(name);
+  return index === -1 ? undefined : process.argv[index + 1];
+}
+
+const only = (argValue("--only")?.split(",") ?? [...Parts]) as Part[];
+const quick = process.argv.includes("--quick");
+const resultsDir = fileURLToPath(new URL("./results/", import.meta.url));
+
+export interface BenchResults {
+  readonly startedAt: string;
+  readonly machine: { cpus: number; cpuModel: string; memoryGb: number; node: string; commit: string };
+  readonly settings: { quick: boolean };
+  readonly coldStart?: ColdStartRow[];
+  readonly inbound?: InboundRow[];
+  readonly outbound?: OutboundRow[];
+  readonly skipped: Record<string, string>;
+}
+
+function commit(): string {
+  try {
+    return execFileSync("git", ["rev-parse", "--short", "HEAD"], { encoding: "utf8" }).trim();
+  } catch {
+    return "unknown";
+  }
+}
+
+async function attempt<T>(
+  part: Part,
+  skipped: Record<string, string>,
+  run: () => Promise<T>,
+): Promise<T | undefined> {
+  if (!only.includes(part)) return undefined;
+  process.stderr.write(`bench: ${part}…\n`);
+  try {
+    return await run();
+  } catch (error) {
+    skipped[part] = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`bench: ${part} skipped: ${skipped[part]}\n`);
+    return undefined;
+  }
+}
+
+const startedAt = new Date().toISOString();
+const skipped: Record<string, string> = {};
+const coldStartRows = await attempt("cold-start", skipped, () => coldStart({ samples: quick ? 3 : 9 }));
+const inboundRows = await attempt("inbound", skipped, () =>
+  inbound(
+    quick ? { ...defaultInboundOptions, runs: 1, eventsPerRun: 300, minPosts: 3 } : defaultInboundOptions,
+  ),
+);
+const outboundRows = await attempt("outbound", skipped, () =>
+  outbound(quick ? { ...defaultOutboundOptions, runs: 1 } : defaultOutboundOptions),
+);
+
+const results: BenchResults = {
+  startedAt,
+  machine: {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? "unknown",
+    memoryGb: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    commit: commit(),
+  },
+  settings: { quick },
+  ...(coldStartRows ? { coldStart: coldStartRows } : {}),
+  ...(inboundRows ? { inbound: inboundRows } : {}),
+  ...(outboundRows ? { outbound: outboundRows } : {}),
+  skipped,
+};
+
+const table = markdownReport(results);
+mkdirSync(resultsDir, { recursive: true });
+const jsonFile = join(resultsDir, `${startedAt.replace(/[:.]/g, "-")}.json`);
+writeFileSync(jsonFile, `${JSON.stringify(results, null, 2)}\n`);
+writeFileSync(join(resultsDir, "latest.md"), table);
+process.stdout.write(`${table}\nRaw figures: ${jsonFile}\n`);
+// Handler modules may keep SDK sockets open; the benchmark is done.
+process.exit(0);

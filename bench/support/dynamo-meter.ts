@@ -1,0 +1,195 @@
+import { createServer, request as httpRequest, type IncomingMessage, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+
+/** One DynamoDB request as seen on the wire, with the capacity DynamoDB reported for it. */
+export interface MeteredCall {
+  readonly operation: string;
+  readonly startedAt: number;
+  readonly endedAt: number;
+  readonly status: number;
+  readonly writeUnits: number;
+  readonly readUnits: number;
+}
+
+/** Operations that accept `ReturnConsumedCapacity`. */
+const CAPACITY_OPERATIONS = new Set([
+  "GetItem",
+  "PutItem",
+  "UpdateItem",
+  "DeleteItem",
+  "Query",
+  "Scan",
+  "BatchGetItem",
+  "BatchWriteItem",
+  "TransactGetItems",
+  "TransactWriteItems",
+]);
+
+/**
+ * A metering HTTP proxy in front of DynamoDB Local. Point AWS_ENDPOINT_URL_DYNAMODB at `endpoint` and every
+ * request of every client in the process (including those a handler builds at module scope) passes through
+ * it: the operation comes from `X-Amz-Target`, `ReturnConsumedCapacity: "TOTAL"` is added where the request
+ * did not ask for it, and the units come from the response's `ConsumedCapacity`. DynamoDB Local does not check
+ * request signatures, so rewriting the body is harmless; the response is passed through byte for byte.
+ */
+export class DynamoMeter {
+  readonly calls: MeteredCall[] = [];
+  private server: Server | undefined;
+  endpoint = "";
+
+  constructor(private target: string) {}
+
+  /** Re-points the proxy (e.g. at a restarted DynamoDB Local). */
+  retarget(target: string): void {
+    this.target = target;
+  }
+
+  async start(): Promise<this> {
+    const server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on("data", (chunk: Buffer) => chunks.push(chunk));
+      req.on("end", () => {
+        const startedAt = performance.now();
+        const operation =
+          String(req.headers["x-amz-target"] ?? "unknown")
+            .split(".")
+            .pop() ?? "unknown";
+        const body = withCapacity(operation, Buffer.concat(chunks));
+        const headers = { ...req.headers, "content-length": String(body.length) };
+        const upstream = new URL(this.target);
+        const forward = httpRequest(
+          {
+            host: upstream.hostname,
+            port: upstream.port,
+            method: req.method,
+            path: req.url,
+            headers,
+          },
+          (response: IncomingMessage) => {
+            const parts: Buffer[] = [];
+            response.on("data", (chunk: Buffer) => parts.push(chunk));
+            response.on("end", () => {
+              const payload = Buffer.concat(parts);
+              const units = consumed(operation, payload);
+              this.calls.push({
+                operation,
+                startedAt,
+                endedAt: performance.now(),
+                status: response.statusCode ?? 0,
+                ...units,
+              });
+              res.writeHead(response.statusCode ?? 502, response.headers);
+              res.end(payload);
+            });
+          },
+        );
+        forward.on("error", () => {
+          // The storage is down: let the client see a dropped connection, as it would with no proxy.
+          this.calls.push({
+            operation,
+            startedAt,
+            endedAt: performance.now(),
+            status: 0,
+            writeUnits: 0,
+            readUnits: 0,
+          });
+          res.destroy();
+        });
+        forward.end(body);
+      });
+    });
+    server.keepAliveTimeout = 60_000;
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    this.server = server;
+    this.endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  /** Forgets the recorded calls (between measured phases). */
+  reset(): void {
+    this.calls.length = 0;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}
+
+function withCapacity(operation: string, body: Buffer): Buffer {
+  if (!CAPACITY_OPERATIONS.has(operation)) return body;
+  try {
+    const input = JSON.parse(body.toString("utf8")) as Record<string, unknown>;
+    if (input.ReturnConsumedCapacity !== undefined && input.ReturnConsumedCapacity !== "NONE") return body;
+    input.ReturnConsumedCapacity = "TOTAL";
+    return Buffer.from(JSON.stringify(input));
+  } catch {
+    return body;
+  }
+}
+
+interface Capacity {
+  CapacityUnits?: number;
+  WriteCapacityUnits?: number;
+  ReadCapacityUnits?: number;
+}
+
+const READ_OPERATIONS = new Set(["GetItem", "Query", "Scan", "BatchGetItem", "TransactGetItems"]);
+
+function consumed(operation: string, payload: Buffer): { writeUnits: number; readUnits: number } {
+  try {
+    const output = JSON.parse(payload.toString("utf8")) as { ConsumedCapacity?: Capacity | Capacity[] };
+    const list = output.ConsumedCapacity === undefined ? [] : [output.ConsumedCapacity].flat();
+    let writeUnits = 0;
+    let readUnits = 0;
+    for (const capacity of list) {
+      writeUnits += capacity.WriteCapacityUnits ?? 0;
+      readUnits += capacity.ReadCapacityUnits ?? 0;
+      // With "TOTAL" only the total is reported; attribute it by the operation's kind.
+      if (capacity.WriteCapacityUnits === undefined && capacity.ReadCapacityUnits === undefined) {
+        const total = capacity.CapacityUnits ?? 0;
+        if (READ_OPERATIONS.has(operation)) readUnits += total;
+        else writeUnits += total;
+      }
+    }
+    return { writeUnits, readUnits };
+  } catch {
+    return { writeUnits: 0, readUnits: 0 };
+  }
+}
+
+/** Summary of a set of calls: requests per operation, write/read units, and the longest sequential chain. */
+export interface CallSummary {
+  readonly requests: number;
+  readonly byOperation: Record<string, number>;
+  readonly writeUnits: number;
+  readonly readUnits: number;
+  /** Round trips on the critical path: the longest chain of calls each starting after the previous ended. */
+  readonly sequentialRoundTrips: number;
+}
+
+export function summarise(calls: readonly MeteredCall[]): CallSummary {
+  const byOperation: Record<string, number> = {};
+  let writeUnits = 0;
+  let readUnits = 0;
+  for (const call of calls) {
+    byOperation[call.operation] = (byOperation[call.operation] ?? 0) + 1;
+    writeUnits += call.writeUnits;
+    readUnits += call.readUnits;
+  }
+  const sorted = [...calls].sort((a, b) => a.startedAt - b.startedAt);
+  const chain: number[] = [];
+  let longest = 0;
+  sorted.forEach((call, i) => {
+    let best = 0;
+    for (let j = 0; j < i; j++) {
+      const before = sorted[j];
+      if (before && before.endedAt <= call.startedAt) best = Math.max(best, chain[j] ?? 0);
+    }
+    chain[i] = best + 1;
+    longest = Math.max(longest, best + 1);
+  });
+  return { requests: calls.length, byOperation, writeUnits, readUnits, sequentialRoundTrips: longest };
+}
