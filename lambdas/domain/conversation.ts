@@ -15,6 +15,12 @@ export interface Conversation {
   readonly unreadCount: number;
   /** Epoch ms of the customer's last message: the reply window's anchor. Only ever moves forward. */
   readonly lastCustomerMessageAt?: number;
+  /** The message the preview shows, so an unsend or edit of it can update the preview. */
+  readonly lastMessageId?: string;
+  /** The latest ig.me link or ad opened in this thread (top-level referral webhook). */
+  readonly lastReferral?: { readonly at: number; readonly referral: Readonly<Record<string, string>> };
+  /** The latest marketing-message opt-in state (never its token). */
+  readonly optin?: { readonly at: number; readonly fields: Readonly<Record<string, string>> };
 }
 
 export type WindowState = "open" | "human_agent_only" | "closed";
@@ -31,7 +37,8 @@ export function replyWindow(lastCustomerMessageAt: number | undefined, now: numb
   if (lastCustomerMessageAt === undefined) return { state: "closed" };
   const closesAt = lastCustomerMessageAt + STANDARD_WINDOW_MS;
   const humanAgentClosesAt = lastCustomerMessageAt + HUMAN_AGENT_WINDOW_MS;
-  const state: WindowState = now < closesAt ? "open" : now < humanAgentClosesAt ? "human_agent_only" : "closed";
+  const state: WindowState =
+    now < closesAt ? "open" : now < humanAgentClosesAt ? "human_agent_only" : "closed";
   return { state, closesAt, humanAgentClosesAt };
 }
 

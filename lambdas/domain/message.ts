@@ -16,6 +16,8 @@ export interface Attachment {
   /** Short-lived CDN link, stored as received; absent for `ephemeral`. */
   readonly url?: string;
   readonly title?: string;
+  /** Epoch ms when the CDN link stops working (from its `oe` parameter), when the link says. */
+  readonly urlExpiresAt?: number;
 }
 
 export type Direction = "inbound" | "outbound";
@@ -33,13 +35,19 @@ export type SendFailureReason =
   | "permission_missing"
   | "integration_disconnected"
   | "rejected_by_meta"
-  | "retries_exhausted";
+  | "retries_exhausted"
+  /** Meta may have delivered it but did not confirm (1/1357046, or a crash mid-send): never blind-retried. */
+  | "delivery_unconfirmed"
+  /** Stored but the queue refused it; the client was told to retry. */
+  | "enqueue_failed";
 
 export interface Reaction {
   readonly reaction: string;
   readonly emoji?: string;
   /** Epoch ms of the reaction event, so an older react/unreact cannot override a newer one. */
   readonly at: number;
+  /** An unreact: kept (not deleted) so an older, late react cannot bring the reaction back. */
+  readonly removed?: boolean;
 }
 
 /** A message as stored: inbound, echoed, or sent through our API. */
@@ -60,12 +68,18 @@ export interface MessageRecord {
   readonly replyToMid?: string;
   readonly replyToStory?: { readonly id?: string; readonly url?: string };
   readonly quickReplyPayload?: string;
+  /** A button tap (postback): its payload; the button title is the text. */
+  readonly postbackPayload?: string;
   readonly referral?: Readonly<Record<string, string>>;
   /** Keyed by the reacting party's id. */
   readonly reactions?: Readonly<Record<string, Reaction>>;
   readonly readAt?: number;
   readonly editCount?: number;
+  readonly editedAt?: number;
   readonly deleted?: boolean;
+  readonly deletedAt?: number;
+  /** Epoch ms of the event that confirmed a message we sent (its echo). */
+  readonly echoedAt?: number;
   readonly unsupported?: boolean;
   /** Outbound through the API only. */
   readonly status?: OutboundStatus;

@@ -1,5 +1,9 @@
-import { httpRoute } from "../middleware/http-route";
-import { notImplemented } from "../middleware/responses";
+import { secretsLoaderFromEnv } from "../adapters/secrets";
+import { answerHandshake } from "../domain/webhook/handshake";
+import { httpRouteWithSecrets } from "../middleware/http-route";
+import { text } from "../middleware/responses";
 
-/** Declared route; its issue has not been built yet, so it answers 501 honestly. */
-export const handler = httpRoute(async () => notImplemented());
+/** `GET /instagram/webhook`: Meta's subscription handshake; answers exactly the challenge as text/plain. */
+export const handler = httpRouteWithSecrets(secretsLoaderFromEnv(), async (event, context) =>
+  text(200, answerHandshake(event.queryStringParameters ?? {}, context.secrets.verifyToken)),
+);

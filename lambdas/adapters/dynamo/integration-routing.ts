@@ -1,0 +1,37 @@
+import { type DynamoDBDocumentClient, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import type { IntegrationRouting } from "../../domain/webhook/ingest";
+import { integrationFromItem } from "./integration-item";
+import { Keys } from "./keys";
+
+/**
+ * Webhook routing: the organisations whose integration of an Instagram account is `connected`, from gsi1
+ * (`ACCOUNT#<igAccountId>`). Integrations that need re-auth or were revoked receive nothing.
+ */
+export function integrationRouting(db: DynamoDBDocumentClient, tableName: string): IntegrationRouting {
+  return {
+    async connectedOrganisations(igAccountId) {
+      const organisations = new Set<string>();
+      let startKey: Record<string, unknown> | undefined;
+      do {
+        const page = await db.send(
+          new QueryCommand({
+            TableName: tableName,
+            IndexName: "gsi1",
+            KeyConditionExpression: "gsi1pk = :pk",
+            ExpressionAttributeValues: { ":pk": Keys.integrationsByAccount(igAccountId).gsi1pk },
+            ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
+          }),
+        );
+        for (const item of page.Items ?? []) {
+          if (item.entity !== "integration") continue;
+          const integration = integrationFromItem(item);
+          if (integration.status === "connected" && integration.igAccountId === igAccountId) {
+            organisations.add(integration.imoId);
+          }
+        }
+        startKey = page.LastEvaluatedKey;
+      } while (startKey !== undefined);
+      return [...organisations];
+    },
+  };
+}

@@ -1,0 +1,285 @@
+import type { MessageRecord, Reaction } from "../message";
+import { type ConversationEffect, messageEffect } from "./conversation-effect";
+import {
+  type Delivery,
+  isStorable,
+  type MessageEvent,
+  type PostbackEvent,
+  type StorableEvent,
+  type WebhookEvent,
+} from "./events";
+
+/** The conversation an event belongs to, within one organisation. */
+export interface ConversationRef {
+  readonly imoId: string;
+  readonly igAccountId: string;
+  readonly igsid: string;
+}
+
+/** A message an event points at (edit, unsend, reaction, read), which may not be stored yet. */
+export interface MessageTarget extends ConversationRef {
+  readonly mid: string;
+}
+
+export type WriteOutcome = "applied" | "duplicate" | "stale";
+
+/**
+ * Idempotent writes of inbound events. Every method may be called any number of times with the same
+ * arguments and in any order relative to the others; the stored result is the same.
+ */
+export interface InboundStore {
+  /** Stores a new message once (by `messageId`) and applies its effect to the conversation in the same write. */
+  recordMessage(message: MessageRecord, effect: ConversationEffect): Promise<WriteOutcome>;
+  /** Matches the echo of a message we sent (via its sent-mid record); `duplicate` means no such record. */
+  confirmEcho(
+    ref: ConversationRef,
+    mid: string,
+    effect: ConversationEffect,
+  ): Promise<"matched" | "unmatched">;
+  markDeleted(target: MessageTarget, at: number): Promise<WriteOutcome>;
+  applyEdit(target: MessageTarget, text: string, editCount: number, at: number): Promise<WriteOutcome>;
+  applyReaction(target: MessageTarget, actorId: string, reaction: Reaction): Promise<WriteOutcome>;
+  applyRead(target: MessageTarget, at: number): Promise<WriteOutcome>;
+  recordConversationFact(
+    ref: ConversationRef,
+    fact: "optin" | "lastReferral",
+    fields: Readonly<Record<string, string>>,
+    at: number,
+  ): Promise<WriteOutcome>;
+}
+
+/** The organisations whose connected integration owns an Instagram account (tenant isolation: one copy each). */
+export interface IntegrationRouting {
+  connectedOrganisations(igAccountId: string): Promise<readonly string[]>;
+}
+
+export interface IngestDependencies {
+  readonly store: InboundStore;
+  readonly routing: IntegrationRouting;
+  /** Counts a metric (Powertools in production). */
+  readonly count: (name: string, value?: number) => void;
+  /** Logs without personal data: only kinds, counts and field names are ever passed. */
+  readonly log: (message: string, attributes: Record<string, unknown>) => void;
+  /** How many conversations are written at the same time. */
+  readonly concurrency: number;
+}
+
+export interface IngestSummary {
+  readonly events: number;
+  readonly stored: number;
+  readonly duplicates: number;
+  readonly stale: number;
+  readonly unrouted: number;
+  readonly unknown: number;
+  readonly malformed: number;
+  readonly ignoredChanges: number;
+}
+
+export const Metric = {
+  eventStored: "WebhookEventStored",
+  eventDuplicate: "WebhookEventDuplicate",
+  eventStale: "WebhookEventStale",
+  entryUnrouted: "WebhookEntryUnrouted",
+  eventUnknown: "WebhookEventUnknown",
+  eventMalformed: "WebhookEventMalformed",
+  changeIgnored: "WebhookChangeIgnored",
+  echoMatched: "WebhookEchoMatched",
+  standbyEvent: "WebhookStandbyEvent",
+  signatureInvalid: "WebhookSignatureInvalid",
+} as const;
+
+interface Task {
+  readonly imoId: string;
+  readonly event: StorableEvent;
+}
+
+/**
+ * Stores a verified delivery: routes each entry to the organisations whose connected integration owns the
+ * account, then applies every event once per organisation. Conversations are written in parallel (bounded)
+ * and each conversation's events one after another, so writes to one conversation never contend. Resolves
+ * only when every write is durable; any failure rejects, so the handler answers 5xx and Meta retries.
+ */
+export async function ingestDelivery(delivery: Delivery, deps: IngestDependencies): Promise<IngestSummary> {
+  const tally = {
+    stored: 0,
+    duplicates: 0,
+    stale: 0,
+    unrouted: 0,
+    unknown: 0,
+    malformed: 0,
+    ignoredChanges: 0,
+  };
+  const accounts = [...new Set(delivery.entries.map((entry) => entry.igAccountId))];
+  const owners = new Map<string, readonly string[]>();
+  await forEachLimited(accounts, deps.concurrency, async (account) => {
+    owners.set(account, await deps.routing.connectedOrganisations(account));
+  });
+
+  const groups = new Map<string, Task[]>();
+  let events = 0;
+  for (const entry of delivery.entries) {
+    if (entry.ignoredChanges.length > 0) {
+      tally.ignoredChanges += entry.ignoredChanges.length;
+      deps.count(Metric.changeIgnored, entry.ignoredChanges.length);
+      deps.log("webhook changes ignored", { fields: entry.ignoredChanges });
+    }
+    const organisations = owners.get(entry.igAccountId) ?? [];
+    for (const event of entry.events) {
+      events += 1;
+      if (!isStorable(event)) {
+        reportUnstorable(event, tally, deps);
+        continue;
+      }
+      if (event.channel === "standby") deps.count(Metric.standbyEvent);
+      if (organisations.length === 0) {
+        tally.unrouted += 1;
+        continue;
+      }
+      for (const imoId of organisations) {
+        const key = `${imoId}#${event.igAccountId}#${event.igsid}`;
+        const group = groups.get(key) ?? [];
+        group.push({ imoId, event });
+        groups.set(key, group);
+      }
+    }
+  }
+  if (tally.unrouted > 0) {
+    deps.count(Metric.entryUnrouted, tally.unrouted);
+    deps.log("webhook events for unconnected accounts dropped", { events: tally.unrouted });
+  }
+
+  await forEachLimited([...groups.values()], deps.concurrency, async (tasks) => {
+    const ordered = [...tasks].sort((a, b) => a.event.timestamp - b.event.timestamp);
+    for (const task of ordered) {
+      const outcome = await applyEvent(task.imoId, task.event, deps);
+      if (outcome === "applied") tally.stored += 1;
+      else if (outcome === "duplicate") tally.duplicates += 1;
+      else tally.stale += 1;
+    }
+  });
+  if (tally.stored > 0) deps.count(Metric.eventStored, tally.stored);
+  if (tally.duplicates > 0) deps.count(Metric.eventDuplicate, tally.duplicates);
+  if (tally.stale > 0) deps.count(Metric.eventStale, tally.stale);
+  return { events, ...tally };
+}
+
+function reportUnstorable(
+  event: Exclude<WebhookEvent, StorableEvent>,
+  tally: { unknown: number; malformed: number },
+  deps: IngestDependencies,
+): void {
+  if (event.kind === "unknown") {
+    tally.unknown += 1;
+    deps.count(Metric.eventUnknown);
+    deps.log("unknown webhook event acknowledged", { fields: event.fields, channel: event.channel });
+  } else {
+    tally.malformed += 1;
+    deps.count(Metric.eventMalformed);
+    deps.log("malformed webhook event acknowledged", {
+      eventKind: event.eventKind,
+      paths: event.paths,
+      channel: event.channel,
+    });
+  }
+}
+
+/** Applies one event for one organisation; the dispatch map from event kind to its write. */
+async function applyEvent(
+  imoId: string,
+  event: StorableEvent,
+  deps: IngestDependencies,
+): Promise<WriteOutcome> {
+  const ref: ConversationRef = { imoId, igAccountId: event.igAccountId, igsid: event.igsid };
+  const { store } = deps;
+  switch (event.kind) {
+    case "message":
+      if (event.direction === "outbound") {
+        const echo = await store.confirmEcho(ref, event.mid, messageEffect(event));
+        if (echo === "matched") {
+          deps.count(Metric.echoMatched);
+          return "applied";
+        }
+      }
+      return store.recordMessage(messageRecord(ref, event), messageEffect(event));
+    case "postback":
+      return store.recordMessage(messageRecord(ref, event), messageEffect(event));
+    case "message_deleted":
+      return store.markDeleted({ ...ref, mid: event.mid }, event.timestamp);
+    case "message_edit":
+      return store.applyEdit({ ...ref, mid: event.mid }, event.text, event.editCount, event.timestamp);
+    case "reaction":
+      return store.applyReaction({ ...ref, mid: event.mid }, event.actorId, reactionOf(event));
+    case "read":
+      return store.applyRead({ ...ref, mid: event.mid }, event.timestamp);
+    case "optin":
+      return store.recordConversationFact(ref, "optin", event.optin, event.timestamp);
+    case "referral":
+      return store.recordConversationFact(ref, "lastReferral", event.referral, event.timestamp);
+  }
+}
+
+function reactionOf(event: Extract<StorableEvent, { kind: "reaction" }>): Reaction {
+  if (event.action === "unreact") return { reaction: "", at: event.timestamp, removed: true };
+  return {
+    reaction: event.reaction ?? event.emoji ?? "",
+    ...(event.emoji === undefined ? {} : { emoji: event.emoji }),
+    at: event.timestamp,
+  };
+}
+
+/** The stored record of a new message (customer message, unmatched echo, or postback). */
+export function messageRecord(ref: ConversationRef, event: MessageEvent | PostbackEvent): MessageRecord {
+  if (event.kind === "postback") {
+    return {
+      ...ref,
+      messageId: event.mid,
+      mid: event.mid,
+      direction: "inbound",
+      source: "customer",
+      sentAt: event.timestamp,
+      ...(event.title === undefined ? {} : { text: event.title }),
+      ...(event.payload === undefined ? {} : { postbackPayload: event.payload }),
+    };
+  }
+  return {
+    ...ref,
+    messageId: event.mid,
+    mid: event.mid,
+    direction: event.direction,
+    source: event.direction === "inbound" ? "customer" : "echo",
+    sentAt: event.timestamp,
+    ...(event.text === undefined ? {} : { text: event.text }),
+    ...(event.attachments.length === 0 ? {} : { attachments: event.attachments }),
+    ...(event.replyToMid === undefined ? {} : { replyToMid: event.replyToMid }),
+    ...(event.replyToStory === undefined ? {} : { replyToStory: event.replyToStory }),
+    ...(event.quickReplyPayload === undefined ? {} : { quickReplyPayload: event.quickReplyPayload }),
+    ...(event.referral === undefined ? {} : { referral: event.referral }),
+    ...(event.unsupported ? { unsupported: true } : {}),
+  };
+}
+
+/**
+ * Runs `work` over `items` with at most `limit` in flight. After a failure no new work starts; the
+ * first error is rethrown once the work already in flight has settled (nothing is left running).
+ */
+export async function forEachLimited<T>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  let failure: { error: unknown } | undefined;
+  const worker = async () => {
+    while (failure === undefined && next < items.length) {
+      const item = items[next] as T;
+      next += 1;
+      try {
+        await work(item);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  if (failure !== undefined) throw failure.error;
+}

@@ -1,0 +1,314 @@
+import { LosslessNumber, parse } from "lossless-json";
+import { z } from "zod";
+import { AppError } from "../errors";
+import type { Attachment, AttachmentType } from "../message";
+import type { Channel, Delivery, DeliveryEntry, WebhookEvent } from "./events";
+
+/*
+ * Parsing of a webhook body into typed events. The body is parsed with lossless-json, so a number keeps all
+ * its digits (ids above 2^53 would silently change with JSON.parse); ids are then kept as decimal strings.
+ * A body that is not a delivery at all is a 400; one bad event inside a valid delivery is reported as
+ * `malformed` and never fails the batch (Meta would otherwise retry the whole batch forever).
+ */
+
+/** An id: a decimal string, or a JSON number turned into its exact digits. */
+const NumericId = z.union([
+  z.string().regex(/^\d{1,40}$/),
+  z
+    .instanceof(LosslessNumber)
+    .refine((n) => /^\d{1,40}$/.test(n.value))
+    .transform((n) => n.value),
+]);
+
+/** Opaque Meta ids (`mid`): strings; `#` is excluded because it separates parts of our keys. */
+const OpaqueId = z.union([
+  z.string().regex(/^[^#\s]{1,1000}$/),
+  z
+    .instanceof(LosslessNumber)
+    .refine((n) => /^\d{1,40}$/.test(n.value))
+    .transform((n) => n.value),
+]);
+
+/** Epoch milliseconds, as a JSON number or a digit string. */
+const EpochMs = z
+  .union([z.instanceof(LosslessNumber).transform((n) => n.value), z.string()])
+  .pipe(z.string().regex(/^\d{1,16}$/))
+  .transform(Number)
+  .refine(Number.isSafeInteger);
+
+/** A small count that may arrive as an integer or a string (`num_edit`). */
+const Count = z
+  .union([z.instanceof(LosslessNumber).transform((n) => n.value), z.string()])
+  .pipe(z.string().regex(/^\d{1,9}$/))
+  .transform(Number);
+
+/** A free-form scalar flattened to a string (referral and opt-in fields). */
+const Scalar = z.union([
+  z.string(),
+  z.instanceof(LosslessNumber).transform((n) => n.value),
+  z.boolean().transform(String),
+]);
+
+const Party = z.object({ id: NumericId });
+
+const Referral = z.record(z.string(), z.unknown()).transform(flattenScalars);
+
+const AttachmentSchema = z.object({
+  type: z.string(),
+  payload: z.object({ url: z.string().optional(), title: z.string().optional() }).loose().nullish(),
+});
+
+const MessageBody = z.object({
+  mid: OpaqueId,
+  text: z.string().optional(),
+  attachments: z.array(AttachmentSchema).optional(),
+  is_echo: z.boolean().optional(),
+  is_deleted: z.boolean().optional(),
+  is_unsupported: z.boolean().optional(),
+  reply_to: z
+    .object({
+      mid: OpaqueId.optional(),
+      story: z.object({ id: NumericId.optional(), url: z.string().optional() }).optional(),
+    })
+    .optional(),
+  quick_reply: z.object({ payload: Scalar }).optional(),
+  referral: Referral.optional(),
+});
+
+const EditBody = z.object({ mid: OpaqueId, text: z.string().default(""), num_edit: Count });
+const ReactionBody = z.object({
+  mid: OpaqueId,
+  action: z.enum(["react", "unreact"]),
+  reaction: z.string().optional(),
+  emoji: z.string().optional(),
+});
+const ReadBody = z.object({ mid: OpaqueId });
+const PostbackBody = z.object({ mid: OpaqueId, title: z.string().optional(), payload: Scalar.optional() });
+const OptinBody = z.record(z.string(), z.unknown()).transform(flattenScalars);
+
+const Envelope = z.object({
+  sender: Party,
+  recipient: Party,
+  timestamp: EpochMs,
+});
+
+/** Event kinds we know, in the order they are recognised (an event carries exactly one of them). */
+const KNOWN_KINDS = ["message", "message_edit", "reaction", "read", "postback", "optin", "referral"] as const;
+type KnownKind = (typeof KNOWN_KINDS)[number];
+
+/** Opt-in fields never kept: the token is a credential for sending marketing messages. */
+const OPTIN_DROPPED = new Set(["notification_messages_token", "token"]);
+
+const EntrySchema = z.object({
+  id: NumericId,
+  time: EpochMs.optional(),
+  messaging: z.array(z.unknown()).optional(),
+  standby: z.array(z.unknown()).optional(),
+  changes: z.array(z.unknown()).optional(),
+});
+
+const DeliverySchema = z.object({
+  object: z.literal("instagram"),
+  entry: z.array(EntrySchema).max(10_000),
+});
+
+const ChangeSchema = z.object({ field: z.string() });
+
+const KNOWN_ATTACHMENT_TYPES: ReadonlySet<string> = new Set<AttachmentType>([
+  "image",
+  "video",
+  "audio",
+  "file",
+  "share",
+  "ig_post",
+  "ig_reel",
+  "story_mention",
+  "ephemeral",
+]);
+
+/** Parses and normalises a webhook body (already signature-checked). Throws `webhook.body_invalid`. */
+export function parseDelivery(body: string): Delivery {
+  let raw: unknown;
+  try {
+    raw = parse(body);
+  } catch {
+    throw new AppError("webhook.body_invalid", "The body is not valid JSON.");
+  }
+  const result = DeliverySchema.safeParse(raw);
+  if (!result.success) {
+    const paths = result.error.issues.map((issue) => issue.path.join(".") || "(root)");
+    throw new AppError("webhook.body_invalid", "The body is not an Instagram webhook delivery.", {
+      errors: [...new Set(paths)]
+        .slice(0, 20)
+        .map((field) => ({ field: `body.${field}`, message: "invalid" })),
+    });
+  }
+  return { entries: result.data.entry.map(normaliseEntry) };
+}
+
+function normaliseEntry(entry: z.output<typeof EntrySchema>): DeliveryEntry {
+  const events = [
+    ...(entry.messaging ?? []).map((item) => normaliseEvent(entry.id, item, "messaging")),
+    ...(entry.standby ?? []).map((item) => normaliseEvent(entry.id, item, "standby")),
+  ];
+  const ignoredChanges = (entry.changes ?? []).map((change) => {
+    const parsed = ChangeSchema.safeParse(change);
+    return parsed.success ? parsed.data.field : "unknown";
+  });
+  return { igAccountId: entry.id, events, ignoredChanges };
+}
+
+/** Normalises one `messaging[]`/`standby[]` item; never throws. */
+export function normaliseEvent(igAccountId: string, item: unknown, channel: Channel): WebhookEvent {
+  if (typeof item !== "object" || item === null || Array.isArray(item)) {
+    return { kind: "malformed", eventKind: "(not an object)", paths: [], channel };
+  }
+  const record = item as Record<string, unknown>;
+  const kind = KNOWN_KINDS.find((name) => name in record);
+  if (kind === undefined) {
+    const fields = Object.keys(record).filter((key) => !["sender", "recipient", "timestamp"].includes(key));
+    return { kind: "unknown", fields: fields.map(fieldName).slice(0, 10), channel };
+  }
+  const envelope = Envelope.safeParse(record);
+  if (!envelope.success) return malformed(kind, envelope.error, channel);
+  const { sender, recipient, timestamp } = envelope.data;
+  const fromBusiness = sender.id === igAccountId;
+  const base = {
+    igAccountId,
+    igsid: fromBusiness ? recipient.id : sender.id,
+    timestamp,
+    channel,
+  };
+  return normaliseKind(kind, record[kind], base, sender.id, fromBusiness);
+}
+
+function normaliseKind(
+  kind: KnownKind,
+  body: unknown,
+  base: { igAccountId: string; igsid: string; timestamp: number; channel: Channel },
+  senderId: string,
+  fromBusiness: boolean,
+): WebhookEvent {
+  switch (kind) {
+    case "message": {
+      const parsed = MessageBody.safeParse(body);
+      if (!parsed.success) return malformed(kind, parsed.error, base.channel);
+      const m = parsed.data;
+      if (m.is_deleted === true) return { ...base, kind: "message_deleted", mid: m.mid };
+      const direction = m.is_echo === true || fromBusiness ? "outbound" : "inbound";
+      return {
+        ...base,
+        kind: "message",
+        direction,
+        mid: m.mid,
+        ...(m.text === undefined ? {} : { text: m.text }),
+        attachments: (m.attachments ?? []).map(toAttachment),
+        ...(m.reply_to?.mid === undefined ? {} : { replyToMid: m.reply_to.mid }),
+        ...(m.reply_to?.story === undefined ? {} : { replyToStory: { ...m.reply_to.story } }),
+        ...(m.quick_reply === undefined ? {} : { quickReplyPayload: m.quick_reply.payload }),
+        ...(m.referral === undefined ? {} : { referral: m.referral }),
+        unsupported: m.is_unsupported === true,
+      };
+    }
+    case "message_edit": {
+      const parsed = EditBody.safeParse(body);
+      if (!parsed.success) return malformed(kind, parsed.error, base.channel);
+      return { ...base, kind, mid: parsed.data.mid, text: parsed.data.text, editCount: parsed.data.num_edit };
+    }
+    case "reaction": {
+      const parsed = ReactionBody.safeParse(body);
+      if (!parsed.success) return malformed(kind, parsed.error, base.channel);
+      const r = parsed.data;
+      return {
+        ...base,
+        kind,
+        mid: r.mid,
+        action: r.action,
+        ...(r.reaction === undefined ? {} : { reaction: r.reaction }),
+        ...(r.emoji === undefined ? {} : { emoji: r.emoji }),
+        actorId: senderId,
+      };
+    }
+    case "read": {
+      const parsed = ReadBody.safeParse(body);
+      if (!parsed.success) return malformed(kind, parsed.error, base.channel);
+      return { ...base, kind, mid: parsed.data.mid };
+    }
+    case "postback": {
+      const parsed = PostbackBody.safeParse(body);
+      if (!parsed.success) return malformed(kind, parsed.error, base.channel);
+      const p = parsed.data;
+      return {
+        ...base,
+        kind,
+        mid: p.mid,
+        ...(p.title === undefined ? {} : { title: p.title }),
+        ...(p.payload === undefined ? {} : { payload: p.payload }),
+      };
+    }
+    case "optin": {
+      const parsed = OptinBody.safeParse(body);
+      if (!parsed.success) return malformed(kind, parsed.error, base.channel);
+      const optin = Object.fromEntries(
+        Object.entries(parsed.data).filter(([key]) => !OPTIN_DROPPED.has(key)),
+      );
+      return { ...base, kind, optin };
+    }
+    case "referral": {
+      const parsed = Referral.safeParse(body);
+      if (!parsed.success) return malformed(kind, parsed.error, base.channel);
+      return { ...base, kind, referral: parsed.data };
+    }
+  }
+}
+
+function toAttachment(raw: z.output<typeof AttachmentSchema>): Attachment {
+  const type = (KNOWN_ATTACHMENT_TYPES.has(raw.type) ? raw.type : "unknown") as AttachmentType;
+  const url = raw.payload?.url;
+  const title = raw.payload?.title;
+  const urlExpiresAt = url === undefined ? undefined : cdnLinkExpiry(url);
+  return {
+    type,
+    ...(url === undefined ? {} : { url }),
+    ...(title === undefined ? {} : { title }),
+    ...(urlExpiresAt === undefined ? {} : { urlExpiresAt }),
+  };
+}
+
+/** Instagram CDN links carry their expiry as `oe=<hex epoch seconds>`; epoch ms, or undefined. */
+export function cdnLinkExpiry(url: string): number | undefined {
+  try {
+    const oe = new URL(url).searchParams.get("oe");
+    if (oe === null || !/^[0-9a-fA-F]{8}$/.test(oe)) return undefined;
+    return Number.parseInt(oe, 16) * 1000;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Keeps the scalar fields of an object (one level of nesting, dotted) as strings. */
+function flattenScalars(value: Record<string, unknown>): Record<string, string> {
+  const out: Record<string, string> = {};
+  const add = (prefix: string, object: Record<string, unknown>, depth: number) => {
+    for (const [key, field] of Object.entries(object)) {
+      const name = prefix === "" ? key : `${prefix}.${key}`;
+      const scalar = Scalar.safeParse(field);
+      if (scalar.success) out[name] = scalar.data;
+      else if (depth === 0 && typeof field === "object" && field !== null && !Array.isArray(field)) {
+        add(name, field as Record<string, unknown>, 1);
+      }
+    }
+  };
+  add("", value, 0);
+  return out;
+}
+
+function malformed(kind: string, error: z.ZodError, channel: Channel): WebhookEvent {
+  const paths = [...new Set(error.issues.map((issue) => issue.path.map(String).join(".")))];
+  return { kind: "malformed", eventKind: kind, paths: paths.slice(0, 10), channel };
+}
+
+/** Field names of unknown events are logged; keep them short and plain so no data rides along. */
+function fieldName(key: string): string {
+  return /^[a-z_]{1,40}$/.test(key) ? key : "(other)";
+}
