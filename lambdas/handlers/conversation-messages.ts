@@ -9,7 +9,10 @@ import { pathParams, queryParams, tenantOf } from "../middleware/request";
 import { json } from "../middleware/responses";
 
 const claims = claimNamesFromEnv();
-const deps = { inbox: dynamoInboxReader(documentClient(), requiredEnv(Env.tableName)), now: Date.now };
+const deps = {
+  inbox: dynamoInboxReader(documentClient(), requiredEnv(Env.tableName)),
+  now: () => Date.now(),
+};
 
 /** GET /instagram/conversations/{conversationId}/messages: one of the caller's conversations, newest first. */
 export const handler = httpRoute(async (event) => {

@@ -9,7 +9,10 @@ import { queryParams, tenantOf } from "../middleware/request";
 import { json } from "../middleware/responses";
 
 const claims = claimNamesFromEnv();
-const deps = { inbox: dynamoInboxReader(documentClient(), requiredEnv(Env.tableName)), now: Date.now };
+const deps = {
+  inbox: dynamoInboxReader(documentClient(), requiredEnv(Env.tableName)),
+  now: () => Date.now(),
+};
 
 /** GET /instagram/conversations: the caller's conversations, most recent activity first. */
 export const handler = httpRoute(async (event) => {
