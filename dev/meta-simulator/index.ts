@@ -3,7 +3,7 @@
  * base URL), speaking the responses of shared/reference/graph-responses.md. See docs/meta-simulator.md.
  */
 export { type GraphError, GraphErrors, igOAuthError } from "./graph-errors";
-export { metaJson, signMetaBody } from "./signing";
+export { metaJson, signedRequest, signMetaBody } from "./signing";
 export {
   type CustomerMessageInput,
   type CustomerMessageResult,

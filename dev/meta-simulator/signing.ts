@@ -14,3 +14,13 @@ export function metaJson(value: unknown): string {
 export function signMetaBody(body: string | Buffer, secret: string): string {
   return `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`;
 }
+
+/**
+ * A `signed_request` as Meta posts it to the deauthorize and data-deletion callbacks: base64url of the raw
+ * HMAC-SHA256 of the base64url payload, a dot, then that payload (shared/reference/signed-request.md).
+ */
+export function signedRequest(payload: object, secret: string): string {
+  const encoded = Buffer.from(JSON.stringify(payload), "utf8").toString("base64url");
+  const signature = createHmac("sha256", secret).update(encoded, "utf8").digest("base64url");
+  return `${signature}.${encoded}`;
+}

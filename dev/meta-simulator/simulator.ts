@@ -4,7 +4,7 @@ import { z } from "zod";
 import { consentPage, errorPage } from "./consent-page";
 import { type GraphError, GraphErrors, igOAuthError } from "./graph-errors";
 import { newAccessToken, newAuthCode, newMessageId } from "./ids";
-import { metaJson, signMetaBody } from "./signing";
+import { metaJson, signedRequest, signMetaBody } from "./signing";
 import * as Payloads from "./webhook-payloads";
 
 /** An Instagram account the simulator knows (a person who can log in on the consent page). */
@@ -197,6 +197,26 @@ export interface MetaSimulator {
   idle(): Promise<void>;
   /** Largest number of sends of one account inside any rolling hour so far. */
   maxSendsInAnyHour(igAccountId?: string): number;
+  /**
+   * The user removes the app: every token of the account becomes invalid (190/460) and a `signed_request`
+   * (`user_id` = app-scoped id) is POSTed form-encoded to the deauthorize callback `url`.
+   */
+  deauthorize(input: {
+    url: string;
+    igAccountId?: string;
+    secret?: string;
+  }): Promise<{ status: number; body: string }>;
+  /** The user asks for data deletion: POSTs a `signed_request` (with `expires`) to the data-deletion callback `url`. */
+  requestDataDeletion(input: {
+    url: string;
+    igAccountId?: string;
+    secret?: string;
+  }): Promise<{ status: number; body: string }>;
+  /** The dashboard's "Verify and save": GET the webhook with hub.mode/hub.verify_token/hub.challenge. */
+  verifyWebhook(input: {
+    verifyToken: string;
+    url?: string;
+  }): Promise<{ status: number; body: string; challenge: string; verified: boolean }>;
 }
 
 /** Fields `/me` accepts on graph.instagram.com (Instagram Login); anything else is error 100. */
@@ -886,6 +906,40 @@ export async function startMetaSimulator(options: SimOptions): Promise<MetaSimul
     return { ...result, delivery: await deliver(payload, { kind: "customer_message" }) };
   }
 
+  async function postSignedRequest(
+    url: string,
+    payload: object,
+    secret: string | undefined,
+  ): Promise<{ status: number; body: string }> {
+    const value = signedRequest(payload, secret ?? options.appSecret);
+    const res = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ signed_request: value }).toString(),
+      redirect: "manual",
+      signal: AbortSignal.timeout(20_000),
+    });
+    return { status: res.status, body: await res.text() };
+  }
+
+  function invalidateAccountTokens(igId: string): void {
+    for (const record of tokens.values()) if (record.igId === igId) record.invalidated = true;
+  }
+
+  function accountOrThrow(igAccountId: string | undefined): SimAccount {
+    const account = igAccountId === undefined ? defaultAccount() : accountById(igAccountId);
+    if (account === undefined) throw new Error(`Unknown account ${igAccountId}`);
+    return account;
+  }
+
+  async function revokePermissions(req: Req): Promise<Reply> {
+    const auth = authenticate(req);
+    if ("status" in auth) return auth;
+    invalidateAccountTokens(auth.account.igId);
+    subscriptions.delete(auth.account.igId);
+    return json(200, { success: true });
+  }
+
   // ---- admin (/_sim) -----------------------------------------------------------------------------------
 
   const customerMessageSchema = z.object({
@@ -938,6 +992,7 @@ export async function startMetaSimulator(options: SimOptions): Promise<MetaSimul
 
   async function admin(req: Req): Promise<Reply> {
     const route = `${req.method} ${req.path}`;
+    if (req.method === "OPTIONS") return { status: 204, body: "" };
     const bodyJson = () => {
       try {
         return req.raw.length === 0 ? {} : (JSON.parse(req.raw.toString("utf8")) as unknown);
@@ -1008,6 +1063,7 @@ export async function startMetaSimulator(options: SimOptions): Promise<MetaSimul
       if (edge === "subscribed_apps" && ["GET", "POST", "DELETE"].includes(method))
         return subscribedApps(req, id);
       if (edge === "messages" && method === "POST") return postMessage(req, id);
+      if (id === "me" && edge === "permissions" && method === "DELETE") return revokePermissions(req);
     }
     return graph(method === "GET" ? GraphErrors.unsupportedGet() : GraphErrors.unsupportedPost());
   }
@@ -1029,6 +1085,14 @@ export async function startMetaSimulator(options: SimOptions): Promise<MetaSimul
       res.destroy();
       return;
     }
+    // The admin routes are callable from a dev console page on another local origin.
+    const cors: Record<string, string> = req.path.startsWith("/_sim/")
+      ? {
+          "access-control-allow-origin": "*",
+          "access-control-allow-methods": "GET, POST, DELETE, OPTIONS",
+          "access-control-allow-headers": "content-type",
+        }
+      : {};
     if (!req.path.startsWith("/_sim/")) {
       let parsedJson: unknown;
       if (
@@ -1058,6 +1122,7 @@ export async function startMetaSimulator(options: SimOptions): Promise<MetaSimul
       ...(reply.status >= 400 && reply.contentType === undefined
         ? { "www-authenticate": 'OAuth "Facebook Platform"' }
         : {}),
+      ...cors,
       ...reply.headers,
     });
     res.end(reply.body);
@@ -1137,6 +1202,43 @@ export async function startMetaSimulator(options: SimOptions): Promise<MetaSimul
     now,
     async idle() {
       while (pending.size > 0) await Promise.allSettled([...pending]);
+    },
+    async deauthorize(input) {
+      const account = accountOrThrow(input.igAccountId);
+      invalidateAccountTokens(account.igId);
+      subscriptions.delete(account.igId);
+      const issuedAt = Math.floor(now() / 1000);
+      return postSignedRequest(
+        input.url,
+        { algorithm: "HMAC-SHA256", issued_at: issuedAt, user_id: account.appScopedId },
+        input.secret,
+      );
+    },
+    async requestDataDeletion(input) {
+      const account = accountOrThrow(input.igAccountId);
+      const issuedAt = Math.floor(now() / 1000);
+      return postSignedRequest(
+        input.url,
+        {
+          algorithm: "HMAC-SHA256",
+          expires: issuedAt + 3600,
+          issued_at: issuedAt,
+          user_id: account.appScopedId,
+        },
+        input.secret,
+      );
+    },
+    async verifyWebhook(input) {
+      const target = input.url ?? webhookUrl;
+      if (target === undefined) throw new Error("No webhook URL configured for the Meta simulator");
+      const challenge = String(1_000_000_000 + Math.floor(Math.random() * 1_000_000_000));
+      const url = new URL(target);
+      url.searchParams.set("hub.mode", "subscribe");
+      url.searchParams.set("hub.challenge", challenge);
+      url.searchParams.set("hub.verify_token", input.verifyToken);
+      const res = await fetch(url, { signal: AbortSignal.timeout(20_000) });
+      const body = await res.text();
+      return { status: res.status, body, challenge, verified: res.status === 200 && body === challenge };
     },
     maxSendsInAnyHour(igAccountId) {
       const igId = igAccountId ?? defaultAccount().igId;

@@ -135,3 +135,40 @@ export function messageEdit(p: Parties & { mid: string; text: string; numEdit?: 
 export function unsend(p: Parties & { mid: string }): WebhookPayload {
   return inbound(p, { message: { mid: p.mid, is_deleted: true } });
 }
+
+/** The customer tapped a button (postback). */
+export function postback(p: Parties & { mid: string; title: string; payload: string }): WebhookPayload {
+  return inbound(p, { postback: { mid: p.mid, title: p.title, payload: p.payload } });
+}
+
+/** A message Meta could not render for the API (`is_unsupported: true`). */
+export function unsupported(p: Parties & { mid: string }): WebhookPayload {
+  return inbound(p, { message: { mid: p.mid, is_unsupported: true } });
+}
+
+/**
+ * What the App Dashboard's "Test" button sends: a `changes[]` entry, not `messaging[]`. Receivers should
+ * acknowledge it and ignore it.
+ */
+export function dashboardTest(time: number): Record<string, unknown> {
+  return {
+    entry: [
+      {
+        id: "0",
+        time: Math.floor(time / 1000),
+        changes: [
+          {
+            field: "messages",
+            value: {
+              sender: { id: "12334" },
+              recipient: { id: "23245" },
+              timestamp: String(Math.floor(time / 1000)),
+              message: { mid: "random_mid", text: "random_text" },
+            },
+          },
+        ],
+      },
+    ],
+    object: "instagram",
+  };
+}

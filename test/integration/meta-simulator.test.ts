@@ -1,3 +1,4 @@
+import { createHmac } from "node:crypto";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -27,6 +28,8 @@ const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
 interface Received {
+  readonly method: string;
+  readonly path: string;
   readonly headers: IncomingHttpHeaders;
   readonly raw: Buffer;
 }
@@ -37,7 +40,20 @@ async function startReceiver(): Promise<{ url: string; received: Received[]; ser
   const server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
-    received.push({ headers: req.headers, raw: Buffer.concat(chunks) });
+    received.push({
+      method: req.method ?? "",
+      path: req.url ?? "",
+      headers: req.headers,
+      raw: Buffer.concat(chunks),
+    });
+    const query = new URL(req.url ?? "/", "http://receiver").searchParams;
+    if (req.method === "GET") {
+      const ok = query.get("hub.mode") === "subscribe" && query.get("hub.verify_token") === FAKE.verifyToken;
+      res
+        .writeHead(ok ? 200 : 403, { "content-type": "text/plain" })
+        .end(ok ? (query.get("hub.challenge") ?? "") : "");
+      return;
+    }
     res.writeHead(200, { "content-type": "text/plain" }).end("EVENT_RECEIVED");
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -698,5 +714,56 @@ describe("send cap enforcement (optional)", () => {
     } finally {
       await capped.stop();
     }
+  });
+});
+
+describe("callbacks Meta makes to the app", () => {
+  it("verifyWebhook performs the hub.challenge handshake", async () => {
+    expect(await sim.verifyWebhook({ verifyToken: FAKE.verifyToken })).toMatchObject({
+      status: 200,
+      verified: true,
+    });
+    expect(await sim.verifyWebhook({ verifyToken: "wrong" })).toMatchObject({ status: 403, verified: false });
+  });
+
+  it("deauthorize posts a signed_request with the app-scoped id and invalidates the account's tokens", async () => {
+    const token = sim.issueToken();
+    const before = receiver.received.length;
+    const url = receiver.url.replace("/instagram/webhook", "/instagram/deauthorize");
+    expect((await sim.deauthorize({ url })).status).toBe(200);
+    const call = receiver.received[before];
+    expect(call?.method).toBe("POST");
+    expect(call?.headers["content-type"]).toBe("application/x-www-form-urlencoded");
+    const value = new URLSearchParams(call?.raw.toString("utf8")).get("signed_request") ?? "";
+    const [signature, payload] = value.split(".");
+    expect(signature).toBe(
+      createHmac("sha256", FAKE.igAppSecret)
+        .update(payload ?? "")
+        .digest("base64url"),
+    );
+    const decoded = JSON.parse(Buffer.from(payload ?? "", "base64url").toString("utf8")) as Record<
+      string,
+      unknown
+    >;
+    expect(decoded).toMatchObject({ algorithm: "HMAC-SHA256", user_id: APP_SCOPED_ID });
+    expect(decoded.issued_at).toBe(Math.floor(clock / 1000));
+
+    const me = await fetch(`${sim.url}/v25.0/me?fields=id`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(parseMetaError(me.status, await me.text())).toMatchObject({ code: 190, subcode: 460 });
+  });
+
+  it("requestDataDeletion posts a signed_request carrying expires", async () => {
+    const before = receiver.received.length;
+    const url = receiver.url.replace("/instagram/webhook", "/instagram/data-deletion");
+    await sim.requestDataDeletion({ url });
+    const value =
+      new URLSearchParams(receiver.received[before]?.raw.toString("utf8")).get("signed_request") ?? "";
+    const decoded = JSON.parse(Buffer.from(value.split(".")[1] ?? "", "base64url").toString("utf8")) as {
+      expires: number;
+      issued_at: number;
+    };
+    expect(decoded.expires - decoded.issued_at).toBe(3600);
   });
 });

@@ -1,6 +1,6 @@
 import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { metaJson, signMetaBody } from "../../dev/meta-simulator/signing";
+import { metaJson, signedRequest, signMetaBody } from "../../dev/meta-simulator/signing";
 import * as Payloads from "../../dev/meta-simulator/webhook-payloads";
 import { FAKE } from "../support/fake-secrets";
 
@@ -76,5 +76,45 @@ describe("metaJson writes bodies byte-identical to Meta's", () => {
     const sig = signMetaBody(VECTOR_A_BODY, FAKE.igAppSecret);
     expect(sig).toMatch(/^sha256=[0-9a-f]{64}$/);
     expect(signMetaBody(VECTOR_A_BODY.replace("size M", "size L"), FAKE.igAppSecret)).not.toBe(sig);
+  });
+});
+
+describe("signedRequest reproduces shared/reference/signed-request.md", () => {
+  it("Vector 1 (Facebook deauthorize, Meta app secret)", () => {
+    expect(
+      signedRequest(
+        { algorithm: "HMAC-SHA256", issued_at: 1773153000, user_id: "122104593218765432" },
+        FAKE.metaAppSecret,
+      ),
+    ).toBe(
+      "kBwfSqN2EP6WbAF3OeQWrJy89a1Tq82_UEl_F0S0xEw.eyJhbGdvcml0aG0iOiJITUFDLVNIQTI1NiIsImlzc3VlZF9hdCI6MTc3MzE1MzAwMCwidXNlcl9pZCI6IjEyMjEwNDU5MzIxODc2NTQzMiJ9",
+    );
+  });
+
+  it("Vector 2 (data deletion; the signature starts with '-')", () => {
+    expect(
+      signedRequest(
+        {
+          algorithm: "HMAC-SHA256",
+          expires: 1773156600,
+          issued_at: 1773153000,
+          user_id: "122104593218765432",
+        },
+        FAKE.metaAppSecret,
+      ),
+    ).toBe(
+      "-PDWE0n9J6rTDrabiyozoAY7akppWA-pDjjZ-2ETvX4.eyJhbGdvcml0aG0iOiJITUFDLVNIQTI1NiIsImV4cGlyZXMiOjE3NzMxNTY2MDAsImlzc3VlZF9hdCI6MTc3MzE1MzAwMCwidXNlcl9pZCI6IjEyMjEwNDU5MzIxODc2NTQzMiJ9",
+    );
+  });
+
+  it("Vector 3 (Instagram deauthorize, IG app secret)", () => {
+    expect(
+      signedRequest(
+        { algorithm: "HMAC-SHA256", issued_at: 1773153000, user_id: "26913384755103422" },
+        FAKE.igAppSecret,
+      ),
+    ).toBe(
+      "CyxEoxoChM7zRAnd0J0K06y7r1yqSfiA4A7PvExx5b4.eyJhbGdvcml0aG0iOiJITUFDLVNIQTI1NiIsImlzc3VlZF9hdCI6MTc3MzE1MzAwMCwidXNlcl9pZCI6IjI2OTEzMzg0NzU1MTAzNDIyIn0",
+    );
   });
 });

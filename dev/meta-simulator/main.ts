@@ -1,0 +1,23 @@
+/**
+ * Runs the Meta simulator on its own: `npx tsx dev/meta-simulator/main.ts`.
+ * Settings from env: META_SIM_PORT (default 4610), META_SIM_APP_ID, META_SIM_APP_SECRET (default: the fake
+ * values of the reference vectors), META_SIM_WEBHOOK_URL (where DMs and echoes are delivered).
+ */
+import { startMetaSimulator } from "./index";
+
+const sim = await startMetaSimulator({
+  port: Number(process.env.META_SIM_PORT ?? 4610),
+  appId: process.env.META_SIM_APP_ID ?? "990602627938098",
+  appSecret: process.env.META_SIM_APP_SECRET ?? "5d2e9f7a1b3c4d6e8f0a1b2c3d4e5f6a",
+  webhookUrl: process.env.META_SIM_WEBHOOK_URL,
+});
+
+console.log(`Meta simulator on ${sim.url}`);
+console.log(`  set INSTAGRAM_OAUTH_URL, INSTAGRAM_API_URL and INSTAGRAM_GRAPH_URL to ${sim.url}`);
+console.log(`  state: GET ${sim.url}/_sim/state   faults: POST/DELETE ${sim.url}/_sim/faults`);
+
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    void sim.stop().then(() => process.exit(0));
+  });
+}
