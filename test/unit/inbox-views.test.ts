@@ -1,0 +1,74 @@
+import { describe, expect, it } from "vitest";
+import { ConversationSummary, MessageView } from "../../lambdas/contract/api/conversations";
+import { HUMAN_AGENT_WINDOW_MS, STANDARD_WINDOW_MS } from "../../lambdas/domain/conversation";
+import { conversationView, messageView } from "../../lambdas/domain/inbox/views";
+import type { MessageRecord } from "../../lambdas/domain/message";
+
+const NOW = Date.parse("2026-05-01T10:00:00.000Z");
+const base = {
+  imoId: "org",
+  igAccountId: "17841400000000001",
+  igsid: "123456789012345678901",
+  unreadCount: 3,
+};
+
+describe("conversation view", () => {
+  it.each([
+    [1, "open"],
+    [STANDARD_WINDOW_MS - 1, "open"],
+    [STANDARD_WINDOW_MS, "human_agent_only"],
+    [HUMAN_AGENT_WINDOW_MS - 1, "human_agent_only"],
+    [HUMAN_AGENT_WINDOW_MS, "closed"],
+  ])("a customer message %d ms ago: %s", (age, state) => {
+    const view = conversationView(
+      { ...base, lastActivityAt: NOW - age, lastCustomerMessageAt: NOW - age },
+      NOW,
+    );
+    expect(ConversationSummary.parse(view)).toEqual(view);
+    expect(view.window).toEqual({
+      state,
+      closesAt: new Date(NOW - age + STANDARD_WINDOW_MS).toISOString(),
+      humanAgentClosesAt: new Date(NOW - age + HUMAN_AGENT_WINDOW_MS).toISOString(),
+    });
+    expect(view.conversationId).toBe(`${base.igAccountId}_${base.igsid}`);
+    expect(view.participant).toEqual({ igsid: base.igsid });
+  });
+
+  it("without a customer message the window is closed with no times", () => {
+    const view = conversationView({ ...base, lastActivityAt: NOW }, NOW);
+    expect(view.window).toEqual({ state: "closed" });
+    expect(view).not.toHaveProperty("lastMessagePreview");
+  });
+});
+
+describe("message view", () => {
+  const stored: MessageRecord = {
+    imoId: "org",
+    igAccountId: base.igAccountId,
+    igsid: base.igsid,
+    messageId: "aWdfZAG1",
+    mid: "aWdfZAG1",
+    direction: "inbound",
+    source: "customer",
+    sentAt: NOW,
+    text: "hi",
+  };
+
+  it("never shows the content of an unsent message", () => {
+    const view = messageView({
+      ...stored,
+      deleted: true,
+      attachments: [{ type: "image", url: "https://x" }],
+    });
+    expect(view).toMatchObject({ type: "deleted", deleted: true });
+    expect(view).not.toHaveProperty("text");
+    expect(view).not.toHaveProperty("attachments");
+  });
+
+  it("keeps to the documented shape and drops tenant internals", () => {
+    const view = messageView({ ...stored, userId: "agent", tag: "HUMAN_AGENT", referral: { source: "ADS" } });
+    expect(MessageView.strict().parse(view)).toEqual(view);
+    expect(view).not.toHaveProperty("imoId");
+    expect(view).not.toHaveProperty("userId");
+  });
+});
