@@ -1,8 +1,60 @@
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
+import { documentClient } from "../adapters/dynamo/client";
+import {
+  dynamoConversationWindows,
+  dynamoIntegrationAccess,
+  dynamoOutboundStore,
+} from "../adapters/dynamo/outbound-messages";
+import { dynamoSendLimiter } from "../adapters/dynamo/send-limiter";
+import { graphSendApi } from "../adapters/meta/send-api";
+import { metaHostsFromEnv, optionalEnv, requiredEnv } from "../adapters/runtime-config";
+import { secretsLoaderFromEnv } from "../adapters/secrets";
+import { sqsClient } from "../adapters/sqs/client";
+import { runSenderBatch } from "../adapters/sqs/outbound-queue";
+import { Defaults, Env } from "../contract/env";
+import { OutboundQueue } from "../contract/queues";
+import { limiterPolicy } from "../domain/outbound/limiter";
+import { DEFAULT_RETRY } from "../domain/outbound/retry";
+import { processBatch } from "../domain/outbound/send";
+import { openToken, tokenKeysFrom } from "../domain/token-seal";
 import { logger } from "../middleware/logger";
 
-/** Not built yet: every record is reported as failed so nothing is deleted or lost. */
+const access = { db: documentClient(), tableName: requiredEnv(Env.tableName) };
+const queues = {
+  client: sqsClient(),
+  queueUrl: requiredEnv(Env.outboundQueueUrl),
+  dlqUrl: requiredEnv(Env.outboundDlqUrl),
+};
+const limits = limiterPolicy(Number(optionalEnv(Env.sendCapPerHour, String(Defaults.sendCapPerHour))));
+const loadSecrets = secretsLoaderFromEnv();
+const base = {
+  store: dynamoOutboundStore(access),
+  integrations: dynamoIntegrationAccess(access),
+  conversations: dynamoConversationWindows(access),
+  limiter: dynamoSendLimiter(access, limits),
+  meta: graphSendApi(metaHostsFromEnv()),
+  now: () => Date.now(),
+  random: Math.random,
+  limits,
+  retry: DEFAULT_RETRY,
+  maxReceiveCount: OutboundQueue.maxReceiveCount,
+};
+
+/** SQS → sender: sends each queued message once, under the account's rolling-hour cap (docs/outbound.md). */
 export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
-  logger.warn("sender not implemented; leaving records on the queue", { count: event.Records.length });
-  return { batchItemFailures: event.Records.map((record) => ({ itemIdentifier: record.messageId })) };
+  const keys = tokenKeysFrom(await loadSecrets());
+  const deps = {
+    ...base,
+    accessToken: ({ token }: { token?: Parameters<typeof openToken>[0] }) => {
+      if (token === undefined) throw new Error("Integration has no token");
+      return openToken(token, keys);
+    },
+  };
+  return runSenderBatch(
+    event.Records,
+    queues,
+    (records) => processBatch(records, deps),
+    deps.now,
+    (message, extra) => logger.info(message, extra),
+  );
 };

@@ -83,6 +83,8 @@ export const MessageStatus = z
         "integration_disconnected",
         "rejected_by_meta",
         "retries_exhausted",
+        "delivery_unconfirmed",
+        "enqueue_failed",
       ])
       .optional(),
     acceptedAt: IsoTime,

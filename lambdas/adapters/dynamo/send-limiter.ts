@@ -1,0 +1,153 @@
+import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import { GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import {
+  EMPTY_LIMITER,
+  type LimiterPolicy,
+  type LimiterState,
+  reserveSlot,
+  type SlotRun,
+} from "../../domain/outbound/limiter";
+import type { SendLimiter } from "../../domain/outbound/ports";
+import { Keys } from "./keys";
+import { type DynamoAccess, noteCapacity } from "./outbound-messages";
+
+/**
+ * Runs as one compact string: the first time absolute, then deltas, base 36, `.count` when above one
+ * (`"mhz1k2a0.200,2jy0i"`). A full hour at the cap stays around a kilobyte, so a reservation costs 1–2 WCU.
+ */
+export function encodeRuns(runs: readonly SlotRun[]): string {
+  let previous = 0;
+  return runs
+    .map(([at, count]) => {
+      const part = (at - previous).toString(36) + (count === 1 ? "" : `.${count.toString(36)}`);
+      previous = at;
+      return part;
+    })
+    .join(",");
+}
+
+export function decodeRuns(text: string): SlotRun[] {
+  if (text === "") return [];
+  let previous = 0;
+  return text.split(",").map((part) => {
+    const [delta = "0", count = "1"] = part.split(".");
+    previous += Number.parseInt(delta, 36);
+    return [previous, Number.parseInt(count, 36)] as const;
+  });
+}
+
+interface Stored {
+  readonly state: LimiterState;
+  readonly version: number;
+}
+
+/** Tries before giving up on a contended reservation (each try re-reads; contention is between a few senders). */
+const MAX_TRIES = 25;
+
+/**
+ * The per-account limiter item (`LIMITER#<igAccountId>`), updated by optimistic concurrency: read, compute the
+ * slot with the pure algorithm, write back conditioned on the version read. Any number of senders at once.
+ */
+export function dynamoSendLimiter(
+  access: DynamoAccess,
+  policy: LimiterPolicy,
+  pauseBetweenTries: (attempt: number) => Promise<void> = (attempt) =>
+    new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt)),
+): SendLimiter {
+  const { db, tableName, meter } = access;
+
+  async function read(igAccountId: string): Promise<Stored> {
+    const result = await db.send(
+      new GetCommand({
+        TableName: tableName,
+        Key: Keys.sendLimiter(igAccountId),
+        ConsistentRead: true,
+        ReturnConsumedCapacity: "TOTAL",
+      }),
+    );
+    noteCapacity(meter, result.ConsumedCapacity);
+    const item = result.Item;
+    if (item === undefined) return { state: EMPTY_LIMITER, version: 0 };
+    const pausedUntil = typeof item.pausedUntil === "number" ? item.pausedUntil : undefined;
+    return {
+      state: {
+        runs: typeof item.runs === "string" ? decodeRuns(item.runs) : [],
+        ...(pausedUntil === undefined ? {} : { pausedUntil }),
+      },
+      version: typeof item.version === "number" ? item.version : 0,
+    };
+  }
+
+  /** Writes the state if nobody wrote since `version`; false on a lost race. */
+  async function write(igAccountId: string, state: LimiterState, version: number): Promise<boolean> {
+    const last = state.runs[state.runs.length - 1]?.[0] ?? 0;
+    const keepUntil = Math.max(last, state.pausedUntil ?? 0) + policy.windowMs + policy.graceMs;
+    try {
+      const result = await db.send(
+        new PutCommand({
+          TableName: tableName,
+          Item: {
+            ...Keys.sendLimiter(igAccountId),
+            entity: "sendLimiter",
+            igAccountId,
+            runs: encodeRuns(state.runs),
+            ...(state.pausedUntil === undefined ? {} : { pausedUntil: state.pausedUntil }),
+            version: version + 1,
+            // Idle limiters disappear (TTL) once no slot they hold can constrain a new one.
+            expiresAt: Math.ceil(keepUntil / 1000) + 3600,
+          },
+          ConditionExpression: version === 0 ? "attribute_not_exists(pk)" : "version = :version",
+          ...(version === 0 ? {} : { ExpressionAttributeValues: { ":version": version } }),
+          ReturnConsumedCapacity: "TOTAL",
+        }),
+      );
+      noteCapacity(meter, result.ConsumedCapacity);
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  return {
+    async state(igAccountId) {
+      return (await read(igAccountId)).state;
+    },
+
+    async reserve(igAccountId, now, notBefore = now) {
+      for (let attempt = 1; attempt <= MAX_TRIES; attempt += 1) {
+        const stored = await read(igAccountId);
+        const { slot, state } = reserveSlot(stored.state, now, policy, notBefore);
+        if (await write(igAccountId, state, stored.version)) return slot;
+        await pauseBetweenTries(attempt);
+      }
+      throw new Error(`Send limiter for ${igAccountId} too contended; the record will be retried`);
+    },
+
+    async pause(igAccountId, until) {
+      // A plain conditional update: it never lowers a pause, and needs no read.
+      try {
+        const result = await db.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: Keys.sendLimiter(igAccountId),
+            UpdateExpression:
+              "SET pausedUntil = :until, entity = :entity, igAccountId = :account, version = if_not_exists(version, :zero) + :one",
+            ConditionExpression: "attribute_not_exists(pausedUntil) OR pausedUntil < :until",
+            ExpressionAttributeValues: {
+              ":until": until,
+              ":entity": "sendLimiter",
+              ":account": igAccountId,
+              ":zero": 0,
+              ":one": 1,
+            },
+            ReturnConsumedCapacity: "TOTAL",
+          }),
+        );
+        noteCapacity(meter, result.ConsumedCapacity);
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      }
+    },
+  };
+}

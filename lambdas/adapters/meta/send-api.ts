@@ -1,0 +1,72 @@
+import { classifyMetaError } from "../../domain/meta-errors";
+import type { MetaSendResult, SendApi, SendRequest } from "../../domain/outbound/ports";
+import { registerSecretValue } from "../../middleware/logger";
+import type { MetaHosts } from "../runtime-config";
+import { MetaApiError, MetaNetworkError, MetaTimeoutError, metaFetch, parseMetaJson } from "./graph-http";
+
+/** Well below the sender's 30 s timeout, so a slow Meta still leaves time to record the outcome. */
+export const SEND_TIMEOUT_MS = 10_000;
+
+/** The Send API body of shared/reference/graph-responses.md §1.7 (text or one attachment; optional tag). */
+export function sendBody(request: SendRequest): Record<string, unknown> {
+  const message =
+    "text" in request.content
+      ? { text: request.content.text }
+      : {
+          attachment: {
+            type: request.content.attachment.type,
+            payload: { url: request.content.attachment.url },
+          },
+        };
+  return {
+    recipient: { id: request.recipientId },
+    ...(request.tag === "HUMAN_AGENT" ? { messaging_type: "MESSAGE_TAG", tag: "HUMAN_AGENT" } : {}),
+    message,
+  };
+}
+
+/** `POST /<IG_ID>/messages` on graph.instagram.com, with every failure classified (never thrown). */
+export function graphSendApi(hosts: MetaHosts, timeoutMs = SEND_TIMEOUT_MS): SendApi {
+  return {
+    async send(request: SendRequest): Promise<MetaSendResult> {
+      registerSecretValue(request.accessToken);
+      const url = `${hosts.graphUrl}/${hosts.graphVersion}/${encodeURIComponent(request.igAccountId)}/messages`;
+      try {
+        const response = await metaFetch(
+          url,
+          {
+            method: "POST",
+            headers: {
+              authorization: `Bearer ${request.accessToken}`,
+              "content-type": "application/json",
+            },
+            body: JSON.stringify(sendBody(request)),
+          },
+          { timeoutMs },
+        );
+        const parsed = parseMetaJson(response.body) as { message_id?: unknown } | null;
+        const mid = parsed?.message_id;
+        // A 2xx without a message id: Meta may have sent it; treat like 1/1357046, never blind-retry.
+        if (typeof mid !== "string" || mid === "") return { ok: false, kind: "sent_but_unconfirmed" };
+        return { ok: true, mid };
+      } catch (error) {
+        if (error instanceof MetaApiError) {
+          return {
+            ok: false,
+            kind: classifyMetaError({
+              ...(error.code === undefined ? {} : { code: error.code }),
+              ...(error.subcode === undefined ? {} : { subcode: error.subcode }),
+              ...(error.isTransient === undefined ? {} : { isTransient: error.isTransient }),
+              httpStatus: error.httpStatus,
+            }),
+          };
+        }
+        // Timeouts may have reached Meta; the issue asks to retry them (the double-send window in docs/outbound.md).
+        if (error instanceof MetaTimeoutError || error instanceof MetaNetworkError) {
+          return { ok: false, kind: "transient" };
+        }
+        throw error;
+      }
+    },
+  };
+}

@@ -1,0 +1,183 @@
+import { createHash } from "node:crypto";
+import { canReply, conversationId, parseConversationId, replyWindow } from "../conversation";
+import { AppError } from "../errors";
+import type { Tenant } from "../tenant";
+import type {
+  ConversationWindows,
+  IntegrationAccess,
+  OutboundContent,
+  OutboundMessage,
+  OutboundQueue,
+  OutboundStore,
+} from "./ports";
+
+/** The validated body of `POST /instagram/messages` (see lambdas/contract/api/messages.ts). */
+export interface SendMessageInput {
+  readonly conversationId?: string;
+  readonly recipientId?: string;
+  readonly text?: string;
+  readonly attachment?: { readonly type: "image" | "video" | "audio" | "file"; readonly url: string };
+  readonly tag?: "HUMAN_AGENT";
+}
+
+export interface AcceptDeps {
+  readonly store: OutboundStore;
+  readonly integrations: IntegrationAccess;
+  readonly conversations: ConversationWindows;
+  readonly queue: OutboundQueue;
+  readonly newId: () => string;
+  readonly now: () => number;
+  readonly humanAgentEnabled: boolean;
+}
+
+export interface Accepted {
+  readonly messageId: string;
+  readonly status: OutboundMessage["status"];
+}
+
+/** Key order and absent fields never change the hash: the same request always hashes the same. */
+export function requestHash(input: SendMessageInput): string {
+  const canonical = JSON.stringify({
+    conversationId: input.conversationId ?? null,
+    recipientId: input.recipientId ?? null,
+    text: input.text ?? null,
+    attachment: input.attachment ? { type: input.attachment.type, url: input.attachment.url } : null,
+    tag: input.tag ?? null,
+  });
+  return createHash("sha256").update(canonical).digest("base64url");
+}
+
+function contentOf(input: SendMessageInput): OutboundContent {
+  if (input.text !== undefined) return { text: input.text };
+  if (input.attachment !== undefined) return { attachment: input.attachment };
+  throw new AppError("request.invalid", "Give exactly one of text and attachment");
+}
+
+/**
+ * Accepts a message for sending: checks the caller's integration and the reply window, stores it `queued`
+ * (with its Idempotency-Key in the same transaction), then enqueues it.
+ *
+ * Crash safety: the store write comes first, so a crash before enqueueing leaves a `queued` message and its key;
+ * the client's retry with the same key finds it and enqueues it again (the dedup id is the message id, and the
+ * sender's conditional `queued → sending` makes a second record harmless). A failed enqueue the handler sees is
+ * compensated (`failed`, `enqueue_failed`) and answered 503.
+ */
+export async function acceptMessage(
+  tenant: Tenant,
+  input: SendMessageInput,
+  idempotencyKey: string | undefined,
+  deps: AcceptDeps,
+): Promise<Accepted> {
+  if (input.tag === "HUMAN_AGENT" && !deps.humanAgentEnabled) {
+    throw new AppError("send.human_agent_disabled", "The HUMAN_AGENT tag is not enabled for this stage.");
+  }
+  const hash = requestHash(input);
+  if (idempotencyKey !== undefined) {
+    const replay = await replayOf(tenant, idempotencyKey, hash, deps);
+    if (replay) return replay;
+  }
+
+  const integration = await deps.integrations.get(tenant.imoId, tenant.userId);
+  if (integration === undefined || integration.status === "revoked") {
+    throw new AppError("integration.not_connected", "Connect an Instagram account before sending.");
+  }
+  if (integration.status === "needs_reauth") {
+    throw new AppError("integration.needs_reauth", "Reconnect the Instagram account before sending.");
+  }
+
+  const igsid = recipientOf(input, integration.igAccountId);
+  const now = deps.now();
+  const lastCustomerMessageAt = await deps.conversations.lastCustomerMessageAt(
+    tenant.imoId,
+    integration.igAccountId,
+    igsid,
+  );
+  const window = replyWindow(lastCustomerMessageAt, now);
+  if (!canReply(window, input.tag)) {
+    const closedAt = input.tag === "HUMAN_AGENT" ? window.humanAgentClosesAt : window.closesAt;
+    throw new AppError(
+      "send.window_closed",
+      closedAt === undefined
+        ? "The customer has not written to this account yet."
+        : `The reply window closed at ${new Date(closedAt).toISOString()}.`,
+      closedAt === undefined ? {} : { closedAt: new Date(closedAt).toISOString() },
+    );
+  }
+
+  const message: OutboundMessage = {
+    imoId: tenant.imoId,
+    userId: tenant.userId,
+    igAccountId: integration.igAccountId,
+    igsid,
+    messageId: deps.newId(),
+    status: "queued",
+    content: contentOf(input),
+    ...(input.tag ? { tag: input.tag } : {}),
+    acceptedAt: now,
+    attempts: 0,
+  };
+  const created = await deps.store.create(
+    message,
+    idempotencyKey === undefined ? undefined : { key: idempotencyKey, requestHash: hash },
+  );
+  if (created === "key_taken" && idempotencyKey !== undefined) {
+    // A concurrent request with the same key won the race; answer as its replay.
+    const replay = await replayOf(tenant, idempotencyKey, hash, deps);
+    if (replay) return replay;
+    throw new AppError("dependency.unavailable", "Retry the request.");
+  }
+  await enqueueOrCompensate(message, deps);
+  return { messageId: message.messageId, status: "queued" };
+}
+
+async function replayOf(
+  tenant: Tenant,
+  key: string,
+  hash: string,
+  deps: AcceptDeps,
+): Promise<Accepted | undefined> {
+  const previous = await deps.store.idempotency(tenant.imoId, tenant.userId, key);
+  if (previous === undefined) return undefined;
+  if (previous.requestHash !== hash) {
+    throw new AppError("idempotency.key_reused", "This Idempotency-Key was used with a different body.");
+  }
+  const message = await deps.store.get({ imoId: tenant.imoId, messageId: previous.messageId });
+  if (message === undefined) throw new AppError("dependency.unavailable", "Retry the request.");
+  // Still queued: the first attempt may have crashed before enqueueing. Enqueue again; duplicates are harmless.
+  if (message.status === "queued") await enqueueOrCompensate(message, deps);
+  return { messageId: message.messageId, status: message.status };
+}
+
+async function enqueueOrCompensate(message: OutboundMessage, deps: AcceptDeps): Promise<void> {
+  try {
+    await deps.queue.enqueue(message);
+  } catch (error) {
+    await deps.store.markFailed(message, "queued", "enqueue_failed", deps.now()).catch(() => false);
+    throw new AppError("dependency.unavailable", "The message could not be queued; retry the request.", {
+      cause: error instanceof Error ? error.name : "unknown",
+    });
+  }
+}
+
+function recipientOf(input: SendMessageInput, igAccountId: string): string {
+  if (input.recipientId !== undefined) return input.recipientId;
+  const parsed = input.conversationId === undefined ? undefined : parseConversationId(input.conversationId);
+  // A conversation of another account is as unknown to this caller as one that does not exist.
+  if (parsed === undefined || parsed.igAccountId !== igAccountId) {
+    throw new AppError("resource.not_found", "No such conversation for your Instagram account.");
+  }
+  return parsed.igsid;
+}
+
+/** The status a client sees; only the message's owner may see it (anyone else: 404, as if absent). */
+export async function messageStatus(
+  tenant: Tenant,
+  messageId: string,
+  store: Pick<OutboundStore, "get">,
+): Promise<OutboundMessage & { conversationId: string }> {
+  const message = await store.get({ imoId: tenant.imoId, messageId });
+  if (message === undefined || message.userId !== tenant.userId) {
+    throw new AppError("resource.not_found", "No such message.");
+  }
+  return { ...message, conversationId: conversationId(message.igAccountId, message.igsid) };
+}

@@ -1,0 +1,122 @@
+import type { Integration } from "../integration";
+import type { OutboundStatus, SendFailureReason } from "../message";
+import type { LimiterState } from "./limiter";
+
+/** What an outbound message carries: text, or one attachment Meta fetches from an https URL. */
+export type OutboundContent =
+  | { readonly text: string }
+  | { readonly attachment: { readonly type: "image" | "video" | "audio" | "file"; readonly url: string } };
+
+/** A message accepted by the send API, as the outbound side reads and updates it. */
+export interface OutboundMessage {
+  readonly imoId: string;
+  readonly userId: string;
+  readonly igAccountId: string;
+  readonly igsid: string;
+  readonly messageId: string;
+  readonly status: OutboundStatus;
+  readonly content: OutboundContent;
+  readonly tag?: "HUMAN_AGENT";
+  /** Epoch ms the API accepted it. */
+  readonly acceptedAt: number;
+  /** Meta calls made so far. */
+  readonly attempts: number;
+  /** The send-cap slot this message holds (epoch ms), if it reserved one. */
+  readonly slotAt?: number;
+  readonly mid?: string;
+  readonly sentAt?: number;
+  readonly failureReason?: SendFailureReason;
+}
+
+/** The reference the queue carries: just enough to load the message. */
+export interface OutboundRef {
+  readonly imoId: string;
+  readonly messageId: string;
+}
+
+export interface IdempotencyRecord {
+  readonly messageId: string;
+  /** SHA-256 of the canonical request; a different body under the same key is refused. */
+  readonly requestHash: string;
+}
+
+/** Persistence of outbound messages. Every status change is conditional on the status it leaves. */
+export interface OutboundStore {
+  get(ref: OutboundRef): Promise<OutboundMessage | undefined>;
+  idempotency(imoId: string, userId: string, key: string): Promise<IdempotencyRecord | undefined>;
+  /** Writes the queued message (and its idempotency key, atomically); `key_taken` if a racing request won. */
+  create(
+    message: OutboundMessage,
+    idempotency?: { readonly key: string; readonly requestHash: string },
+  ): Promise<"created" | "key_taken">;
+  /** queued → queued, holding a slot. False if the message is no longer queued. */
+  holdSlot(message: OutboundMessage, slotAt: number): Promise<boolean>;
+  /** queued → sending (attempts + 1). False if it was not queued: someone else owns it. */
+  markSending(message: OutboundMessage, slotAt: number, now: number): Promise<boolean>;
+  /** sending → sent with Meta's mid, the mid pointer and removal of an early echo, in one transaction. */
+  markSent(message: OutboundMessage, mid: string, now: number): Promise<void>;
+  /** sending → queued again (transient failure or rate limit), holding the slot of its next attempt. */
+  requeue(message: OutboundMessage, slotAt: number, now: number): Promise<void>;
+  /** queued|sending → failed. False if it had already left `from`. */
+  markFailed(
+    message: OutboundMessage,
+    from: "queued" | "sending",
+    reason: SendFailureReason,
+    now: number,
+  ): Promise<boolean>;
+}
+
+export interface IntegrationAccess {
+  get(imoId: string, userId: string): Promise<Integration | undefined>;
+  /** Conditional on the version read: marks it `needs_reauth` after Meta refused its token. */
+  markNeedsReauth(integration: Integration, now: number): Promise<void>;
+}
+
+export interface ConversationWindows {
+  /** Epoch ms of the customer's last message, or undefined if the conversation is unknown. */
+  lastCustomerMessageAt(imoId: string, igAccountId: string, igsid: string): Promise<number | undefined>;
+}
+
+/** The per-account limiter as stored (DynamoDB in production, conditional writes against races). */
+export interface SendLimiter {
+  state(igAccountId: string): Promise<LimiterState>;
+  /** Reserves the next slot at or after max(now, notBefore); see reserveSlot. */
+  reserve(igAccountId: string, now: number, notBefore?: number): Promise<number>;
+  pause(igAccountId: string, until: number): Promise<void>;
+}
+
+export interface OutboundQueue {
+  /** Enqueues with group = conversation and dedup id = message id. */
+  enqueue(message: OutboundMessage): Promise<void>;
+}
+
+/** Meta's answer to one send, already classified (lambdas/domain/meta-errors.ts classes). */
+export type MetaSendResult =
+  | { readonly ok: true; readonly mid: string }
+  | {
+      readonly ok: false;
+      readonly kind:
+        | "window_closed"
+        | "rate_limited"
+        | "token_invalid"
+        | "permission_missing"
+        | "recipient_unavailable"
+        | "transient"
+        | "sent_but_unconfirmed"
+        | "invalid_request"
+        | "unknown";
+      /** Rate limits: how long Meta says to wait, when it says. */
+      readonly retryAfterMs?: number;
+    };
+
+export interface SendRequest {
+  readonly igAccountId: string;
+  readonly accessToken: string;
+  readonly recipientId: string;
+  readonly content: OutboundContent;
+  readonly tag?: "HUMAN_AGENT";
+}
+
+export interface SendApi {
+  send(request: SendRequest): Promise<MetaSendResult>;
+}

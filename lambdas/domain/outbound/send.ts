@@ -1,0 +1,228 @@
+import { canReply, replyWindow } from "../conversation";
+import type { Integration } from "../integration";
+import type { SendFailureReason } from "../message";
+import { type LimiterPolicy, slotUsable } from "./limiter";
+import type {
+  ConversationWindows,
+  IntegrationAccess,
+  OutboundMessage,
+  OutboundRef,
+  OutboundStore,
+  SendApi,
+  SendLimiter,
+} from "./ports";
+import { backoffMs, DEFAULT_RATE_LIMIT_PAUSE_MS, type RetryPolicy } from "./retry";
+
+export interface SenderDeps {
+  readonly store: OutboundStore;
+  readonly integrations: IntegrationAccess;
+  readonly conversations: ConversationWindows;
+  readonly limiter: SendLimiter;
+  readonly meta: SendApi;
+  /** Opens the integration's sealed token; throws if it cannot. */
+  readonly accessToken: (integration: Integration) => string;
+  readonly now: () => number;
+  readonly random: () => number;
+  readonly limits: LimiterPolicy;
+  readonly retry: RetryPolicy;
+  /** The queue's maxReceiveCount: a record must never reach it while we still want it (see decide). */
+  readonly maxReceiveCount: number;
+}
+
+/** What to do with the queue record once a message was handled. */
+export type RecordOutcome =
+  /** Delete the record: the message is sent, failed for good, or not ours to handle. */
+  | { readonly kind: "done"; readonly result: string }
+  /** Keep the record and hide it until `until` (its send-cap slot or its retry time). */
+  | { readonly kind: "defer"; readonly until: number; readonly result: string }
+  /** Copy the record to the dead-letter queue (the alarm fires), then delete it. */
+  | { readonly kind: "dead_letter"; readonly result: string };
+
+export interface QueueRecord {
+  readonly ref: OutboundRef;
+  /** FIFO message group: the conversation. */
+  readonly group: string;
+  /** ApproximateReceiveCount, including this receive. */
+  readonly receiveCount: number;
+}
+
+/** An unexpected error (a dependency down): the record comes back after this long. */
+export const ERROR_RETRY_MS = 30_000;
+
+const done = (result: string): RecordOutcome => ({ kind: "done", result });
+
+/**
+ * Handles a batch in order. Per-conversation order: once a record of a group is deferred, the later records of
+ * the same group in this batch are deferred with it (never sent ahead of it).
+ */
+export async function processBatch(
+  records: readonly QueueRecord[],
+  deps: SenderDeps,
+): Promise<RecordOutcome[]> {
+  const blocked = new Map<string, number>();
+  const outcomes: RecordOutcome[] = [];
+  for (const record of records) {
+    const blockedUntil = blocked.get(record.group);
+    const outcome: RecordOutcome =
+      blockedUntil === undefined
+        ? await processRecord(record, deps).catch(() => ({
+            kind: "defer" as const,
+            until: deps.now() + ERROR_RETRY_MS,
+            result: "error",
+          }))
+        : { kind: "defer", until: blockedUntil, result: "behind_earlier_message" };
+    if (outcome.kind === "defer") blocked.set(record.group, Math.max(outcome.until, blockedUntil ?? 0));
+    outcomes.push(outcome);
+  }
+  return outcomes;
+}
+
+/**
+ * One record: re-check, hold a slot under the account's cap, send once, record the result. A deferral that
+ * would reach the queue's maxReceiveCount is turned into an explicit failure + DLQ instead, so SQS never
+ * dead-letters a message that our table still shows as queued.
+ */
+export async function processRecord(record: QueueRecord, deps: SenderDeps): Promise<RecordOutcome> {
+  const outcome = await decide(record.ref, deps);
+  if (outcome.kind !== "defer" || record.receiveCount < deps.maxReceiveCount - 1) return outcome;
+  const message = await deps.store.get(record.ref);
+  if (message?.status === "queued") {
+    await deps.store.markFailed(message, "queued", "retries_exhausted", deps.now());
+  }
+  return { kind: "dead_letter", result: "receive_budget_exhausted" };
+}
+
+async function decide(ref: OutboundRef, deps: SenderDeps): Promise<RecordOutcome> {
+  const message = await deps.store.get(ref);
+  if (message === undefined) return done("unknown_message");
+  if (message.status === "sent" || message.status === "failed") return done(`already_${message.status}`);
+  if (message.status === "sending") {
+    // Only a crashed send leaves `sending` behind (visibility timeout ≫ function timeout). Meta may have
+    // delivered it: never send again; its echo, if any, appears in the conversation.
+    await deps.store.markFailed(message, "sending", "delivery_unconfirmed", deps.now());
+    return done("unconfirmed_after_crash");
+  }
+
+  const integration = await deps.integrations.get(message.imoId, message.userId);
+  const notReady = integrationProblem(integration, message);
+  if (integration === undefined || notReady !== undefined) {
+    return fail(message, "queued", notReady ?? "integration_disconnected", deps);
+  }
+  const lastCustomerMessageAt = await deps.conversations.lastCustomerMessageAt(
+    message.imoId,
+    message.igAccountId,
+    message.igsid,
+  );
+  if (!canReply(replyWindow(lastCustomerMessageAt, deps.now()), message.tag)) {
+    return fail(message, "queued", "window_closed", deps);
+  }
+
+  const slot = await usableSlot(message, deps);
+  if (slot.wait !== undefined) return { kind: "defer", until: slot.wait, result: "waiting_for_cap" };
+  if (!(await deps.store.markSending(message, slot.at, deps.now()))) return done("taken_by_another_sender");
+  return send({ ...message, status: "sending", attempts: message.attempts + 1 }, integration, deps);
+}
+
+function integrationProblem(
+  integration: Integration | undefined,
+  message: OutboundMessage,
+): SendFailureReason | undefined {
+  if (integration === undefined || integration.status === "revoked") return "integration_disconnected";
+  if (integration.igAccountId !== message.igAccountId) return "integration_disconnected";
+  if (integration.status === "needs_reauth") return "reauth_required";
+  return undefined;
+}
+
+/** The slot this message sends in now, or when to come back. Reserves at most one slot per call. */
+async function usableSlot(
+  message: OutboundMessage,
+  deps: SenderDeps,
+): Promise<{ at: number; wait?: undefined } | { at?: undefined; wait: number }> {
+  const now = deps.now();
+  if (message.slotAt !== undefined) {
+    if (message.slotAt > now) return { wait: message.slotAt };
+    const state = await deps.limiter.state(message.igAccountId);
+    if (slotUsable(message.slotAt, now, deps.limits, state)) return { at: message.slotAt };
+  }
+  const slot = await deps.limiter.reserve(message.igAccountId, now);
+  if (slot <= now) return { at: slot };
+  await deps.store.holdSlot(message, slot);
+  return { wait: slot };
+}
+
+async function fail(
+  message: OutboundMessage,
+  from: "queued" | "sending",
+  reason: SendFailureReason,
+  deps: SenderDeps,
+): Promise<RecordOutcome> {
+  await deps.store.markFailed(message, from, reason, deps.now());
+  return done(`failed_${reason}`);
+}
+
+async function send(
+  message: OutboundMessage,
+  integration: Integration,
+  deps: SenderDeps,
+): Promise<RecordOutcome> {
+  let accessToken: string;
+  try {
+    accessToken = deps.accessToken(integration);
+  } catch {
+    await deps.integrations.markNeedsReauth(integration, deps.now());
+    return fail(message, "sending", "reauth_required", deps);
+  }
+  const result = await deps.meta.send({
+    igAccountId: message.igAccountId,
+    accessToken,
+    recipientId: message.igsid,
+    content: message.content,
+    ...(message.tag ? { tag: message.tag } : {}),
+  });
+  if (result.ok) {
+    await deps.store.markSent(message, result.mid, deps.now());
+    return done("sent");
+  }
+  switch (result.kind) {
+    case "window_closed":
+      return fail(message, "sending", "window_closed", deps);
+    case "token_invalid":
+      await deps.integrations.markNeedsReauth(integration, deps.now());
+      return fail(message, "sending", "reauth_required", deps);
+    case "permission_missing":
+      return fail(message, "sending", "permission_missing", deps);
+    case "recipient_unavailable":
+      return fail(message, "sending", "recipient_unavailable", deps);
+    case "sent_but_unconfirmed":
+      // 1/1357046: Meta may have delivered it. Never blind-retry; the echo reconciles (docs/outbound.md).
+      return fail(message, "sending", "delivery_unconfirmed", deps);
+    case "invalid_request":
+    case "unknown":
+      return fail(message, "sending", "rejected_by_meta", deps);
+    case "rate_limited": {
+      const until = deps.now() + Math.max(result.retryAfterMs ?? 0, DEFAULT_RATE_LIMIT_PAUSE_MS);
+      await deps.limiter.pause(message.igAccountId, until);
+      return retryLater(message, until, "rate_limited", deps);
+    }
+    case "transient": {
+      if (message.attempts >= deps.retry.maxAttempts) {
+        await deps.store.markFailed(message, "sending", "retries_exhausted", deps.now());
+        return { kind: "dead_letter", result: "retries_exhausted" };
+      }
+      const until = deps.now() + backoffMs(message.attempts, deps.retry, deps.random);
+      return retryLater(message, until, "transient_retry", deps);
+    }
+  }
+}
+
+/** Back to `queued` with the slot of the next attempt already reserved, so the retry costs one receive. */
+async function retryLater(
+  message: OutboundMessage,
+  notBefore: number,
+  result: string,
+  deps: SenderDeps,
+): Promise<RecordOutcome> {
+  const slot = await deps.limiter.reserve(message.igAccountId, deps.now(), notBefore);
+  await deps.store.requeue(message, slot, deps.now());
+  return { kind: "defer", until: slot, result };
+}
