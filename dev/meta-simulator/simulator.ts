@@ -78,6 +78,8 @@ const faultSchema = z.object({
   igAccountId: z.string().optional(),
   /** `rate_limit` only: which code (613 with subcode 2534040 by default; 4, 17, 32, 80001, 80002, 80006). */
   code: z.number().int().optional(),
+  /** `rate_limit` only: `estimated_time_to_regain_access` (minutes) in the usage header (default 1). */
+  regainAccessMinutes: z.number().int().nonnegative().optional(),
 });
 export type Fault = z.input<typeof faultSchema>;
 
@@ -412,7 +414,10 @@ export async function startMetaSimulator(options: SimOptions): Promise<MetaSimul
   }
 
   /** Applies a fault: `undefined` means carry on normally (after any delay). */
-  async function applyFault(fault: Fault | undefined): Promise<Reply | typeof DROP | undefined> {
+  async function applyFault(
+    fault: Fault | undefined,
+    igId?: string,
+  ): Promise<Reply | typeof DROP | undefined> {
     if (fault === undefined) return undefined;
     switch (fault.kind) {
       case "slow":
@@ -421,8 +426,12 @@ export async function startMetaSimulator(options: SimOptions): Promise<MetaSimul
       case "timeout":
         await sleep(fault.delayMs ?? 30_000);
         return DROP;
-      case "rate_limit":
-        return graph(GraphErrors.rateLimited(fault.code ?? 613));
+      case "rate_limit": {
+        const reply = graph(GraphErrors.rateLimited(fault.code ?? 613));
+        return igId === undefined
+          ? reply
+          : { ...reply, headers: throttledHeaders(igId, fault.regainAccessMinutes ?? 1) };
+      }
       case "window_closed":
         return graph(GraphErrors.windowClosed());
       case "token_expired":
@@ -722,6 +731,22 @@ export async function startMetaSimulator(options: SimOptions): Promise<MetaSimul
     return json(200, { success: true });
   }
 
+  /** The usage header Meta sends while an account is throttled. */
+  function throttledHeaders(igId: string, regainAccessMinutes: number): Record<string, string> {
+    const usage = {
+      [igId]: [
+        {
+          type: "instagram",
+          call_count: 100,
+          total_cputime: 25,
+          total_time: 30,
+          estimated_time_to_regain_access: regainAccessMinutes,
+        },
+      ],
+    };
+    return { "x-business-use-case-usage": JSON.stringify(usage) };
+  }
+
   function usageHeaders(igId: string): Record<string, string> {
     const lastHour = sent.filter((m) => m.igAccountId === igId && m.at > now() - HOUR).length;
     const cap = options.sendCapPerHour ?? 1000;
@@ -769,7 +794,7 @@ export async function startMetaSimulator(options: SimOptions): Promise<MetaSimul
     if ("status" in own) return own;
     const igId = own.account.igId;
     const fault = takeFault("send", igId);
-    const faulted = await applyFault(fault);
+    const faulted = await applyFault(fault, igId);
     if (faulted !== undefined) return faulted;
 
     let body: unknown;
@@ -809,7 +834,9 @@ export async function startMetaSimulator(options: SimOptions): Promise<MetaSimul
     if (last === undefined || now() - last > allowance) return graph(GraphErrors.windowClosed());
     if (options.sendCapPerHour !== undefined) {
       const inHour = sent.filter((m) => m.igAccountId === igId && m.at > now() - HOUR).length;
-      if (inHour >= options.sendCapPerHour) return graph(GraphErrors.rateLimited(613));
+      if (inHour >= options.sendCapPerHour) {
+        return { ...graph(GraphErrors.rateLimited(613)), headers: throttledHeaders(igId, 1) };
+      }
     }
 
     const messageId = newMessageId();

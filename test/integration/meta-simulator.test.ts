@@ -606,8 +606,14 @@ describe("fault injection on the Send API, read through metaFetch and classifyMe
   it("rate_limit can carry another code (80002); count and 'always' control how long a fault lasts", async () => {
     const token = sim.issueToken();
     sim.openWindow({ igsid: DEFAULT_CUSTOMER_IGSID });
-    sim.injectFault({ kind: "rate_limit", code: 80002, count: 2 });
-    for (let i = 0; i < 2; i++) expect(await sendViaAdapter(token)).toMatchObject({ code: 80002 });
+    sim.injectFault({ kind: "rate_limit", code: 80002, count: 2, regainAccessMinutes: 7 });
+    for (let i = 0; i < 2; i++) {
+      const error = await sendViaAdapter(token);
+      expect(error).toMatchObject({ code: 80002 });
+      const usage =
+        error instanceof MetaApiError ? error.headers?.get("x-business-use-case-usage") : undefined;
+      expect(parseBusinessUseCaseUsage(usage)).toEqual({ maxCallCountPercent: 100, regainAccessMinutes: 7 });
+    }
     expect(await sendViaAdapter(token)).toMatchObject({ status: 200 });
 
     sim.injectFault({ kind: "transient", count: "always" });

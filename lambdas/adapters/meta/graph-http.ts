@@ -24,6 +24,8 @@ export class MetaApiError extends Error {
     readonly isTransient: boolean | undefined,
     /** Meta's message, masked; for logs only, never branch on it. */
     readonly metaMessage: string,
+    /** Response headers (e.g. `x-business-use-case-usage` on a rate-limit answer), when the error came from metaFetch. */
+    readonly headers?: Headers,
   ) {
     super(
       `Meta API error ${code ?? "?"}${subcode === undefined ? "" : `/${subcode}`} (HTTP ${httpStatus}${
@@ -89,7 +91,7 @@ export async function metaFetch(
     }
     throw new MetaNetworkError(target, error);
   }
-  const error = parseMetaError(response.status, body);
+  const error = parseMetaError(response.status, body, response.headers);
   if (error !== undefined) throw error;
   return { status: response.status, headers: response.headers, body };
 }
@@ -98,7 +100,11 @@ export async function metaFetch(
  * The error in an answer, if any: non-2xx statuses always are; a 2xx is one only when its body is an error
  * envelope. Unparseable error bodies still give a MetaApiError (code undefined) carrying the HTTP status.
  */
-export function parseMetaError(httpStatus: number, body: string): MetaApiError | undefined {
+export function parseMetaError(
+  httpStatus: number,
+  body: string,
+  headers?: Headers,
+): MetaApiError | undefined {
   const ok = httpStatus >= 200 && httpStatus < 300;
   let parsed: unknown;
   try {
@@ -122,6 +128,7 @@ export function parseMetaError(httpStatus: number, body: string): MetaApiError |
       str(e.fbtrace_id),
       typeof e.is_transient === "boolean" ? e.is_transient : undefined,
       maskSecrets(str(e.message) ?? ""),
+      headers,
     );
   }
   if (
@@ -136,6 +143,7 @@ export function parseMetaError(httpStatus: number, body: string): MetaApiError |
       undefined,
       undefined,
       maskSecrets(str(record.error_message) ?? ""),
+      headers,
     );
   }
   if (ok) return undefined;
