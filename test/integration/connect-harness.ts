@@ -1,0 +1,240 @@
+import { GetCommand, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { expect } from "vitest";
+import {
+  DEFAULT_ACCOUNT,
+  type MetaSimulator,
+  type SimAccount,
+  startMetaSimulator,
+} from "../../dev/meta-simulator/index";
+import { documentClient } from "../../lambdas/adapters/dynamo/client";
+import { integrationFromItem, integrationItem } from "../../lambdas/adapters/dynamo/integration-item";
+import { Keys } from "../../lambdas/adapters/dynamo/keys";
+import type { AppSecrets } from "../../lambdas/contract/secrets";
+import type { Integration } from "../../lambdas/domain/integration";
+import { openToken, sealToken, tokenKeysFrom } from "../../lambdas/domain/token-seal";
+import type { HttpEvent, HttpResult } from "../../lambdas/middleware/http-types";
+import { FAKE } from "../support/fake-secrets";
+import { setHandlerEnv } from "../support/handler-env";
+import { httpEvent, lambdaContext } from "../support/http-event";
+import { freshTable } from "../support/local-aws";
+
+/** Test accounts on the simulator, besides its default (riviera.linen.studio, app-scoped 26913384755103422). */
+export const ACCOUNTS = {
+  riviera: DEFAULT_ACCOUNT,
+  second: {
+    igId: "17841400000000002",
+    appScopedId: "26913384700000002",
+    username: "second.shop",
+    name: "Second Shop",
+    accountType: "BUSINESS",
+  },
+  creator: {
+    igId: "17841400000000003",
+    appScopedId: "26913384700000003",
+    username: "creator.one",
+    name: "Creator One",
+    accountType: "MEDIA_CREATOR",
+  },
+  personal: {
+    igId: "17841400000000004",
+    appScopedId: "26913384700000004",
+    username: "just.me",
+    name: "Just Me",
+    accountType: "PERSONAL",
+  },
+} satisfies Record<string, SimAccount>;
+
+export const APP_ORIGIN = "https://app.example.com";
+export const RETURN_TO = `${APP_ORIGIN}/settings/instagram`;
+export const PUBLIC_BASE_URL = "https://api.example.test";
+
+/** The secrets the handlers load (test/support/fake-secrets.ts), for sealing and opening tokens in tests. */
+export const TEST_SECRETS: AppSecrets = {
+  appId: FAKE.appId,
+  appSecret: FAKE.igAppSecret,
+  verifyToken: FAKE.verifyToken,
+  tokenEncryptionKey: FAKE.tokenEncryptionKey,
+  previousTokenEncryptionKeys: [],
+  signingSecrets: [FAKE.igAppSecret],
+};
+export const TEST_KEYS = tokenKeysFrom(TEST_SECRETS);
+
+type Handler = (event: HttpEvent, context: ReturnType<typeof lambdaContext>) => Promise<HttpResult>;
+
+export interface Tenant {
+  readonly userId: string;
+  readonly imoId: string;
+}
+
+/**
+ * The connect handlers wired to the Meta simulator and a fresh DynamoDB Local table, with helpers that
+ * drive the flow as a browser would: init → simulator consent → callback.
+ */
+export async function startConnectHarness(extraEnv: Record<string, string> = {}) {
+  const sim: MetaSimulator = await startMetaSimulator({
+    appId: FAKE.appId,
+    appSecret: FAKE.igAppSecret,
+    accounts: Object.values(ACCOUNTS),
+    redirectUris: [`${PUBLIC_BASE_URL}/instagram/oauth/callback`],
+  });
+  const tableName = await freshTable();
+  setHandlerEnv({
+    tableName,
+    INSTAGRAM_OAUTH_URL: sim.url,
+    INSTAGRAM_API_URL: sim.url,
+    INSTAGRAM_GRAPH_URL: sim.url,
+    RETURN_TO_ORIGINS: `${APP_ORIGIN},http://localhost:5173`,
+    PUBLIC_BASE_URL,
+    ...extraEnv,
+  });
+  const handlers = {
+    init: (await import("../../lambdas/handlers/oauth-init")).handler as Handler,
+    callback: (await import("../../lambdas/handlers/oauth-callback")).handler as Handler,
+    get: (await import("../../lambdas/handlers/integration-get")).handler as Handler,
+    remove: (await import("../../lambdas/handlers/integration-delete")).handler as Handler,
+    deauthorize: (await import("../../lambdas/handlers/deauthorize")).handler as Handler,
+    dataDeletion: (await import("../../lambdas/handlers/data-deletion")).handler as Handler,
+    dataDeletionStatus: (await import("../../lambdas/handlers/data-deletion-status")).handler as Handler,
+  };
+  const db = documentClient();
+  const claims = (tenant: Tenant) => ({ sub: tenant.userId, imo_id: tenant.imoId });
+  const invoke = (handler: Handler, event: HttpEvent) => handler(event, lambdaContext());
+
+  const init = (tenant: Tenant, body: Record<string, unknown> = { returnTo: RETURN_TO }) =>
+    invoke(
+      handlers.init,
+      httpEvent({
+        method: "POST",
+        route: "/instagram/oauth/init",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+        claims: claims(tenant),
+      }),
+    );
+
+  /** Runs init and the simulator's consent; returns the query Instagram sends to the callback. */
+  const authorize = async (tenant: Tenant, options: { username?: string; deny?: boolean } = {}) => {
+    const started = await init(tenant);
+    expect(started.statusCode).toBe(200);
+    const url = new URL(JSON.parse(started.body ?? "{}").authorizationUrl);
+    const params = url.searchParams;
+    const landing = await sim.authorize({
+      clientId: params.get("client_id") ?? "",
+      redirectUri: params.get("redirect_uri") ?? "",
+      scope: params.get("scope") ?? "",
+      state: params.get("state") ?? "",
+      ...options,
+    });
+    // The browser drops the `#_` fragment; only the query reaches the callback.
+    return Object.fromEntries(new URL(landing).searchParams);
+  };
+
+  const callback = (query: Record<string, string>) =>
+    invoke(handlers.callback, httpEvent({ method: "GET", route: "/instagram/oauth/callback", query }));
+
+  /** The whole flow for one user; resolves to the callback's response. */
+  const connect = async (tenant: Tenant, username: string = ACCOUNTS.riviera.username) =>
+    callback(await authorize(tenant, { username }));
+
+  const getIntegration = async (tenant: Tenant) => {
+    const response = await invoke(
+      handlers.get,
+      httpEvent({ method: "GET", route: "/instagram/integration", claims: claims(tenant) }),
+    );
+    return { response, body: JSON.parse(response.body ?? "{}") as Record<string, unknown> };
+  };
+
+  const disconnect = (tenant: Tenant) =>
+    invoke(
+      handlers.remove,
+      httpEvent({ method: "DELETE", route: "/instagram/integration", claims: claims(tenant) }),
+    );
+
+  const signedRequest = (
+    kind: "deauthorize" | "dataDeletion",
+    value: string | undefined,
+    contentType?: string,
+  ) =>
+    invoke(
+      handlers[kind],
+      httpEvent({
+        method: "POST",
+        route: kind === "deauthorize" ? "/instagram/deauthorize" : "/instagram/data-deletion",
+        headers: { "content-type": contentType ?? "application/x-www-form-urlencoded" },
+        body: value === undefined ? "" : new URLSearchParams({ signed_request: value }).toString(),
+      }),
+    );
+
+  const storedIntegration = async (tenant: Tenant): Promise<Integration | undefined> => {
+    const result = await db.send(
+      new GetCommand({ TableName: tableName, Key: Keys.integration(tenant.imoId, tenant.userId) }),
+    );
+    return result.Item === undefined ? undefined : integrationFromItem(result.Item);
+  };
+
+  const rawItem = async (key: { pk: string; sk: string }) =>
+    (await db.send(new GetCommand({ TableName: tableName, Key: key }))).Item;
+
+  /** Every item of an organisation's partition (integrations and claims). */
+  const orgItems = async (imoId: string) =>
+    (
+      await db.send(
+        new QueryCommand({
+          TableName: tableName,
+          KeyConditionExpression: "pk = :pk",
+          ExpressionAttributeValues: { ":pk": `ORG#${imoId}` },
+          ConsistentRead: true,
+        }),
+      )
+    ).Items ?? [];
+
+  /** Writes an integration directly (for refresh tests): the token is sealed with the handlers' key. */
+  const seedIntegration = async (integration: Omit<Integration, "token">, token: string) => {
+    const sealed: Integration = { ...integration, token: sealToken(token, TEST_KEYS) };
+    await db.send(new PutCommand({ TableName: tableName, Item: integrationItem(sealed) }));
+    await db.send(
+      new PutCommand({
+        TableName: tableName,
+        Item: {
+          ...Keys.accountClaim(integration.imoId, integration.igAccountId),
+          entity: "account_claim",
+          userId: integration.userId,
+          version: 1,
+        },
+      }),
+    );
+  };
+
+  const tokenOf = (integration: Integration | undefined) =>
+    integration?.token === undefined ? undefined : openToken(integration.token, TEST_KEYS);
+
+  return {
+    sim,
+    tableName,
+    db,
+    handlers,
+    init,
+    authorize,
+    callback,
+    connect,
+    getIntegration,
+    disconnect,
+    signedRequest,
+    storedIntegration,
+    rawItem,
+    orgItems,
+    seedIntegration,
+    tokenOf,
+    stop: () => sim.stop(),
+  };
+}
+
+export type ConnectHarness = Awaited<ReturnType<typeof startConnectHarness>>;
+
+/** The landing URL of a redirect response, parsed. */
+export function landing(response: HttpResult): URL {
+  expect(response.statusCode).toBe(302);
+  const location = response.headers?.location;
+  expect(typeof location).toBe("string");
+  return new URL(String(location));
+}
