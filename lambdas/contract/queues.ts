@@ -11,7 +11,12 @@ export const OutboundQueue = {
   dlqRetentionSeconds: 14 * 24 * 3600,
   /** Safety net for poison records; waiting for the send cap must never consume receives (see sender). */
   maxReceiveCount: 10,
-  batchSize: 10,
+  /**
+   * One record per invocation: a FIFO receive hands over several records of one conversation at once, and when
+   * the first must wait for the cap every later one would burn a receive each time (see docs/outbound.md).
+   * With one, a conversation's next message is received only after the previous one is done.
+   */
+  batchSize: 1,
   /** Sender instances at most; the per-account cap is enforced by the limiter, not by this. */
   maxConcurrency: 5,
 } as const;
