@@ -38,6 +38,16 @@ export default defineConfig({
       },
       {
         test: {
+          // Local mode as a user runs it (`npm run dev` in a child process), driven over HTTP and in headless Chromium.
+          name: "e2e",
+          include: ["test/e2e/**/*.test.ts"],
+          fileParallelism: false,
+          testTimeout: 120_000,
+          hookTimeout: 150_000,
+        },
+      },
+      {
+        test: {
           name: "infra",
           include: ["test/infra/**/*.test.ts"],
           testTimeout: 120_000,

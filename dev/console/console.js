@@ -1,0 +1,378 @@
+// The local dev console: plain JS against the same HTTP API an app would call, plus local-only /dev routes.
+// Element ids are stable; test/e2e/console.browser.test.ts drives them.
+
+const SESSION_KEY = "igdm.devSession";
+const $ = (id) => document.getElementById(id);
+
+const state = {
+  session: loadSession(),
+  config: undefined,
+  integration: undefined,
+  conversations: [],
+  selected: undefined,
+};
+
+function loadSession() {
+  try {
+    return JSON.parse(localStorage.getItem(SESSION_KEY) ?? "null") ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function notice(text, kind = "info") {
+  const box = $("notice");
+  box.textContent = text;
+  box.className = kind === "error" ? "notice error" : "notice";
+  box.hidden = text === "";
+}
+
+/** Calls the API with the dev bearer token; problem+json errors become thrown Errors with their detail. */
+async function api(method, path, body) {
+  const headers = {};
+  if (state.session) headers.authorization = `Bearer ${state.session.token}`;
+  if (body !== undefined) headers["content-type"] = "application/json";
+  const response = await fetch(path, {
+    method,
+    headers,
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  const data = text === "" ? undefined : JSON.parse(text);
+  if (!response.ok) {
+    const error = new Error(
+      data?.detail ?? data?.title ?? data?.error ?? `${method} ${path}: ${response.status}`,
+    );
+    error.status = response.status;
+    error.code = data?.code;
+    throw error;
+  }
+  return data;
+}
+
+function show(element, visible) {
+  element.hidden = !visible;
+}
+
+function duration(ms) {
+  if (ms <= 0) return "0s";
+  const seconds = Math.floor(ms / 1000);
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = seconds % 60;
+  return h > 0
+    ? `${h}h ${String(m).padStart(2, "0")}m ${String(s).padStart(2, "0")}s`
+    : `${m}m ${String(s).padStart(2, "0")}s`;
+}
+
+/** The reply window as a live countdown: open (24 h), HUMAN_AGENT only (7 days) or closed. */
+function windowText(window) {
+  if (!window) return "";
+  const now = Date.now();
+  if (window.state === "open" && window.closesAt) {
+    return `Window open · closes in ${duration(Date.parse(window.closesAt) - now)}`;
+  }
+  if (window.state === "human_agent_only" && window.humanAgentClosesAt) {
+    return `HUMAN_AGENT only · closes in ${duration(Date.parse(window.humanAgentClosesAt) - now)}`;
+  }
+  return "Window closed";
+}
+
+// ---- session ---------------------------------------------------------------------------------------------
+
+async function signIn(event) {
+  event.preventDefault();
+  const userId = $("user-id").value.trim();
+  const imoId = $("imo-id").value.trim();
+  try {
+    const { token } = await api("POST", "/dev/token", { userId, imoId });
+    state.session = { token, userId, imoId };
+    localStorage.setItem(SESSION_KEY, JSON.stringify(state.session));
+    notice("");
+    await render();
+  } catch (error) {
+    notice(`Sign-in failed: ${error.message}`, "error");
+  }
+}
+
+function signOut() {
+  localStorage.removeItem(SESSION_KEY);
+  state.session = undefined;
+  state.integration = undefined;
+  state.selected = undefined;
+  render();
+}
+
+// ---- integration -----------------------------------------------------------------------------------------
+
+async function loadIntegration() {
+  try {
+    state.integration = await api("GET", "/instagram/integration");
+  } catch (error) {
+    if (error.status === 401) return signOut();
+    state.integration = { status: "unavailable", error: error.message };
+  }
+  const integration = state.integration;
+  const connected = integration.status === "connected";
+  $("integration-status").textContent = integration.status;
+  $("integration-status").className =
+    `status-${connected ? "sent" : integration.status === "none" ? "" : "failed"}`;
+  $("integration-username").textContent = integration.username ? `@${integration.username}` : "";
+  $("integration-details").textContent = integration.igAccountId
+    ? `${integration.name ?? ""} · ${integration.accountType} · account ${integration.igAccountId}` +
+      (integration.tokenExpiresAt
+        ? ` · token until ${new Date(integration.tokenExpiresAt).toLocaleDateString()}`
+        : "")
+    : (integration.error ?? "");
+  $("connect").textContent = integration.status === "none" ? "Connect Instagram" : "Reconnect Instagram";
+  show($("disconnect"), integration.status !== "none" && integration.status !== "unavailable");
+  show($("simulator-panel"), connected && Boolean(state.config?.simulatorUrl));
+  show($("inbox-panel"), connected);
+}
+
+async function connect() {
+  try {
+    const returnTo = `${location.origin}/`;
+    const { authorizationUrl } = await api("POST", "/instagram/oauth/init", { returnTo });
+    location.assign(authorizationUrl);
+  } catch (error) {
+    notice(`Connect failed: ${error.message}`, "error");
+  }
+}
+
+async function disconnect() {
+  try {
+    await api("DELETE", "/instagram/integration");
+    state.selected = undefined;
+    notice("Instagram account disconnected.");
+    await render();
+  } catch (error) {
+    notice(`Disconnect failed: ${error.message}`, "error");
+  }
+}
+
+/** The OAuth callback sends the browser back here with `?instagram=connected` or `?instagram=error&reason=…`. */
+function readConnectOutcome() {
+  const params = new URLSearchParams(location.search);
+  const outcome = params.get("instagram");
+  if (!outcome) return;
+  if (outcome === "connected") notice("Instagram connected.");
+  else notice(`Instagram connection failed: ${params.get("reason") ?? outcome}`, "error");
+  history.replaceState(null, "", location.pathname);
+}
+
+// ---- simulator -------------------------------------------------------------------------------------------
+
+async function simulateCustomerMessage(event) {
+  event.preventDefault();
+  const result = $("simulate-result");
+  result.textContent = "Delivering…";
+  try {
+    const delivered = await api("POST", "/dev/simulator/customer-message", {
+      igAccountId: state.integration.igAccountId,
+      igsid: $("customer-igsid").value.trim(),
+      text: $("customer-text").value,
+    });
+    const status = delivered.delivery?.status;
+    result.textContent =
+      status === 200 ? "Delivered to the webhook (200)." : `Webhook answered ${status ?? "nothing"}.`;
+    await loadConversations();
+    const conversation = state.conversations.find((c) => c.participant.igsid === delivered.igsid);
+    if (conversation && !state.selected) await openConversation(conversation.conversationId);
+  } catch (error) {
+    result.textContent = `Failed: ${error.message}`;
+  }
+}
+
+// ---- conversations ---------------------------------------------------------------------------------------
+
+async function loadConversations() {
+  if (state.integration?.status !== "connected") return;
+  try {
+    const page = await api("GET", "/instagram/conversations?limit=50");
+    state.conversations = page.items;
+  } catch (error) {
+    notice(`Could not list conversations: ${error.message}`, "error");
+    return;
+  }
+  const list = $("conversations");
+  list.replaceChildren();
+  if (state.conversations.length === 0) {
+    const empty = document.createElement("li");
+    empty.className = "empty";
+    empty.textContent = "No conversations yet.";
+    list.append(empty);
+  }
+  for (const conversation of state.conversations) {
+    const item = document.createElement("li");
+    item.className = `conversation${conversation.conversationId === state.selected ? " selected" : ""}`;
+    item.dataset.conversationId = conversation.conversationId;
+    const who = document.createElement("div");
+    who.className = "who";
+    who.textContent = `Customer ${conversation.participant.igsid}`;
+    if (conversation.unreadCount > 0) {
+      const unread = document.createElement("span");
+      unread.className = "unread";
+      unread.textContent = String(conversation.unreadCount);
+      who.append(unread);
+    }
+    const preview = document.createElement("div");
+    preview.className = "preview";
+    preview.textContent = conversation.lastMessagePreview ?? "";
+    const window = document.createElement("div");
+    window.className = `window window-countdown window-${conversation.window.state}`;
+    window.dataset.window = JSON.stringify(conversation.window);
+    window.textContent = windowText(conversation.window);
+    item.append(who, preview, window);
+    item.addEventListener("click", () => openConversation(conversation.conversationId));
+    list.append(item);
+  }
+  if (state.selected) await loadMessages();
+}
+
+async function openConversation(conversationId) {
+  state.selected = conversationId;
+  for (const item of $("conversations").children) {
+    item.classList.toggle("selected", item.dataset.conversationId === conversationId);
+  }
+  show($("reply-form"), true);
+  $("reply-status").textContent = "";
+  await loadMessages();
+}
+
+async function loadMessages() {
+  const conversation = state.conversations.find((c) => c.conversationId === state.selected);
+  if (!conversation) return;
+  $("conversation-title").textContent = `Customer ${conversation.participant.igsid}`;
+  const windowLine = $("conversation-window");
+  windowLine.className = `window window-countdown window-${conversation.window.state}`;
+  windowLine.dataset.window = JSON.stringify(conversation.window);
+  windowLine.textContent = windowText(conversation.window);
+  let page;
+  try {
+    page = await api(
+      "GET",
+      `/instagram/conversations/${encodeURIComponent(conversation.conversationId)}/messages`,
+    );
+  } catch (error) {
+    notice(`Could not load messages: ${error.message}`, "error");
+    return;
+  }
+  const list = $("messages");
+  list.replaceChildren();
+  for (const message of page.items) {
+    const item = document.createElement("li");
+    item.className = `message ${message.direction}`;
+    item.dataset.messageId = message.messageId;
+    const attachments = (message.attachments ?? []).map((a) => `[${a.type}]`).join(" ");
+    item.textContent = message.deleted ? "(unsent)" : (message.text ?? (attachments || `(${message.type})`));
+    const meta = document.createElement("span");
+    meta.className = "meta";
+    meta.textContent = [new Date(message.sentAt).toLocaleTimeString(), message.status, message.failureReason]
+      .filter(Boolean)
+      .join(" · ");
+    item.append(meta);
+    list.append(item);
+  }
+}
+
+async function sendReply(event) {
+  event.preventDefault();
+  const input = $("reply-text");
+  const status = $("reply-status");
+  const text = input.value;
+  $("reply-send").disabled = true;
+  try {
+    const accepted = await api("POST", "/instagram/messages", { conversationId: state.selected, text });
+    input.value = "";
+    await watchStatus(accepted.messageId, accepted.status);
+  } catch (error) {
+    status.className = "small status-failed";
+    status.textContent = `Not sent: ${error.message}`;
+  } finally {
+    $("reply-send").disabled = false;
+  }
+}
+
+/** Shows the reply's status as it moves queued → sending → sent (or failed), polling GET /instagram/messages/{id}. */
+async function watchStatus(messageId, initial) {
+  const status = $("reply-status");
+  const seen = [initial];
+  const paint = (current, reason) => {
+    status.className = `small status-${current}`;
+    status.dataset.status = current;
+    status.textContent = `Reply ${seen.join(" → ")}${reason ? ` (${reason})` : ""}`;
+  };
+  paint(initial);
+  await loadMessages();
+  const deadline = Date.now() + 60_000;
+  let current = initial;
+  while ((current === "queued" || current === "sending") && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const message = await api("GET", `/instagram/messages/${encodeURIComponent(messageId)}`);
+    if (message.status !== current) {
+      current = message.status;
+      seen.push(current);
+    }
+    paint(current, message.failureReason);
+  }
+  await loadConversations();
+}
+
+// ---- page --------------------------------------------------------------------------------------------------
+
+async function render() {
+  const signedIn = Boolean(state.session);
+  show($("sign-in-form"), !signedIn);
+  show($("session"), signedIn);
+  show($("integration-panel"), signedIn);
+  if (!signedIn) {
+    show($("simulator-panel"), false);
+    show($("inbox-panel"), false);
+    return;
+  }
+  $("signed-in-as").textContent = `${state.session.userId} @ ${state.session.imoId}`;
+  await loadIntegration();
+  await loadConversations();
+}
+
+async function runTokenRefresh() {
+  const result = $("token-refresh-result");
+  result.textContent = "running…";
+  try {
+    const { durationMs } = await api("POST", "/dev/token-refresh");
+    result.textContent = `done in ${durationMs} ms`;
+    await render();
+  } catch (error) {
+    result.textContent = `failed: ${error.message}`;
+  }
+}
+
+function tickCountdowns() {
+  for (const element of document.querySelectorAll(".window-countdown")) {
+    if (element.dataset.window) element.textContent = windowText(JSON.parse(element.dataset.window));
+  }
+}
+
+async function start() {
+  state.config = await api("GET", "/dev/config");
+  $("meta-mode").textContent = state.config.metaMode === "simulator" ? "Meta: simulator" : "Meta: real hosts";
+  readConnectOutcome();
+  $("sign-in-form").addEventListener("submit", signIn);
+  $("sign-out").addEventListener("click", signOut);
+  $("connect").addEventListener("click", connect);
+  $("disconnect").addEventListener("click", disconnect);
+  $("simulate-form").addEventListener("submit", simulateCustomerMessage);
+  $("reply-form").addEventListener("submit", sendReply);
+  $("refresh").addEventListener("click", () => loadConversations());
+  $("token-refresh").addEventListener("click", runTokenRefresh);
+  setInterval(tickCountdowns, 1000);
+  setInterval(() => {
+    if (state.integration?.status === "connected" && document.visibilityState === "visible")
+      loadConversations();
+  }, 5000);
+  await render();
+  document.body.dataset.ready = "true";
+}
+
+start().catch((error) => notice(`The console could not start: ${error.message}`, "error"));
