@@ -71,4 +71,29 @@ describe("message view", () => {
     expect(view).not.toHaveProperty("imoId");
     expect(view).not.toHaveProperty("userId");
   });
+
+  it("lists live reactions only, and shows media link expiry and postback payloads", () => {
+    const view = messageView({
+      ...stored,
+      text: "Yes please",
+      postbackPayload: "BOOK_YES",
+      attachments: [{ type: "image", url: "https://cdn.example/a.jpg", urlExpiresAt: NOW + 3600_000 }],
+      reactions: {
+        "111": { reaction: "love", emoji: "❤️", at: NOW },
+        "222": { reaction: "like", at: NOW + 5, removed: true },
+      },
+    });
+    expect(view.reactions).toEqual([
+      { by: "111", reaction: "love", emoji: "❤️", at: new Date(NOW).toISOString() },
+    ]);
+    expect(view.attachments).toEqual([
+      {
+        type: "image",
+        url: "https://cdn.example/a.jpg",
+        urlExpiresAt: new Date(NOW + 3600_000).toISOString(),
+      },
+    ]);
+    expect(view).toMatchObject({ type: "attachment", postbackPayload: "BOOK_YES" });
+    expect(MessageView.strict().parse(view)).toEqual(view);
+  });
 });

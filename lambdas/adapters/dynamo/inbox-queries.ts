@@ -4,7 +4,7 @@ import type { Conversation } from "../../domain/conversation";
 import { ValidationError } from "../../domain/errors";
 import type { PageKey } from "../../domain/inbox/cursor";
 import type { InboxReader, PageRequest, StoredPage } from "../../domain/inbox/inbox";
-import type { MessageRecord } from "../../domain/message";
+import type { MessageRecord, SendFailureReason } from "../../domain/message";
 import type { Tenant } from "../../domain/tenant";
 import { integrationFromItem } from "./integration-item";
 import { Keys } from "./keys";
@@ -54,31 +54,33 @@ const MessageItem = z.object({
           .catch("unknown"),
         url: z.string().optional(),
         title: z.string().optional(),
+        urlExpiresAt: epochMs.optional(),
       }),
     )
     .optional(),
   replyToMid: z.string().optional(),
   replyToStory: z.object({ id: z.string().optional(), url: z.string().optional() }).optional(),
   quickReplyPayload: z.string().optional(),
+  postbackPayload: z.string().optional(),
   reactions: z
-    .record(z.string(), z.object({ reaction: z.string(), emoji: z.string().optional(), at: epochMs }))
+    .record(
+      z.string(),
+      z.object({
+        reaction: z.string(),
+        emoji: z.string().optional(),
+        at: epochMs,
+        removed: z.boolean().optional(),
+      }),
+    )
     .optional(),
   readAt: epochMs.optional(),
   editCount: z.number().int().nonnegative().optional(),
+  editedAt: epochMs.optional(),
   deleted: z.boolean().optional(),
   unsupported: z.boolean().optional(),
   status: z.enum(["queued", "sending", "sent", "failed"]).optional(),
-  failureReason: z
-    .enum([
-      "window_closed",
-      "reauth_required",
-      "recipient_unavailable",
-      "permission_missing",
-      "integration_disconnected",
-      "rejected_by_meta",
-      "retries_exhausted",
-    ])
-    .optional(),
+  // A string, so a reason added by the sender never breaks reading the thread.
+  failureReason: z.custom<SendFailureReason>((value) => typeof value === "string").optional(),
 });
 
 function stripUndefined<T extends object>(value: T): T {

@@ -52,11 +52,12 @@ export const AttachmentView = z.object({
     "unknown",
   ]),
   url: z.string().optional().describe("Short-lived CDN link as Meta sent it"),
+  urlExpiresAt: IsoTime.optional().describe("When the CDN link stops working, when the link says"),
   title: z.string().optional(),
 });
 
 export const ReactionView = z.object({
-  by: z.string().describe("Id of the reacting party"),
+  by: z.string().describe("Id of the reacting party; unreacted reactions are not listed"),
   reaction: z.string(),
   emoji: z.string().optional(),
   at: IsoTime,
@@ -74,12 +75,14 @@ export const MessageView = z
     replyToMid: z.string().optional(),
     replyToStory: z.object({ id: z.string().optional(), url: z.string().optional() }).optional(),
     quickReplyPayload: z.string().optional(),
+    postbackPayload: z.string().optional().describe("A button tap; `text` is the button title"),
     reactions: z.array(ReactionView).optional(),
     readAt: IsoTime.optional().describe("When the customer read it (outbound)"),
     editCount: z.number().int().min(0).optional(),
+    editedAt: IsoTime.optional(),
     deleted: z.boolean().optional().describe("Unsent by the customer; content removed"),
     status: z.enum(["queued", "sending", "sent", "failed"]).optional().describe("Outbound via the API only"),
-    failureReason: z.string().optional(),
+    failureReason: z.string().optional().describe("Why an outbound message failed (see MessageStatus)"),
     sentAt: IsoTime,
   })
   .meta({ id: "Message" });

@@ -38,6 +38,7 @@ function messageType(message: MessageRecord): MessageViewBody["type"] {
 /** A stored message as clients see it: times as ISO strings, reactions as a list, no tenant internals. */
 export function messageView(message: MessageRecord): MessageViewBody {
   const reactions = Object.entries(message.reactions ?? {})
+    .filter(([, r]) => !r.removed)
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([by, r]) => ({
       by,
@@ -58,14 +59,19 @@ export function messageView(message: MessageRecord): MessageViewBody {
       "attachments",
       message.deleted || !message.attachments?.length
         ? undefined
-        : message.attachments.map((a) => ({ ...a })),
+        : message.attachments.map(({ urlExpiresAt, ...a }) => ({
+            ...a,
+            ...(urlExpiresAt === undefined ? {} : { urlExpiresAt: isoTime(urlExpiresAt) }),
+          })),
     ),
     ...optional("replyToMid", message.replyToMid),
     ...optional("replyToStory", message.replyToStory && { ...message.replyToStory }),
     ...optional("quickReplyPayload", message.quickReplyPayload),
+    ...optional("postbackPayload", message.postbackPayload),
     ...optional("reactions", reactions.length > 0 ? reactions : undefined),
     ...optional("readAt", message.readAt === undefined ? undefined : isoTime(message.readAt)),
     ...optional("editCount", message.editCount),
+    ...optional("editedAt", message.editedAt === undefined ? undefined : isoTime(message.editedAt)),
     ...optional("deleted", message.deleted),
     ...optional("status", message.status),
     ...optional("failureReason", message.failureReason),
