@@ -107,6 +107,7 @@ export interface RecordedRequest {
   /** Parsed JSON body (Send API). */
   readonly json?: unknown;
   readonly hasBearer: boolean;
+  /** The answer's HTTP status; 0 when the connection was dropped (`timeout` fault). */
   readonly status: number;
   readonly at: number;
 }
@@ -1107,11 +1108,20 @@ export async function startMetaSimulator(options: SimOptions): Promise<MetaSimul
       raw,
       form: await formOf(raw, headers["content-type"]),
     };
-    const reply = await route(req);
-    if (reply === DROP) {
+    const routed = await route(req);
+    if (routed === DROP) {
+      recorded.push({
+        method: req.method,
+        path: req.path,
+        query: mask(req.query),
+        hasBearer: headers.authorization?.startsWith("Bearer ") === true,
+        status: 0,
+        at: now(),
+      });
       res.destroy();
       return;
     }
+    const reply = routed;
     // The admin routes are callable from a dev console page on another local origin.
     const cors: Record<string, string> = req.path.startsWith("/_sim/")
       ? {

@@ -1,7 +1,7 @@
 import { createHmac } from "node:crypto";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import {
   DEFAULT_CUSTOMER_IGSID,
   type FaultKind,
@@ -10,8 +10,10 @@ import {
   signMetaBody,
   startMetaSimulator,
 } from "../../dev/meta-simulator/index";
+import { freePort } from "../../dev/services/free-port";
 import {
   MetaApiError,
+  MetaNetworkError,
   MetaTimeoutError,
   metaFetch,
   parseMetaError,
@@ -639,6 +641,7 @@ describe("fault injection on the Send API, read through metaFetch and classifyMe
     expect(timedOut).toBeInstanceOf(MetaTimeoutError);
     expect(String(timedOut)).not.toContain(token);
     expect(sim.sentMessages().length).toBe(sentBefore);
+    await vi.waitFor(() => expect(sim.requests().at(-1)?.status).toBe(0), { timeout: 5000 });
 
     sim.injectFault({ kind: "slow", delayMs: 50 });
     expect(await sendViaAdapter(token)).toMatchObject({ status: 200 });
@@ -720,6 +723,23 @@ describe("send cap enforcement (optional)", () => {
     } finally {
       await capped.stop();
     }
+  });
+});
+
+describe("metaFetch failures carry no secrets", () => {
+  it("an unreachable host gives MetaNetworkError with the query masked", async () => {
+    const port = await freePort();
+    const token = `IGAA${"q".repeat(170)}ZDZD`;
+    const error = await metaFetch(
+      `http://127.0.0.1:${port}/access_token?grant_type=ig_exchange_token&client_secret=${FAKE.igAppSecret}&access_token=${token}`,
+      { method: "GET" },
+      { timeoutMs: 2000 },
+    ).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MetaNetworkError);
+    const text = `${String(error)} ${JSON.stringify(error)}`;
+    expect(text).toContain(`127.0.0.1:${port}/access_token`);
+    expect(text).not.toContain(token);
+    expect(text).not.toContain(FAKE.igAppSecret);
   });
 });
 

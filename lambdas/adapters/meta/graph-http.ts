@@ -53,10 +53,19 @@ export class MetaNetworkError extends Error {
     readonly target: string,
     cause: unknown,
   ) {
-    super(
-      `Could not reach Meta at ${target}: ${maskSecrets(cause instanceof Error ? cause.message : String(cause))}`,
-    );
+    super(`Could not reach Meta at ${target}: ${maskSecrets(describeCause(cause))}`);
   }
+}
+
+/** fetch's "fetch failed" hides the useful part (ECONNREFUSED, ENOTFOUND…) in `cause`. */
+function describeCause(cause: unknown): string {
+  if (!(cause instanceof Error)) return String(cause);
+  const inner = cause.cause;
+  if (inner instanceof Error) {
+    const code = (inner as Error & { code?: unknown }).code;
+    return `${cause.message} (${typeof code === "string" ? code : inner.message})`;
+  }
+  return cause.message;
 }
 
 const SECRET_PARAMS = /([?&](?:access_token|client_secret|code|fb_exchange_token|input_token)=)[^&#\s"]*/gi;
