@@ -11,9 +11,13 @@ import type { Channel, Delivery, DeliveryEntry, WebhookEvent } from "./events";
  * `malformed` and never fails the batch (Meta would otherwise retry the whole batch forever).
  */
 
+/** A JS number that is exactly an integer (values already parsed by callers other than `parseDelivery`). */
+const SafeInteger = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).transform(String);
+
 /** An id: a decimal string, or a JSON number turned into its exact digits. */
 const NumericId = z.union([
   z.string().regex(/^\d{1,40}$/),
+  SafeInteger,
   z
     .instanceof(LosslessNumber)
     .refine((n) => /^\d{1,40}$/.test(n.value))
@@ -23,6 +27,7 @@ const NumericId = z.union([
 /** Opaque Meta ids (`mid`): strings; `#` is excluded because it separates parts of our keys. */
 const OpaqueId = z.union([
   z.string().regex(/^[^#\s]{1,1000}$/),
+  SafeInteger,
   z
     .instanceof(LosslessNumber)
     .refine((n) => /^\d{1,40}$/.test(n.value))
@@ -31,20 +36,21 @@ const OpaqueId = z.union([
 
 /** Epoch milliseconds, as a JSON number or a digit string. */
 const EpochMs = z
-  .union([z.instanceof(LosslessNumber).transform((n) => n.value), z.string()])
+  .union([z.instanceof(LosslessNumber).transform((n) => n.value), z.string(), SafeInteger])
   .pipe(z.string().regex(/^\d{1,16}$/))
   .transform(Number)
   .refine(Number.isSafeInteger);
 
 /** A small count that may arrive as an integer or a string (`num_edit`). */
 const Count = z
-  .union([z.instanceof(LosslessNumber).transform((n) => n.value), z.string()])
+  .union([z.instanceof(LosslessNumber).transform((n) => n.value), z.string(), SafeInteger])
   .pipe(z.string().regex(/^\d{1,9}$/))
   .transform(Number);
 
 /** A free-form scalar flattened to a string (referral and opt-in fields). */
 const Scalar = z.union([
   z.string(),
+  z.number().transform(String),
   z.instanceof(LosslessNumber).transform((n) => n.value),
   z.boolean().transform(String),
 ]);
