@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { OPENAPI_PATH, openApiDocument, openApiText } from "../../dev/openapi/document";
 import { RouteSchemas } from "../../lambdas/contract/api/index";
 import { HandlerNames, Routes } from "../../lambdas/contract/routes";
+import { ErrorCatalog } from "../../lambdas/domain/errors";
 
 interface Operation {
   operationId: string;
@@ -74,6 +75,13 @@ describe("the OpenAPI document", () => {
           "#/components/schemas/Problem",
         );
       }
+    }
+  });
+
+  it("docs/app-api.md lists every error code with its status", () => {
+    const doc = readFileSync("docs/app-api.md", "utf8");
+    for (const [code, { status }] of Object.entries(ErrorCatalog)) {
+      expect(doc, code).toContain(`| \`${code}\` | ${status} |`);
     }
   });
 });
