@@ -41,11 +41,26 @@ function recordingStore(options: { echoMatches?: boolean; failOn?: string } = {}
       await track("confirmEcho", ref.imoId, mid);
       return options.echoMatches ? "matched" : "unmatched";
     },
-    markDeleted: async (t) => (await track("markDeleted", t.imoId, t.mid), "applied"),
-    applyEdit: async (t) => (await track("applyEdit", t.imoId, t.mid), "applied"),
-    applyReaction: async (t) => (await track("applyReaction", t.imoId, t.mid), "applied"),
-    applyRead: async (t) => (await track("applyRead", t.imoId, t.mid), "applied"),
-    recordConversationFact: async (ref) => (await track("fact", ref.imoId), "applied"),
+    markDeleted: async (t) => {
+      await track("markDeleted", t.imoId, t.mid);
+      return "applied";
+    },
+    applyEdit: async (t) => {
+      await track("applyEdit", t.imoId, t.mid);
+      return "applied";
+    },
+    applyReaction: async (t) => {
+      await track("applyReaction", t.imoId, t.mid);
+      return "applied";
+    },
+    applyRead: async (t) => {
+      await track("applyRead", t.imoId, t.mid);
+      return "applied";
+    },
+    recordConversationFact: async (ref) => {
+      await track("fact", ref.imoId);
+      return "applied";
+    },
   };
   return { store, calls, maxInFlight: () => maxInFlight };
 }
