@@ -1,0 +1,110 @@
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { type BrowserContext, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type LocalModeProcess, startLocalModeProcess } from "./support/local-mode-process";
+
+/** Debian's chromium package; the suite downloads no browser. */
+const CHROMIUM = "/usr/bin/chromium";
+const ARTIFACTS = resolve(import.meta.dirname, "../../test-artifacts");
+const hasChromium = existsSync(CHROMIUM);
+
+if (!hasChromium) {
+  console.warn(
+    `[e2e] SKIPPING the dev console browser test: ${CHROMIUM} is absent (install it: apt-get install -y chromium).`,
+  );
+}
+
+/**
+ * The dev console in headless Chromium against `npm run dev`: sign in, Connect Instagram through the
+ * simulator's consent page and back, a simulated customer DM appears with its window countdown, a reply
+ * goes queued → sent. Leaves a screenshot in test-artifacts/console.png.
+ */
+describe.skipIf(!hasChromium)("dev console in a real browser", () => {
+  let local: LocalModeProcess;
+  let context: BrowserContext;
+  let page: Page;
+  let userDataDir: string;
+
+  beforeAll(async () => {
+    local = await startLocalModeProcess();
+    userDataDir = mkdtempSync(join(tmpdir(), "ig-chromium-"));
+    context = await chromium.launchPersistentContext(userDataDir, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+      viewport: { width: 1280, height: 900 },
+    });
+    page = context.pages()[0] ?? (await context.newPage());
+  }, 150_000);
+
+  afterAll(async () => {
+    await context?.close();
+    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+    await local?.interrupt();
+  }, 60_000);
+
+  it("connects, receives a customer DM and sends a reply that reaches 'sent'", async () => {
+    const failures: string[] = [];
+    page.on("pageerror", (error) => failures.push(error.message));
+
+    await page.goto(`${local.url}/`);
+    await page.waitForSelector("body[data-ready=true]");
+    await expect(page.locator("#meta-mode").textContent()).resolves.toBe("Meta: simulator");
+
+    await page.fill("#user-id", "browser-user");
+    await page.fill("#imo-id", "imo-browser");
+    await page.click("#sign-in");
+    await page.locator("#signed-in-as").getByText("browser-user @ imo-browser").waitFor();
+    await page.locator("#integration-status").getByText("none").waitFor();
+
+    // Connect: off to the simulator's consent page, Allow, and back to the console.
+    await page.click("#connect");
+    await page.waitForURL((url) => url.pathname === "/oauth/authorize");
+    await expect(page.locator("#title").textContent()).resolves.toContain("Meta simulator");
+    await page.click("#allow");
+    await page.waitForURL((url) => url.origin === local.url && url.pathname === "/");
+    await page.locator("#notice").getByText("Instagram connected.").waitFor();
+    await page.locator("#integration-status").getByText("connected").waitFor();
+    await expect(page.locator("#integration-username").textContent()).resolves.toBe("@riviera.linen.studio");
+
+    // A customer writes; the conversation appears with its 24-hour window counting down.
+    await page.fill("#customer-text", "Hi! Is the linen shirt still available in M?");
+    await page.click("#simulate-dm");
+    await page.locator("#simulate-result").getByText("Delivered to the webhook (200).").waitFor();
+    const conversation = page.locator("#conversations li.conversation").first();
+    await conversation.waitFor();
+    await expect(conversation.textContent()).resolves.toContain("linen shirt");
+    await expect(conversation.locator(".window-countdown").textContent()).resolves.toMatch(
+      /^Window open · closes in 2[34]h \d\dm \d\ds$/,
+    );
+    await conversation.click();
+    await page.locator("#messages li.message.inbound").getByText("linen shirt", { exact: false }).waitFor();
+
+    // Reply and watch the status go queued → sent.
+    await page.fill("#reply-text", "Yes, M is in stock. Shall I reserve one?");
+    await page.click("#reply-send");
+    await page.waitForSelector("#reply-status[data-status=sent]", { timeout: 45_000 });
+    await expect(page.locator("#reply-status").textContent()).resolves.toMatch(
+      /^Reply queued → (sending → )?sent$/,
+    );
+    await page
+      .locator("#messages li.message.outbound")
+      .getByText("Shall I reserve one?", { exact: false })
+      .waitFor();
+
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: join(ARTIFACTS, "console.png"), fullPage: true });
+    expect(failures).toEqual([]);
+  });
+});
