@@ -10,6 +10,7 @@ export {
   DEFAULT_ACCOUNT,
   DEFAULT_CUSTOMER_IGSID,
   type Delivery,
+  EXAMPLE_PERSONAL_ACCOUNT,
   type Fault,
   type FaultKind,
   FaultKinds,

@@ -4,10 +4,13 @@ import { createHmac } from "node:crypto";
  * Serialises a value the way Meta writes webhook bodies: compact JSON with every non-ASCII UTF-16 code unit
  * escaped as `\uXXXX` in lowercase hex (so an emoji becomes its two escaped surrogates).
  */
-export function metaJson(value: unknown): string {
+export function metaJson(value: unknown, options: { escapeSlashes?: boolean } = {}): string {
   const compact = JSON.stringify(value);
   if (compact === undefined) throw new TypeError("metaJson: value is not serialisable");
-  return compact.replace(/[\u0080-\uffff]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  // PHP-style `\/` appears in some live payloads (unverified for Instagram); off by default, useful to prove
+  // a verifier hashes the raw bytes rather than a re-serialisation.
+  const slashes = options.escapeSlashes === true ? compact.replaceAll("/", "\\/") : compact;
+  return slashes.replace(/[\u0080-\uffff]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
 /** The `X-Hub-Signature-256` value Meta sends: `sha256=` + lowercase hex HMAC-SHA256 of the raw body bytes. */

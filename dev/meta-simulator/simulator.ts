@@ -37,6 +37,15 @@ export const DEFAULT_ACCOUNT: SimAccount = {
   mediaCount: 96,
 };
 
+/** A non-professional account, for "not a professional account" rejection tests (add it via `accounts`). */
+export const EXAMPLE_PERSONAL_ACCOUNT: SimAccount = {
+  igId: "17841400000000001",
+  appScopedId: "26900000000000001",
+  username: "someone.personal",
+  name: "Someone Personal",
+  accountType: "PERSONAL",
+};
+
 /** The default customer (IGSID) of the fixtures. */
 export const DEFAULT_CUSTOMER_IGSID = "3416870925138842";
 
@@ -189,7 +198,7 @@ export interface MetaSimulator {
   /** POSTs a payload to the webhook signed as Meta signs (objects are serialised with `metaJson`). */
   deliver(
     payload: object | string,
-    options?: { secret?: string; kind?: Delivery["kind"] },
+    options?: { secret?: string; kind?: Delivery["kind"]; escapeSlashes?: boolean },
   ): Promise<{ status: number; body: string }>;
   setWebhookUrl(url: string | undefined): void;
   setTokenResponseShape(shape: "observed" | "documented"): void;
@@ -881,12 +890,15 @@ export async function startMetaSimulator(options: SimOptions): Promise<MetaSimul
 
   async function deliver(
     payload: object | string,
-    opts: { secret?: string; kind?: Delivery["kind"] } = {},
+    opts: { secret?: string; kind?: Delivery["kind"]; escapeSlashes?: boolean } = {},
   ): Promise<{ status: number; body: string }> {
     const url = webhookUrl;
     const kind = opts.kind ?? "custom";
     if (url === undefined) throw new Error("No webhook URL configured for the Meta simulator");
-    const body = typeof payload === "string" ? payload : metaJson(payload);
+    const body =
+      typeof payload === "string"
+        ? payload
+        : metaJson(payload, { escapeSlashes: opts.escapeSlashes === true });
     try {
       const res = await fetch(url, {
         method: "POST",

@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   MetaApiError,
@@ -213,6 +214,41 @@ describe("classifyMetaError on every reference example (parsed from the raw body
     expect(classifyMetaError({ httpStatus: 502 })).toBe("transient");
     expect(classifyMetaError({ code: 99999, isTransient: true })).toBe("transient");
     expect(classifyMetaError({ code: 99999, httpStatus: 400 })).toBe("unknown");
+  });
+});
+
+describe("classifyMetaError properties", () => {
+  const facts = fc.record(
+    {
+      code: fc.oneof(
+        fc.constantFrom(1, 2, 3, 4, 10, 17, 32, 100, 190, 200, 551, 613, 80001, 80002, 80006),
+        fc.nat(),
+      ),
+      subcode: fc.oneof(
+        fc.constantFrom(1357046, 2534022, 2018278, 1545041, 2534014, 2534029, 1893063),
+        fc.nat(),
+      ),
+      isTransient: fc.boolean(),
+      httpStatus: fc.constantFrom(200, 400, 401, 403, 500, 503),
+    },
+    { requiredKeys: [] },
+  );
+
+  it("rate-limit codes are rate_limited whatever else the error says", () => {
+    fc.assert(
+      fc.property(facts, fc.constantFrom(4, 17, 32, 613, 80001, 80002, 80006), (f, code) => {
+        expect(classifyMetaError({ ...f, code })).toBe("rate_limited");
+      }),
+    );
+  });
+
+  it("190 is always token_invalid; 1/1357046 is always sent_but_unconfirmed", () => {
+    fc.assert(
+      fc.property(facts, (f) => {
+        expect(classifyMetaError({ ...f, code: 190 })).toBe("token_invalid");
+        expect(classifyMetaError({ ...f, code: 1, subcode: 1357046 })).toBe("sent_but_unconfirmed");
+      }),
+    );
   });
 });
 

@@ -1,4 +1,5 @@
 import { createHmac } from "node:crypto";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { metaJson, signedRequest, signMetaBody } from "../../dev/meta-simulator/signing";
 import * as Payloads from "../../dev/meta-simulator/webhook-payloads";
@@ -47,6 +48,26 @@ describe("metaJson writes bodies byte-identical to Meta's", () => {
   it("escapes every non-ASCII code unit in lowercase hex, surrogate pairs included", () => {
     expect(metaJson({ t: "café 😀 ❤️" })).toBe('{"t":"caf\\u00e9 \\ud83d\\ude00 \\u2764\\ufe0f"}');
     expect(metaJson({ t: "plain" })).toBe('{"t":"plain"}');
+  });
+
+  it("for any value: output is pure ASCII and parses back to the same value", () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        const out = metaJson(value);
+        expect([...out].every((ch) => ch.charCodeAt(0) < 0x80)).toBe(true);
+        expect(JSON.parse(out)).toEqual(JSON.parse(JSON.stringify(value)));
+        expect(JSON.parse(metaJson(value, { escapeSlashes: true }))).toEqual(JSON.parse(out));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("escapeSlashes writes PHP-style \\/ and changes the signature", () => {
+    const body = { url: "https://cdn.example/a.jpg" };
+    expect(metaJson(body, { escapeSlashes: true })).toBe('{"url":"https:\\/\\/cdn.example\\/a.jpg"}');
+    expect(signMetaBody(metaJson(body, { escapeSlashes: true }), FAKE.igAppSecret)).not.toBe(
+      signMetaBody(metaJson(body), FAKE.igAppSecret),
+    );
   });
 
   it("the payload builders produce Vector A and Vector C exactly", () => {
