@@ -15,14 +15,12 @@ const secretsAndCodes: string[] = [FAKE.igAppSecret, FAKE.metaAppSecret, FAKE.to
 beforeAll(async () => {
   // Everything the Powertools logger writes, at its most verbose, from the first module load on.
   process.env.POWERTOOLS_LOG_LEVEL = "DEBUG";
-  const capture =
-    (stream: NodeJS.WriteStream) =>
-    (chunk: unknown): boolean => {
-      captured.push(typeof chunk === "string" ? chunk : Buffer.from(chunk as Uint8Array).toString("utf8"));
-      return true;
-    };
-  vi.spyOn(process.stdout, "write").mockImplementation(capture(process.stdout));
-  vi.spyOn(process.stderr, "write").mockImplementation(capture(process.stderr));
+  const capture = (chunk: unknown): boolean => {
+    captured.push(typeof chunk === "string" ? chunk : Buffer.from(chunk as Uint8Array).toString("utf8"));
+    return true;
+  };
+  vi.spyOn(process.stdout, "write").mockImplementation(capture);
+  vi.spyOn(process.stderr, "write").mockImplementation(capture);
   // And anything written through the global console (vitest intercepts it before it reaches the streams).
   for (const method of ["log", "info", "warn", "error", "debug", "trace"] as const) {
     vi.spyOn(console, method).mockImplementation((...args: unknown[]) => {
