@@ -18,7 +18,11 @@ const log = {
 };
 
 function banner(mode: LocalMode): string {
-  const where = (path: string | undefined) => (path ? relative(process.cwd(), path) || "." : "");
+  const where = (path: string | undefined) => {
+    if (!path) return "";
+    const near = relative(process.cwd(), path);
+    return near === "" ? "." : near.startsWith("..") ? path : near;
+  };
   const lines = [
     "",
     "  Instagram DM backend: local mode",
@@ -31,6 +35,22 @@ function banner(mode: LocalMode): string {
     `  DynamoDB       ${mode.dynamoDbEndpoint}   table ${mode.tableName}, ${mode.persistPath ? `persisted in ${where(mode.persistPath)}` : "in memory (use --persist to keep data)"}`,
     `  SQS            ${mode.sqsEndpoint}   sender polling ${mode.outboundQueueUrl}`,
     `  Secrets        ${where(mode.secretsFile)}`,
+    ...(mode.metaMode === "real"
+      ? [
+          "",
+          "  Paste into your Meta app's dashboard:",
+          `    OAuth redirect URI   ${mode.publicBaseUrl}/instagram/oauth/callback`,
+          `    Webhook callback     ${mode.publicBaseUrl}/instagram/webhook   (verify token: INSTAGRAM_WEBHOOK_VERIFY_TOKEN in ${where(mode.secretsFile)})`,
+          `    Deauthorize          ${mode.publicBaseUrl}/instagram/deauthorize`,
+          `    Data deletion        ${mode.publicBaseUrl}/instagram/data-deletion`,
+          ...(mode.publicBaseUrl.startsWith("https://")
+            ? []
+            : [
+                "  ! PUBLIC_BASE_URL is not https: Meta cannot call back. Start a tunnel and set PUBLIC_BASE_URL to it.",
+              ]),
+          "",
+        ]
+      : []),
     `  Dev token      curl -s -X POST ${mode.url}/dev/token -H 'content-type: application/json' -d '{"userId":"user-1","imoId":"imo-1"}'`,
     `  Token refresh  curl -s -X POST ${mode.url}/dev/token-refresh`,
     "",

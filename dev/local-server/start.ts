@@ -34,6 +34,8 @@ export interface LocalMode {
   /** Base URL of the API and the dev console. */
   readonly url: string;
   readonly metaMode: MetaMode;
+  /** Base URL Meta and browsers are told to use (OAuth redirect URI, webhook); the tunnel URL with real Meta. */
+  readonly publicBaseUrl: string;
   /** The Meta simulator's base URL when it runs. */
   readonly simulatorUrl: string | undefined;
   readonly dynamoDbEndpoint: string;
@@ -153,6 +155,12 @@ export async function startLocalMode(settings: LocalSettings, log: LocalModeLog)
     await assertPortFree(settings.metaSimulatorPort, "META_SIM_PORT");
     const secretsFile = join(settings.stateDir, "secrets.json");
     const secrets = ensureSecretsFile(secretsFile);
+    if (settings.metaMode === "real" && secrets.generated) {
+      throw new Error(
+        `Real Meta mode needs your Meta app's values in ${secretsFile} (it still holds generated dev values; ` +
+          'see docs/local-mode.md, "Use a real Meta app").',
+      );
+    }
 
     const persistPath = settings.persist ? settings.persistPath : undefined;
     const [dynamoResult, sqsResult] = await Promise.allSettled([
@@ -310,6 +318,7 @@ export async function startLocalMode(settings: LocalSettings, log: LocalModeLog)
     return {
       url,
       metaMode: settings.metaMode,
+      publicBaseUrl,
       simulatorUrl,
       dynamoDbEndpoint: dynamo.endpoint,
       dynamoDbPid: dynamo.pid,
