@@ -30,7 +30,10 @@ let handle: (event: HttpEvent) => Promise<HttpResult>;
 
 /** Each test talks to its own customer so conversations never mix. */
 let customerCounter = 4_100_000_000_000_000;
-const newCustomer = () => String((customerCounter += 1));
+function newCustomer(): string {
+  customerCounter += 1;
+  return String(customerCounter);
+}
 
 async function deliver(body: string): Promise<HttpResult> {
   const response = await handle(webhookPost(body));
