@@ -4,7 +4,7 @@ import { dynamoIntegrationStore } from "../adapters/dynamo/integrations";
 import { dynamoOAuthStateStore } from "../adapters/dynamo/oauth-states";
 import { instagramLogin } from "../adapters/meta/instagram-login";
 import { metaHostsFromEnv, optionalEnv, requiredEnv } from "../adapters/runtime-config";
-import { secretsLoaderFromEnv } from "../adapters/secrets";
+import { type SecretsLoader, secretsLoaderFromEnv } from "../adapters/secrets";
 import { Defaults, Env } from "../contract/env";
 import { Paths } from "../contract/routes";
 import type { AppSecrets } from "../contract/secrets";
@@ -35,7 +35,15 @@ export const integrations = dynamoIntegrationStore(db, tableName);
 export const oauthStates = dynamoOAuthStateStore(db, tableName);
 export const dataDeletions = dynamoDataDeletionStore(db, tableName);
 export const metaHosts = metaHostsFromEnv();
-export const loadSecrets = secretsLoaderFromEnv();
+let cachedLoader: SecretsLoader | undefined;
+/**
+ * The (cached) secrets loader. Built on first call, so handlers that never touch secrets (integration-get,
+ * data-deletion-status) need no secret configured; handlers that do call it at module scope to fail fast.
+ */
+export function secretsLoader(): SecretsLoader {
+  cachedLoader ??= secretsLoaderFromEnv();
+  return cachedLoader;
+}
 
 /** Parsed at load so a malformed allow-list fails the cold start, not the first user. */
 export const allowedOrigins = parseAllowedOrigins(optionalEnv(Env.returnToOrigins, ""));
@@ -125,7 +133,7 @@ export function refreshPolicyFromEnv(): RefreshPolicy {
 export async function runTokenRefresh(
   options: { now?: () => number; policy?: RefreshPolicy } = {},
 ): Promise<RefreshReport> {
-  const secrets = await loadSecrets();
+  const secrets = await secretsLoader()();
   return refreshDueTokens({
     store: integrations,
     login: loginClient(secrets),

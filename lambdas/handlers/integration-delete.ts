@@ -1,10 +1,10 @@
 import { claimNamesFromEnv } from "../adapters/runtime-config";
 import {
   integrations,
-  loadSecrets,
   loginClient,
   metaErrorFields,
   now,
+  secretsLoader,
   tokenKeys,
 } from "../composition/connect";
 import { disconnect } from "../domain/connect/lifecycle";
@@ -13,6 +13,8 @@ import { logger } from "../middleware/logger";
 import { tenantOf } from "../middleware/request";
 
 const claimNames = claimNamesFromEnv();
+
+const loadSecrets = secretsLoader();
 
 /**
  * `DELETE /instagram/integration`: the integration becomes `revoked`, its token erased and the account freed;

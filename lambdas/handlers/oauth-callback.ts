@@ -1,12 +1,12 @@
 import {
   allowedOrigins,
   integrations,
-  loadSecrets,
   loginClient,
   now,
   oauthStates,
   onSecret,
   redirectUri,
+  secretsLoader,
   tokenKeys,
 } from "../composition/connect";
 import { OAuthCallbackQuery } from "../contract/api/oauth";
@@ -17,6 +17,8 @@ import { queryParams } from "../middleware/request";
 import { html, redirect } from "../middleware/responses";
 
 const callbackUrl = redirectUri();
+
+const loadSecrets = secretsLoader();
 
 /**
  * `GET /instagram/oauth/callback`: Instagram sends the browser here. Redirects only to a stored, allow-listed

@@ -1,12 +1,12 @@
 import { claimNamesFromEnv } from "../adapters/runtime-config";
 import {
   allowedOrigins,
-  loadSecrets,
   metaHosts,
   now,
   oauthScopes,
   oauthStates,
   redirectUri,
+  secretsLoader,
 } from "../composition/connect";
 import { isoTime } from "../contract/api/common";
 import { OAuthInitBody, type OAuthInitResult } from "../contract/api/oauth";
@@ -17,6 +17,8 @@ import { json } from "../middleware/responses";
 
 const claimNames = claimNamesFromEnv();
 const callbackUrl = redirectUri();
+
+const loadSecrets = secretsLoader();
 
 /** `POST /instagram/oauth/init`: a single-use sign-in link for the caller (tenant from the JWT only). */
 export const handler = httpRouteWithSecrets(loadSecrets, async (event, context) => {
