@@ -1,0 +1,159 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { metrics } from "../../lambdas/adapters/metrics";
+import { Env } from "../../lambdas/contract/env";
+import { SecretFields } from "../../lambdas/contract/secrets";
+import { signatureHeader } from "../../lambdas/domain/webhook/signature";
+import type { HttpEvent, HttpResult } from "../../lambdas/middleware/http-types";
+import { ACCOUNT, fixtureText, webhookPost } from "../fixtures/webhooks/build";
+import { connectIntegration, scanAll } from "../fixtures/webhooks/dynamo";
+import { FAKE, secretDocument } from "../support/fake-secrets";
+import { setHandlerEnv } from "../support/handler-env";
+import { httpEvent, lambdaContext } from "../support/http-event";
+import { freshTable } from "../support/local-aws";
+
+// shared/reference/webhook-signature-vectors.md
+const VECTOR_A = JSON.stringify(JSON.parse(fixtureText("ig-message-text.json")));
+const A_META = "sha256=9f1192a075d05fac005756c8434221cb3ee3607dc12ab8dc78a78b1634cf1374";
+const VECTOR_C =
+  '{"object":"instagram","entry":[{"time":1773152128984,"id":"17841462871093525","messaging":[{"sender":{"id":"3416870925138842"},"recipient":{"id":"17841462871093525"},"timestamp":1773152126410,"reaction":{"mid":"aWdfZAG1faXRlbToxOklHTWVzc2FnZAUlEOjE3ODQxNDYyODcxMDkzNTI1OjM0MDI4MjM2Njg0MTcxMDMwMTI0NDI2MjI4NDAxNzE5NDk5ODEzOTozMjU3MTk2NTM1MTc2ODEyNjc3ODU1OTgyNDA1ODUwOTkyMAZDZD","action":"react","reaction":"love","emoji":"\\u2764\\ufe0f"}}]}]}';
+const C_RIGHT = "sha256=92ee0e51ba7e81d8f1bd4b6ae338a94cf0307bd1edb3c6f568baa55dbeaa50c3";
+const C_WRONG = "sha256=166b997172283a761203b5febeb6e696fdad72849792b3888767bd10ef2840dc";
+
+let tableName: string;
+let handle: (event: HttpEvent) => Promise<HttpResult>;
+
+beforeAll(async () => {
+  tableName = await freshTable();
+  // Both the Instagram and the Meta app secret configured, as an operator of both flavours would.
+  const dir = mkdtempSync(join(tmpdir(), "ig-webhook-"));
+  const secretsFile = join(dir, "secrets.json");
+  writeFileSync(secretsFile, secretDocument({ [SecretFields.metaAppSecret]: FAKE.metaAppSecret }), {
+    mode: 0o600,
+  });
+  setHandlerEnv({ tableName, [Env.localSecretsFile]: secretsFile });
+  const { handler } = await import("../../lambdas/handlers/webhook-receive");
+  handle = (event) => handler(event, lambdaContext("webhook-receive"));
+  await connectIntegration(tableName, "imo-1", ACCOUNT);
+});
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+/** Sends the request and asserts a problem+json answer with this status and code, and no change to the table. */
+async function expectRejected(event: HttpEvent, status: number, code: string) {
+  const before = await scanAll(tableName);
+  const response = await handle(event);
+  expect(response.statusCode).toBe(status);
+  expect(response.headers?.["content-type"]).toBe("application/problem+json");
+  const body = JSON.parse(response.body ?? "{}");
+  expect(body).toMatchObject({ status, code, type: `urn:instagram-dm:problem:${code}` });
+  expect(response.body).not.toContain(FAKE.igAppSecret);
+  expect(response.body).not.toContain("linen shirt");
+  expect(await scanAll(tableName)).toEqual(before);
+  return body;
+}
+
+describe("bad webhook input gets its 4xx problem and leaves the table unchanged", () => {
+  it("missing signature → 401, and the invalid-signature metric is counted", async () => {
+    const counted = vi.spyOn(metrics, "addMetric");
+    await expectRejected(webhookPost(VECTOR_A, { signature: null }), 401, "webhook.signature_invalid");
+    expect(counted).toHaveBeenCalledWith("WebhookSignatureInvalid", "Count", 1);
+  });
+
+  it.each([
+    ["an invalid signature", `sha256=${"0".repeat(64)}`],
+    ["a truncated signature", signatureHeader(VECTOR_A, FAKE.igAppSecret).slice(0, 40)],
+    ["a signature without the sha256= prefix", signatureHeader(VECTOR_A, FAKE.igAppSecret).slice(7)],
+    ["a signature over different bytes", signatureHeader(`${VECTOR_A} `, FAKE.igAppSecret)],
+    ["a signature with an unknown secret", signatureHeader(VECTOR_A, "not-the-app-secret")],
+    ["Vector C's wrong (re-encoded) signature on the text body", C_WRONG],
+  ])("%s → 401", async (_name, signature) => {
+    await expectRejected(webhookPost(VECTOR_A, { signature }), 401, "webhook.signature_invalid");
+  });
+
+  it("Vector C's wrong signature on Vector C's escaped body → 401", async () => {
+    await expectRejected(webhookPost(VECTOR_C, { signature: C_WRONG }), 401, "webhook.signature_invalid");
+  });
+
+  it("a validly signed body that is not JSON → 400 webhook.body_invalid", async () => {
+    await expectRejected(webhookPost("this is not json"), 400, "webhook.body_invalid");
+  });
+
+  it("a validly signed, truncated JSON body → 400", async () => {
+    await expectRejected(webhookPost(VECTOR_A.slice(0, 120)), 400, "webhook.body_invalid");
+  });
+
+  it.each([
+    ["an array", "[]"],
+    ["another object", '{"object":"page","entry":[]}'],
+    ["entry of the wrong type", '{"object":"instagram","entry":"x"}'],
+    ["an entry without id", '{"object":"instagram","entry":[{"messaging":[]}]}'],
+  ])("validly signed JSON of the wrong shape (%s) → 400 listing fields", async (_name, body) => {
+    const problem = await expectRejected(webhookPost(body), 400, "webhook.body_invalid");
+    expect(problem.errors).toEqual(
+      expect.arrayContaining([expect.objectContaining({ field: expect.any(String) })]),
+    );
+  });
+
+  it("an oversized body (over 1 MiB) → 413 before the signature is even checked", async () => {
+    const big = JSON.stringify({ object: "instagram", entry: [], padding: "x".repeat(1024 * 1024) });
+    await expectRejected(webhookPost(big), 413, "request.too_large");
+    await expectRejected(webhookPost(big, { signature: null }), 413, "request.too_large");
+    await expectRejected(webhookPost(Buffer.from(big)), 413, "request.too_large");
+  });
+
+  it.each([
+    ["text/plain", "text/plain"],
+    ["application/xml", "application/xml"],
+    ["no content type", null],
+  ])("a wrong content type (%s) → 415", async (_name, contentType) => {
+    await expectRejected(webhookPost(VECTOR_A, { contentType }), 415, "request.unsupported_media_type");
+  });
+
+  it("a form-encoded signed_request (deauthorize/data deletion posted here) → 501 until its handler is wired", async () => {
+    const form = "signed_request=abc.def";
+    await expectRejected(
+      httpEvent({
+        method: "POST",
+        route: "/instagram/webhook",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: form,
+      }),
+      501,
+      "route.not_implemented",
+    );
+  });
+});
+
+describe("signatures that must verify", () => {
+  it("Vector A signed with the Meta app secret is accepted when that secret is configured", async () => {
+    const response = await handle(webhookPost(VECTOR_A, { signature: A_META }));
+    expect(response.statusCode).toBe(200);
+  });
+
+  it("Vector C's escaped body with its correct signature is accepted and the emoji stored decoded", async () => {
+    const response = await handle(webhookPost(VECTOR_C, { signature: C_RIGHT }));
+    expect(response.statusCode).toBe(200);
+    const items = await scanAll(tableName);
+    const target = items.find((item) =>
+      String(item.pk).includes("MjU3MTk2NTM1MTc2ODEyNjc3ODU1OTgyNDA1ODUwOTkyMAZDZD"),
+    );
+    expect(target?.reactions).toEqual({
+      "3416870925138842": { reaction: "love", emoji: "\u2764\ufe0f", at: 1773152126410 },
+    });
+  });
+
+  it("a base64-encoded body (isBase64Encoded) is decoded to its raw bytes before hashing", async () => {
+    const body = Buffer.from(fixtureText("ig-message-text.json"), "utf8");
+    const response = await handle(
+      webhookPost(body, {
+        signature: "sha256=c2a4e378fceec0ef0a9f2c2e876e9ef826e0d73c09aeab54bdcd878479b7172f",
+      }),
+    );
+    expect(response.statusCode).toBe(200);
+  });
+});
