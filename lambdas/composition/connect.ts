@@ -103,22 +103,34 @@ export const onSecret = (value: string): void => registerSecretValue(value);
  * Deauthorize and data deletion, after verifying the signed_request (any of the app's signing secrets).
  * Callable from the dedicated routes and from webhook-receive (the setup guide points both callbacks at the
  * webhook URL). A bad signature throws AppError (400/403) before anything is read or written.
+ *
+ * `"infer"` is for the shared webhook URL, where the route does not say which callback it is: a payload with
+ * `expires` is a data deletion request (Meta's documented data deletion fields), one without is a deauthorize.
+ * Pointing the two dashboard fields at their own routes avoids the guess.
  */
 export async function handleSignedRequestCallback(
-  kind: "deauthorize" | "data_deletion",
+  kind: "deauthorize" | "data_deletion" | "infer",
   signedRequest: string,
   secrets: AppSecrets,
 ): Promise<HttpResult> {
   const payload = verifySignedRequest(signedRequest, secrets.signingSecrets);
-  if (kind === "deauthorize") {
+  const resolved =
+    kind === "infer" ? (payload.expires === undefined ? "deauthorize" : "data_deletion") : kind;
+  if (resolved === "deauthorize") {
     const { revoked } = await deauthorize(payload.userId, { store: integrations, now });
-    logger.info("deauthorize processed", { revoked });
+    logger.info("deauthorize processed", { revoked, inferred: kind === "infer" });
     return json(200, { success: true });
   }
   const record = await eraseUserData(payload.userId, { store: integrations, deletions: dataDeletions, now });
-  logger.info("data deletion processed", { confirmationCode: record.code, erased: record.erased });
+  logger.info("data deletion processed", {
+    confirmationCode: record.code,
+    erased: record.erased,
+    inferred: kind === "infer",
+  });
   return json(200, { url: dataDeletionStatusUrl(record.code), confirmation_code: record.code });
 }
+
+export { signedRequestForm } from "./signed-request-form";
 
 /** The refresh policy from the environment (window in days; Meta's 24-hour minimum age). */
 export function refreshPolicyFromEnv(): RefreshPolicy {

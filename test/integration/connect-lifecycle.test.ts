@@ -292,6 +292,36 @@ describe("data deletion", () => {
   });
 });
 
+describe("signed_request callbacks posted to the webhook URL (kind inferred)", () => {
+  it("no `expires`: deauthorize; with `expires`: data deletion with { url, confirmation_code }", async () => {
+    const dana = { userId: "dana", imoId: org() };
+    landing(await h.connect(dana, ACCOUNTS.second.username));
+    const { TEST_SECRETS } = await import("./connect-harness");
+
+    const deauth = await composition.handleSignedRequestCallback(
+      "infer",
+      signed({ algorithm: "HMAC-SHA256", issued_at: 1773153000, user_id: ACCOUNTS.second.appScopedId }),
+      TEST_SECRETS,
+    );
+    expect(deauth.statusCode).toBe(200);
+    expect((await h.storedIntegration(dana))?.status).toBe("revoked");
+
+    const deletion = await composition.handleSignedRequestCallback(
+      "infer",
+      signed({
+        algorithm: "HMAC-SHA256",
+        expires: 1773156600,
+        issued_at: 1773153000,
+        user_id: ACCOUNTS.second.appScopedId,
+      }),
+      TEST_SECRETS,
+    );
+    expect(deletion.statusCode).toBe(200);
+    expect(JSON.parse(deletion.body ?? "{}").confirmation_code).toMatch(/^[A-Z0-9]{16}$/);
+    expect(await h.storedIntegration(dana)).toBeUndefined();
+  });
+});
+
 describe("concurrency straight at the store", () => {
   it("six connects of one user racing with different accounts leave one integration and one claim", async () => {
     const imoId = org();
