@@ -149,14 +149,10 @@ export function graphRoutes(ctx: SimContext) {
     tag: z.literal("HUMAN_AGENT").optional(),
   });
 
-  async function postMessage(req: Req, id: string): Promise<Answer> {
-    const own = ownAccount(req, id, "post");
-    if ("status" in own) return own;
-    const igId = own.account.igId;
-    const fault = takeFault("send", igId);
-    const faulted = await applyFault(fault, igId);
-    if (faulted !== undefined) return faulted;
+  type SendBody = z.infer<typeof sendSchema>;
 
+  /** The Send API body as JSON, or as form fields holding JSON (Graph accepts both). */
+  function readSendBody(req: Req): SendBody | Reply {
     let body: unknown;
     try {
       if (req.form !== undefined) {
@@ -177,11 +173,13 @@ export function graphRoutes(ctx: SimContext) {
       return graph(GraphErrors.invalidParameter("Invalid JSON in request body"));
     }
     const parsed = sendSchema.safeParse(body);
-    if (!parsed.success) {
-      const path = parsed.error.issues[0]?.path.join("][") ?? "message";
-      return graph(GraphErrors.invalidParameter(`Invalid parameter [${path}]`));
-    }
-    const { recipient, message, messaging_type, tag } = parsed.data;
+    if (parsed.success) return parsed.data;
+    const path = parsed.error.issues[0]?.path.join("][") ?? "message";
+    return graph(GraphErrors.invalidParameter(`Invalid parameter [${path}]`));
+  }
+
+  /** Meta's reasons not to send: text too long, window closed (24 h, HUMAN_AGENT 7 days), the optional cap. */
+  function refuseSend(igId: string, { recipient, message, tag }: SendBody): Reply | undefined {
     if ("text" in message && [...message.text].length > TEXT_LIMIT) {
       return graph(
         GraphErrors.invalidParameter(
@@ -192,12 +190,28 @@ export function graphRoutes(ctx: SimContext) {
     const last = windows.get(windowKey(igId, recipient.id));
     const allowance = tag === "HUMAN_AGENT" ? 7 * DAY : DAY;
     if (last === undefined || now() - last > allowance) return graph(GraphErrors.windowClosed());
-    if (ctx.options.sendCapPerHour !== undefined) {
+    const cap = ctx.options.sendCapPerHour;
+    if (cap !== undefined) {
       const inHour = sent.filter((m) => m.igAccountId === igId && m.at > now() - HOUR).length;
-      if (inHour >= ctx.options.sendCapPerHour) {
+      if (inHour >= cap)
         return { ...graph(GraphErrors.rateLimited(613)), headers: throttledHeaders(igId, 1) };
-      }
     }
+    return undefined;
+  }
+
+  async function postMessage(req: Req, id: string): Promise<Answer> {
+    const own = ownAccount(req, id, "post");
+    if ("status" in own) return own;
+    const igId = own.account.igId;
+    const fault = takeFault("send", igId);
+    const faulted = await applyFault(fault, igId);
+    if (faulted !== undefined) return faulted;
+
+    const parsed = readSendBody(req);
+    if ("status" in parsed) return parsed;
+    const { recipient, message, messaging_type, tag } = parsed;
+    const refusal = refuseSend(igId, parsed);
+    if (refusal !== undefined) return refusal;
 
     const messageId = newMessageId();
     const record: SentMessage = {

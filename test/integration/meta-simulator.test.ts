@@ -267,6 +267,18 @@ describe("code exchange (api.instagram.com)", () => {
     );
   });
 
+  it("accepts multipart bodies, as in Meta's curl -F sample", async () => {
+    const form = new FormData();
+    form.set("client_id", FAKE.appId);
+    form.set("client_secret", FAKE.igAppSecret);
+    form.set("grant_type", "authorization_code");
+    form.set("redirect_uri", REDIRECT);
+    form.set("code", await codeFor());
+    const res = await fetch(`${sim.url}/oauth/access_token`, { method: "POST", body: form });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain(`"user_id":${APP_SCOPED_ID}`);
+  });
+
   it("can answer the documented {data:[…]} shape instead", async () => {
     sim.setTokenResponseShape("documented");
     try {
@@ -545,6 +557,16 @@ describe("Send API and webhooks", () => {
       message: { attachment: { type: "image", payload: { url: "https://cdn.example/a.jpg" } } },
     };
     expect((await send(token, image)).status).toBe(200);
+    const asForm = await fetch(`${sim.url}/v25.0/me/messages`, {
+      method: "POST",
+      body: new URLSearchParams({
+        recipient: JSON.stringify({ id: DEFAULT_CUSTOMER_IGSID }),
+        message: JSON.stringify({ text: "form-encoded" }),
+        access_token: token,
+      }),
+    });
+    expect(asForm.status).toBe(200);
+    expect(sim.sentMessages().at(-1)).toMatchObject({ text: "form-encoded", igAccountId: IG_ID });
     const insecure = await send(token, {
       ...image,
       message: { attachment: { type: "image", payload: { url: "http://cdn.example/a.jpg" } } },
