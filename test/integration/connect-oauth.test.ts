@@ -135,6 +135,25 @@ describe("GET /instagram/oauth/callback", () => {
     expect((await h.storedIntegration(who))?.appScopedUserId).toBe(ACCOUNTS.riviera.appScopedId);
   });
 
+  it("the code exchange keeps a numeric user_id beyond 2^53 exact, in either response shape", async () => {
+    const { instagramLogin } = await import("../../lambdas/adapters/meta/instagram-login");
+    const login = instagramLogin(
+      { oauthUrl: h.sim.url, apiUrl: h.sim.url, graphUrl: h.sim.url, graphVersion: "v25.0" },
+      { appId: FAKE.appId, appSecret: FAKE.igAppSecret },
+    );
+    const redirectUri = `${PUBLIC_BASE_URL}/instagram/oauth/callback`;
+    const scopes = ["instagram_business_basic", "instagram_business_manage_messages"];
+
+    const observed = await login.exchangeCode((await h.authorize(tenant())).code ?? "", redirectUri);
+    expect(observed.appScopedUserId).toBe("26913384755103422"); // JSON.parse would give …424
+    expect(observed.permissions).toEqual(scopes);
+
+    h.sim.setTokenResponseShape("documented");
+    const documented = await login.exchangeCode((await h.authorize(tenant())).code ?? "", redirectUri);
+    expect(documented.appScopedUserId).toBe("26913384755103422");
+    expect(documented.permissions).toEqual(scopes);
+  });
+
   it("connects a creator account (MEDIA_CREATOR is professional)", async () => {
     const who = tenant();
     expect(landing(await h.connect(who, ACCOUNTS.creator.username)).searchParams.get("instagram")).toBe(
