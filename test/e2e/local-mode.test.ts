@@ -1,6 +1,10 @@
+import { existsSync, mkdtempSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { allowOnConsentPage } from "./support/consent";
 import { type Answer, call, eventually } from "./support/http";
 import {
   dynamoDbLocalPids,
@@ -70,39 +74,17 @@ describe("local mode end to end (npm run dev)", () => {
       json: { returnTo: `${local.url}/` },
     });
     expect(init.status, explain(init)).toBe(200);
-    const authorizationUrl = new URL(init.body.authorizationUrl);
+    expect(new URL(init.body.authorizationUrl).pathname).toBe("/oauth/authorize");
 
-    // The browser's part: open the consent page, press Allow (submit its form), follow the redirect to our callback.
-    const consent = await fetch(authorizationUrl);
-    expect(consent.status).toBe(200);
-    const page = await consent.text();
-    const decodeHtml = (value: string) =>
-      value.replace(
-        /&(amp|lt|gt|quot|#39);/g,
-        (_, e: string) => ({ amp: "&", lt: "<", gt: ">", quot: '"', "#39": "'" })[e] ?? "",
-      );
-    const form = new URLSearchParams();
-    for (const [, name, value] of page.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
-      form.append(name ?? "", decodeHtml(value ?? ""));
-    }
-    const username = /<option value="([^"]+)"/.exec(page)?.[1] ?? "";
-    form.append("username", decodeHtml(username));
-    form.append("decision", "allow");
-    const allowed = await fetch(new URL("/oauth/authorize", authorizationUrl), {
-      method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded" },
-      body: form.toString(),
-      redirect: "manual",
-    });
-    expect(allowed.status).toBe(302);
-    const callbackUrl = new URL(allowed.headers.get("location") ?? "");
-    expect(`${callbackUrl.origin}${callbackUrl.pathname}`).toBe(`${local.url}/instagram/oauth/callback`);
-
-    const callback = await call(local.url, "GET", `${callbackUrl.pathname}${callbackUrl.search}`);
-    expect(callback.status, explain(callback)).toBe(302);
-    const landing = new URL(callback.headers.get("location") ?? "");
-    expect(landing.origin).toBe(local.url);
-    expect(landing.searchParams.get("instagram")).toBe("connected");
+    // The browser's part: open the consent page, press Allow, follow the redirect to our callback.
+    const outcome = await allowOnConsentPage(init.body.authorizationUrl);
+    expect(outcome.consentStatus).toBe(200);
+    expect(`${outcome.callbackUrl.origin}${outcome.callbackUrl.pathname}`).toBe(
+      `${local.url}/instagram/oauth/callback`,
+    );
+    expect(outcome.callbackStatus, local.output()).toBe(302);
+    expect(outcome.landingUrl?.origin).toBe(local.url);
+    expect(outcome.landingUrl?.searchParams.get("instagram")).toBe("connected");
 
     const integration = await call(local.url, "GET", "/instagram/integration", { token });
     expect(integration.status, explain(integration)).toBe(200);
@@ -233,4 +215,36 @@ describe("local mode start-up errors", () => {
     const started = startLocalModeProcess({ env: { PORT: String(busyPort) }, timeoutMs: 60_000 });
     await expect(started).rejects.toThrow(new RegExp(`Port ${busyPort} is in use; .*PORT`));
   }, 90_000);
+});
+
+describe("local mode with --persist", () => {
+  it("keeps DynamoDB data and dev tokens across a restart", async () => {
+    const stateDir = mkdtempSync(join(tmpdir(), "ig-persist-"));
+    const first = await startLocalModeProcess({ args: ["--persist"], stateDir });
+    let token: string;
+    try {
+      expect(first.output()).toContain("persisted in");
+      token = (await call(first.url, "POST", "/dev/token", { json: { userId: "keeper", imoId: "imo-p" } }))
+        .body.token;
+      const init = await call(first.url, "POST", "/instagram/oauth/init", {
+        token,
+        json: { returnTo: `${first.url}/` },
+      });
+      expect(init.status, first.output()).toBe(200);
+      const outcome = await allowOnConsentPage(init.body.authorizationUrl);
+      expect(outcome.landingUrl?.searchParams.get("instagram"), first.output()).toBe("connected");
+    } finally {
+      await first.interrupt();
+    }
+    expect(existsSync(join(stateDir, "dynamodb"))).toBe(true);
+
+    const second = await startLocalModeProcess({ args: ["--persist"], stateDir });
+    try {
+      const integration = await call(second.url, "GET", "/instagram/integration", { token });
+      expect(integration.status, second.output()).toBe(200);
+      expect(integration.body).toMatchObject({ status: "connected", username: "riviera.linen.studio" });
+    } finally {
+      await second.interrupt();
+    }
+  }, 240_000);
 });

@@ -1,0 +1,43 @@
+/** What a browser sees while connecting: the consent page's Allow answer and where our callback sends it. */
+export interface ConsentOutcome {
+  readonly consentStatus: number;
+  /** The simulator's redirect after Allow (our OAuth callback with `code` and `state`). */
+  readonly callbackUrl: URL;
+  readonly callbackStatus: number;
+  /** Where our callback redirects the browser (returnTo with `instagram=connected` or `=error`). */
+  readonly landingUrl: URL | undefined;
+}
+
+const ENTITIES: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', "#39": "'" };
+const decodeHtml = (value: string) =>
+  value.replace(/&(amp|lt|gt|quot|#39);/g, (_, e: string) => ENTITIES[e] ?? "");
+
+/**
+ * The browser's part of Connect, over plain HTTP: open the simulator's consent page, submit its form with Allow
+ * (the first account offered), then follow the redirect to our callback without following it further.
+ */
+export async function allowOnConsentPage(authorizationUrl: string): Promise<ConsentOutcome> {
+  const consent = await fetch(authorizationUrl);
+  const page = await consent.text();
+  const form = new URLSearchParams();
+  for (const [, name, value] of page.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
+    form.append(name ?? "", decodeHtml(value ?? ""));
+  }
+  form.append("username", decodeHtml(/<option value="([^"]+)"/.exec(page)?.[1] ?? ""));
+  form.append("decision", "allow");
+  const allowed = await fetch(new URL("/oauth/authorize", authorizationUrl), {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: form.toString(),
+    redirect: "manual",
+  });
+  const callbackUrl = new URL(allowed.headers.get("location") ?? "about:blank");
+  const callback = await fetch(callbackUrl, { redirect: "manual" });
+  const landing = callback.headers.get("location");
+  return {
+    consentStatus: consent.status,
+    callbackUrl,
+    callbackStatus: callback.status,
+    landingUrl: landing ? new URL(landing) : undefined,
+  };
+}
