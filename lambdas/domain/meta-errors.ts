@@ -37,12 +37,13 @@ export function classifyMetaError(facts: MetaErrorFacts): MetaErrorClass {
   if (code === 1 && subcode === 1357046) return "sent_but_unconfirmed";
   if (code !== undefined && RATE_LIMIT_CODES.has(code)) return "rate_limited";
   if (code === 190 || code === 102) return "token_invalid";
+  // 1545041 is "this person isn't available" whatever the code (551 or 200); never a window closure.
+  if (subcode === 1545041 || code === 551) return "recipient_unavailable";
   if (code === 10) {
     if (subcode !== undefined && WINDOW_SUBCODES.has(subcode)) return "window_closed";
     // 10/1893063 ("temporarily restricted from sending") and plain 10 stop every send of the account.
     return "permission_missing";
   }
-  if (subcode === 1545041 || code === 551) return "recipient_unavailable";
   if (code === 100 && subcode === 2534014) return "recipient_unavailable";
   // 100/2534029: the business is blocked from the IG Messaging API, an account-level stop like a missing permission.
   if (code === 100 && subcode === 2534029) return "permission_missing";

@@ -207,7 +207,7 @@ describe("classifyMetaError on every reference example (parsed from the raw body
 
   it("1545041 is recipient unavailable, never a window closure", () => {
     expect(classifyMetaError({ code: 551, subcode: 1545041 })).toBe("recipient_unavailable");
-    expect(classifyMetaError({ code: 10, subcode: 1545041 })).not.toBe("window_closed");
+    expect(classifyMetaError({ code: 10, subcode: 1545041 })).toBe("recipient_unavailable");
   });
 
   it("HTTP 5xx without a Meta code is transient; is_transient on an unknown code is transient", () => {
