@@ -23,6 +23,13 @@ const PENDING_TTL_SECONDS = 30 * 24 * 3600;
 /** Retries of a transaction that lost a race with a concurrent delivery to the same conversation. */
 const MAX_ATTEMPTS = 8;
 
+/** Cancellation reasons worth another attempt: a concurrent write to the same item, or throttling. */
+const RETRYABLE_REASONS = new Set([
+  "TransactionConflict",
+  "ThrottlingError",
+  "ProvisionedThroughputExceeded",
+]);
+
 type RawItem = Record<string, AttributeValue>;
 
 const iso = (epochMs: number) => new Date(epochMs).toISOString();
@@ -115,7 +122,7 @@ export function inboundStore(
           levels = levels.slice(1);
           continue;
         }
-        if (error.CancellationReasons?.some((reason) => reason.Code === "TransactionConflict")) {
+        if (error.CancellationReasons?.some((reason) => RETRYABLE_REASONS.has(reason.Code ?? ""))) {
           await backoff(attempt);
           continue;
         }

@@ -30,7 +30,7 @@ export type WriteOutcome = "applied" | "duplicate" | "stale";
 export interface InboundStore {
   /** Stores a new message once (by `messageId`) and applies its effect to the conversation in the same write. */
   recordMessage(message: MessageRecord, effect: ConversationEffect): Promise<WriteOutcome>;
-  /** Matches the echo of a message we sent (via its sent-mid record); `duplicate` means no such record. */
+  /** Confirms the outbound record of a message we sent, found via its sent-mid item; `unmatched` if none. */
   confirmEcho(
     ref: ConversationRef,
     mid: string,
@@ -109,7 +109,12 @@ export async function ingestDelivery(delivery: Delivery, deps: IngestDependencie
     malformed: 0,
     ignoredChanges: 0,
   };
-  const accounts = [...new Set(delivery.entries.map((entry) => entry.igAccountId))];
+  // Only entries with something to store are routed: the dashboard's Test payload costs no lookup.
+  const accounts = [
+    ...new Set(
+      delivery.entries.filter((entry) => entry.events.some(isStorable)).map((entry) => entry.igAccountId),
+    ),
+  ];
   const owners = new Map<string, readonly string[]>();
   await forEachLimited(accounts, deps.concurrency, async (account) => {
     owners.set(account, await deps.routing.connectedOrganisations(account));
@@ -117,6 +122,7 @@ export async function ingestDelivery(delivery: Delivery, deps: IngestDependencie
 
   const groups = new Map<string, Task[]>();
   let events = 0;
+  let unroutedEntries = 0;
   for (const entry of delivery.entries) {
     if (entry.ignoredChanges.length > 0) {
       tally.ignoredChanges += entry.ignoredChanges.length;
@@ -124,6 +130,7 @@ export async function ingestDelivery(delivery: Delivery, deps: IngestDependencie
       deps.log("webhook changes ignored", { fields: entry.ignoredChanges });
     }
     const organisations = owners.get(entry.igAccountId) ?? [];
+    if (organisations.length === 0 && entry.events.some(isStorable)) unroutedEntries += 1;
     for (const event of entry.events) {
       events += 1;
       if (!isStorable(event)) {
@@ -143,9 +150,12 @@ export async function ingestDelivery(delivery: Delivery, deps: IngestDependencie
       }
     }
   }
-  if (tally.unrouted > 0) {
-    deps.count(Metric.entryUnrouted, tally.unrouted);
-    deps.log("webhook events for unconnected accounts dropped", { events: tally.unrouted });
+  if (unroutedEntries > 0) {
+    deps.count(Metric.entryUnrouted, unroutedEntries);
+    deps.log("webhook entries for accounts without a connected integration dropped", {
+      entries: unroutedEntries,
+      events: tally.unrouted,
+    });
   }
 
   await forEachLimited([...groups.values()], deps.concurrency, async (tasks) => {
