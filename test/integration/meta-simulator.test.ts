@@ -695,6 +695,16 @@ describe("fault injection on the Send API, read through metaFetch and classifyMe
     expect(state).not.toContain(FAKE.igAppSecret);
   });
 
+  it("the admin routes answer CORS preflights, so a dev console on another origin can call them", async () => {
+    const preflight = await fetch(`${sim.url}/_sim/customer-message`, {
+      method: "OPTIONS",
+      headers: { origin: "http://localhost:3000", "access-control-request-method": "POST" },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get("access-control-allow-origin")).toBe("*");
+    expect(preflight.headers.get("access-control-allow-headers")).toContain("content-type");
+  });
+
   it("POST /_sim/customer-message delivers a signed DM and opens the window", async () => {
     const igsid = "3416870925138003";
     const before = receiver.received.length;
