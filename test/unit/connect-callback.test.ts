@@ -1,0 +1,276 @@
+import { describe, expect, it } from "vitest";
+import type { AppSecrets } from "../../lambdas/contract/secrets";
+import { type CallbackDeps, completeConnect } from "../../lambdas/domain/connect/callback";
+import {
+  type AccountClaim,
+  type ConnectPlan,
+  type InstagramLogin,
+  type IntegrationStore,
+  MetaCallError,
+  type OAuthStateRecord,
+  type OAuthStateStore,
+} from "../../lambdas/domain/connect/ports";
+import { refreshDueTokens } from "../../lambdas/domain/connect/refresh";
+import type { Integration } from "../../lambdas/domain/integration";
+import { openToken, sealToken, tokenKeysFrom } from "../../lambdas/domain/token-seal";
+
+const NOW = Date.UTC(2026, 10, 25, 10, 0, 0);
+const DAY = 86_400_000;
+const KEYS = tokenKeysFrom({
+  tokenEncryptionKey: "TestTokenEncryptionKey0123456789abcdefghijklmnop",
+  previousTokenEncryptionKeys: [],
+} as unknown as AppSecrets);
+
+/** In-memory states with the adapter's single-use semantics. */
+function memoryStates(): OAuthStateStore & { records: Map<string, OAuthStateRecord> } {
+  const records = new Map<string, OAuthStateRecord>();
+  return {
+    records,
+    put: async (record) => void records.set(record.state, record),
+    consume: async (state) => {
+      const record = records.get(state);
+      records.delete(state);
+      return record;
+    },
+  };
+}
+
+/** In-memory integrations enforcing the same version conditions as the DynamoDB adapter. */
+function memoryStore(): IntegrationStore & {
+  items: Map<string, Integration>;
+  claims: Map<string, AccountClaim>;
+} {
+  const items = new Map<string, Integration>();
+  const claims = new Map<string, AccountClaim>();
+  const key = (imoId: string, id: string) => `${imoId}/${id}`;
+  const versionIs = (imoId: string, userId: string, expected: number | undefined) =>
+    items.get(key(imoId, userId))?.version === expected;
+  return {
+    items,
+    claims,
+    get: async (imoId, userId) => items.get(key(imoId, userId)),
+    getClaim: async (imoId, ig) => claims.get(key(imoId, ig)),
+    applyConnect: async (plan: ConnectPlan) => {
+      const { imoId, userId, igAccountId } = plan.integration;
+      if (!versionIs(imoId, userId, plan.expectedVersion)) return "conflict";
+      if (claims.get(key(imoId, igAccountId))?.version !== plan.claim.expectedVersion) return "conflict";
+      items.set(key(imoId, userId), plan.integration);
+      claims.set(key(imoId, igAccountId), { imoId, igAccountId, userId, version: plan.claim.version });
+      if (plan.releaseClaimOf !== undefined) claims.delete(key(imoId, plan.releaseClaimOf));
+      if (plan.displaced)
+        items.set(key(imoId, plan.displaced.integration.userId), plan.displaced.integration);
+      return "applied";
+    },
+    save: async (next, expected) => {
+      if (!versionIs(next.imoId, next.userId, expected)) return "conflict";
+      items.set(key(next.imoId, next.userId), next);
+      return "applied";
+    },
+    remove: async () => "applied",
+    findByAppUser: async () => [],
+    findByAccount: async () => [],
+    expiringBefore: async (threshold) => ({
+      items: [...items.values()].filter((i) => i.token && (i.tokenExpiresAt ?? Infinity) < threshold),
+    }),
+  };
+}
+
+const PROFILE = {
+  appScopedUserId: "26913384755103422",
+  igAccountId: "17841462871093525",
+  username: "riviera.linen.studio",
+  name: "Riviera Linen Studio",
+  accountType: "BUSINESS",
+};
+
+/** A scripted Instagram Login: records the calls, fails where told. */
+function fakeLogin(fail: Partial<Record<keyof InstagramLogin, MetaCallError>> = {}, profile = PROFILE) {
+  const calls: string[] = [];
+  const step = <T>(name: keyof InstagramLogin, value: T) => {
+    calls.push(name);
+    const error = fail[name];
+    if (error) throw error;
+    return value;
+  };
+  const login: InstagramLogin = {
+    exchangeCode: async () => step("exchangeCode", { accessToken: "IGAAshort-lived-token", permissions: [] }),
+    exchangeLongLived: async () =>
+      step("exchangeLongLived", { accessToken: "IGAAlong-lived-token", expiresInSeconds: 5_183_944 }),
+    refresh: async () => step("refresh", { accessToken: "IGAArefreshed-token", expiresInSeconds: 5_184_000 }),
+    profile: async () => step("profile", profile),
+    subscribe: async () => step("subscribe", undefined),
+    unsubscribe: async () => step("unsubscribe", undefined),
+  };
+  return { login, calls };
+}
+
+function setup(login: InstagramLogin, returnTo: string | null = "https://app.example.com/settings") {
+  const states = memoryStates();
+  const store = memoryStore();
+  const secrets: string[] = [];
+  states.records.set("S", {
+    state: "S",
+    userId: "alice",
+    imoId: "org",
+    ...(returnTo === null ? {} : { returnTo }),
+    createdAt: NOW - 60_000,
+    expiresAt: NOW + 9 * 60_000,
+  });
+  const deps: CallbackDeps = {
+    states,
+    login,
+    integrations: store,
+    keys: KEYS,
+    redirectUri: "https://api.example.com/instagram/oauth/callback",
+    allowedOrigins: ["https://app.example.com"],
+    now: () => NOW,
+    onSecret: (value) => secrets.push(value),
+  };
+  return { deps, states, store, secrets };
+}
+
+describe("completeConnect with in-memory fakes", () => {
+  it("walks code → long-lived → profile → subscribe → store, registering each token as soon as it is held", async () => {
+    const { login, calls } = fakeLogin();
+    const { deps, store, secrets, states } = setup(login);
+
+    const outcome = await completeConnect({ state: "S", code: "AQcode" }, deps);
+
+    expect(outcome).toMatchObject({
+      kind: "connected",
+      location: "https://app.example.com/settings?instagram=connected",
+    });
+    expect(calls).toEqual(["exchangeCode", "exchangeLongLived", "profile", "subscribe"]);
+    expect(secrets).toEqual(["IGAAshort-lived-token", "IGAAlong-lived-token"]);
+    const stored = store.items.get("org/alice");
+    expect(stored?.token && openToken(stored.token, KEYS)).toBe("IGAAlong-lived-token");
+    expect(stored?.tokenExpiresAt).toBe(NOW + 5_183_944_000);
+    expect(states.records.size).toBe(0);
+  });
+
+  it.each([
+    ["exchangeCode", "code_exchange_failed", "code_exchange"],
+    ["exchangeLongLived", "long_lived_exchange_failed", "long_lived_exchange"],
+    ["profile", "profile_fetch_failed", "profile"],
+    ["subscribe", "subscribe_failed", "subscribe"],
+  ] as const)(
+    "%s failing → %s, with Meta's code and trace id, nothing stored",
+    async (method, reason, step) => {
+      const error = new MetaCallError("boom", { code: 190, subcode: 463, fbtraceId: "AbCdEf" });
+      const { deps, store } = setup(fakeLogin({ [method]: error }).login);
+
+      const outcome = await completeConnect({ state: "S", code: "AQcode" }, deps);
+
+      expect(outcome).toEqual({
+        kind: "failed",
+        reason,
+        location: `https://app.example.com/settings?instagram=error&reason=${reason}`,
+        cause: { step, metaCode: 190, metaSubcode: 463, fbtraceId: "AbCdEf", message: "boom" },
+      });
+      expect(store.items.size).toBe(0);
+    },
+  );
+
+  it("a personal account stops before subscribing", async () => {
+    const { login, calls } = fakeLogin({}, { ...PROFILE, accountType: "PERSONAL" });
+    const { deps } = setup(login);
+    const outcome = await completeConnect({ state: "S", code: "AQcode" }, deps);
+    expect(outcome).toMatchObject({ kind: "failed", reason: "account_not_professional" });
+    expect(calls).not.toContain("subscribe");
+  });
+
+  it("without a returnTo the outcome has no location (the handler shows a page)", async () => {
+    const { deps } = setup(fakeLogin().login, null);
+    const outcome = await completeConnect({ state: "S", code: "AQcode" }, deps);
+    expect(outcome.kind).toBe("connected");
+    expect("location" in outcome).toBe(false);
+  });
+
+  it("state checks come first: unknown, then expired; Meta is never called", async () => {
+    const { login, calls } = fakeLogin();
+    const { deps, states } = setup(login);
+    expect(await completeConnect({ state: "nope", code: "AQ" }, deps)).toEqual({
+      kind: "state_rejected",
+      reason: "state_invalid",
+    });
+    const record = states.records.get("S");
+    if (record) states.records.set("S", { ...record, expiresAt: NOW });
+    expect(await completeConnect({ state: "S", code: "AQ" }, deps)).toEqual({
+      kind: "state_rejected",
+      reason: "state_expired",
+    });
+    expect(calls).toEqual([]);
+  });
+
+  it("denial maps to access_denied and other errors to authorization_failed", async () => {
+    const denied = setup(fakeLogin().login);
+    expect(await completeConnect({ state: "S", error: "access_denied" }, denied.deps)).toMatchObject({
+      reason: "access_denied",
+    });
+    const other = setup(fakeLogin().login);
+    expect(await completeConnect({ state: "S", error: "server_error" }, other.deps)).toMatchObject({
+      reason: "authorization_failed",
+    });
+  });
+});
+
+describe("refreshDueTokens with in-memory fakes", () => {
+  const integration = (userId: string, overrides: Partial<Integration> = {}): Integration => ({
+    imoId: "org",
+    userId,
+    igAccountId: `1784${userId.length}`,
+    appScopedUserId: "1",
+    username: userId,
+    accountType: "BUSINESS",
+    status: "connected",
+    token: sealToken(`IGAAold-${userId}`, KEYS),
+    tokenIssuedAt: NOW - 55 * DAY,
+    tokenExpiresAt: NOW + 5 * DAY,
+    connectedAt: NOW - 55 * DAY,
+    updatedAt: NOW - 55 * DAY,
+    version: 1,
+    ...overrides,
+  });
+
+  it("refreshes, marks rejections and expired tokens needs_reauth, counts a transient failure", async () => {
+    const store = memoryStore();
+    for (const item of [
+      integration("ok"),
+      integration("rejected"),
+      integration("flaky"),
+      integration("expired", { tokenExpiresAt: NOW - 1 }),
+    ]) {
+      store.items.set(`org/${item.userId}`, item);
+    }
+    const login: InstagramLogin = {
+      ...fakeLogin().login,
+      refresh: async (token) => {
+        if (token === "IGAAold-rejected") throw new MetaCallError("rejected", { code: 190, subcode: 460 });
+        if (token === "IGAAold-flaky") throw new MetaCallError("down", { code: 2, transient: true });
+        return { accessToken: `IGAAnew-${token}`, expiresInSeconds: 5_184_000 };
+      },
+    };
+    const failures: string[] = [];
+
+    const report = await refreshDueTokens({
+      store,
+      login,
+      keys: KEYS,
+      now: () => NOW,
+      policy: { minAgeMs: DAY, windowMs: 10 * DAY, concurrency: 2 },
+      onSecret: () => undefined,
+      onFailure: (i) => failures.push(i.userId),
+    });
+
+    expect(report).toMatchObject({ examined: 4, refreshed: 1, rejected: 1, expired: 1, failed: 1, pages: 1 });
+    const ok = store.items.get("org/ok");
+    expect(ok?.token && openToken(ok.token, KEYS)).toBe("IGAAnew-IGAAold-ok");
+    expect(ok?.tokenExpiresAt).toBe(NOW + 5_184_000_000);
+    for (const userId of ["rejected", "expired"]) {
+      expect(store.items.get(`org/${userId}`)?.status).toBe("needs_reauth");
+      expect(store.items.get(`org/${userId}`)?.token).toBeUndefined();
+    }
+    expect(store.items.get("org/flaky")).toMatchObject({ status: "connected", version: 1 });
+    expect(failures.sort()).toEqual(["flaky", "rejected"]);
+  });
+});
