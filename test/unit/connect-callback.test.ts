@@ -16,10 +16,15 @@ import { openToken, sealToken, tokenKeysFrom } from "../../lambdas/domain/token-
 
 const NOW = Date.UTC(2026, 10, 25, 10, 0, 0);
 const DAY = 86_400_000;
-const KEYS = tokenKeysFrom({
+const SECRETS: AppSecrets = {
+  appId: "990602627938098",
+  appSecret: "app-secret",
+  verifyToken: "verify",
   tokenEncryptionKey: "TestTokenEncryptionKey0123456789abcdefghijklmnop",
   previousTokenEncryptionKeys: [],
-} as unknown as AppSecrets);
+  signingSecrets: ["app-secret"],
+};
+const KEYS = tokenKeysFrom(SECRETS);
 
 /** In-memory states with the adapter's single-use semantics. */
 function memoryStates(): OAuthStateStore & { records: Map<string, OAuthStateRecord> } {
