@@ -4,6 +4,7 @@ import {
   loginClient,
   metaErrorFields,
   now,
+  onSecret,
   secretsLoader,
   tokenKeys,
 } from "../composition/connect";
@@ -27,6 +28,7 @@ export const handler = httpRouteWithSecrets(loadSecrets, async (event, context) 
     login: loginClient(context.secrets),
     keys: tokenKeys(context.secrets),
     now,
+    onSecret,
   });
   if (typeof result.unsubscribe === "object") {
     logger.warn(

@@ -52,7 +52,13 @@ export interface DisconnectResult {
  */
 export async function disconnect(
   tenant: Tenant,
-  deps: { store: IntegrationStore; login: InstagramLogin; keys: TokenKeys; now: () => number },
+  deps: {
+    store: IntegrationStore;
+    login: InstagramLogin;
+    keys: TokenKeys;
+    now: () => number;
+    onSecret: (value: string) => void;
+  },
 ): Promise<DisconnectResult> {
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const current = await deps.store.get(tenant.imoId, tenant.userId);
@@ -69,7 +75,12 @@ export async function disconnect(
 
 async function unsubscribeIfUnused(
   removed: Integration,
-  deps: { store: IntegrationStore; login: InstagramLogin; keys: TokenKeys },
+  deps: {
+    store: IntegrationStore;
+    login: InstagramLogin;
+    keys: TokenKeys;
+    onSecret: (value: string) => void;
+  },
 ): Promise<DisconnectResult["unsubscribe"]> {
   if (removed.token === undefined) return "skipped";
   const others = await deps.store.findByAccount(removed.igAccountId);
@@ -79,7 +90,9 @@ async function unsubscribeIfUnused(
   );
   if (stillUsed) return "skipped";
   try {
-    await deps.login.unsubscribe(removed.igAccountId, openToken(removed.token, deps.keys));
+    const token = openToken(removed.token, deps.keys);
+    deps.onSecret(token);
+    await deps.login.unsubscribe(removed.igAccountId, token);
     return "done";
   } catch (error) {
     return { failed: error };
