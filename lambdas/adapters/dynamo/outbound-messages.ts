@@ -30,17 +30,21 @@ export interface CapacityMeter {
   add(units: { read: number; write: number }): void;
 }
 
-/** Adds what one request consumed (a transaction reports one entry per table). */
+/**
+ * Adds what one request consumed (a transaction reports one entry per table). `kind` says which units a bare
+ * `CapacityUnits` total stands for (DynamoDB Local reports only that total for some requests).
+ */
 export function noteCapacity(
   meter: CapacityMeter | undefined,
   consumed: ConsumedCapacity | ConsumedCapacity[] | undefined,
-) {
+  kind: "read" | "write",
+): void {
   if (meter === undefined || consumed === undefined) return;
   for (const entry of Array.isArray(consumed) ? consumed : [consumed]) {
-    const write = entry.WriteCapacityUnits ?? 0;
-    const read = entry.ReadCapacityUnits ?? 0;
-    // DynamoDB Local sometimes reports only CapacityUnits; split by what the request did is not knowable then.
-    meter.add({ read, write: write === 0 && read === 0 ? (entry.CapacityUnits ?? 0) : write });
+    const total = entry.CapacityUnits ?? 0;
+    const read = entry.ReadCapacityUnits ?? (kind === "read" ? total : 0);
+    const write = entry.WriteCapacityUnits ?? (kind === "write" ? total : 0);
+    meter.add({ read, write });
   }
 }
 
@@ -160,7 +164,7 @@ export function dynamoOutboundStore(access: DynamoAccess, clock: () => number = 
           ReturnConsumedCapacity: "TOTAL",
         }),
       );
-      noteCapacity(meter, result.ConsumedCapacity);
+      noteCapacity(meter, result.ConsumedCapacity, "write");
       return true;
     } catch (error) {
       if (isConditionFailure(error)) return false;
@@ -178,7 +182,7 @@ export function dynamoOutboundStore(access: DynamoAccess, clock: () => number = 
           ReturnConsumedCapacity: "TOTAL",
         }),
       );
-      noteCapacity(meter, result.ConsumedCapacity);
+      noteCapacity(meter, result.ConsumedCapacity, "read");
       return result.Item ? outboundFromItem(result.Item) : undefined;
     },
 
@@ -191,7 +195,7 @@ export function dynamoOutboundStore(access: DynamoAccess, clock: () => number = 
           ReturnConsumedCapacity: "TOTAL",
         }),
       );
-      noteCapacity(meter, result.ConsumedCapacity);
+      noteCapacity(meter, result.ConsumedCapacity, "read");
       return idempotencyFromItem(result.Item, clock());
     },
 
@@ -207,7 +211,7 @@ export function dynamoOutboundStore(access: DynamoAccess, clock: () => number = 
             ReturnConsumedCapacity: "TOTAL",
           }),
         );
-        noteCapacity(meter, result.ConsumedCapacity);
+        noteCapacity(meter, result.ConsumedCapacity, "write");
         return "created";
       }
       try {
@@ -234,7 +238,7 @@ export function dynamoOutboundStore(access: DynamoAccess, clock: () => number = 
             ],
           }),
         );
-        noteCapacity(meter, result.ConsumedCapacity);
+        noteCapacity(meter, result.ConsumedCapacity, "write");
         return "created";
       } catch (error) {
         if (error instanceof TransactionCanceledException) {
@@ -301,7 +305,7 @@ export function dynamoOutboundStore(access: DynamoAccess, clock: () => number = 
           ],
         }),
       );
-      noteCapacity(meter, result.ConsumedCapacity);
+      noteCapacity(meter, result.ConsumedCapacity, "write");
     },
 
     async requeue(message, slotAt, now) {
@@ -326,7 +330,7 @@ export function dynamoIntegrationAccess(access: DynamoAccess): IntegrationAccess
           ReturnConsumedCapacity: "TOTAL",
         }),
       );
-      noteCapacity(meter, result.ConsumedCapacity);
+      noteCapacity(meter, result.ConsumedCapacity, "read");
       return result.Item ? integrationFromItem(result.Item) : undefined;
     },
     async markNeedsReauth(integration: Integration, now: number) {
@@ -348,7 +352,7 @@ export function dynamoIntegrationAccess(access: DynamoAccess): IntegrationAccess
             ReturnConsumedCapacity: "TOTAL",
           }),
         );
-        noteCapacity(meter, result.ConsumedCapacity);
+        noteCapacity(meter, result.ConsumedCapacity, "write");
       } catch (error) {
         // Changed meanwhile (reconnected, revoked, already marked): that newer state wins.
         if (!isConditionFailure(error)) throw error;
@@ -371,7 +375,7 @@ export function dynamoConversationWindows(access: DynamoAccess): ConversationWin
           ReturnConsumedCapacity: "TOTAL",
         }),
       );
-      noteCapacity(meter, result.ConsumedCapacity);
+      noteCapacity(meter, result.ConsumedCapacity, "read");
       const at = result.Item?.lastCustomerMessageAt;
       return typeof at === "number" ? at : undefined;
     },

@@ -65,7 +65,7 @@ export function dynamoSendLimiter(
         ReturnConsumedCapacity: "TOTAL",
       }),
     );
-    noteCapacity(meter, result.ConsumedCapacity);
+    noteCapacity(meter, result.ConsumedCapacity, "read");
     const item = result.Item;
     if (item === undefined) return { state: EMPTY_LIMITER, version: 0 };
     const pausedUntil = typeof item.pausedUntil === "number" ? item.pausedUntil : undefined;
@@ -101,7 +101,7 @@ export function dynamoSendLimiter(
           ReturnConsumedCapacity: "TOTAL",
         }),
       );
-      noteCapacity(meter, result.ConsumedCapacity);
+      noteCapacity(meter, result.ConsumedCapacity, "write");
       return true;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return false;
@@ -144,7 +144,7 @@ export function dynamoSendLimiter(
             ReturnConsumedCapacity: "TOTAL",
           }),
         );
-        noteCapacity(meter, result.ConsumedCapacity);
+        noteCapacity(meter, result.ConsumedCapacity, "write");
       } catch (error) {
         if (!(error instanceof ConditionalCheckFailedException)) throw error;
       }

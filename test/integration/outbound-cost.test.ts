@@ -1,0 +1,218 @@
+import { DeleteMessageCommand, ReceiveMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
+import type { SQSRecord } from "aws-lambda";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type MetaSimulator, startMetaSimulator } from "../../dev/meta-simulator/index";
+import { documentClient } from "../../lambdas/adapters/dynamo/client";
+import {
+  type CapacityMeter,
+  dynamoConversationWindows,
+  dynamoIntegrationAccess,
+  dynamoOutboundStore,
+} from "../../lambdas/adapters/dynamo/outbound-messages";
+import { dynamoSendLimiter } from "../../lambdas/adapters/dynamo/send-limiter";
+import { graphSendApi } from "../../lambdas/adapters/meta/send-api";
+import { sqsClient } from "../../lambdas/adapters/sqs/client";
+import { runSenderBatch, sqsOutboundQueue } from "../../lambdas/adapters/sqs/outbound-queue";
+import { OutboundQueue } from "../../lambdas/contract/queues";
+import { acceptMessage } from "../../lambdas/domain/outbound/accept";
+import { limiterPolicy } from "../../lambdas/domain/outbound/limiter";
+import { DEFAULT_RETRY } from "../../lambdas/domain/outbound/retry";
+import { processBatch, type SenderDeps } from "../../lambdas/domain/outbound/send";
+import { openToken } from "../../lambdas/domain/token-seal";
+import { FAKE } from "../support/fake-secrets";
+import { freshQueues, freshTable } from "../support/local-aws";
+import { TEST_KEYS } from "./connect-harness";
+import { seedConversation, seedIntegration } from "./outbound-harness";
+
+/** Counts every SQS request a client makes, by command name. */
+function countingSqs(): { client: SQSClient; counts: Record<string, number> } {
+  const client = sqsClient();
+  const counts: Record<string, number> = {};
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const name = String(context.commandName ?? "unknown");
+      counts[name] = (counts[name] ?? 0) + 1;
+      return next(args);
+    },
+    { step: "initialize", name: "countRequests" },
+  );
+  return { client, counts };
+}
+
+function meterOf(): CapacityMeter & { write: number; read: number; reset(): void } {
+  const meter = {
+    write: 0,
+    read: 0,
+    add(units: { read: number; write: number }) {
+      meter.write += units.write;
+      meter.read += units.read;
+    },
+    reset() {
+      meter.write = 0;
+      meter.read = 0;
+    },
+  };
+  return meter;
+}
+
+/**
+ * DynamoDB write units (ReturnConsumedCapacity) and SQS requests per sent message, through the real adapters on
+ * DynamoDB Local, the local SQS server and the simulator. The test acts as Lambda's poller (receive one, run
+ * the sender, delete unless reported failed), so its requests are counted too.
+ */
+describe("cost per sent message", () => {
+  let sim: MetaSimulator;
+  let tableName: string;
+  let queueUrl: string;
+  let dlqUrl: string;
+  const N = 20;
+
+  beforeAll(async () => {
+    sim = await startMetaSimulator({ appId: FAKE.appId, appSecret: FAKE.igAppSecret });
+    tableName = await freshTable();
+    ({ queueUrl, dlqUrl } = await freshQueues());
+  });
+  afterAll(async () => {
+    await sim.stop();
+  });
+
+  async function measure(cap: number, withKey: boolean, imoId: string, clockOffsetMs = 0) {
+    const tenant = { imoId, userId: "user-cost" };
+    await seedIntegration(tableName, { token: sim.issueToken(), tenant });
+    const meter = meterOf();
+    const sqs = countingSqs();
+    // The limiter is per account: an offset clock keeps earlier measurements' sends out of this one's hour.
+    let now = Date.now() + clockOffsetMs;
+    const clock = () => now;
+    const access = { db: documentClient(), tableName, meter };
+    const limits = limiterPolicy(cap);
+    const store = dynamoOutboundStore(access, clock);
+    const acceptDeps = {
+      store,
+      integrations: dynamoIntegrationAccess(access),
+      conversations: dynamoConversationWindows(access),
+      queue: sqsOutboundQueue(sqs.client, queueUrl),
+      newId: () => crypto.randomUUID(),
+      now: clock,
+      humanAgentEnabled: false,
+    };
+    const igsids = Array.from({ length: N }, (_, i) =>
+      String(7_000_000_000 + i + (withKey ? 100 : 0) + cap * 1000),
+    );
+    for (const igsid of igsids) {
+      sim.openWindow({ igsid });
+      await seedConversation(tableName, now - 60_000, { imoId, igsid });
+    }
+    meter.reset();
+    for (const [i, igsid] of igsids.entries()) {
+      await acceptMessage(
+        tenant,
+        { recipientId: igsid, text: `cost ${i}` },
+        withKey ? `key-${imoId}-${i}` : undefined,
+        acceptDeps,
+      );
+    }
+    const acceptWrites = meter.write;
+    const acceptSqs = { ...sqs.counts };
+
+    meter.reset();
+    for (const key of Object.keys(sqs.counts)) delete sqs.counts[key];
+    const deps: SenderDeps = {
+      store,
+      integrations: acceptDeps.integrations,
+      conversations: acceptDeps.conversations,
+      limiter: dynamoSendLimiter(access, limits),
+      meta: graphSendApi({ oauthUrl: sim.url, apiUrl: sim.url, graphUrl: sim.url, graphVersion: "v25.0" }),
+      accessToken: (integration) =>
+        openToken(integration.token ?? { keyId: "", iv: "", ciphertext: "", tag: "" }, TEST_KEYS),
+      now: clock,
+      random: () => 0.5,
+      limits,
+      retry: DEFAULT_RETRY,
+      maxReceiveCount: OutboundQueue.maxReceiveCount,
+    };
+    // One pass, as Lambda's poller would: receive one record, run the sender, delete it unless reported failed.
+    let sent = 0;
+    let deferred = 0;
+    for (let round = 0; round < N; round += 1) {
+      const received = await sqs.client.send(
+        new ReceiveMessageCommand({
+          QueueUrl: queueUrl,
+          MaxNumberOfMessages: OutboundQueue.batchSize,
+          MessageSystemAttributeNames: ["All"],
+        }),
+      );
+      const records = (received.Messages ?? []).map(
+        (m) =>
+          ({
+            messageId: m.MessageId,
+            receiptHandle: m.ReceiptHandle,
+            body: m.Body,
+            attributes: {
+              ApproximateReceiveCount: m.Attributes?.ApproximateReceiveCount,
+              MessageGroupId: m.Attributes?.MessageGroupId,
+            },
+          }) as unknown as SQSRecord,
+      );
+      const result = await runSenderBatch(
+        records,
+        { client: sqs.client, queueUrl, dlqUrl },
+        (r) => processBatch(r, deps),
+        clock,
+      );
+      const failed = new Set(result.batchItemFailures.map((f) => f.itemIdentifier));
+      for (const record of records) {
+        if (failed.has(record.messageId)) {
+          deferred += 1;
+          continue;
+        }
+        await sqs.client.send(
+          new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: record.receiptHandle }),
+        );
+        sent += 1;
+      }
+      now += 200;
+    }
+    expect(sent + deferred).toBe(N);
+    const perMessage = (counts: Record<string, number>, n: number) =>
+      Object.fromEntries(
+        Object.entries(counts).map(([k, v]) => [k.replace("Command", ""), +(v / n).toFixed(2)]),
+      );
+    return {
+      sent,
+      deferred,
+      acceptWcu: acceptWrites / N,
+      senderWcu: meter.write,
+      acceptSqs: perMessage(acceptSqs, N),
+      senderSqs: { ...sqs.counts },
+    };
+  }
+
+  it("measures write units and SQS requests per sent message, and the extra cost of waiting for the cap", async () => {
+    const free = await measure(200, false, "imo-cost-free");
+    const keyed = await measure(200, true, "imo-cost-keyed");
+    const capped = await measure(5, false, "imo-cost-capped", 3 * 3600_000);
+    expect(free.sent).toBe(N);
+    expect(capped.sent).toBe(5);
+    const sendWcu = free.senderWcu / N;
+    const waitWcu = (capped.senderWcu - capped.sent * sendWcu) / capped.deferred;
+    const report = {
+      acceptWcu: { withoutKey: free.acceptWcu, withIdempotencyKey: keyed.acceptWcu },
+      senderWcuPerSentMessage: sendWcu,
+      extraWcuPerWaitingMessage: +waitWcu.toFixed(2),
+      acceptSqsPerMessage: free.acceptSqs,
+      senderSqsPerSentMessage: Object.fromEntries(
+        Object.entries(free.senderSqs).map(([k, v]) => [k.replace("Command", ""), v / N]),
+      ),
+      senderSqsPerWaitingMessage: {
+        ChangeMessageVisibility: (capped.senderSqs.ChangeMessageVisibilityCommand ?? 0) / capped.deferred,
+        extraReceive: 1,
+      },
+    };
+    console.info(`[outbound-cost] ${JSON.stringify(report)}`);
+    expect(free.acceptWcu).toBeLessThanOrEqual(2);
+    expect(keyed.acceptWcu).toBeGreaterThan(free.acceptWcu);
+    expect(sendWcu).toBeLessThanOrEqual(10);
+    expect(report.senderSqsPerWaitingMessage.ChangeMessageVisibility).toBe(1);
+  }, 120_000);
+});
