@@ -2,6 +2,7 @@
  * `npm run dev`: the whole system on this machine (see docs/local-mode.md). Settings come from the
  * environment (PORT, DYNAMODB_PORT, SQS_PORT, META_SIM_PORT, META_MODE, PUBLIC_BASE_URL, ...) and `--persist`.
  */
+import { readFileSync } from "node:fs";
 import { relative } from "node:path";
 import { inspect } from "node:util";
 import { settingsFrom } from "../dev/local-server/settings";
@@ -61,6 +62,35 @@ function banner(mode: LocalMode): string {
   return lines.join("\n");
 }
 
+/** The parent of a process, from /proc (Linux); undefined where there is no /proc. */
+function parentOf(pid: number): number | undefined {
+  try {
+    // /proc/<pid>/stat: "pid (comm) state ppid ..."; comm may contain spaces, so split after its ")".
+    const ppid = Number(readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ")[1]);
+    return Number.isInteger(ppid) && ppid > 0 ? ppid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * `npm run dev` killed with SIGTERM passes it to its `sh -c`, which dies without passing it on, leaving tsx,
+ * this process and Java running. Under npm (npm_lifecycle_event is set) the chain is npm > sh > tsx > node,
+ * so the shell above tsx going away is the sign: stop as if signalled.
+ */
+function whenOrphaned(stop: (reason: string) => void): void {
+  if (!process.env.npm_lifecycle_event) return;
+  const shell = parentOf(process.ppid);
+  if (shell === undefined || shell <= 1) return;
+  setInterval(() => {
+    try {
+      process.kill(shell, 0);
+    } catch {
+      stop("npm run dev was stopped");
+    }
+  }, 1_000).unref();
+}
+
 async function main(): Promise<void> {
   const settings = settingsFrom(process.argv.slice(2), process.env, process.cwd());
   const mode = await startLocalMode(settings, log);
@@ -95,6 +125,7 @@ async function main(): Promise<void> {
     log.error("uncaught error", error);
     shutdown("error");
   });
+  whenOrphaned(shutdown);
   process.on("SIGINT", () => shutdown("SIGINT"));
   process.on("SIGTERM", () => shutdown("SIGTERM"));
 }

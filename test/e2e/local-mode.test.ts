@@ -217,6 +217,16 @@ describe("local mode start-up errors", () => {
   }, 90_000);
 });
 
+describe("local mode stopped through npm", () => {
+  it("stops everything when only npm gets SIGTERM (its shell does not pass the signal on)", async () => {
+    const local = await startLocalModeProcess();
+    expect(dynamoDbLocalPids(local.dynamoDbPort)).toHaveLength(1);
+    await local.terminateNpm();
+    expect(local.output()).toContain("Local mode stopped.");
+    expect(dynamoDbLocalPids(local.dynamoDbPort)).toEqual([]);
+  }, 150_000);
+});
+
 describe("local mode with --persist", () => {
   it("keeps DynamoDB data and dev tokens across a restart", async () => {
     const stateDir = mkdtempSync(join(tmpdir(), "ig-persist-"));

@@ -15,6 +15,8 @@ export interface LocalModeProcess {
   output(): string;
   /** Ctrl-C: SIGINT to the process group; resolves with npm's exit once every process of the job has ended. */
   interrupt(): Promise<Exit>;
+  /** SIGTERM to npm alone, as a process manager or IDE stops a job; resolves once every process has ended. */
+  terminateNpm(): Promise<Exit>;
 }
 
 export interface Exit {
@@ -112,7 +114,11 @@ export async function startLocalModeProcess(
     await interrupt();
     throw ready;
   }
-  return { url: ready, dynamoDbPort, stateDir, output: () => output, interrupt };
+  const terminateNpm = async (): Promise<Exit> => {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+    return whenClosed;
+  };
+  return { url: ready, dynamoDbPort, stateDir, output: () => output, interrupt, terminateNpm };
 }
 
 /** PIDs of DynamoDB Local processes listening on `port` (pgrep -f DynamoDBLocal, narrowed to this port). */
