@@ -1,0 +1,252 @@
+import { describe, expect, it } from "vitest";
+import { AppError } from "../../lambdas/domain/errors";
+import type { Integration } from "../../lambdas/domain/integration";
+import { acceptMessage } from "../../lambdas/domain/outbound/accept";
+import {
+  EMPTY_LIMITER,
+  type LimiterState,
+  limiterPolicy,
+  pauseLimiter,
+  reserveSlot,
+} from "../../lambdas/domain/outbound/limiter";
+import type { OutboundMessage, SendLimiter } from "../../lambdas/domain/outbound/ports";
+import { DEFAULT_RETRY } from "../../lambdas/domain/outbound/retry";
+import { processBatch, processRecord, type SenderDeps } from "../../lambdas/domain/outbound/send";
+import {
+  fixedWindows,
+  memoryIntegrations,
+  memoryOutboundStore,
+  recordingSendApi,
+} from "../support/outbound-fakes";
+
+const T0 = Date.UTC(2026, 10, 25, 10, 0, 0);
+const ACCOUNT = "17841462871093525";
+
+const integration: Integration = {
+  imoId: "imo",
+  userId: "user",
+  igAccountId: ACCOUNT,
+  appScopedUserId: "26913384755103422",
+  username: "shop",
+  accountType: "BUSINESS",
+  status: "connected",
+  connectedAt: T0,
+  updatedAt: T0,
+  version: 3,
+};
+
+function memoryLimiter(cap: number): SendLimiter & { states: Map<string, LimiterState> } {
+  const states = new Map<string, LimiterState>();
+  const policy = limiterPolicy(cap);
+  return {
+    states,
+    state: async (id) => states.get(id) ?? EMPTY_LIMITER,
+    async reserve(id, now, notBefore) {
+      const { slot, state } = reserveSlot(states.get(id) ?? EMPTY_LIMITER, now, policy, notBefore);
+      states.set(id, state);
+      return slot;
+    },
+    async pause(id, until) {
+      states.set(id, pauseLimiter(states.get(id) ?? EMPTY_LIMITER, until));
+    },
+  };
+}
+
+function message(overrides: Partial<OutboundMessage> = {}): OutboundMessage {
+  return {
+    imoId: "imo",
+    userId: "user",
+    igAccountId: ACCOUNT,
+    igsid: "3416870925138842",
+    messageId: "m1",
+    status: "queued",
+    content: { text: "hello" },
+    acceptedAt: T0,
+    attempts: 0,
+    ...overrides,
+  };
+}
+
+function setup(options: { cap?: number; integrations?: Integration[] } = {}) {
+  let now = T0;
+  const store = memoryOutboundStore();
+  const meta = recordingSendApi(() => now);
+  const integrations = memoryIntegrations(options.integrations ?? [integration]);
+  const limiter = memoryLimiter(options.cap ?? 200);
+  const deps: SenderDeps = {
+    store,
+    integrations,
+    conversations: fixedWindows(T0 - 60_000),
+    limiter,
+    meta,
+    accessToken: () => "IGAAtoken",
+    now: () => now,
+    random: () => 0.5,
+    limits: limiterPolicy(options.cap ?? 200),
+    retry: DEFAULT_RETRY,
+    maxReceiveCount: 10,
+  };
+  return {
+    deps,
+    store,
+    meta,
+    integrations,
+    limiter,
+    advance: (ms: number) => {
+      now += ms;
+    },
+  };
+}
+
+const record = (messageId: string, group = "g1", receiveCount = 1) => ({
+  ref: { imoId: "imo", messageId },
+  group,
+  receiveCount,
+});
+
+describe("accept (domain)", () => {
+  const acceptDeps = () => {
+    const store = memoryOutboundStore();
+    const enqueued: string[] = [];
+    return {
+      store,
+      enqueued,
+      deps: {
+        store,
+        integrations: memoryIntegrations([integration]),
+        conversations: fixedWindows(T0 - 60_000),
+        queue: { enqueue: async (m: OutboundMessage) => void enqueued.push(m.messageId) },
+        newId: (() => {
+          let n = 0;
+          return () => `id-${++n}`;
+        })(),
+        now: () => T0,
+        humanAgentEnabled: false,
+      },
+    };
+  };
+
+  it("refuses HUMAN_AGENT when the stage has not enabled it (400), storing nothing", async () => {
+    const { deps, store, enqueued } = acceptDeps();
+    const error = await acceptMessage(
+      integration,
+      { recipientId: "1", text: "hi", tag: "HUMAN_AGENT" },
+      undefined,
+      deps,
+    ).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AppError);
+    expect((error as AppError).code).toBe("send.human_agent_disabled");
+    expect((error as AppError).status).toBe(400);
+    expect(store.all()).toEqual([]);
+    expect(enqueued).toEqual([]);
+  });
+
+  it("a replay of an accepted, already-sent message does not enqueue it again", async () => {
+    const { deps, store, enqueued } = acceptDeps();
+    const first = await acceptMessage(integration, { recipientId: "1", text: "hi" }, "k1", deps);
+    const stored = store.all()[0];
+    if (stored === undefined) throw new Error("not stored");
+    await store.markSending(stored, T0, T0);
+    await store.markSent({ ...stored, status: "sending" }, "mid-1", T0);
+    const replay = await acceptMessage(integration, { text: "hi", recipientId: "1" }, "k1", deps);
+    expect(replay).toEqual({ messageId: first.messageId, status: "sent" });
+    expect(enqueued).toEqual([first.messageId]);
+  });
+});
+
+describe("sender decisions (domain, in-memory fakes)", () => {
+  it("a record whose message is still `sending` (a crashed send) is never sent again: failed delivery_unconfirmed", async () => {
+    const { deps, store, meta } = setup();
+    await store.create(message({ status: "sending", attempts: 1 }));
+    const outcome = await processRecord(record("m1"), deps);
+    expect(outcome.kind).toBe("done");
+    expect(meta.calls).toBe(0);
+    expect((await store.get({ imoId: "imo", messageId: "m1" }))?.failureReason).toBe("delivery_unconfirmed");
+  });
+
+  it("a wait that would reach maxReceiveCount becomes an explicit failure and a DLQ copy", async () => {
+    const { deps, store } = setup({ cap: 1 });
+    await store.create(message({ messageId: "first" }));
+    await store.create(message({ messageId: "m1", igsid: "2" }));
+    expect((await processRecord(record("first"), deps)).kind).toBe("done");
+    const outcome = await processRecord(record("m1", "g2", 9), deps);
+    expect(outcome).toEqual({ kind: "dead_letter", result: "receive_budget_exhausted" });
+    expect(await store.get({ imoId: "imo", messageId: "m1" })).toMatchObject({
+      status: "failed",
+      failureReason: "retries_exhausted",
+    });
+  });
+
+  it("within a batch, a conversation's later message waits behind its deferred predecessor; other conversations go", async () => {
+    const { deps, store, meta } = setup({ cap: 1 });
+    await store.create(message({ messageId: "a1" }));
+    await store.create(message({ messageId: "b1", igsid: "2" }));
+    await store.create(message({ messageId: "b2", igsid: "2" }));
+    const outcomes = await processBatch([record("a1", "gA"), record("b1", "gB"), record("b2", "gB")], deps);
+    expect(outcomes.map((o) => o.kind)).toEqual(["done", "defer", "defer"]);
+    expect(outcomes[2]).toMatchObject({
+      result: "behind_earlier_message",
+      until: (outcomes[1] as { until: number }).until,
+    });
+    expect(meta.sends.map((s) => s.request.recipientId)).toEqual(["3416870925138842"]);
+    expect((await store.get({ imoId: "imo", messageId: "b2" }))?.slotAt).toBeUndefined();
+  });
+
+  it("a message returning at its slot sends without reserving again; one returning too late reserves anew", async () => {
+    const { deps, store, limiter, advance, meta } = setup({ cap: 1 });
+    await store.create(message({ messageId: "first", igsid: "9" }));
+    await processRecord(record("first", "g9"), deps);
+    await store.create(message({ messageId: "m1" }));
+    const deferred = await processRecord(record("m1"), deps);
+    expect(deferred.kind).toBe("defer");
+    const slot = (await store.get({ imoId: "imo", messageId: "m1" }))?.slotAt ?? 0;
+    const runsBefore = JSON.stringify(limiter.states.get(ACCOUNT));
+    advance(slot - T0 + 1000);
+    expect((await processRecord(record("m1", "g1", 2), deps)).kind).toBe("done");
+    expect(JSON.stringify(limiter.states.get(ACCOUNT))).toBe(runsBefore);
+    expect(meta.sends).toHaveLength(2);
+
+    // Late: a deferred message that comes back after its grace must not use its stale slot.
+    await store.create(message({ messageId: "late", igsid: "8" }));
+    const waiting = await processRecord(record("late", "g8"), deps);
+    expect(waiting.kind).toBe("defer");
+    const lateSlot = (await store.get({ imoId: "imo", messageId: "late" }))?.slotAt ?? 0;
+    advance(lateSlot - (slot + 1000) + deps.limits.graceMs + 5_000);
+    const again = await processRecord(record("late", "g8", 2), deps);
+    expect(again.kind).toBe("defer");
+    expect((await store.get({ imoId: "imo", messageId: "late" }))?.slotAt).toBeGreaterThan(lateSlot);
+  });
+
+  it("revoked or missing integration fails integration_disconnected; a token that cannot be opened marks needs_reauth", async () => {
+    const revoked = setup({ integrations: [{ ...integration, status: "revoked" }] });
+    await revoked.store.create(message());
+    await processRecord(record("m1"), revoked.deps);
+    expect((await revoked.store.get({ imoId: "imo", messageId: "m1" }))?.failureReason).toBe(
+      "integration_disconnected",
+    );
+
+    const broken = setup();
+    await broken.store.create(message());
+    const deps = {
+      ...broken.deps,
+      accessToken: () => {
+        throw new Error("cannot open");
+      },
+    };
+    await processRecord(record("m1"), deps);
+    expect((await broken.store.get({ imoId: "imo", messageId: "m1" }))?.failureReason).toBe(
+      "reauth_required",
+    );
+    expect((await broken.integrations.get("imo", "user"))?.status).toBe("needs_reauth");
+    expect(broken.meta.calls).toBe(0);
+  });
+
+  it("an unknown, sent or failed message is acknowledged without a send", async () => {
+    const { deps, store, meta } = setup();
+    await store.create(message({ messageId: "sent", status: "sent" }));
+    await store.create(message({ messageId: "failed", status: "failed" }));
+    for (const id of ["nope", "sent", "failed"])
+      expect((await processRecord(record(id), deps)).kind).toBe("done");
+    expect(meta.calls).toBe(0);
+  });
+});
