@@ -422,13 +422,11 @@ describe("sender against DynamoDB Local, the local SQS server and the Meta simul
           a,
         ),
         processBatch(
-          [...records]
-            .reverse()
-            .map((r) => ({
-              ref: JSON.parse(r.body),
-              group: r.attributes.MessageGroupId ?? "",
-              receiveCount: 1,
-            })),
+          [...records].reverse().map((r) => ({
+            ref: JSON.parse(r.body),
+            group: r.attributes.MessageGroupId ?? "",
+            receiveCount: 1,
+          })),
           b,
         ),
       ]);
