@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { AppSecrets } from "../../lambdas/contract/secrets";
 import { type CallbackDeps, completeConnect } from "../../lambdas/domain/connect/callback";
+import { eraseUserData } from "../../lambdas/domain/connect/lifecycle";
 import {
   type AccountClaim,
   type ConnectPlan,
@@ -71,8 +72,12 @@ function memoryStore(): IntegrationStore & {
       items.set(key(next.imoId, next.userId), next);
       return "applied";
     },
-    remove: async () => "applied",
-    findByAppUser: async () => [],
+    remove: async (current) => {
+      if (!versionIs(current.imoId, current.userId, current.version)) return "conflict";
+      items.delete(key(current.imoId, current.userId));
+      return "applied";
+    },
+    findByAppUser: async (id) => [...items.values()].filter((i) => i.appScopedUserId === id),
     findByAccount: async () => [],
     expiringBefore: async (threshold) => ({
       items: [...items.values()].filter((i) => i.token && (i.tokenExpiresAt ?? Infinity) < threshold),
@@ -277,5 +282,51 @@ describe("refreshDueTokens with in-memory fakes", () => {
     }
     expect(store.items.get("org/flaky")).toMatchObject({ status: "connected", version: 1 });
     expect(failures.sort()).toEqual(["flaky", "rejected"]);
+  });
+});
+
+describe("eraseUserData with in-memory fakes", () => {
+  it("can be resumed: an interrupted erasure leaves the integration revoked and findable, a retry finishes", async () => {
+    const store = memoryStore();
+    store.items.set("org/alice", {
+      imoId: "org",
+      userId: "alice",
+      igAccountId: "17841462871093525",
+      appScopedUserId: "26913384755103422",
+      username: "riviera",
+      accountType: "BUSINESS",
+      status: "connected",
+      token: sealToken("IGAAsecret", KEYS),
+      tokenIssuedAt: NOW,
+      tokenExpiresAt: NOW + 60 * DAY,
+      connectedAt: NOW,
+      updatedAt: NOW,
+      version: 1,
+    });
+    let failNext = true;
+    const records: string[] = [];
+    const deletions = {
+      put: async (record: { status: string }) => void records.push(record.status),
+      get: async () => undefined,
+      eraseAccountData: async () => {
+        if (failNext) {
+          failNext = false;
+          throw new Error("timed out");
+        }
+        return { conversations: 2, messages: 7 };
+      },
+    };
+
+    await expect(eraseUserData("26913384755103422", { store, deletions, now: () => NOW })).rejects.toThrow();
+    expect(store.items.get("org/alice")).toMatchObject({ status: "revoked" });
+    expect(store.items.get("org/alice")?.token).toBeUndefined();
+
+    const record = await eraseUserData("26913384755103422", { store, deletions, now: () => NOW });
+    expect(record).toMatchObject({
+      status: "completed",
+      erased: { integrations: 1, conversations: 2, messages: 7 },
+    });
+    expect(store.items.size).toBe(0);
+    expect(records).toEqual(["pending", "pending", "completed"]);
   });
 });

@@ -100,6 +100,33 @@ async function unsubscribeIfUnused(
 }
 
 /**
+ * Revokes one integration of an app-scoped user (token erased, claim released), re-reading after a lost
+ * race. Returns the integration as it now stands (undefined once it no longer belongs to that user) and
+ * whether this call changed it.
+ */
+async function revokeFor(
+  found: Integration,
+  appScopedUserId: string,
+  deps: { store: IntegrationStore; now: () => number },
+): Promise<{ integration: Integration | undefined; changed: boolean }> {
+  let current: Integration | undefined = found;
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    if (current === undefined || current.appScopedUserId !== appScopedUserId) {
+      return { integration: undefined, changed: false };
+    }
+    if (current.status === "revoked" && current.token === undefined)
+      return { integration: current, changed: false };
+    const next = withoutToken(current, "revoked", deps.now());
+    const outcome = await deps.store.save(next, current.version, {
+      releaseClaim: current.status !== "revoked",
+    });
+    if (outcome === "applied") return { integration: next, changed: true };
+    current = await deps.store.get(current.imoId, current.userId);
+  }
+  throw new Error("Revoking lost the race too many times");
+}
+
+/**
  * Deauthorize callback: the person removed the app on Instagram. Every integration of that app-scoped user
  * (in any organisation) is revoked, its token erased and its claim released. Idempotent.
  */
@@ -109,19 +136,7 @@ export async function deauthorize(
 ): Promise<{ revoked: number }> {
   let revoked = 0;
   for (const found of await deps.store.findByAppUser(appScopedUserId)) {
-    let current: Integration | undefined = found;
-    for (let attempt = 0; attempt < MAX_ATTEMPTS && current !== undefined; attempt++) {
-      if (current.status === "revoked" && current.token === undefined) break;
-      const outcome = await deps.store.save(withoutToken(current, "revoked", deps.now()), current.version, {
-        releaseClaim: current.status !== "revoked",
-      });
-      if (outcome === "applied") {
-        revoked++;
-        break;
-      }
-      current = await deps.store.get(current.imoId, current.userId);
-      if (current?.appScopedUserId !== appScopedUserId) break;
-    }
+    if ((await revokeFor(found, appScopedUserId, deps)).changed) revoked++;
   }
   return { revoked };
 }
@@ -135,6 +150,9 @@ export function newConfirmationCode(): string {
 /**
  * Data deletion callback: erases every integration of the app-scoped user (token included), and each
  * organisation's conversations and messages with that account. The status record keeps no personal data.
+ *
+ * Per integration, in an order that a retry can resume: revoke first (no more routing, sending or token),
+ * then erase the conversations, then delete the integration itself, which is what a retry finds it by.
  */
 export async function eraseUserData(
   appScopedUserId: string,
@@ -145,18 +163,19 @@ export async function eraseUserData(
   await deps.deletions.put({ code, status: "pending", requestedAt });
   const erased = { integrations: 0, conversations: 0, messages: 0 };
   for (const found of await deps.store.findByAppUser(appScopedUserId)) {
-    let current: Integration | undefined = found;
-    for (let attempt = 0; attempt < MAX_ATTEMPTS && current !== undefined; attempt++) {
+    const { integration } = await revokeFor(found, appScopedUserId, deps);
+    if (integration === undefined) continue;
+    const data = await deps.deletions.eraseAccountData(integration.imoId, integration.igAccountId);
+    erased.conversations += data.conversations;
+    erased.messages += data.messages;
+    let current: Integration | undefined = integration;
+    for (let attempt = 0; attempt < MAX_ATTEMPTS && current?.appScopedUserId === appScopedUserId; attempt++) {
       if ((await deps.store.remove(current)) === "applied") {
         erased.integrations++;
         break;
       }
       current = await deps.store.get(current.imoId, current.userId);
-      if (current?.appScopedUserId !== appScopedUserId) current = undefined;
     }
-    const data = await deps.deletions.eraseAccountData(found.imoId, found.igAccountId);
-    erased.conversations += data.conversations;
-    erased.messages += data.messages;
   }
   const record: DataDeletionRecord = {
     code,
