@@ -297,7 +297,9 @@ export function dynamoOutboundStore(access: DynamoAccess, clock: () => number = 
               Delete: {
                 TableName: tableName,
                 Key: Keys.message(message.imoId, mid),
-                ConditionExpression: "attribute_not_exists(pk) OR #source = :echo",
+                // Never a customer's message; an echo (or a placeholder an early reaction left) gives way.
+                ConditionExpression:
+                  "attribute_not_exists(pk) OR attribute_not_exists(#source) OR #source = :echo",
                 ExpressionAttributeNames: { "#source": "source" },
                 ExpressionAttributeValues: { ":echo": "echo" },
               },
