@@ -54,6 +54,11 @@ describe("local mode end to end (npm run dev)", () => {
     });
     expect(forged.status).toBe(401);
 
+    const openApi = await call(local.url, "GET", "/openapi.json");
+    expect(openApi.status).toBe(200);
+    expect(openApi.body.openapi).toMatch(/^3\.1\./);
+    expect(Object.keys(openApi.body.paths)).toContain("/instagram/messages/{messageId}");
+
     const unknown = await call(local.url, "GET", "/instagram/nothing-here");
     expect(unknown.status).toBe(404);
     expect(unknown.body.code).toBe("resource.not_found");
