@@ -57,13 +57,13 @@ function writeAnswer(response: ServerResponse, answer: LocalAnswer): void {
 async function readBody(message: IncomingMessage): Promise<Buffer | "too_large"> {
   const chunks: Buffer[] = [];
   let size = 0;
+  // An oversized body is still read to its end (and dropped), so the client gets the 413 instead of a reset.
   for await (const chunk of message) {
     const buffer = chunk as Buffer;
     size += buffer.length;
-    if (size > MAX_BODY_BYTES) return "too_large";
-    chunks.push(buffer);
+    if (size <= MAX_BODY_BYTES) chunks.push(buffer);
   }
-  return Buffer.concat(chunks);
+  return size > MAX_BODY_BYTES ? "too_large" : Buffer.concat(chunks);
 }
 
 function localRouteFor(routes: readonly LocalRoute[], method: string, path: string): LocalRoute | undefined {
