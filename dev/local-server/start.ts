@@ -22,7 +22,7 @@ import { createDevAuth } from "./dev-auth";
 import { devRoutes } from "./dev-routes";
 import { createLocalHttpServer, type HttpHandler, listen } from "./http-server";
 import { ensureSecretsFile } from "./secrets-file";
-import type { LocalSettings, MetaMode } from "./settings";
+import { type LocalSettings, type MetaMode, settingsFrom } from "./settings";
 import { type SqsHandler, startSqsEventSource } from "./sqs-event-source";
 
 const ROOT = resolve(import.meta.dirname, "../..");
@@ -141,7 +141,10 @@ function scheduledEvent(): ScheduledEvent {
  * the Meta simulator (unless real Meta is configured), the HTTP server with every declared route, and the
  * sender on the outbound queue. Whatever started is stopped again if a later step fails.
  */
-export async function startLocalMode(settings: LocalSettings, log: LocalModeLog): Promise<LocalMode> {
+export async function startLocalMode(
+  settings: LocalSettings = settingsFrom([], process.env, process.cwd()),
+  log: LocalModeLog = { info: console.log, error: console.error },
+): Promise<LocalMode> {
   const stack: (() => Promise<void>)[] = [];
   const stopAll = async () => {
     while (stack.length > 0) {
