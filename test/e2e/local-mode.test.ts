@@ -1,8 +1,9 @@
-import { existsSync, mkdtempSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, symlinkSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { allowOnConsentPage } from "./support/consent";
 import { type Answer, call, eventually } from "./support/http";
@@ -219,6 +220,25 @@ describe("local mode start-up errors", () => {
   it("says which port is taken and exits without starting anything", async () => {
     const started = startLocalModeProcess({ env: { PORT: String(busyPort) }, timeoutMs: 60_000 });
     await expect(started).rejects.toThrow(new RegExp(`Port ${busyPort} is in use; .*PORT`));
+  }, 90_000);
+
+  it("says Java is needed when there is none on the PATH", () => {
+    // A PATH holding only node: `tsx bin/local.ts` runs (npm itself would need more of the PATH), java does not.
+    const bin = mkdtempSync(join(tmpdir(), "ig-nojava-"));
+    symlinkSync(process.execPath, join(bin, "node"));
+    const root = resolve(import.meta.dirname, "../..");
+    const run = spawnSync(process.execPath, [join(root, "node_modules/tsx/dist/cli.mjs"), "bin/local.ts"], {
+      cwd: root,
+      env: {
+        HOME: process.env.HOME ?? tmpdir(),
+        PATH: bin,
+        LOCAL_STATE_DIR: mkdtempSync(join(tmpdir(), "ig-local-")),
+      },
+      encoding: "utf8",
+      timeout: 60_000,
+    });
+    expect(run.status, `${run.stdout}${run.stderr}`).toBe(1);
+    expect(run.stderr).toContain("Local mode could not start: DynamoDB Local needs Java on the PATH");
   }, 90_000);
 });
 
