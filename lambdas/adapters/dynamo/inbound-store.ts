@@ -70,12 +70,21 @@ export function inboundStore(
   });
 
   async function recordMessage(message: MessageRecord, effect: ConversationEffect): Promise<WriteOutcome> {
-    let withContent = true;
+    // The pending item (edit, unsend, reaction or read that arrived first) this message merges into, once seen.
+    let pending: RawItem | undefined;
     let levels = conversationLevels(effect);
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
       const level = levels[0] ?? NO_MOVE;
-      const applied = withContent ? effect : { ...effect, preview: undefined, unreadIncrement: 0 as const };
-      const messageWrite = messageUpdate(message, withContent, now());
+      const mode: MessageWriteMode =
+        pending === undefined ? "new" : pending.deleted !== undefined ? "unsent" : "merge";
+      const editedText = pending?.text?.S;
+      const applied: ConversationEffect =
+        mode === "unsent"
+          ? { ...effect, preview: undefined }
+          : editedText === undefined
+            ? effect
+            : { ...effect, preview: previewText(editedText) };
+      const messageWrite = messageUpdate(message, mode, now());
       const conversationWrite = conversationUpdate(message, applied, level);
       try {
         await db.send(
@@ -112,11 +121,9 @@ export function inboundStore(
         if (messageReason?.Code === "ConditionalCheckFailed") {
           const old = messageReason.Item;
           if (entityOf(old) === "message") return "duplicate";
-          if (old?.deleted !== undefined && withContent) {
-            // Unsent before it arrived: store it without content, never resurrect the text.
-            withContent = false;
-            continue;
-          }
+          // A pending item appeared, changed, or expired: write again against what is there now.
+          pending = entityOf(old) === PENDING_MESSAGE_ENTITY ? old : undefined;
+          continue;
         }
         if (conversationReason?.Code === "ConditionalCheckFailed") {
           levels = levels.slice(1);
@@ -256,7 +263,13 @@ export function inboundStore(
 
     async markDeleted(target, at) {
       const outcome = await applyToMessage(target, (b) => {
-        b.set("deleted", true).setIfNotExists("deletedAt", at).remove("text").remove("attachments");
+        // An unsent message keeps no content and no edit history, whichever order the events came in.
+        b.set("deleted", true)
+          .setIfNotExists("deletedAt", at)
+          .remove("text")
+          .remove("attachments")
+          .remove("editCount")
+          .remove("editedAt");
         return `attribute_not_exists(${b.path("deleted")})`;
       });
       if (outcome === "applied") await clearOrUpdatePreview(target, undefined);
@@ -365,10 +378,16 @@ function conversationUpdate(
   return { builder, condition: allOf(...clauses) };
 }
 
-/** The message half of a message write: every field of the record; never overwrites a newer edit or an unsend. */
+/**
+ * How a new message is written: `new` when nothing is stored under its mid; `merge` into a pending item
+ * (an edit's newer text is kept); `unsent` when the pending item says it was unsent (no content, ever).
+ */
+type MessageWriteMode = "new" | "merge" | "unsent";
+
+/** The message half of a message write: every field of the record, conditioned on what the mode expects. */
 function messageUpdate(
   message: MessageRecord,
-  withContent: boolean,
+  mode: MessageWriteMode,
   receivedAt: number,
 ): { builder: UpdateBuilder; condition: string | undefined } {
   const conversation = Keys.conversationMessages(message.imoId, message.igAccountId, message.igsid);
@@ -391,18 +410,17 @@ function messageUpdate(
     .set("quickReplyPayload", message.quickReplyPayload)
     .set("postbackPayload", message.postbackPayload)
     .set("referral", message.referral)
-    .set("unsupported", message.unsupported)
-    .remove("expiresAt");
-  if (withContent) {
-    // An edit that arrived first already holds the newer text.
-    builder.setIfNotExists("text", message.text).set("attachments", message.attachments);
+    .set("unsupported", message.unsupported);
+  if (mode === "new") {
+    builder.set("text", message.text).set("attachments", message.attachments);
+    return { builder, condition: `attribute_not_exists(${builder.path("pk")})` };
   }
-  const entity = builder.path("entity");
-  const condition = allOf(
-    `attribute_not_exists(${entity}) OR ${entity} = ${builder.value(PENDING_MESSAGE_ENTITY)}`,
-    withContent ? `attribute_not_exists(${builder.path("deleted")})` : undefined,
-  );
-  return { builder, condition };
+  builder.remove("expiresAt");
+  const entity = `${builder.path("entity")} = ${builder.value(PENDING_MESSAGE_ENTITY)}`;
+  if (mode === "unsent") return { builder, condition: entity };
+  // An edit that arrived first already holds the newer text.
+  builder.setIfNotExists("text", message.text).set("attachments", message.attachments);
+  return { builder, condition: allOf(entity, `attribute_not_exists(${builder.path("deleted")})`) };
 }
 
 /** Fields of a pending message item: enough to find its conversation, and a TTL until the message arrives. */
