@@ -100,7 +100,8 @@ interface Task {
  * only when every write is durable; any failure rejects, so the handler answers 5xx and Meta retries.
  */
 export async function ingestDelivery(delivery: Delivery, deps: IngestDependencies): Promise<IngestSummary> {
-  const tally = {
+  const tally: Tally = {
+    events: 0,
     stored: 0,
     duplicates: 0,
     stale: 0,
@@ -109,19 +110,48 @@ export async function ingestDelivery(delivery: Delivery, deps: IngestDependencie
     malformed: 0,
     ignoredChanges: 0,
   };
-  // Only entries with something to store are routed: the dashboard's Test payload costs no lookup.
-  const accounts = [
-    ...new Set(
-      delivery.entries.filter((entry) => entry.events.some(isStorable)).map((entry) => entry.igAccountId),
-    ),
-  ];
+  const owners = await ownersOf(delivery, deps);
+  const groups = groupByConversation(delivery, owners, tally, deps);
+  await forEachLimited([...groups.values()], deps.concurrency, async (tasks) => {
+    const ordered = [...tasks].sort((a, b) => a.event.timestamp - b.event.timestamp);
+    for (const task of ordered) {
+      const outcome = await applyEvent(task.imoId, task.event, deps);
+      if (outcome === "applied") tally.stored += 1;
+      else if (outcome === "duplicate") tally.duplicates += 1;
+      else tally.stale += 1;
+    }
+  });
+  if (tally.stored > 0) deps.count(Metric.eventStored, tally.stored);
+  if (tally.duplicates > 0) deps.count(Metric.eventDuplicate, tally.duplicates);
+  if (tally.stale > 0) deps.count(Metric.eventStale, tally.stale);
+  return { ...tally };
+}
+
+type Tally = { -readonly [K in keyof IngestSummary]: IngestSummary[K] };
+
+/** The connected organisations of every account with something to store (the Test payload costs no lookup). */
+async function ownersOf(
+  delivery: Delivery,
+  deps: IngestDependencies,
+): Promise<Map<string, readonly string[]>> {
+  const accounts = new Set(
+    delivery.entries.filter((entry) => entry.events.some(isStorable)).map((entry) => entry.igAccountId),
+  );
   const owners = new Map<string, readonly string[]>();
-  await forEachLimited(accounts, deps.concurrency, async (account) => {
+  await forEachLimited([...accounts], deps.concurrency, async (account) => {
     owners.set(account, await deps.routing.connectedOrganisations(account));
   });
+  return owners;
+}
 
+/** One task per event and owning organisation, grouped by conversation; everything else is counted here. */
+function groupByConversation(
+  delivery: Delivery,
+  owners: ReadonlyMap<string, readonly string[]>,
+  tally: Tally,
+  deps: IngestDependencies,
+): Map<string, Task[]> {
   const groups = new Map<string, Task[]>();
-  let events = 0;
   let unroutedEntries = 0;
   for (const entry of delivery.entries) {
     if (entry.ignoredChanges.length > 0) {
@@ -132,16 +162,13 @@ export async function ingestDelivery(delivery: Delivery, deps: IngestDependencie
     const organisations = owners.get(entry.igAccountId) ?? [];
     if (organisations.length === 0 && entry.events.some(isStorable)) unroutedEntries += 1;
     for (const event of entry.events) {
-      events += 1;
+      tally.events += 1;
       if (!isStorable(event)) {
         reportUnstorable(event, tally, deps);
         continue;
       }
       if (event.channel === "standby") deps.count(Metric.standbyEvent);
-      if (organisations.length === 0) {
-        tally.unrouted += 1;
-        continue;
-      }
+      if (organisations.length === 0) tally.unrouted += 1;
       for (const imoId of organisations) {
         const key = `${imoId}#${event.igAccountId}#${event.igsid}`;
         const group = groups.get(key) ?? [];
@@ -157,20 +184,7 @@ export async function ingestDelivery(delivery: Delivery, deps: IngestDependencie
       events: tally.unrouted,
     });
   }
-
-  await forEachLimited([...groups.values()], deps.concurrency, async (tasks) => {
-    const ordered = [...tasks].sort((a, b) => a.event.timestamp - b.event.timestamp);
-    for (const task of ordered) {
-      const outcome = await applyEvent(task.imoId, task.event, deps);
-      if (outcome === "applied") tally.stored += 1;
-      else if (outcome === "duplicate") tally.duplicates += 1;
-      else tally.stale += 1;
-    }
-  });
-  if (tally.stored > 0) deps.count(Metric.eventStored, tally.stored);
-  if (tally.duplicates > 0) deps.count(Metric.eventDuplicate, tally.duplicates);
-  if (tally.stale > 0) deps.count(Metric.eventStale, tally.stale);
-  return { events, ...tally };
+  return groups;
 }
 
 function reportUnstorable(
