@@ -61,6 +61,9 @@ export function pathParams<S extends z.ZodType>(event: HttpEvent, schema: S): z.
   return parseWith(schema, event.pathParameters ?? {}, "path");
 }
 
+/** Longest user or organisation id accepted from a token's claims. */
+export const MAX_TENANT_ID_LENGTH = 256;
+
 /**
  * The caller's user and organisation, from the claims the JWT authorizer verified (never from the body).
  * A token without them is as good as no token: 401.
@@ -71,6 +74,10 @@ export function tenantOf(event: HttpEvent, claimNames: { userId: string; imoId: 
   const imoId = claims?.[claimNames.imoId];
   if (typeof userId !== "string" || userId === "" || typeof imoId !== "string" || imoId === "") {
     throw new AppError("auth.unauthorized", "The token does not carry the user and organisation claims.");
+  }
+  // Tenant ids become parts of DynamoDB keys (sort keys hold at most 1,024 bytes): bound them here.
+  if (userId.length > MAX_TENANT_ID_LENGTH || imoId.length > MAX_TENANT_ID_LENGTH) {
+    throw new AppError("auth.unauthorized", "The token's user or organisation claim is too long.");
   }
   return { userId, imoId };
 }
