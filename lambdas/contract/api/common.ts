@@ -83,13 +83,20 @@ export interface ResponseSpec {
   readonly headers?: Readonly<Record<string, string>>;
 }
 
-/** A problem+json response for each listed status, described by the codes that produce it. */
-export function problems(...statuses: number[]): Record<number, ResponseSpec> {
-  const entries = statuses.map((status) => {
-    const codes = (Object.keys(ErrorCatalog) as ErrorCode[]).filter(
-      (code) => ErrorCatalog[code].status === status,
-    );
-    return [status, { description: `Problem details; code one of: ${codes.join(", ")}`, schema: Problem }];
-  });
-  return Object.fromEntries(entries);
+/**
+ * The problem+json responses of a route, one per status, each naming the codes the route can answer with.
+ * `internal` (500) is possible on every route and always included.
+ */
+export function problems(...codes: ErrorCode[]): Record<number, ResponseSpec> {
+  const byStatus = new Map<number, ErrorCode[]>();
+  for (const code of [...codes, "internal" as const]) {
+    const status = ErrorCatalog[code].status;
+    byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
+  }
+  return Object.fromEntries(
+    [...byStatus].map(([status, list]) => [
+      status,
+      { description: `Problem details; code: ${list.join(", ")}`, schema: Problem },
+    ]),
+  );
 }

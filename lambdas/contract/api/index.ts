@@ -63,7 +63,7 @@ export const RouteSchemas: Readonly<Record<HandlerName, RouteSchema>> = {
     query: WebhookVerifyQuery,
     responses: {
       200: { description: "Exactly `hub.challenge`", contentType: "text/plain" },
-      ...problems(400, 403),
+      ...problems("request.invalid", "webhook.verify_token_mismatch"),
     },
   },
   "webhook-receive": {
@@ -74,7 +74,15 @@ export const RouteSchemas: Readonly<Record<HandlerName, RouteSchema>> = {
     body: { contentType: "application/json", schema: WebhookDelivery },
     responses: {
       200: { description: "Stored durably (or acknowledged and ignored)" },
-      ...problems(400, 401, 413, 415, 500, 503),
+      ...problems(
+        "webhook.body_invalid",
+        "webhook.signature_invalid",
+        "request.too_large",
+        "request.unsupported_media_type",
+        "signed_request.invalid",
+        "signed_request.signature_invalid",
+        "dependency.unavailable",
+      ),
     },
   },
   "oauth-callback": {
@@ -94,44 +102,78 @@ export const RouteSchemas: Readonly<Record<HandlerName, RouteSchema>> = {
   deauthorize: {
     summary: "Deauthorize callback (Meta, signed_request)",
     body: { contentType: "application/x-www-form-urlencoded", schema: SignedRequestForm },
-    responses: { 200: { description: "Integration revoked, token erased" }, ...problems(400, 403, 415) },
+    responses: {
+      200: { description: "Integration revoked, token erased" },
+      ...problems(
+        "signed_request.invalid",
+        "signed_request.signature_invalid",
+        "request.unsupported_media_type",
+      ),
+    },
   },
   "data-deletion": {
     summary: "Data deletion request callback (Meta, signed_request)",
     body: { contentType: "application/x-www-form-urlencoded", schema: SignedRequestForm },
-    responses: { 200: json("Deletion accepted", DataDeletionResponse), ...problems(400, 403, 415) },
+    responses: {
+      200: json("Deletion accepted", DataDeletionResponse),
+      ...problems(
+        "signed_request.invalid",
+        "signed_request.signature_invalid",
+        "request.unsupported_media_type",
+      ),
+    },
   },
   "data-deletion-status": {
     summary: "Status of a data deletion request",
     path: DataDeletionStatusPath,
-    responses: { 200: json("The deletion status", DataDeletionStatus), ...problems(400, 404) },
+    responses: {
+      200: json("The deletion status", DataDeletionStatus),
+      ...problems("request.invalid", "resource.not_found"),
+    },
   },
   "oauth-init": {
     summary: "Start connecting the caller's Instagram account",
     body: { contentType: "application/json", schema: OAuthInitBody },
-    responses: { 200: json("Where to send the browser", OAuthInitResponse), ...problems(400, 401, 415) },
+    responses: {
+      200: json("Where to send the browser", OAuthInitResponse),
+      ...problems(
+        "request.invalid",
+        "oauth.return_to_not_allowed",
+        "auth.unauthorized",
+        "request.unsupported_media_type",
+      ),
+    },
   },
   "integration-get": {
     summary: "The caller's integration",
-    responses: { 200: json("The integration, or status none", IntegrationResponse), ...problems(401) },
+    responses: {
+      200: json("The integration, or status none", IntegrationResponse),
+      ...problems("auth.unauthorized"),
+    },
   },
   "integration-delete": {
     summary: "Disconnect the caller's integration",
     responses: {
       204: { description: "Disconnected (also when there was nothing to disconnect)" },
-      ...problems(401),
+      ...problems("auth.unauthorized", "dependency.unavailable"),
     },
   },
   "conversations-list": {
     summary: "The caller's conversations, most recent activity first",
     query: ConversationsListQuery,
-    responses: { 200: json("A page of conversations", ConversationsPage), ...problems(400, 401) },
+    responses: {
+      200: json("A page of conversations", ConversationsPage),
+      ...problems("request.invalid", "auth.unauthorized"),
+    },
   },
   "conversation-messages": {
     summary: "Messages of one of the caller's conversations, newest first",
     path: ConversationMessagesPath,
     query: ConversationMessagesQuery,
-    responses: { 200: json("A page of messages", MessagesPage), ...problems(400, 401, 404) },
+    responses: {
+      200: json("A page of messages", MessagesPage),
+      ...problems("request.invalid", "auth.unauthorized", "resource.not_found"),
+    },
   },
   "message-send": {
     summary: "Send a DM (accepted, queued, sent within the account's cap)",
@@ -139,12 +181,26 @@ export const RouteSchemas: Readonly<Record<HandlerName, RouteSchema>> = {
     body: { contentType: "application/json", schema: MessageSendBody },
     responses: {
       202: json("Accepted", MessageAccepted),
-      ...problems(400, 401, 404, 409, 415, 422),
+      ...problems(
+        "request.invalid",
+        "send.human_agent_disabled",
+        "auth.unauthorized",
+        "resource.not_found",
+        "integration.not_connected",
+        "integration.needs_reauth",
+        "send.window_closed",
+        "request.unsupported_media_type",
+        "idempotency.key_reused",
+        "dependency.unavailable",
+      ),
     },
   },
   "message-get": {
     summary: "Status of a message the caller sent",
     path: MessageGetPath,
-    responses: { 200: json("The message status", MessageStatus), ...problems(400, 401, 404) },
+    responses: {
+      200: json("The message status", MessageStatus),
+      ...problems("request.invalid", "auth.unauthorized", "resource.not_found"),
+    },
   },
 };
