@@ -1,0 +1,225 @@
+import { documentClient } from "../../../lambdas/adapters/dynamo/client";
+import {
+  dynamoConversationWindows,
+  dynamoIntegrationAccess,
+  dynamoOutboundStore,
+} from "../../../lambdas/adapters/dynamo/outbound-messages";
+import { dynamoSendLimiter } from "../../../lambdas/adapters/dynamo/send-limiter";
+import { graphSendApi } from "../../../lambdas/adapters/meta/send-api";
+import { OutboundQueue } from "../../../lambdas/contract/queues";
+import { conversationId } from "../../../lambdas/domain/conversation";
+import { HOUR_MS, limiterPolicy } from "../../../lambdas/domain/outbound/limiter";
+import type { OutboundMessage, OutboundStore } from "../../../lambdas/domain/outbound/ports";
+import { DEFAULT_RETRY } from "../../../lambdas/domain/outbound/retry";
+import { processBatch, type SenderDeps } from "../../../lambdas/domain/outbound/send";
+import { openToken } from "../../../lambdas/domain/token-seal";
+import { TEST_KEYS } from "../../integration/connect-harness";
+import { FifoQueueModel } from "../../support/outbound-fakes";
+
+/** Thrown by a rig whose process "died": every dependency call after the crash point throws this. */
+export class Crash extends Error {
+  constructor() {
+    super("simulated process crash");
+  }
+}
+
+/** A successful Meta send as the sender saw it (virtual time). */
+export interface ObservedSend {
+  readonly at: number;
+  readonly igAccountId: string;
+  readonly messageId: string;
+  readonly mid: string;
+}
+
+export interface RigOptions {
+  readonly tableName: string;
+  readonly metaUrl: string;
+  readonly cap: number;
+  readonly start: number;
+  /** Client timeout of the Send API adapter (the simulator's `timeout` fault outlasts it). */
+  readonly metaTimeoutMs: number;
+  readonly batchSize?: number;
+  readonly senders?: number;
+}
+
+/**
+ * The sender's real decision code with the real DynamoDB adapters and the real Send API adapter (pointed at
+ * the Meta simulator), driven in virtual time through a model of the FIFO queue (visibility, receive counts,
+ * group locks, redrive). The clock only moves when nothing is visible, so hours of backoff and cap waits take
+ * seconds. `crashAfterMetaCall(messageId)` kills the "process" right after Meta accepted that message and
+ * before the status write: the rest of the invocation never happens and its batch gets no answer.
+ */
+export class SenderRig {
+  now: number;
+  readonly queue = new FifoQueueModel(
+    OutboundQueue.visibilityTimeoutSeconds * 1000,
+    OutboundQueue.maxReceiveCount,
+  );
+  readonly sends: ObservedSend[] = [];
+  readonly store: OutboundStore;
+  private crashAt: { messageId: string; when: "afterMetaCall" | "afterMarkSending" } | undefined;
+  private dead = false;
+  crashes = 0;
+  private readonly options: RigOptions;
+  private readonly deps: SenderDeps;
+  /** Called after every successful send (e.g. to revoke a token mid-backlog). */
+  onSent: (send: ObservedSend) => void = () => undefined;
+
+  constructor(options: RigOptions) {
+    this.options = options;
+    this.now = options.start;
+    const clock = () => this.now;
+    const access = { db: documentClient(), tableName: options.tableName };
+    const limits = limiterPolicy(options.cap);
+    this.store = dynamoOutboundStore(access, clock);
+    const meta = graphSendApi(
+      {
+        oauthUrl: options.metaUrl,
+        apiUrl: options.metaUrl,
+        graphUrl: options.metaUrl,
+        graphVersion: "v25.0",
+      },
+      options.metaTimeoutMs,
+    );
+    const alive = <T>(value: T): T => {
+      if (this.dead) throw new Crash();
+      return value;
+    };
+    const store = this.store;
+    // Each dependency checks whether the process already died, so nothing happens after the crash point.
+    const guardedStore: OutboundStore = {
+      ...store,
+      get: (ref) => alive(store.get(ref)),
+      markSending: async (message, slotAt, now) => {
+        alive(undefined);
+        const won = await store.markSending(message, slotAt, now);
+        if (
+          won &&
+          this.crashAt?.messageId === message.messageId &&
+          this.crashAt.when === "afterMarkSending"
+        ) {
+          this.die();
+        }
+        return won;
+      },
+      markSent: (message, mid, now) => alive(store.markSent(message, mid, now)),
+      markFailed: (message, from, reason, now) => alive(store.markFailed(message, from, reason, now)),
+      requeue: (message, slotAt, now) => alive(store.requeue(message, slotAt, now)),
+      holdSlot: (message, slotAt) => alive(store.holdSlot(message, slotAt)),
+    };
+    this.deps = {
+      store: guardedStore,
+      integrations: dynamoIntegrationAccess(access),
+      conversations: dynamoConversationWindows(access),
+      limiter: dynamoSendLimiter(access, limits),
+      meta: {
+        send: async (request) => {
+          alive(undefined);
+          const result = await meta.send(request);
+          if (result.ok) {
+            const messageId = this.inFlight.get(request.recipientId) ?? "";
+            const observed = { at: this.now, igAccountId: request.igAccountId, messageId, mid: result.mid };
+            this.sends.push(observed);
+            this.onSent(observed);
+            if (this.crashAt?.messageId === messageId && this.crashAt.when === "afterMetaCall") this.die();
+          }
+          return alive(result);
+        },
+      },
+      accessToken: (integration) => {
+        if (integration.token === undefined) throw new Error("no token");
+        return openToken(integration.token, TEST_KEYS);
+      },
+      now: clock,
+      random: () => 0.5,
+      limits,
+      retry: DEFAULT_RETRY,
+      maxReceiveCount: OutboundQueue.maxReceiveCount,
+    };
+  }
+
+  /** The message whose send is in progress, by recipient (one conversation per recipient in these tests). */
+  private readonly inFlight = new Map<string, string>();
+
+  crashAfterMetaCall(messageId: string): void {
+    this.crashAt = { messageId, when: "afterMetaCall" };
+  }
+
+  crashAfterMarkSending(messageId: string): void {
+    this.crashAt = { messageId, when: "afterMarkSending" };
+  }
+
+  private die(): void {
+    this.dead = true;
+    this.crashes += 1;
+    this.crashAt = undefined;
+  }
+
+  /** Stores a queued message and enqueues its record, as message-send does. */
+  async accept(message: Omit<OutboundMessage, "status" | "acceptedAt" | "attempts">): Promise<void> {
+    await this.store.create({ ...message, status: "queued", acceptedAt: this.now, attempts: 0 });
+    this.queue.send(conversationId(message.igAccountId, message.igsid), {
+      imoId: message.imoId,
+      messageId: message.messageId,
+    });
+  }
+
+  /**
+   * Runs invocations until the queue is empty. A crashed invocation answers nothing: its records stay hidden
+   * until the visibility timeout and come back with a higher receive count, to a fresh "process".
+   */
+  async drain(maxSteps = 50_000): Promise<void> {
+    const batchSize = this.options.batchSize ?? 1;
+    const senders = this.options.senders ?? 2;
+    for (let step = 0; this.queue.size > 0; step += 1) {
+      if (step > maxSteps) throw new Error("the backlog does not drain");
+      const batches = Array.from({ length: senders }, () => this.queue.receive(this.now, batchSize)).filter(
+        (batch) => batch.length > 0,
+      );
+      if (batches.length === 0) {
+        const next = this.queue.nextVisibleAt(this.now);
+        if (next === undefined) break;
+        this.now = next;
+        continue;
+      }
+      await Promise.all(
+        batches.map(async (batch) => {
+          for (const { queueRecord } of batch) {
+            const message = await this.store.get(queueRecord.ref);
+            if (message) this.inFlight.set(message.igsid, message.messageId);
+          }
+          const outcomes = await processBatch(
+            batch.map((b) => b.queueRecord),
+            this.deps,
+          );
+          if (this.dead) {
+            // The process died during this invocation: no batch response, nothing deleted or re-hidden.
+            this.dead = false;
+            return;
+          }
+          for (const [index, { record }] of batch.entries()) {
+            const outcome = outcomes[index];
+            if (outcome?.kind === "defer") this.queue.changeVisibility(record, outcome.until, this.now);
+            else if (outcome?.kind === "dead_letter") {
+              this.queue.delete(record);
+              this.queue.deadLetters.push(record);
+            } else if (outcome) this.queue.delete(record);
+          }
+        }),
+      );
+      this.now += 150;
+    }
+  }
+}
+
+/** Largest number of times inside any rolling hour. */
+export function maxInAnyHour(times: readonly number[]): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  let best = 0;
+  let start = 0;
+  for (let end = 0; end < sorted.length; end += 1) {
+    while ((sorted[end] ?? 0) - (sorted[start] ?? 0) >= HOUR_MS) start += 1;
+    best = Math.max(best, end - start + 1);
+  }
+  return best;
+}
