@@ -13,9 +13,10 @@ import { sqsClient } from "../adapters/sqs/client";
 import { runSenderBatch } from "../adapters/sqs/outbound-queue";
 import { Defaults, Env } from "../contract/env";
 import { OutboundQueue } from "../contract/queues";
+import type { Integration } from "../domain/integration";
 import { limiterPolicy } from "../domain/outbound/limiter";
 import { DEFAULT_RETRY } from "../domain/outbound/retry";
-import { processBatch } from "../domain/outbound/send";
+import { processBatch, type SenderDeps } from "../domain/outbound/send";
 import { openToken, tokenKeysFrom } from "../domain/token-seal";
 import { logger } from "../middleware/logger";
 
@@ -43,11 +44,12 @@ const base = {
 /** SQS → sender: sends each queued message once, under the account's rolling-hour cap (docs/outbound.md). */
 export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
   const keys = tokenKeysFrom(await loadSecrets());
-  const deps = {
+  const deps: SenderDeps = {
     ...base,
-    accessToken: ({ token }: { token?: Parameters<typeof openToken>[0] }) => {
-      if (token === undefined) throw new Error("Integration has no token");
-      return openToken(token, keys);
+    // A missing or unopenable token is handled like Meta refusing it: the integration needs re-authorisation.
+    accessToken: (integration: Integration) => {
+      if (integration.token === undefined) throw new Error("Integration has no token");
+      return openToken(integration.token, keys);
     },
   };
   return runSenderBatch(

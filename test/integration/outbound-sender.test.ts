@@ -185,6 +185,20 @@ describe("sender against DynamoDB Local, the local SQS server and the Meta simul
     expect(await messageItem(s.tenant.imoId, messageId)).toMatchObject({ status: "sent", attempts: 1 });
   });
 
+  it("an unreadable record is parked in the DLQ for an operator, not retried forever", async () => {
+    const result = await runSender([
+      {
+        messageId: "garbage-1",
+        receiptHandle: "unused",
+        body: "not json",
+        attributes: { ApproximateReceiveCount: "1", MessageGroupId: "g-garbage" },
+      } as unknown as SQSRecord,
+    ]);
+    expect(result.batchItemFailures).toEqual([]);
+    const dead = await receiveRecords(dlqUrl);
+    expect(dead.map((r) => r.body)).toContain("not json");
+  });
+
   it("an echo stored before our write is replaced by the sent message in the same transaction", async () => {
     const s = await scenario();
     const { messageId } = await acceptOne(s, "echo race");
