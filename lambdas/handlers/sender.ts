@@ -7,6 +7,7 @@ import {
 } from "../adapters/dynamo/outbound-messages";
 import { dynamoSendLimiter } from "../adapters/dynamo/send-limiter";
 import { graphSendApi } from "../adapters/meta/send-api";
+import { countMetric, metrics } from "../adapters/metrics";
 import { metaHostsFromEnv, optionalEnv, requiredEnv } from "../adapters/runtime-config";
 import { secretsLoaderFromEnv } from "../adapters/secrets";
 import { sqsClient } from "../adapters/sqs/client";
@@ -41,6 +42,13 @@ const base = {
   maxReceiveCount: OutboundQueue.maxReceiveCount,
 };
 
+/** Per-record outcomes as CloudWatch metrics: waiting for the cap is `OutboundDeferred`, not an error. */
+const OUTCOME_METRICS: Record<string, string> = {
+  done: "OutboundRecordsDone",
+  defer: "OutboundDeferred",
+  dead_letter: "OutboundDeadLettered",
+};
+
 /** SQS → sender: sends each queued message once, under the account's rolling-hour cap (docs/outbound.md). */
 export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
   const keys = tokenKeysFrom(await loadSecrets());
@@ -52,11 +60,19 @@ export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
       return openToken(integration.token, keys);
     },
   };
-  return runSenderBatch(
-    event.Records,
-    queues,
-    (records) => processBatch(records, deps),
-    deps.now,
-    (message, extra) => logger.info(message, extra),
-  );
+  try {
+    return await runSenderBatch(
+      event.Records,
+      queues,
+      (records) => processBatch(records, deps),
+      deps.now,
+      (message, extra) => {
+        logger.info(message, extra);
+        if (typeof extra.outcome === "string") countMetric(OUTCOME_METRICS[extra.outcome] ?? "OutboundOther");
+        if (extra.result === "sent") countMetric("OutboundSent");
+      },
+    );
+  } finally {
+    metrics.publishStoredMetrics();
+  }
 };
