@@ -212,7 +212,7 @@ describe("cost per sent message", () => {
     console.info(`[outbound-cost] ${JSON.stringify(report)}`);
     expect(free.acceptWcu).toBeLessThanOrEqual(2);
     expect(keyed.acceptWcu).toBeGreaterThan(free.acceptWcu);
-    expect(sendWcu).toBeLessThanOrEqual(10);
+    expect(sendWcu).toBeLessThanOrEqual(12);
     expect(report.senderSqsPerWaitingMessage.ChangeMessageVisibility).toBe(1);
   }, 120_000);
 });
