@@ -66,6 +66,21 @@ async function readBody(message: IncomingMessage): Promise<Buffer | "too_large">
   return size > MAX_BODY_BYTES ? "too_large" : Buffer.concat(chunks);
 }
 
+const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
+
+/**
+ * Local-only routes (dev tokens, the console, simulator controls) answer only requests made on this machine:
+ * a loopback Host and no proxy headers. Through a tunnel (real Meta mode) they do not exist, so nobody on the
+ * internet can mint a dev token; the stack's own routes stay reachable.
+ */
+export function isFromThisMachine(request: IncomingRequest): boolean {
+  const host = (request.headers.host ?? "").replace(/:\d+$/, "").toLowerCase();
+  const proxied = ["forwarded", "x-forwarded-for", "x-forwarded-host", "x-real-ip", "cf-connecting-ip"].some(
+    (name) => request.headers[name] !== undefined,
+  );
+  return LOOPBACK_HOSTS.has(host) && !proxied;
+}
+
 function localRouteFor(routes: readonly LocalRoute[], method: string, path: string): LocalRoute | undefined {
   return routes.find(
     (route) =>
@@ -102,7 +117,8 @@ export function createLocalHttpServer(options: LocalHttpServerOptions): Server {
     const match = matchRoute(options.routes, method, rawPath);
     if (!match) {
       const local = localRouteFor(options.localRoutes, method, rawPath);
-      if (local) return writeAnswer(response, await local.handle(request, rawPath));
+      if (local && isFromThisMachine(request))
+        return writeAnswer(response, await local.handle(request, rawPath));
       return writeAnswer(
         response,
         gatewayProblem(404, "resource.not_found", "Not found", `No route for ${method} ${rawPath}.`),
@@ -150,8 +166,8 @@ export function createLocalHttpServer(options: LocalHttpServerOptions): Server {
   });
 }
 
-/** Listens on a port (0 for a free one) on all interfaces; a taken port is a readable error. */
-export function listen(server: Server, port: number): Promise<number> {
+/** Listens on a port (0 for a free one) and host; a taken port is a readable error. */
+export function listen(server: Server, port: number, host = "127.0.0.1"): Promise<number> {
   return new Promise((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) => {
       reject(
@@ -161,7 +177,7 @@ export function listen(server: Server, port: number): Promise<number> {
       );
     };
     server.once("error", onError);
-    server.listen(port, () => {
+    server.listen(port, host, () => {
       server.off("error", onError);
       resolve((server.address() as AddressInfo).port);
     });

@@ -8,6 +8,8 @@ export type MetaMode = "simulator" | "real";
 export interface LocalSettings {
   /** HTTP port of the API and dev console (0 picks a free one). */
   readonly port: number;
+  /** Interface the HTTP server listens on; loopback unless told (LISTEN_HOST=0.0.0.0 in a container). */
+  readonly host: string;
   /** Fixed ports for the local services; undefined picks free ones. */
   readonly dynamoDbPort?: number;
   readonly sqsPort?: number;
@@ -75,6 +77,7 @@ export function settingsFrom(argv: readonly string[], env: NodeJS.ProcessEnv, cw
   const publicBaseUrl = env[Env.publicBaseUrl] || undefined;
   return {
     port: portFrom(env, "PORT") ?? 3000,
+    host: env.LISTEN_HOST || "127.0.0.1",
     dynamoDbPort: portFrom(env, "DYNAMODB_PORT"),
     sqsPort: portFrom(env, "SQS_PORT"),
     metaSimulatorPort: portFrom(env, "META_SIM_PORT"),

@@ -294,7 +294,7 @@ export async function startLocalMode(
       context: (name) => lambdaContext(name, 30_000),
       onError: (message, error) => log.error(message, error),
     });
-    await listen(server, port);
+    await listen(server, port, settings.host);
     stack.push(
       () =>
         new Promise<void>((done) => {

@@ -1,5 +1,5 @@
 import { mkdtempSync } from "node:fs";
-import type { Server } from "node:http";
+import { request as httpRequest, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -29,7 +29,9 @@ describe("local mode HTTP server", () => {
     });
     server = createLocalHttpServer({
       routes: compileRoutes(Routes),
-      localRoutes: [],
+      localRoutes: [
+        { method: "GET", path: "/dev/ping", handle: async () => ({ status: 200, body: "pong" }) },
+      ],
       auth,
       loadHandler:
         async (name): Promise<HttpHandler> =>
@@ -121,5 +123,23 @@ describe("local mode HTTP server", () => {
       body: "x".repeat(10 * 1024 * 1024 + 1),
     });
     expect(huge.status).toBe(413);
+  });
+
+  it("answers local-only routes only to requests made on this machine, not through a tunnel", async () => {
+    const port = Number(new URL(base).port);
+    const get = (headers: Record<string, string>) =>
+      new Promise<number>((done, fail) => {
+        const outgoing = httpRequest({ host: "127.0.0.1", port, path: "/dev/ping", headers }, (incoming) => {
+          incoming.resume();
+          done(incoming.statusCode ?? 0);
+        });
+        outgoing.on("error", fail);
+        outgoing.end();
+      });
+    expect(await get({ host: `localhost:${port}` })).toBe(200);
+    expect(await get({ host: `127.0.0.1:${port}` })).toBe(200);
+    expect(await get({ host: "abc.trycloudflare.com" })).toBe(404);
+    expect(await get({ host: `localhost:${port}`, "x-forwarded-for": "203.0.113.9" })).toBe(404);
+    expect(await get({ host: `localhost:${port}`, forwarded: "for=203.0.113.9" })).toBe(404);
   });
 });
