@@ -5,10 +5,9 @@ import { countMetric, flushMetrics } from "../adapters/metrics";
 import { requiredEnv } from "../adapters/runtime-config";
 import { secretsLoaderFromEnv } from "../adapters/secrets";
 import { Env } from "../contract/env";
+import type { AppSecrets } from "../contract/secrets";
 import { AppError } from "../domain/errors";
-import { ingestDelivery, Metric } from "../domain/webhook/ingest";
-import { parseDelivery } from "../domain/webhook/parse";
-import { verifySignature } from "../domain/webhook/signature";
+import { receiveDelivery } from "../domain/webhook/receive";
 import { httpRouteWithSecrets } from "../middleware/http-route";
 import type { HttpEvent, HttpResult } from "../middleware/http-types";
 import { logger } from "../middleware/logger";
@@ -32,9 +31,10 @@ const dependencies = {
 
 /**
  * The deauthorize and data-deletion callbacks are posted to this same URL as form-encoded
- * `signed_request` bodies (setup guide, Part 4). They are answered here until their handler is wired in.
+ * `signed_request` bodies (setup guide, Part 4). The connect part's callback is wired in here; until
+ * then they are answered 501. It verifies the signed_request itself, so nothing is checked before it.
  */
-async function signedRequestCallback(_event: HttpEvent): Promise<HttpResult> {
+async function signedRequestCallback(_event: HttpEvent, _secrets: AppSecrets): Promise<HttpResult> {
   return notImplemented();
 }
 
@@ -50,17 +50,17 @@ function bodyBytes(event: HttpEvent): number {
  */
 export const handler = httpRouteWithSecrets(secretsLoaderFromEnv(), async (event, context) => {
   const type = mediaType(event);
-  if (type === "application/x-www-form-urlencoded") return signedRequestCallback(event);
+  if (type === "application/x-www-form-urlencoded") return signedRequestCallback(event, context.secrets);
   if (type !== "application/json") {
     throw new AppError("request.unsupported_media_type", "Webhook deliveries are application/json.");
   }
   if (bodyBytes(event) > MAX_BODY_BYTES) throw new AppError("request.too_large", "The body exceeds 1 MiB.");
-  const body = rawBody(event);
-  if (!verifySignature(body, header(event, "x-hub-signature-256"), context.secrets.signingSecrets)) {
-    countMetric(Metric.signatureInvalid);
-    throw new AppError("webhook.signature_invalid");
-  }
-  const summary = await ingestDelivery(parseDelivery(body.toString("utf8")), dependencies);
+  const summary = await receiveDelivery(
+    rawBody(event),
+    header(event, "x-hub-signature-256"),
+    context.secrets.signingSecrets,
+    dependencies,
+  );
   logger.info("webhook delivery stored", { ...summary });
   return json(200, { received: summary.events });
 }).use(flushMetrics());
