@@ -180,6 +180,30 @@ describe("local mode end to end (npm run dev)", () => {
     expect(inbound).toHaveLength(1);
   });
 
+  it("reports Meta's refusal as a failed reply when a fault is switched on in the simulator at run time", async () => {
+    const injected = await call(local.url, "POST", "/dev/simulator/faults", {
+      json: { kind: "window_closed", target: "send", count: 1 },
+    });
+    expect(injected.status, explain(injected)).toBe(201);
+    const accepted = await call(local.url, "POST", "/instagram/messages", {
+      token,
+      json: { conversationId, text: "This one Meta refuses." },
+    });
+    expect(accepted.status, explain(accepted)).toBe(202);
+    const failed = await eventually(
+      async () => {
+        const status = await call(local.url, "GET", `/instagram/messages/${accepted.body.messageId}`, {
+          token,
+        });
+        return status.body?.status === "failed" ? status : undefined;
+      },
+      { what: "the refused reply to fail", timeoutMs: 45_000 },
+    );
+    expect(failed.body).toMatchObject({ status: "failed", failureReason: "window_closed" });
+    const cleared = await call(local.url, "DELETE", "/dev/simulator/faults");
+    expect(cleared.status).toBe(200);
+  });
+
   it("runs the token refresh on demand and disconnects", async () => {
     const refreshed = await call(local.url, "POST", "/dev/token-refresh");
     expect(refreshed.status, explain(refreshed)).toBe(200);
