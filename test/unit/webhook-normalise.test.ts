@@ -134,6 +134,41 @@ describe("normalisation of every Instagram messaging event kind", () => {
     });
   });
 
+  it("an echo belongs to the recipient's conversation even when the sender is not the entry's account id", () => {
+    const echoed = normaliseEvent(
+      ACCOUNT,
+      {
+        sender: { id: "26913384755103422" },
+        recipient: { id: CUSTOMER },
+        timestamp: 7,
+        message: { mid: "m-echo", text: "sent from the app", is_echo: true },
+      },
+      "messaging",
+    );
+    expect(echoed).toMatchObject({ kind: "message", direction: "outbound", igsid: CUSTOMER });
+  });
+
+  it("a story reply keeps a story id of any shape (it is not a key)", () => {
+    const reply = normaliseEvent(
+      ACCOUNT,
+      {
+        sender: { id: CUSTOMER },
+        recipient: { id: ACCOUNT },
+        timestamp: 8,
+        message: {
+          mid: "m-story",
+          text: "wow",
+          reply_to: { story: { id: "aGlnaGxpZ2h0OjE3ODQx", url: "https://x" } },
+        },
+      },
+      "messaging",
+    );
+    expect(reply).toMatchObject({
+      kind: "message",
+      replyToStory: { id: "aGlnaGxpZ2h0OjE3ODQx", url: "https://x" },
+    });
+  });
+
   it("message_edit with num_edit as an integer and as a string", () => {
     expect(event("ig-message-edit.json")).toEqual({
       ...base,

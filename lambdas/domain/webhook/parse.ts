@@ -74,7 +74,7 @@ const MessageBody = z.object({
   reply_to: z
     .object({
       mid: OpaqueId.optional(),
-      story: z.object({ id: NumericId.optional(), url: z.string().optional() }).optional(),
+      story: z.object({ id: Scalar.optional(), url: z.string().optional() }).optional(),
     })
     .optional(),
   quick_reply: z.object({ payload: Scalar }).optional(),
@@ -178,7 +178,8 @@ export function normaliseEvent(igAccountId: string, item: unknown, channel: Chan
   const envelope = Envelope.safeParse(record);
   if (!envelope.success) return malformed(kind, envelope.error, channel);
   const { sender, recipient, timestamp } = envelope.data;
-  const fromBusiness = sender.id === igAccountId;
+  // Echoes (and anything the account itself sent) belong to the recipient's conversation.
+  const fromBusiness = sender.id === igAccountId || isEcho(record.message);
   const base = {
     igAccountId,
     igsid: fromBusiness ? recipient.id : sender.id,
@@ -266,6 +267,12 @@ function normaliseKind(
       return { ...base, kind, referral: parsed.data };
     }
   }
+}
+
+function isEcho(message: unknown): boolean {
+  return (
+    typeof message === "object" && message !== null && (message as { is_echo?: unknown }).is_echo === true
+  );
 }
 
 function toAttachment(raw: z.output<typeof AttachmentSchema>): Attachment {
