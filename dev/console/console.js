@@ -184,6 +184,22 @@ async function simulateCustomerMessage(event) {
   }
 }
 
+async function injectFault(event) {
+  event.preventDefault();
+  const kind = $("fault-kind").value;
+  try {
+    await api("POST", "/dev/simulator/faults", { kind, target: "send", count: 1 });
+    $("fault-result").textContent = `Meta will answer the next send with: ${kind}.`;
+  } catch (error) {
+    $("fault-result").textContent = `Could not inject: ${error.message}`;
+  }
+}
+
+async function clearFaults() {
+  await api("DELETE", "/dev/simulator/faults");
+  $("fault-result").textContent = "No faults: Meta answers normally.";
+}
+
 // ---- conversations ---------------------------------------------------------------------------------------
 
 async function loadConversations() {
@@ -262,7 +278,7 @@ async function loadMessages() {
   list.replaceChildren();
   for (const message of page.items) {
     const item = document.createElement("li");
-    item.className = `message ${message.direction}`;
+    item.className = `message ${message.direction}${message.status === "failed" ? " failed" : ""}`;
     item.dataset.messageId = message.messageId;
     const attachments = (message.attachments ?? []).map((a) => `[${a.type}]`).join(" ");
     item.textContent = message.deleted ? "(unsent)" : (message.text ?? (attachments || `(${message.type})`));
@@ -364,6 +380,8 @@ async function start() {
   $("disconnect").addEventListener("click", disconnect);
   $("simulate-form").addEventListener("submit", simulateCustomerMessage);
   $("reply-form").addEventListener("submit", sendReply);
+  $("fault-form").addEventListener("submit", injectFault);
+  $("clear-faults").addEventListener("click", clearFaults);
   $("refresh").addEventListener("click", () => loadConversations());
   $("token-refresh").addEventListener("click", runTokenRefresh);
   setInterval(tickCountdowns, 1000);

@@ -54,7 +54,7 @@ describe.skipIf(!hasChromium)("dev console in a real browser", () => {
     await local?.interrupt();
   }, 60_000);
 
-  it("connects, receives a customer DM and sends a reply that reaches 'sent'", async () => {
+  it("connects, receives a customer DM, sends a reply that reaches 'sent' and shows a Meta refusal", async () => {
     const failures: string[] = [];
     page.on("pageerror", (error) => failures.push(error.message));
 
@@ -102,6 +102,17 @@ describe.skipIf(!hasChromium)("dev console in a real browser", () => {
       .locator("#messages li.message.outbound")
       .getByText("Shall I reserve one?", { exact: false })
       .waitFor();
+
+    // A fault switched on in the simulator panel: the next reply fails with Meta's reason.
+    await page.selectOption("#fault-kind", "window_closed");
+    await page.click("#inject-fault");
+    await page.locator("#fault-result").getByText("window_closed", { exact: false }).waitFor();
+    await page.fill("#reply-text", "This one Meta refuses.");
+    await page.click("#reply-send");
+    await page.waitForSelector("#reply-status[data-status=failed]", { timeout: 45_000 });
+    await expect(page.locator("#reply-status").textContent()).resolves.toContain("(window_closed)");
+    await page.click("#clear-faults");
+    await page.locator("#fault-result").getByText("No faults").waitFor();
 
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: join(ARTIFACTS, "console.png"), fullPage: true });
