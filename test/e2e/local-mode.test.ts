@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, symlinkSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -249,6 +249,7 @@ describe("local mode start-up errors", () => {
   it("says Java is needed when there is none on the PATH", () => {
     // A PATH holding only node: `tsx bin/local.ts` runs (npm itself would need more of the PATH), java does not.
     const bin = mkdtempSync(join(tmpdir(), "ig-nojava-"));
+    const stateDir = mkdtempSync(join(tmpdir(), "ig-local-"));
     symlinkSync(process.execPath, join(bin, "node"));
     const root = resolve(import.meta.dirname, "../..");
     const run = spawnSync(process.execPath, [join(root, "node_modules/tsx/dist/cli.mjs"), "bin/local.ts"], {
@@ -256,13 +257,15 @@ describe("local mode start-up errors", () => {
       env: {
         HOME: process.env.HOME ?? tmpdir(),
         PATH: bin,
-        LOCAL_STATE_DIR: mkdtempSync(join(tmpdir(), "ig-local-")),
+        LOCAL_STATE_DIR: stateDir,
       },
       encoding: "utf8",
       timeout: 60_000,
     });
     expect(run.status, `${run.stdout}${run.stderr}`).toBe(1);
     expect(run.stderr).toContain("Local mode could not start: DynamoDB Local needs Java on the PATH");
+    rmSync(bin, { recursive: true, force: true });
+    rmSync(stateDir, { recursive: true, force: true });
   }, 90_000);
 });
 
@@ -304,6 +307,7 @@ describe("local mode with --persist", () => {
       expect(integration.body).toMatchObject({ status: "connected", username: "riviera.linen.studio" });
     } finally {
       await second.interrupt();
+      rmSync(stateDir, { recursive: true, force: true });
     }
   }, 240_000);
 });

@@ -1,4 +1,4 @@
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { request as httpRequest, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -19,12 +19,14 @@ describe("local mode HTTP server", () => {
   let server: Server;
   let base: string;
   let auth: DevAuth;
+  let keyDir: string;
   const received: { name: HandlerName; event: HttpEvent }[] = [];
   const results: Partial<Record<HandlerName, unknown>> = {};
 
   beforeAll(async () => {
+    keyDir = mkdtempSync(join(tmpdir(), "ig-auth-"));
     auth = await createDevAuth({
-      keyFile: join(mkdtempSync(join(tmpdir(), "ig-auth-")), "auth-key.json"),
+      keyFile: join(keyDir, "auth-key.json"),
       claimNames: { userId: "sub", imoId: "imo_id" },
     });
     server = createLocalHttpServer({
@@ -47,7 +49,10 @@ describe("local mode HTTP server", () => {
     base = `http://127.0.0.1:${await listen(server, 0)}`;
   });
 
-  afterAll(() => new Promise<void>((done) => server.close(() => done())));
+  afterAll(async () => {
+    await new Promise<void>((done) => server.close(() => done()));
+    rmSync(keyDir, { recursive: true, force: true });
+  });
 
   const lastEvent = () => received.at(-1)?.event;
 

@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { freePort } from "../../../dev/services/free-port";
@@ -61,6 +61,7 @@ export async function startLocalModeProcess(
   const port = await freePort();
   const dynamoDbPort = await freePort();
   const stateDir = options.stateDir ?? mkdtempSync(join(tmpdir(), "ig-local-"));
+  const ownsStateDir = options.stateDir === undefined;
   const child = spawn("npm", ["run", "--silent", "dev", "--", ...(options.args ?? [])], {
     cwd: ROOT,
     detached: true,
@@ -80,7 +81,11 @@ export async function startLocalModeProcess(
   child.stderr?.on("data", (chunk: Buffer) => {
     output += chunk.toString("utf8");
   });
-  const whenClosed = closed(child);
+  // A state folder made here (secrets, dev key) goes away with the processes; a caller's stays.
+  const whenClosed = closed(child).then((exit) => {
+    if (ownsStateDir) rmSync(stateDir, { recursive: true, force: true });
+    return exit;
+  });
   const interrupt = async (): Promise<Exit> => {
     const pid = child.pid;
     if (pid !== undefined && child.exitCode === null && child.signalCode === null) {
