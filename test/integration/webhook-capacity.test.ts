@@ -111,18 +111,32 @@ describe("DynamoDB cost of inbound deliveries (ReturnConsumedCapacity TOTAL, Dyn
     expect(duplicate.byCommand).toEqual({ QueryCommand: 1, TransactWriteItemsCommand: 1 });
   });
 
-  it("a 100-event batch (100 text messages, 10 conversations): one query and 100 transactional writes", async () => {
-    const events = Array.from({ length: 100 }, (_, i) =>
-      fromCustomer(
-        1773152000000 + i,
-        text(midOf(`cap-batch-${i}`), `message number ${i}`),
-        String(5_000_000_000_000_000 + (i % 10)),
-      ),
-    );
-    const batch = await ingest(deliveryOf(events));
-    report.batchOf100 = batch;
-    expect(batch.summary.stored).toBe(100);
-    expect(batch.byCommand).toEqual({ QueryCommand: 1, TransactWriteItemsCommand: 100 });
+  it.each([
+    ["100 conversations × 1 message", 100, 100],
+    ["10 conversations × 10 messages", 10, 10],
+    ["1 conversation × 100 messages", 1, 4],
+  ])(
+    "a 100-event batch, %s: one query, new messages of a conversation written together",
+    async (shape, conversations, transactions) => {
+      const events = Array.from({ length: 100 }, (_, i) =>
+        fromCustomer(
+          1773152000000 + i,
+          text(midOf(`cap-${conversations}-${i}`), `message number ${i}`),
+          String(5_000_000_000_000_000 + conversations * 1000 + (i % conversations)),
+        ),
+      );
+      const batch = await ingest(deliveryOf(events));
+      report[`batchOf100: ${shape}`] = batch;
+      expect(batch.summary.stored).toBe(100);
+      expect(batch.byCommand).toEqual({ QueryCommand: 1, TransactWriteItemsCommand: transactions });
+      const redelivered = await ingest(deliveryOf(events));
+      report[`batchOf100 redelivered: ${shape}`] = redelivered;
+      expect(redelivered.summary.duplicates).toBe(100);
+    },
+  );
+
+  it("prints the report", () => {
     console.info(`webhook DynamoDB cost: ${JSON.stringify(report, null, 2)}`);
+    expect(Object.keys(report)).toHaveLength(9);
   });
 });

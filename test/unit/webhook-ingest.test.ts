@@ -22,6 +22,7 @@ import {
 /** An in-memory store that records calls (prepare). */
 function recordingStore(options: { echoMatches?: boolean; failOn?: string } = {}) {
   const calls: { method: string; imoId: string; messageId?: string }[] = [];
+  const batches: number[] = [];
   let inFlight = 0;
   let maxInFlight = 0;
   const track = async (method: string, imoId: string, messageId?: string) => {
@@ -36,6 +37,15 @@ function recordingStore(options: { echoMatches?: boolean; failOn?: string } = {}
     recordMessage: async (message: MessageRecord) => {
       await track("recordMessage", message.imoId, message.messageId);
       return "applied";
+    },
+    recordMessages: async (batch) => {
+      batches.push(batch.length);
+      const outcomes: "applied"[] = [];
+      for (const { message } of batch) {
+        await track("recordMessages", message.imoId, message.messageId);
+        outcomes.push("applied");
+      }
+      return outcomes;
     },
     confirmEcho: async (ref, mid) => {
       await track("confirmEcho", ref.imoId, mid);
@@ -62,7 +72,7 @@ function recordingStore(options: { echoMatches?: boolean; failOn?: string } = {}
       return "applied";
     },
   };
-  return { store, calls, maxInFlight: () => maxInFlight };
+  return { store, calls, batches, maxInFlight: () => maxInFlight };
 }
 
 function dependencies(store: InboundStore, owners: Record<string, string[]>) {
@@ -154,6 +164,27 @@ describe("ingestDelivery", () => {
       ["0", "8", "16", "24", "32"].some((i) => c.messageId === midOf(i)),
     );
     expect(customer100.map((c) => c.messageId)).toEqual([32, 24, 16, 8, 0].map(midOf));
+  });
+
+  it("writes runs of new customer messages of one conversation together (distinct mids, at most 25)", async () => {
+    const { store, calls, batches } = recordingStore();
+    const { deps } = dependencies(store, { [ACCOUNT]: ["imo-a"] });
+    const events = [
+      ...Array.from({ length: 30 }, (_, i) => fromCustomer(i, text(midOf(i), `m${i}`))),
+      fromCustomer(30, text(midOf(29), "the same mid again")),
+      fromCustomer(31, { message_edit: { mid: midOf(1), text: "e", num_edit: 1 } }),
+      fromCustomer(32, text(midOf(40), "after the edit")),
+      fromBusiness(33, echo(midOf(41), "echo")),
+    ];
+    await ingestDelivery(parseDelivery(deliveryOf(events)), deps);
+    expect(batches).toEqual([25, 5]);
+    expect(calls.map((c) => c.method).slice(30)).toEqual([
+      "recordMessage",
+      "applyEdit",
+      "recordMessage",
+      "confirmEcho",
+      "recordMessage",
+    ]);
   });
 
   it("rejects when any write fails, after the writes in flight settle, so the handler answers 5xx", async () => {

@@ -4,6 +4,7 @@ import type { Conversation } from "../../lambdas/domain/conversation";
 import {
   applyEffect,
   type ConversationEffect,
+  combineEffects,
   messageEffect,
   messagePreview,
   opensWindow,
@@ -106,6 +107,33 @@ describe("conversation effects: the window and activity only move forward", () =
             customer.length === 0 ? undefined : Math.max(...customer),
           );
           expect(inOrder?.lastActivityAt).toBe(Math.max(...effects.map((e) => e.at)));
+        },
+      ),
+    );
+  });
+});
+
+describe("combined effects (several new messages written in one transaction)", () => {
+  const fold = (start: Conversation | undefined, effects: readonly ConversationEffect[]) =>
+    effects.reduce<Conversation | undefined>(
+      (conversation, effect) => applyEffect(conversation, KEY, effect),
+      start,
+    );
+
+  it("applying the combination equals applying each, on any starting conversation (property)", () => {
+    const effectArb = fc
+      .tuple(fc.boolean(), fc.integer({ min: 1, max: 1_000_000 }))
+      .map(([inbound, at]) => messageEffect(message(inbound ? "inbound" : "outbound", at, `t${at}`)));
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(effectArb, { minLength: 0, maxLength: 6, selector: (e) => e.at }),
+        fc.uniqueArray(effectArb, { minLength: 1, maxLength: 8, selector: (e) => e.at }),
+        (before, batch) => {
+          const taken = new Set(before.map((e) => e.at));
+          const fresh = batch.filter((e) => !taken.has(e.at));
+          fc.pre(fresh.length > 0);
+          const start = fold(undefined, before);
+          expect(fold(start, [combineEffects(fresh)])).toEqual(fold(start, fresh));
         },
       ),
     );

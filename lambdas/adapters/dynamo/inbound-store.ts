@@ -11,8 +11,19 @@ import {
   type UpdateCommandInput,
 } from "@aws-sdk/lib-dynamodb";
 import type { MessageRecord, Reaction } from "../../domain/message";
-import { type ConversationEffect, previewText } from "../../domain/webhook/conversation-effect";
-import type { ConversationRef, InboundStore, MessageTarget, WriteOutcome } from "../../domain/webhook/ingest";
+import {
+  type ConversationEffect,
+  combineEffects,
+  previewText,
+  windowTime,
+} from "../../domain/webhook/conversation-effect";
+import type {
+  ConversationRef,
+  InboundStore,
+  MessageTarget,
+  NewMessage,
+  WriteOutcome,
+} from "../../domain/webhook/ingest";
 import { allOf, UpdateBuilder } from "./inbound-expression";
 import { Keys } from "./keys";
 
@@ -140,6 +151,92 @@ export function inboundStore(
   }
 
   /**
+   * Several new messages of one conversation in one transaction (each message conditioned on nothing being
+   * stored under its mid, plus one conversation update for all of them). If any of them is already there
+   * (a redelivery, or a pending item), the transaction changes nothing and each message is written alone.
+   */
+  async function recordMessages(batch: readonly NewMessage[]): Promise<WriteOutcome[]> {
+    const first = batch[0];
+    if (first === undefined) return [];
+    if (batch.length === 1) return [await recordMessage(first.message, first.effect)];
+    const combined = combineEffects(batch.map((item) => item.effect));
+    let levels = conversationLevels(combined);
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
+      const conversationWrite = conversationUpdate(first.message, combined, levels[0] ?? NO_MOVE);
+      const messageWrites = batch.map(({ message }) => {
+        const write = messageUpdate(message, "new", now());
+        return {
+          Update: {
+            TableName: tableName,
+            ...updateInput(Keys.message(message.imoId, message.messageId), write.builder, write.condition),
+            ReturnValuesOnConditionCheckFailure: "ALL_OLD" as const,
+          },
+        };
+      });
+      try {
+        await db.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              ...messageWrites,
+              {
+                Update: {
+                  TableName: tableName,
+                  ...updateInput(
+                    Keys.conversation(first.message.imoId, first.message.igAccountId, first.message.igsid),
+                    conversationWrite.builder,
+                    conversationWrite.condition,
+                  ),
+                },
+              },
+            ],
+          }),
+        );
+        return batch.map(() => "applied");
+      } catch (error) {
+        if (!(error instanceof TransactionCanceledException)) throw error;
+        const reasons = error.CancellationReasons ?? [];
+        if (reasons.slice(0, batch.length).some((reason) => reason.Code === "ConditionalCheckFailed")) {
+          return recordAfterConflict(batch, reasons.slice(0, batch.length));
+        }
+        if (reasons[batch.length]?.Code === "ConditionalCheckFailed") {
+          levels = levels.slice(1);
+          continue;
+        }
+        if (reasons.some((reason) => RETRYABLE_REASONS.has(reason.Code ?? ""))) {
+          await backoff(attempt);
+          continue;
+        }
+        throw error;
+      }
+    }
+    throw new Error("The message write kept conflicting; the delivery will be retried");
+  }
+
+  /**
+   * After a batch failed on some of its messages: those already stored are duplicates (no further
+   * request), those with a pending item are written alone, and the rest are written together again.
+   */
+  async function recordAfterConflict(
+    batch: readonly NewMessage[],
+    reasons: readonly { Code?: string; Item?: RawItem }[],
+  ): Promise<WriteOutcome[]> {
+    const outcomes: (WriteOutcome | undefined)[] = batch.map(() => undefined);
+    const untouched: number[] = [];
+    for (const [index, item] of batch.entries()) {
+      const reason = reasons[index];
+      if (reason?.Code !== "ConditionalCheckFailed") untouched.push(index);
+      else if (entityOf(reason.Item) === "message") outcomes[index] = "duplicate";
+      else outcomes[index] = await recordMessage(item.message, item.effect);
+    }
+    const rest = await recordMessages(untouched.map((index) => batch[index] as NewMessage));
+    for (const [position, index] of untouched.entries()) outcomes[index] = rest[position];
+    return outcomes.map((outcome) => {
+      if (outcome === undefined) throw new Error("A message of the batch was left unwritten");
+      return outcome;
+    });
+  }
+
+  /**
    * Applies a change to the message `target.mid` points at: the stored message under that mid, else our
    * own sent message that Meta gave this mid (sent-mid record), else a pending item the message merges
    * into later. `change` fills the update and returns its extra condition (false condition = stale).
@@ -235,6 +332,7 @@ export function inboundStore(
 
   return {
     recordMessage,
+    recordMessages,
 
     async confirmEcho(ref, mid, effect) {
       const messageId = await sentMessageId({ ...ref, mid });
@@ -371,9 +469,10 @@ function conversationUpdate(
     clauses.push(`attribute_not_exists(${at}) OR ${at} <= ${builder.value(effect.at)}`);
   }
   if (level.window) {
-    builder.set("lastCustomerMessageAt", effect.at);
+    const windowAt = windowTime(effect);
+    builder.set("lastCustomerMessageAt", windowAt);
     const anchor = builder.path("lastCustomerMessageAt");
-    clauses.push(`attribute_not_exists(${anchor}) OR ${anchor} <= ${builder.value(effect.at)}`);
+    clauses.push(`attribute_not_exists(${anchor}) OR ${anchor} <= ${builder.value(windowAt)}`);
   }
   return { builder, condition: allOf(...clauses) };
 }

@@ -16,8 +16,37 @@ export interface ConversationEffect {
   readonly direction: Direction;
   /** Undefined when the message has no content to show (e.g. it was unsent before it arrived). */
   readonly preview?: string;
-  readonly unreadIncrement: 0 | 1;
+  /** Inbound messages in this effect (0 or 1 for one message; the sum for combined effects). */
+  readonly unreadIncrement: number;
   readonly opensWindow: boolean;
+  /** When the window anchor differs from `at` (combined effects: the latest customer message). */
+  readonly windowAt?: number;
+}
+
+/** The time the reply window would move to. */
+export function windowTime(effect: ConversationEffect): number {
+  return effect.windowAt ?? effect.at;
+}
+
+/**
+ * Several new messages of one conversation as one effect (written in one transaction): the newest message
+ * sets activity and preview, the latest customer message the window, unread counts add up. Applying the
+ * combination equals applying each effect, in any order.
+ */
+export function combineEffects(effects: readonly ConversationEffect[]): ConversationEffect {
+  const first = effects[0];
+  if (first === undefined) throw new Error("combineEffects needs at least one effect");
+  const newest = effects.reduce((best, effect) => (effect.at >= best.at ? effect : best), first);
+  const windowTimes = effects.filter((effect) => effect.opensWindow).map(windowTime);
+  return {
+    at: newest.at,
+    messageId: newest.messageId,
+    direction: newest.direction,
+    ...(newest.preview === undefined ? {} : { preview: newest.preview }),
+    unreadIncrement: effects.reduce((sum, effect) => sum + effect.unreadIncrement, 0),
+    opensWindow: windowTimes.length > 0,
+    ...(windowTimes.length > 0 ? { windowAt: Math.max(...windowTimes) } : {}),
+  };
 }
 
 const PREVIEW_LENGTH = 100;
@@ -80,7 +109,7 @@ export function applyEffect(
   const newer = conversation === undefined || effect.at >= current.lastActivityAt;
   const windowMoves =
     effect.opensWindow &&
-    (current.lastCustomerMessageAt === undefined || effect.at >= current.lastCustomerMessageAt);
+    (current.lastCustomerMessageAt === undefined || windowTime(effect) >= current.lastCustomerMessageAt);
   const activity: Partial<Conversation> = newer
     ? {
         lastActivityAt: effect.at,
@@ -93,7 +122,7 @@ export function applyEffect(
     ...current,
     ...activity,
     unreadCount: current.unreadCount + effect.unreadIncrement,
-    ...(windowMoves ? { lastCustomerMessageAt: effect.at } : {}),
+    ...(windowMoves ? { lastCustomerMessageAt: windowTime(effect) } : {}),
   };
   if (newer && effect.preview === undefined) {
     const { lastMessagePreview: _dropped, ...rest } = next;

@@ -27,9 +27,17 @@ export type WriteOutcome = "applied" | "duplicate" | "stale";
  * Idempotent writes of inbound events. Every method may be called any number of times with the same
  * arguments and in any order relative to the others; the stored result is the same.
  */
+/** A new message and what it does to its conversation. */
+export interface NewMessage {
+  readonly message: MessageRecord;
+  readonly effect: ConversationEffect;
+}
+
 export interface InboundStore {
   /** Stores a new message once (by `messageId`) and applies its effect to the conversation in the same write. */
   recordMessage(message: MessageRecord, effect: ConversationEffect): Promise<WriteOutcome>;
+  /** Like `recordMessage` for several new messages of one conversation, with one conversation update. */
+  recordMessages(batch: readonly NewMessage[]): Promise<WriteOutcome[]>;
   /** Confirms the outbound record of a message we sent, found via its sent-mid item; `unmatched` if none. */
   confirmEcho(
     ref: ConversationRef,
@@ -112,19 +120,66 @@ export async function ingestDelivery(delivery: Delivery, deps: IngestDependencie
   };
   const owners = await ownersOf(delivery, deps);
   const groups = groupByConversation(delivery, owners, tally, deps);
+  const record = (outcome: WriteOutcome) => {
+    if (outcome === "applied") tally.stored += 1;
+    else if (outcome === "duplicate") tally.duplicates += 1;
+    else tally.stale += 1;
+  };
   await forEachLimited([...groups.values()], deps.concurrency, async (tasks) => {
     const ordered = [...tasks].sort((a, b) => a.event.timestamp - b.event.timestamp);
-    for (const task of ordered) {
-      const outcome = await applyEvent(task.imoId, task.event, deps);
-      if (outcome === "applied") tally.stored += 1;
-      else if (outcome === "duplicate") tally.duplicates += 1;
-      else tally.stale += 1;
+    for (const run of runsOf(ordered)) {
+      if (run.length > 1) {
+        const batch = run.map(({ imoId, event }) => newMessage(imoId, event as MessageEvent | PostbackEvent));
+        for (const outcome of await deps.store.recordMessages(batch)) record(outcome);
+      } else if (run[0] !== undefined) {
+        record(await applyEvent(run[0].imoId, run[0].event, deps));
+      }
     }
   });
   if (tally.stored > 0) deps.count(Metric.eventStored, tally.stored);
   if (tally.duplicates > 0) deps.count(Metric.eventDuplicate, tally.duplicates);
   if (tally.stale > 0) deps.count(Metric.eventStale, tally.stale);
   return { ...tally };
+}
+
+/** New customer messages written in one transaction at most (DynamoDB allows 100 items per transaction). */
+const MESSAGE_RUN = 25;
+
+function isNewCustomerMessage(event: StorableEvent): event is MessageEvent | PostbackEvent {
+  return event.kind === "postback" || (event.kind === "message" && event.direction === "inbound");
+}
+
+/**
+ * Splits a conversation's time-ordered tasks into runs: consecutive new customer messages (distinct mids,
+ * up to MESSAGE_RUN) are written together; every other event is a run of its own.
+ */
+function runsOf(tasks: readonly Task[]): Task[][] {
+  const runs: Task[][] = [];
+  let current: Task[] = [];
+  let mids = new Set<string>();
+  const close = () => {
+    if (current.length > 0) runs.push(current);
+    current = [];
+    mids = new Set();
+  };
+  for (const task of tasks) {
+    const event = task.event;
+    if (!isNewCustomerMessage(event)) {
+      close();
+      runs.push([task]);
+      continue;
+    }
+    if (mids.has(event.mid) || current.length === MESSAGE_RUN) close();
+    current.push(task);
+    mids.add(event.mid);
+  }
+  close();
+  return runs;
+}
+
+function newMessage(imoId: string, event: MessageEvent | PostbackEvent): NewMessage {
+  const ref = { imoId, igAccountId: event.igAccountId, igsid: event.igsid };
+  return { message: messageRecord(ref, event), effect: messageEffect(event) };
 }
 
 type Tally = { -readonly [K in keyof IngestSummary]: IngestSummary[K] };
