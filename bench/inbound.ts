@@ -30,8 +30,8 @@ export const defaultInboundOptions: InboundOptions = {
   sizes: [1, 10, 100, 1000],
   runs: 3,
   concurrency: 4,
-  eventsPerRun: 2000,
-  minPosts: 8,
+  eventsPerRun: 600,
+  minPosts: 2,
 };
 
 interface Post {
@@ -164,7 +164,7 @@ export async function inbound(options: InboundOptions = defaultInboundOptions): 
           baselineRuns.push(await load(baselineHost.url, deliveries, size, options.concurrency));
         }
         const perPost: CallSummary[] = [];
-        for (let i = 0; i < Math.max(3, Math.min(20, Math.ceil(200 / size))); i++) {
+        for (let i = 0; i < Math.max(2, Math.min(20, Math.ceil(200 / size))); i++) {
           const delivery = signedDelivery(size);
           stack.meter.reset();
           await post(host.url, delivery);

@@ -75,16 +75,17 @@ export function markdownReport(results: BenchResults): string {
   }
   if (results.outbound) {
     parts.push(
-      "## Outbound sender (against the Meta simulator, cap not binding)",
+      "## Outbound sender (against the Meta simulator, cap not binding; per sent message)",
       "",
       table(
         [
-          "messages",
+          "messages/run",
           "sends/s",
-          "DDB requests/message",
-          "WCU/message",
-          "SQS requests/message",
-          "DDB operations/message",
+          "sender DDB requests",
+          "sender WCU",
+          "sender SQS requests",
+          "accept DDB requests / WCU / SQS",
+          "sender operations",
         ],
         results.outbound.map((r) => [
           String(r.messages),
@@ -92,6 +93,7 @@ export function markdownReport(results: BenchResults): string {
           fmt(r.dynamoRequestsPerMessage, 2),
           fmt(r.dynamoWriteUnitsPerMessage, 2),
           fmt(r.sqsRequestsPerMessage, 2),
+          `${fmt(r.accept.dynamoRequestsPerMessage, 2)} / ${fmt(r.accept.dynamoWriteUnitsPerMessage, 2)} / ${fmt(r.accept.sqsRequestsPerMessage, 2)}`,
           Object.entries(r.byOperationPerMessage)
             .map(([op, n]) => `${op} ${fmt(n, 2)}`)
             .join(", "),
