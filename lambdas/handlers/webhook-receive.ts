@@ -4,6 +4,7 @@ import { integrationRouting } from "../adapters/dynamo/integration-routing";
 import { countMetric, flushMetrics } from "../adapters/metrics";
 import { requiredEnv } from "../adapters/runtime-config";
 import { secretsLoaderFromEnv } from "../adapters/secrets";
+import { handleSignedRequestCallback, signedRequestForm } from "../composition/connect";
 import { Env } from "../contract/env";
 import type { AppSecrets } from "../contract/secrets";
 import { AppError } from "../domain/errors";
@@ -12,7 +13,7 @@ import { httpRouteWithSecrets } from "../middleware/http-route";
 import type { HttpEvent, HttpResult } from "../middleware/http-types";
 import { logger } from "../middleware/logger";
 import { header, mediaType, rawBody } from "../middleware/request";
-import { json, notImplemented } from "../middleware/responses";
+import { json } from "../middleware/responses";
 
 /** Meta's deliveries are far smaller; anything above this is refused before it is hashed. */
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -30,12 +31,11 @@ const dependencies = {
 };
 
 /**
- * The deauthorize and data-deletion callbacks are posted to this same URL as form-encoded
- * `signed_request` bodies (setup guide, Part 4). The connect part's callback is wired in here; until
- * then they are answered 501. It verifies the signed_request itself, so nothing is checked before it.
+ * The deauthorize and data-deletion callbacks may be posted to this same URL as form-encoded `signed_request`
+ * bodies (the setup guide points both dashboard fields here); the connect flow verifies and handles them.
  */
-async function signedRequestCallback(_event: HttpEvent, _secrets: AppSecrets): Promise<HttpResult> {
-  return notImplemented();
+function signedRequestCallback(event: HttpEvent, secrets: AppSecrets): Promise<HttpResult> {
+  return handleSignedRequestCallback("infer", signedRequestForm(event), secrets);
 }
 
 /** The body size without decoding it first (base64 inflates by 4/3). */

@@ -1,10 +1,15 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { documentClient } from "../../lambdas/adapters/dynamo/client";
+import { integrationItem } from "../../lambdas/adapters/dynamo/integration-item";
+import { Keys } from "../../lambdas/adapters/dynamo/keys";
 import { metrics } from "../../lambdas/adapters/metrics";
 import { Env } from "../../lambdas/contract/env";
 import { SecretFields } from "../../lambdas/contract/secrets";
+import type { Integration } from "../../lambdas/domain/integration";
 import { signatureHeader } from "../../lambdas/domain/webhook/signature";
 import type { HttpEvent, HttpResult } from "../../lambdas/middleware/http-types";
 import { ACCOUNT, fixtureText, webhookPost } from "../fixtures/webhooks/build";
@@ -21,6 +26,40 @@ const VECTOR_C =
   '{"object":"instagram","entry":[{"time":1773152128984,"id":"17841462871093525","messaging":[{"sender":{"id":"3416870925138842"},"recipient":{"id":"17841462871093525"},"timestamp":1773152126410,"reaction":{"mid":"aWdfZAG1faXRlbToxOklHTWVzc2FnZAUlEOjE3ODQxNDYyODcxMDkzNTI1OjM0MDI4MjM2Njg0MTcxMDMwMTI0NDI2MjI4NDAxNzE5NDk5ODEzOTozMjU3MTk2NTM1MTc2ODEyNjc3ODU1OTgyNDA1ODUwOTkyMAZDZD","action":"react","reaction":"love","emoji":"\\u2764\\ufe0f"}}]}]}';
 const C_RIGHT = "sha256=92ee0e51ba7e81d8f1bd4b6ae338a94cf0307bd1edb3c6f568baa55dbeaa50c3";
 const C_WRONG = "sha256=166b997172283a761203b5febeb6e696fdad72849792b3888767bd10ef2840dc";
+
+// shared/reference/signed-request.md
+const VECTOR_2_FB_DATA_DELETION =
+  "-PDWE0n9J6rTDrabiyozoAY7akppWA-pDjjZ-2ETvX4.eyJhbGdvcml0aG0iOiJITUFDLVNIQTI1NiIsImV4cGlyZXMiOjE3NzMxNTY2MDAsImlzc3VlZF9hdCI6MTc3MzE1MzAwMCwidXNlcl9pZCI6IjEyMjEwNDU5MzIxODc2NTQzMiJ9";
+const VECTOR_3_IG_DEAUTHORIZE =
+  "CyxEoxoChM7zRAnd0J0K06y7r1yqSfiA4A7PvExx5b4.eyJhbGdvcml0aG0iOiJITUFDLVNIQTI1NiIsImlzc3VlZF9hdCI6MTc3MzE1MzAwMCwidXNlcl9pZCI6IjI2OTEzMzg0NzU1MTAzNDIyIn0";
+const VECTOR_4_TAMPERED =
+  "kBwfSqN2EP6WbAF3OeQWrJy89a1Tq82_UEl_F0S0xEw.eyJhbGdvcml0aG0iOiJITUFDLVNIQTI1NiIsImlzc3VlZF9hdCI6MTc3MzE1MzAwMCwidXNlcl9pZCI6IjEyMjEwNDU5MzIxODc2NTQzMyJ9";
+
+const deauthorizable: Integration = {
+  imoId: "imo-deauth",
+  userId: "user-deauth",
+  igAccountId: "17841400000000321",
+  appScopedUserId: "26913384755103422",
+  username: "deauth.me",
+  accountType: "BUSINESS",
+  status: "connected",
+  token: { keyId: "k", iv: "iv", ciphertext: "ct", tag: "tag" },
+  tokenExpiresAt: Date.UTC(2027, 0, 1),
+  connectedAt: 1,
+  updatedAt: 1,
+  version: 1,
+};
+
+const db = documentClient();
+
+function signedRequestPost(signedRequest: string): HttpEvent {
+  return httpEvent({
+    method: "POST",
+    route: "/instagram/webhook",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: `signed_request=${signedRequest}`,
+  });
+}
 
 let tableName: string;
 let handle: (event: HttpEvent) => Promise<HttpResult>;
@@ -114,18 +153,32 @@ describe("bad webhook input gets its 4xx problem and leaves the table unchanged"
     await expectRejected(webhookPost(VECTOR_A, { contentType }), 415, "request.unsupported_media_type");
   });
 
-  it("a form-encoded signed_request (deauthorize/data deletion posted here) → 501 until its handler is wired", async () => {
-    const form = "signed_request=abc.def";
-    await expectRejected(
-      httpEvent({
-        method: "POST",
-        route: "/instagram/webhook",
-        headers: { "content-type": "application/x-www-form-urlencoded" },
-        body: form,
+  it("a form-encoded signed_request with a tampered payload (vector 4) → 403, nothing changed", async () => {
+    await expectRejected(signedRequestPost(VECTOR_4_TAMPERED), 403, "signed_request.signature_invalid");
+  });
+});
+
+describe("deauthorize and data deletion posted to the webhook URL (the setup guide's configuration)", () => {
+  it("a deauthorize signed_request (vector 3, no expires) revokes the integration of that Instagram user", async () => {
+    await db.send(new PutCommand({ TableName: tableName, Item: integrationItem(deauthorizable) }));
+    const response = await handle(signedRequestPost(VECTOR_3_IG_DEAUTHORIZE));
+    expect(response.statusCode).toBe(200);
+    const stored = await db.send(
+      new GetCommand({
+        TableName: tableName,
+        Key: Keys.integration(deauthorizable.imoId, deauthorizable.userId),
       }),
-      501,
-      "route.not_implemented",
     );
+    expect(stored.Item).toMatchObject({ status: "revoked" });
+    expect(stored.Item?.token).toBeUndefined();
+  });
+
+  it("a data deletion signed_request (vector 2, with expires) answers Meta's { url, confirmation_code }", async () => {
+    const response = await handle(signedRequestPost(VECTOR_2_FB_DATA_DELETION));
+    expect(response.statusCode).toBe(200);
+    const body = JSON.parse(response.body ?? "{}");
+    expect(body.confirmation_code).toMatch(/^[A-Za-z0-9]+$/);
+    expect(body.url).toContain(body.confirmation_code);
   });
 });
 

@@ -426,7 +426,7 @@ describe("echoes of messages this system sent", () => {
 });
 
 describe("routing and what is not stored", () => {
-  it("each connected organisation gets its own copy; integrations needing re-auth or revoked get nothing", async () => {
+  it("each organisation with a live integration gets its own copy (needing re-auth included); revoked ones get nothing", async () => {
     const account = "17841400000000777";
     await connectIntegration(tableName, "imo-a", account);
     await connectIntegration(tableName, "imo-b", account);
@@ -439,7 +439,10 @@ describe("routing and what is not stored", () => {
       text: "hi all",
     });
     expect(await getMessage(tableName, "imo-b", midOf("r1"))).toMatchObject({ imoId: "imo-b" });
-    expect(await getMessage(tableName, "imo-c", midOf("r1"))).toBeUndefined();
+    expect(await getMessage(tableName, "imo-c", midOf("r1"))).toMatchObject({
+      imoId: "imo-c",
+      text: "hi all",
+    });
     expect(await getMessage(tableName, "imo-d", midOf("r1"))).toBeUndefined();
     expect(await getConversation(tableName, "imo-a", account, customer)).toMatchObject({ unreadCount: 1 });
   });

@@ -80,7 +80,7 @@ function dependencies(store: InboundStore, owners: Record<string, string[]>) {
   const logs: { message: string; attributes: Record<string, unknown> }[] = [];
   const deps: IngestDependencies = {
     store,
-    routing: { connectedOrganisations: async (account) => owners[account] ?? [] },
+    routing: { owningOrganisations: async (account) => owners[account] ?? [] },
     count: (name, value = 1) => {
       metrics[name] = (metrics[name] ?? 0) + value;
     },

@@ -4,12 +4,13 @@ import { integrationFromItem } from "./integration-item";
 import { Keys } from "./keys";
 
 /**
- * Webhook routing: the organisations whose integration of an Instagram account is `connected`, from gsi1
- * (`ACCOUNT#<igAccountId>`). Integrations that need re-auth or were revoked receive nothing.
+ * Webhook routing: the organisations whose integration of an Instagram account is `connected` or
+ * `needs_reauth`, from gsi1 (`ACCOUNT#<igAccountId>`). An expired token does not stop Meta's deliveries, and
+ * the customer's messages (and reply window) must be there when the user reconnects; revoked ones get nothing.
  */
 export function integrationRouting(db: DynamoDBDocumentClient, tableName: string): IntegrationRouting {
   return {
-    async connectedOrganisations(igAccountId) {
+    async owningOrganisations(igAccountId) {
       const organisations = new Set<string>();
       let startKey: Record<string, unknown> | undefined;
       do {
@@ -25,7 +26,7 @@ export function integrationRouting(db: DynamoDBDocumentClient, tableName: string
         for (const item of page.Items ?? []) {
           if (item.entity !== "integration") continue;
           const integration = integrationFromItem(item);
-          if (integration.status === "connected" && integration.igAccountId === igAccountId) {
+          if (integration.status !== "revoked" && integration.igAccountId === igAccountId) {
             organisations.add(integration.imoId);
           }
         }

@@ -56,9 +56,9 @@ export interface InboundStore {
   ): Promise<WriteOutcome>;
 }
 
-/** The organisations whose connected integration owns an Instagram account (tenant isolation: one copy each). */
+/** The organisations whose live (not revoked) integration owns an Instagram account (tenant isolation: one copy each). */
 export interface IntegrationRouting {
-  connectedOrganisations(igAccountId: string): Promise<readonly string[]>;
+  owningOrganisations(igAccountId: string): Promise<readonly string[]>;
 }
 
 export interface IngestDependencies {
@@ -102,7 +102,7 @@ interface Task {
 }
 
 /**
- * Stores a verified delivery: routes each entry to the organisations whose connected integration owns the
+ * Stores a verified delivery: routes each entry to the organisations whose live integration owns the
  * account, then applies every event once per organisation. Conversations are written in parallel (bounded)
  * and each conversation's events one after another, so writes to one conversation never contend. Resolves
  * only when every write is durable; any failure rejects, so the handler answers 5xx and Meta retries.
@@ -194,7 +194,7 @@ async function ownersOf(
   );
   const owners = new Map<string, readonly string[]>();
   await forEachLimited([...accounts], deps.concurrency, async (account) => {
-    owners.set(account, await deps.routing.connectedOrganisations(account));
+    owners.set(account, await deps.routing.owningOrganisations(account));
   });
   return owners;
 }
@@ -234,7 +234,7 @@ function groupByConversation(
   }
   if (unroutedEntries > 0) {
     deps.count(Metric.entryUnrouted, unroutedEntries);
-    deps.log("webhook entries for accounts without a connected integration dropped", {
+    deps.log("webhook entries for accounts without a live integration dropped", {
       entries: unroutedEntries,
       events: tally.unrouted,
     });
