@@ -7,7 +7,7 @@ import {
 } from "../adapters/dynamo/outbound-messages";
 import { dynamoSendLimiter } from "../adapters/dynamo/send-limiter";
 import { graphSendApi } from "../adapters/meta/send-api";
-import { countMetric, metrics } from "../adapters/metrics";
+import { countMetric } from "../adapters/metrics";
 import { metaHostsFromEnv, optionalEnv, requiredEnv } from "../adapters/runtime-config";
 import { secretsLoaderFromEnv } from "../adapters/secrets";
 import { sqsClient } from "../adapters/sqs/client";
@@ -19,7 +19,8 @@ import { limiterPolicy } from "../domain/outbound/limiter";
 import { DEFAULT_RETRY } from "../domain/outbound/retry";
 import { processBatch, type SenderDeps } from "../domain/outbound/send";
 import { openToken, tokenKeysFrom } from "../domain/token-seal";
-import { logger } from "../middleware/logger";
+import { logger, registerSecretValue } from "../middleware/logger";
+import { workerHandler } from "../middleware/worker";
 
 const access = { db: documentClient(), tableName: requiredEnv(Env.tableName) };
 const queues = {
@@ -50,29 +51,27 @@ const OUTCOME_METRICS: Record<string, string> = {
 };
 
 /** SQS → sender: sends each queued message once, under the account's rolling-hour cap (docs/outbound.md). */
-export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
+export const handler = workerHandler(async (event: SQSEvent): Promise<SQSBatchResponse> => {
   const keys = tokenKeysFrom(await loadSecrets());
   const deps: SenderDeps = {
     ...base,
     // A missing or unopenable token is handled like Meta refusing it: the integration needs re-authorisation.
     accessToken: (integration: Integration) => {
       if (integration.token === undefined) throw new Error("Integration has no token");
-      return openToken(integration.token, keys);
+      const token = openToken(integration.token, keys);
+      registerSecretValue(token);
+      return token;
     },
   };
-  try {
-    return await runSenderBatch(
-      event.Records,
-      queues,
-      (records) => processBatch(records, deps),
-      deps.now,
-      (message, extra) => {
-        logger.info(message, extra);
-        if (typeof extra.outcome === "string") countMetric(OUTCOME_METRICS[extra.outcome] ?? "OutboundOther");
-        if (extra.result === "sent") countMetric("OutboundSent");
-      },
-    );
-  } finally {
-    metrics.publishStoredMetrics();
-  }
-};
+  return runSenderBatch(
+    event.Records,
+    queues,
+    (records) => processBatch(records, deps),
+    deps.now,
+    (message, extra) => {
+      logger.info(message, extra);
+      if (typeof extra.outcome === "string") countMetric(OUTCOME_METRICS[extra.outcome] ?? "OutboundOther");
+      if (extra.result === "sent") countMetric("OutboundSent");
+    },
+  );
+});

@@ -1,8 +1,8 @@
-import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
+import { countMetric } from "../adapters/metrics";
 import { refreshPolicyFromEnv, runTokenRefresh } from "../composition/connect";
 import { logger } from "../middleware/logger";
+import { workerHandler } from "../middleware/worker";
 
-const metrics = new Metrics();
 const policy = refreshPolicyFromEnv();
 
 /**
@@ -10,12 +10,11 @@ const policy = refreshPolicyFromEnv();
  * window are refreshed; a token Meta rejects marks its integration `needs_reauth`. Counts go to the log and
  * to CloudWatch metrics.
  */
-export const handler = async (): Promise<void> => {
+export const handler = workerHandler(async (): Promise<void> => {
   const report = await runTokenRefresh({ policy });
   logger.info("token refresh finished", { ...report });
-  metrics.addMetric("TokensExamined", MetricUnit.Count, report.examined);
-  metrics.addMetric("TokensRefreshed", MetricUnit.Count, report.refreshed);
-  metrics.addMetric("TokensRejected", MetricUnit.Count, report.rejected + report.expired);
-  metrics.addMetric("TokenRefreshFailures", MetricUnit.Count, report.failed);
-  metrics.publishStoredMetrics();
-};
+  countMetric("TokensExamined", report.examined);
+  countMetric("TokensRefreshed", report.refreshed);
+  countMetric("TokensRejected", report.rejected + report.expired);
+  countMetric("TokenRefreshFailures", report.failed);
+});

@@ -5,6 +5,7 @@ import { dynamoIntegrationStore } from "../../lambdas/adapters/dynamo/integratio
 import { Keys } from "../../lambdas/adapters/dynamo/keys";
 import { connectIntegration } from "../../lambdas/domain/connect/connect-rules";
 import { sealToken } from "../../lambdas/domain/token-seal";
+import { lambdaContext } from "../support/http-event";
 import {
   ACCOUNTS,
   type ConnectHarness,
@@ -117,7 +118,7 @@ describe("token refresh", () => {
 
   it("the scheduled handler runs the same refresh", async () => {
     const { handler } = await import("../../lambdas/handlers/token-refresh");
-    await expect(handler()).resolves.toBeUndefined();
+    await expect(handler({}, lambdaContext("token-refresh"))).resolves.toBeUndefined();
   });
 });
 

@@ -181,7 +181,9 @@ describe("sender against DynamoDB Local, the local SQS server and the Meta simul
     const [first, second] = await Promise.all([runSender([record]), runSender([record])]);
     const third = await runSender([record]);
     expect(sendsTo(s.igsid)).toHaveLength(1);
-    for (const result of [first, second, third]) expect(result.batchItemFailures).toEqual([]);
+    // The concurrent duplicate either came after the send (done) or met it in flight (waits, to look again).
+    expect(first.batchItemFailures.length + second.batchItemFailures.length).toBeLessThanOrEqual(1);
+    expect(third.batchItemFailures).toEqual([]);
     expect(await messageItem(s.tenant.imoId, messageId)).toMatchObject({ status: "sent", attempts: 1 });
   });
 

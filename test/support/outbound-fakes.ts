@@ -41,8 +41,8 @@ export function memoryOutboundStore(): OutboundStore & {
       return "created";
     },
     holdSlot: async (m, slotAt) => transition(m, "queued", { slotAt }),
-    markSending: async (m, slotAt) =>
-      transition(m, "queued", { status: "sending", slotAt, attempts: m.attempts + 1 }),
+    markSending: async (m, slotAt, now) =>
+      transition(m, "queued", { status: "sending", slotAt, attempts: m.attempts + 1, sendingSince: now }),
     async markSent(m, mid, now) {
       if (!transition(m, "sending", { status: "sent", mid, sentAt: now })) throw new Error("not sending");
       sentMids.set(mid, m.messageId);

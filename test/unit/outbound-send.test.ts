@@ -11,7 +11,12 @@ import {
 } from "../../lambdas/domain/outbound/limiter";
 import type { OutboundMessage, SendLimiter } from "../../lambdas/domain/outbound/ports";
 import { DEFAULT_RETRY } from "../../lambdas/domain/outbound/retry";
-import { processBatch, processRecord, type SenderDeps } from "../../lambdas/domain/outbound/send";
+import {
+  processBatch,
+  processRecord,
+  SENDING_LEASE_MS,
+  type SenderDeps,
+} from "../../lambdas/domain/outbound/send";
 import {
   fixedWindows,
   memoryIntegrations,
@@ -162,6 +167,19 @@ describe("sender decisions (domain, in-memory fakes)", () => {
     expect(outcome.kind).toBe("done");
     expect(meta.calls).toBe(0);
     expect((await store.get({ imoId: "imo", messageId: "m1" }))?.failureReason).toBe("delivery_unconfirmed");
+  });
+
+  it("a duplicate record meeting a send still in flight waits for the sender's timeout instead of failing it", async () => {
+    const { deps, store, meta } = setup();
+    await store.create(message({ status: "sending", attempts: 1, sendingSince: deps.now() - 1_000 }));
+    const outcome = await processRecord(record("m1"), deps);
+    expect(outcome).toEqual({
+      kind: "defer",
+      until: deps.now() - 1_000 + SENDING_LEASE_MS,
+      result: "in_flight_elsewhere",
+    });
+    expect(meta.calls).toBe(0);
+    expect((await store.get({ imoId: "imo", messageId: "m1" }))?.status).toBe("sending");
   });
 
   it("a wait that would reach maxReceiveCount becomes an explicit failure and a DLQ copy", async () => {

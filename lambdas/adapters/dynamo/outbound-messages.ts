@@ -122,6 +122,9 @@ export function outboundFromItem(item: Record<string, unknown>): OutboundMessage
     acceptedAt: num(item.acceptedAt) ?? num(item.sentAt) ?? 0,
     attempts: num(item.attempts) ?? 0,
     ...(slotAt === undefined ? {} : { slotAt }),
+    ...(item.status === "sending" && num(item.updatedAt) !== undefined
+      ? { sendingSince: num(item.updatedAt) }
+      : {}),
     ...(mid === undefined ? {} : { mid }),
     ...(item.status === "sent" && num(item.sentAt) !== undefined ? { sentAt: num(item.sentAt) } : {}),
     ...(failureReason === undefined ? {} : { failureReason }),

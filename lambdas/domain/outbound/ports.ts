@@ -23,6 +23,8 @@ export interface OutboundMessage {
   readonly attempts: number;
   /** The send-cap slot this message holds (epoch ms), if it reserved one. */
   readonly slotAt?: number;
+  /** Epoch ms it last entered `sending`: a send younger than the sender's timeout may still be in flight. */
+  readonly sendingSince?: number;
   readonly mid?: string;
   readonly sentAt?: number;
   readonly failureReason?: SendFailureReason;

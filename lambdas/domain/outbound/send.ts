@@ -1,3 +1,4 @@
+import { OutboundQueue } from "../../contract/queues";
 import { canReply, replyWindow } from "../conversation";
 import type { Integration } from "../integration";
 import type { SendFailureReason } from "../message";
@@ -12,6 +13,9 @@ import type {
   SendLimiter,
 } from "./ports";
 import { backoffMs, DEFAULT_RATE_LIMIT_PAUSE_MS, type RetryPolicy } from "./retry";
+
+/** No send outlives the sender's timeout; a `sending` message older than this was left by a crash. */
+export const SENDING_LEASE_MS = (OutboundQueue.senderTimeoutSeconds + 5) * 1000;
 
 export interface SenderDeps {
   readonly store: OutboundStore;
@@ -97,8 +101,12 @@ async function decide(ref: OutboundRef, deps: SenderDeps): Promise<RecordOutcome
   if (message === undefined) return done("unknown_message");
   if (message.status === "sent" || message.status === "failed") return done(`already_${message.status}`);
   if (message.status === "sending") {
-    // Only a crashed send leaves `sending` behind (visibility timeout ≫ function timeout). Meta may have
-    // delivered it: never send again; its echo, if any, appears in the conversation.
+    // A duplicate delivery of the record can meet a send still in flight in another invocation: wait until
+    // that invocation must have ended, then look again.
+    const leaseEnds = (message.sendingSince ?? 0) + SENDING_LEASE_MS;
+    if (deps.now() < leaseEnds) return { kind: "defer", until: leaseEnds, result: "in_flight_elsewhere" };
+    // Only a crashed send leaves `sending` behind longer than that. Meta may have delivered it: never send
+    // again; its echo, if any, appears in the conversation.
     await deps.store.markFailed(message, "sending", "delivery_unconfirmed", deps.now());
     return done("unconfirmed_after_crash");
   }
