@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { MEDIA_ATTACHMENT_TYPES } from "../../lambdas/domain/message";
 import type { SimContext } from "./context";
 import { json, type Reply, type Req } from "./http";
 import { faultSchema } from "./model";
@@ -18,17 +19,7 @@ export function adminRoutes(ctx: SimContext) {
     attachments: z
       .array(
         z.object({
-          type: z.enum([
-            "image",
-            "video",
-            "audio",
-            "file",
-            "share",
-            "ig_post",
-            "ig_reel",
-            "story_mention",
-            "ephemeral",
-          ]),
+          type: z.enum(MEDIA_ATTACHMENT_TYPES),
           url: z.string().optional(),
         }),
       )

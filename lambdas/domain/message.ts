@@ -1,15 +1,20 @@
 /** Kinds of media Instagram sends (both `share` and `ig_post` occur during Meta's 2025–26 transition). */
-export type AttachmentType =
-  | "image"
-  | "video"
-  | "audio"
-  | "file"
-  | "share"
-  | "ig_post"
-  | "ig_reel"
-  | "story_mention"
-  | "ephemeral"
-  | "unknown";
+export const MEDIA_ATTACHMENT_TYPES = [
+  "image",
+  "video",
+  "audio",
+  "file",
+  "share",
+  "ig_post",
+  "ig_reel",
+  "story_mention",
+  "ephemeral",
+] as const;
+
+/** Every stored attachment type: the media kinds Meta documents, and `unknown` for anything newer. */
+export const ATTACHMENT_TYPES = [...MEDIA_ATTACHMENT_TYPES, "unknown"] as const;
+
+export type AttachmentType = (typeof ATTACHMENT_TYPES)[number];
 
 export interface Attachment {
   readonly type: AttachmentType;

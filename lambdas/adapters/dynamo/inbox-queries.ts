@@ -4,7 +4,7 @@ import type { Conversation } from "../../domain/conversation";
 import { ValidationError } from "../../domain/errors";
 import type { PageKey } from "../../domain/inbox/cursor";
 import type { InboxReader, PageRequest, StoredPage } from "../../domain/inbox/inbox";
-import type { MessageRecord, SendFailureReason } from "../../domain/message";
+import { ATTACHMENT_TYPES, type MessageRecord, type SendFailureReason } from "../../domain/message";
 import type { Tenant } from "../../domain/tenant";
 import { integrationFromItem } from "./integration-item";
 import { Keys } from "./keys";
@@ -38,20 +38,7 @@ const MessageItem = z.object({
   attachments: z
     .array(
       z.object({
-        type: z
-          .enum([
-            "image",
-            "video",
-            "audio",
-            "file",
-            "share",
-            "ig_post",
-            "ig_reel",
-            "story_mention",
-            "ephemeral",
-            "unknown",
-          ])
-          .catch("unknown"),
+        type: z.enum(ATTACHMENT_TYPES).catch("unknown"),
         url: z.string().optional(),
         title: z.string().optional(),
         urlExpiresAt: epochMs.optional(),

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ATTACHMENT_TYPES } from "../../domain/message";
 import { IsoTime, MetaId, PageQuery, pageOf } from "./common";
 
 /** `<igAccountId>_<igsid>`, as returned in conversation lists. */
@@ -39,18 +40,7 @@ export const ConversationMessagesPath = z.object({ conversationId: ConversationI
 export const ConversationMessagesQuery = PageQuery;
 
 export const AttachmentView = z.object({
-  type: z.enum([
-    "image",
-    "video",
-    "audio",
-    "file",
-    "share",
-    "ig_post",
-    "ig_reel",
-    "story_mention",
-    "ephemeral",
-    "unknown",
-  ]),
+  type: z.enum(ATTACHMENT_TYPES),
   url: z.string().optional().describe("Short-lived CDN link as Meta sent it"),
   urlExpiresAt: IsoTime.optional().describe("When the CDN link stops working, when the link says"),
   title: z.string().optional(),

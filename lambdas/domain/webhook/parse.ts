@@ -1,7 +1,7 @@
 import { LosslessNumber, parse } from "lossless-json";
 import { z } from "zod";
 import { AppError } from "../errors";
-import type { Attachment, AttachmentType } from "../message";
+import { type Attachment, type AttachmentType, MEDIA_ATTACHMENT_TYPES } from "../message";
 import type { Channel, Delivery, DeliveryEntry, WebhookEvent } from "./events";
 
 /*
@@ -120,17 +120,7 @@ const DeliverySchema = z.object({
 
 const ChangeSchema = z.object({ field: z.string() });
 
-const KNOWN_ATTACHMENT_TYPES: ReadonlySet<string> = new Set<AttachmentType>([
-  "image",
-  "video",
-  "audio",
-  "file",
-  "share",
-  "ig_post",
-  "ig_reel",
-  "story_mention",
-  "ephemeral",
-]);
+const KNOWN_ATTACHMENT_TYPES: ReadonlySet<string> = new Set<AttachmentType>(MEDIA_ATTACHMENT_TYPES);
 
 /** Parses and normalises a webhook body (already signature-checked). Throws `webhook.body_invalid`. */
 export function parseDelivery(body: string): Delivery {
