@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Context } from "aws-lambda";
+import { lambdaContext as localLambdaContext } from "../../dev/local-server/api-gateway";
 import type { HttpEvent } from "../../lambdas/middleware/http-types";
 
 export interface HttpEventInput {
@@ -54,20 +55,7 @@ export function httpEvent(input: HttpEventInput): HttpEvent {
   };
 }
 
-/** A Lambda context for invoking handlers directly. */
+/** A Lambda context for invoking handlers directly (the one local mode builds, with a 30-second budget). */
 export function lambdaContext(functionName = "test"): Context {
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName,
-    functionVersion: "$LATEST",
-    invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${functionName}`,
-    memoryLimitInMB: "512",
-    awsRequestId: randomUUID(),
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: "local",
-    getRemainingTimeInMillis: () => 30_000,
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
+  return localLambdaContext(functionName, 30_000);
 }

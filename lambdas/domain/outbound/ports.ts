@@ -1,5 +1,6 @@
 import type { Integration } from "../integration";
 import type { OutboundStatus, SendFailureReason } from "../message";
+import type { MetaErrorClass } from "../meta-errors";
 import type { LimiterState } from "./limiter";
 
 /** What an outbound message carries: text, or one attachment Meta fetches from an https URL. */
@@ -97,16 +98,7 @@ export type MetaSendResult =
   | { readonly ok: true; readonly mid: string }
   | {
       readonly ok: false;
-      readonly kind:
-        | "window_closed"
-        | "rate_limited"
-        | "token_invalid"
-        | "permission_missing"
-        | "recipient_unavailable"
-        | "transient"
-        | "sent_but_unconfirmed"
-        | "invalid_request"
-        | "unknown";
+      readonly kind: MetaErrorClass;
       /** Rate limits: how long Meta says to wait, when it says. */
       readonly retryAfterMs?: number;
     };
