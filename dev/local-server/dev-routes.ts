@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { extname, join } from "node:path";
-import { z } from "zod";
+import * as z from "zod";
 import type { IncomingRequest } from "./api-gateway";
 import type { DevAuth } from "./dev-auth";
 import { gatewayProblem, type LocalAnswer, type LocalRoute } from "./http-server";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { MEDIA_ATTACHMENT_TYPES } from "../../lambdas/domain/message";
 import type { SimContext } from "./context";
 import { json, type Reply, type Req } from "./http";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { SimContext } from "./context";
 import { GraphErrors } from "./graph-errors";
 import { type Answer, graph, json, type Reply, type Req, splitList } from "./http";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { Attachment } from "./webhook-payloads";
 
 /* Public types, defaults and limits of the simulator, and the records it keeps. */

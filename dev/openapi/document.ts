@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { type ResponseSpec, RouteSchemas } from "../../lambdas/contract/api/index";
 import { type RouteDeclaration, Routes } from "../../lambdas/contract/routes";
 

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { z } from "zod";
+import * as z from "zod";
 import { Env } from "../contract/env";
 import { type AppSecrets, SecretFields } from "../contract/secrets";
 import { registerSecretValue } from "../middleware/logger";

@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import type * as z from "zod";
 import { AppError, type FieldError, ValidationError } from "../domain/errors";
 import type { Tenant } from "../domain/tenant";
 import type { HttpEvent } from "./http-types";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { z } from "zod";
+import * as z from "zod";
 import { AppError, ValidationError } from "../../lambdas/domain/errors";
 import { jsonBody, queryParams, rawBody, tenantOf } from "../../lambdas/middleware/request";
 import { httpEvent } from "../support/http-event";

@@ -1,5 +1,5 @@
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
-import { z } from "zod";
+import * as z from "zod";
 import type { Conversation } from "../../domain/conversation";
 import { ValidationError } from "../../domain/errors";
 import type { PageKey } from "../../domain/inbox/cursor";

@@ -1,5 +1,5 @@
 import { ChangeMessageVisibilityCommand, SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
-import { z } from "zod";
+import * as z from "zod";
 import { conversationId } from "../../domain/conversation";
 import type { OutboundMessage, OutboundQueue, OutboundRef } from "../../domain/outbound/ports";
 import type { QueueRecord, RecordOutcome } from "../../domain/outbound/send";

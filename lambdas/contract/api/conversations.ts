@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { ATTACHMENT_TYPES } from "../../domain/message";
 import { IsoTime, MetaId, PageQuery, pageOf } from "./common";
 

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { IsoTime } from "./common";
 
 /** Form body (`application/x-www-form-urlencoded`) Meta posts to deauthorize and data deletion. */

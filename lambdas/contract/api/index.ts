@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import type * as z from "zod";
 import type { HandlerName } from "../routes";
 import { problems, type ResponseSpec } from "./common";
 import {

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { IsoTime, MetaId } from "./common";
 
 /** The caller's integration (`GET /instagram/integration`). Tokens are never part of it. */

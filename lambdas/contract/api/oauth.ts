@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { IsoTime } from "./common";
 
 /** `POST /instagram/oauth/init` body. `returnTo` must also match the stage's allow-list (checked by the handler). */

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /** `GET /instagram/webhook` handshake query (Meta's dotted names). Unknown params ignored. */
 export const WebhookVerifyQuery = z.object({

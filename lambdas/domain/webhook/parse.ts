@@ -1,5 +1,5 @@
 import { LosslessNumber, parse } from "lossless-json";
-import { z } from "zod";
+import * as z from "zod";
 import { AppError } from "../errors";
 import { type Attachment, type AttachmentType, MEDIA_ATTACHMENT_TYPES } from "../message";
 import type { Channel, Delivery, DeliveryEntry, WebhookEvent } from "./events";
