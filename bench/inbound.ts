@@ -123,7 +123,11 @@ export interface InboundRow {
   readonly p50Ratio: number;
   readonly dynamo: {
     readonly requestsPerEvent: number;
+    /** Estimated write units (multi-item transactions scaled, see support/dynamo-meter.ts). */
     readonly writeUnitsPerEvent: number;
+    /** Write units exactly as DynamoDB Local reported them. */
+    readonly reportedWriteUnitsPerEvent: number;
+    readonly writeItemsPerEvent: number;
     readonly readUnitsPerEvent: number;
     /** Longest chain of dependent DynamoDB round trips inside one POST (the critical path). */
     readonly sequentialRoundTripsPerPost: number;
@@ -194,6 +198,8 @@ export async function inbound(options: InboundOptions = defaultInboundOptions): 
           dynamo: {
             requestsPerEvent: median(perPost.map((s) => s.requests)) / size,
             writeUnitsPerEvent: median(perPost.map((s) => s.writeUnits)) / size,
+            reportedWriteUnitsPerEvent: median(perPost.map((s) => s.reportedWriteUnits)) / size,
+            writeItemsPerEvent: median(perPost.map((s) => s.writeItems)) / size,
             readUnitsPerEvent: median(perPost.map((s) => s.readUnits)) / size,
             sequentialRoundTripsPerPost: median(perPost.map((s) => s.sequentialRoundTrips)),
             byOperationPerPost: Object.fromEntries(

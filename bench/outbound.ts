@@ -33,13 +33,17 @@ export interface OutboundRow {
   /** Sent messages per second, from the first receive until Meta (the simulator) has them all. */
   readonly sendsPerSecond: number;
   readonly dynamoRequestsPerMessage: number;
+  /** Estimated write units (multi-item transactions scaled, see support/dynamo-meter.ts). */
   readonly dynamoWriteUnitsPerMessage: number;
+  readonly dynamoReportedWriteUnitsPerMessage: number;
+  readonly dynamoWriteItemsPerMessage: number;
   readonly sqsRequestsPerMessage: number;
   readonly byOperationPerMessage: Record<string, number>;
   /** Cost of accepting (POST /instagram/messages) each message, for the end-to-end figure. */
   readonly accept: {
     readonly dynamoRequestsPerMessage: number;
     readonly dynamoWriteUnitsPerMessage: number;
+    readonly dynamoWriteItemsPerMessage: number;
     readonly sqsRequestsPerMessage: number;
   };
   readonly runs: { sendsPerSecond: number[] };
@@ -171,6 +175,10 @@ export async function outbound(options: OutboundOptions = defaultOutboundOptions
         // Let the last invocations delete their records before stopping the pollers.
         await new Promise((resolve) => setTimeout(resolve, 300));
         await source.stop();
+        // A long poll aborted by stop() is still open on the server for up to its wait time; a message
+        // enqueued meanwhile would be handed to it and stay invisible (its group locked) for the visibility
+        // timeout. Let those polls expire before the next run enqueues.
+        await new Promise((resolve) => setTimeout(resolve, 1_500));
         senderCalls.push({ dynamo: summarise(stack.meter.calls), sqs: summarise(sqsMeter.calls) });
       }
     } finally {
@@ -185,6 +193,8 @@ export async function outbound(options: OutboundOptions = defaultOutboundOptions
         sendsPerSecond: median(sendsPerSecond),
         dynamoRequestsPerMessage: med(senderCalls.map((c) => c.dynamo.requests)),
         dynamoWriteUnitsPerMessage: med(senderCalls.map((c) => c.dynamo.writeUnits)),
+        dynamoReportedWriteUnitsPerMessage: med(senderCalls.map((c) => c.dynamo.reportedWriteUnits)),
+        dynamoWriteItemsPerMessage: med(senderCalls.map((c) => c.dynamo.writeItems)),
         sqsRequestsPerMessage: med(senderCalls.map((c) => c.sqs.requests)),
         byOperationPerMessage: last
           ? { ...perMessage(last.dynamo, n), ...prefixed("SQS ", perMessage(last.sqs, n)) }
@@ -192,6 +202,7 @@ export async function outbound(options: OutboundOptions = defaultOutboundOptions
         accept: {
           dynamoRequestsPerMessage: med(acceptCalls.map((c) => c.dynamo.requests)),
           dynamoWriteUnitsPerMessage: med(acceptCalls.map((c) => c.dynamo.writeUnits)),
+          dynamoWriteItemsPerMessage: med(acceptCalls.map((c) => c.dynamo.writeItems)),
           sqsRequestsPerMessage: med(acceptCalls.map((c) => c.sqs.requests)),
         },
         runs: { sendsPerSecond },
@@ -212,7 +223,11 @@ function prefixed(prefix: string, values: Record<string, number>): Record<string
 
 /** `tsx bench/outbound.ts` runs this part alone (one quick run). */
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
-  const rows = await outbound({ ...defaultOutboundOptions, runs: 1, messages: 60 });
+  const rows = await outbound({
+    ...defaultOutboundOptions,
+    runs: Number(process.env.BENCH_RUNS ?? 1),
+    messages: 60,
+  });
   writeFileSync(1, `${JSON.stringify(rows, null, 2)}\n`);
   process.exit(0);
 }

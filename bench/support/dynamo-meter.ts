@@ -7,8 +7,15 @@ export interface MeteredCall {
   readonly startedAt: number;
   readonly endedAt: number;
   readonly status: number;
+  /**
+   * Write units: as DynamoDB Local reports them, except multi-item transactions (see `transactionUnits`).
+   */
   readonly writeUnits: number;
+  /** Write units exactly as DynamoDB Local reported them. */
+  readonly reportedWriteUnits: number;
   readonly readUnits: number;
+  /** Items the request writes (puts, updates, deletes; transaction condition checks excluded). */
+  readonly writeItems: number;
 }
 
 /** Operations that accept `ReturnConsumedCapacity`. */
@@ -54,7 +61,9 @@ export class DynamoMeter {
           String(req.headers["x-amz-target"] ?? "unknown")
             .split(".")
             .pop() ?? "unknown";
-        const body = withCapacity(operation, Buffer.concat(chunks));
+        const original = Buffer.concat(chunks);
+        const writeItems = itemsWritten(operation, original);
+        const body = withCapacity(operation, original);
         const headers = { ...req.headers, "content-length": String(body.length) };
         const upstream = new URL(this.target);
         const forward = httpRequest(
@@ -71,12 +80,16 @@ export class DynamoMeter {
             response.on("end", () => {
               const payload = Buffer.concat(parts);
               const units = consumed(operation, payload);
+              const ok = (response.statusCode ?? 0) < 300;
               this.calls.push({
                 operation,
                 startedAt,
                 endedAt: performance.now(),
                 status: response.statusCode ?? 0,
-                ...units,
+                readUnits: units.readUnits,
+                reportedWriteUnits: units.writeUnits,
+                writeUnits: transactionUnits(operation, units.writeUnits, writeItems),
+                writeItems: ok ? writeItems : 0,
               });
               res.writeHead(response.statusCode ?? 502, response.headers);
               res.end(payload);
@@ -91,7 +104,9 @@ export class DynamoMeter {
             endedAt: performance.now(),
             status: 0,
             writeUnits: 0,
+            reportedWriteUnits: 0,
             readUnits: 0,
+            writeItems: 0,
           });
           res.destroy();
         });
@@ -116,6 +131,34 @@ export class DynamoMeter {
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
+}
+
+/** How many items a write request writes, from the request itself. */
+function itemsWritten(operation: string, body: Buffer): number {
+  if (operation === "PutItem" || operation === "UpdateItem" || operation === "DeleteItem") return 1;
+  if (operation !== "TransactWriteItems" && operation !== "BatchWriteItem") return 0;
+  try {
+    const input = JSON.parse(body.toString("utf8")) as {
+      TransactItems?: Record<string, unknown>[];
+      RequestItems?: Record<string, unknown[]>;
+    };
+    if (operation === "TransactWriteItems") {
+      return (input.TransactItems ?? []).filter((item) => !("ConditionCheck" in item)).length;
+    }
+    return Object.values(input.RequestItems ?? {}).reduce((sum, list) => sum + list.length, 0);
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * DynamoDB Local reports a TransactWriteItems call's capacity as if it wrote one item, whatever the number of
+ * items (measured: 1, 2, 5 and 20 puts of one shape all report 4 units). Scale it by the items written: an
+ * estimate that assumes the items cost alike (exact for one item; an upper bound when the reported item is the
+ * largest). Everything else is as reported.
+ */
+function transactionUnits(operation: string, reported: number, items: number): number {
+  return operation === "TransactWriteItems" && items > 1 ? reported * items : reported;
 }
 
 function withCapacity(operation: string, body: Buffer): Buffer {
@@ -165,6 +208,8 @@ export interface CallSummary {
   readonly requests: number;
   readonly byOperation: Record<string, number>;
   readonly writeUnits: number;
+  readonly reportedWriteUnits: number;
+  readonly writeItems: number;
   readonly readUnits: number;
   /** Round trips on the critical path: the longest chain of calls each starting after the previous ended. */
   readonly sequentialRoundTrips: number;
@@ -173,10 +218,14 @@ export interface CallSummary {
 export function summarise(calls: readonly MeteredCall[]): CallSummary {
   const byOperation: Record<string, number> = {};
   let writeUnits = 0;
+  let reportedWriteUnits = 0;
+  let writeItems = 0;
   let readUnits = 0;
   for (const call of calls) {
     byOperation[call.operation] = (byOperation[call.operation] ?? 0) + 1;
     writeUnits += call.writeUnits;
+    reportedWriteUnits += call.reportedWriteUnits;
+    writeItems += call.writeItems;
     readUnits += call.readUnits;
   }
   const sorted = [...calls].sort((a, b) => a.startedAt - b.startedAt);
@@ -191,5 +240,13 @@ export function summarise(calls: readonly MeteredCall[]): CallSummary {
     chain[i] = best + 1;
     longest = Math.max(longest, best + 1);
   });
-  return { requests: calls.length, byOperation, writeUnits, readUnits, sequentialRoundTrips: longest };
+  return {
+    requests: calls.length,
+    byOperation,
+    writeUnits,
+    reportedWriteUnits,
+    writeItems,
+    readUnits,
+    sequentialRoundTrips: longest,
+  };
 }
