@@ -168,12 +168,14 @@ export async function inbound(options: InboundOptions = defaultInboundOptions): 
           baselineRuns.push(await load(baselineHost.url, deliveries, size, options.concurrency));
         }
         const perPost: CallSummary[] = [];
+        stack.meter.priceTransactions = true;
         for (let i = 0; i < Math.max(2, Math.min(20, Math.ceil(200 / size))); i++) {
           const delivery = signedDelivery(size);
           stack.meter.reset();
           await post(host.url, delivery);
           perPost.push(summarise(stack.meter.calls));
         }
+        stack.meter.priceTransactions = false;
         const eventsPerSecond = median(handlerRuns.map((r) => r.eventsPerSecond));
         const baselineEventsPerSecond = median(baselineRuns.map((r) => r.eventsPerSecond));
         const latencies = handlerRuns.flatMap((r) => r.latencyMs);

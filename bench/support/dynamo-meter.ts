@@ -1,5 +1,8 @@
 import { createServer, request as httpRequest, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { type AttributeValue, BatchGetItemCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../dev/services/dynamodb-local";
+import { MainTable } from "../../lambdas/contract/table";
 
 /** One DynamoDB request as seen on the wire, with the capacity DynamoDB reported for it. */
 export interface MeteredCall {
@@ -8,7 +11,7 @@ export interface MeteredCall {
   readonly endedAt: number;
   readonly status: number;
   /**
-   * Write units: as DynamoDB Local reports them, except multi-item transactions (see `transactionUnits`).
+   * Write units: as DynamoDB Local reports them, except transactions when priced (see `priceTransaction`).
    */
   readonly writeUnits: number;
   /** Write units exactly as DynamoDB Local reported them. */
@@ -43,6 +46,11 @@ export class DynamoMeter {
   readonly calls: MeteredCall[] = [];
   private server: Server | undefined;
   endpoint = "";
+  /**
+   * When on (one request at a time, for the cost passes), each written transaction is priced item by item
+   * from the items as stored (see `priceTransaction`); off during throughput runs, which it would slow down.
+   */
+  priceTransactions = false;
 
   constructor(private target: string) {}
 
@@ -78,21 +86,28 @@ export class DynamoMeter {
             const parts: Buffer[] = [];
             response.on("data", (chunk: Buffer) => parts.push(chunk));
             response.on("end", () => {
-              const payload = Buffer.concat(parts);
-              const units = consumed(operation, payload);
-              const ok = (response.statusCode ?? 0) < 300;
-              this.calls.push({
-                operation,
-                startedAt,
-                endedAt: performance.now(),
-                status: response.statusCode ?? 0,
-                readUnits: units.readUnits,
-                reportedWriteUnits: units.writeUnits,
-                writeUnits: transactionUnits(operation, units.writeUnits, writeItems),
-                writeItems: ok ? writeItems : 0,
-              });
-              res.writeHead(response.statusCode ?? 502, response.headers);
-              res.end(payload);
+              void (async () => {
+                const payload = Buffer.concat(parts);
+                const endedAt = performance.now();
+                const units = consumed(operation, payload);
+                const ok = (response.statusCode ?? 0) < 300;
+                const priced =
+                  ok && operation === "TransactWriteItems" && this.priceTransactions
+                    ? await priceTransaction(this.target, original).catch(() => undefined)
+                    : undefined;
+                this.calls.push({
+                  operation,
+                  startedAt,
+                  endedAt,
+                  status: response.statusCode ?? 0,
+                  readUnits: units.readUnits,
+                  reportedWriteUnits: units.writeUnits,
+                  writeUnits: priced ?? units.writeUnits,
+                  writeItems: ok ? writeItems : 0,
+                });
+                res.writeHead(response.statusCode ?? 502, response.headers);
+                res.end(payload);
+              })();
             });
           },
         );
@@ -152,13 +167,92 @@ function itemsWritten(operation: string, body: Buffer): number {
 }
 
 /**
- * DynamoDB Local reports a TransactWriteItems call's capacity as if it wrote one item, whatever the number of
- * items (measured: 1, 2, 5 and 20 puts of one shape all report 4 units). Scale it by the items written: an
- * estimate that assumes the items cost alike (exact for one item; an upper bound when the reported item is the
- * largest). Everything else is as reported.
+ * DynamoDB Local prices a TransactWriteItems call wrongly: it adds up the costs of the items but counts equal
+ * costs once (measured: 20 one-KB puts report one item's units; a 3 KB and a 1 KB item report 8, two 3 KB items
+ * 6). So a written transaction is priced here from the items as stored after it: per item, 2 × ⌈size / 1 KB⌉
+ * for the table and the same again for every index the item appears in (all indexes project ALL). Updates
+ * are priced at their new size (DynamoDB charges the larger of old and new), deletes at 1 KB.
  */
-function transactionUnits(operation: string, reported: number, items: number): number {
-  return operation === "TransactWriteItems" && items > 1 ? reported * items : reported;
+async function priceTransaction(target: string, request: Buffer): Promise<number> {
+  const input = JSON.parse(request.toString("utf8")) as {
+    TransactItems?: {
+      Put?: { TableName: string; Item: Record<string, AttributeValue> };
+      Update?: { TableName: string; Key: Record<string, AttributeValue> };
+      Delete?: { TableName: string; Key: Record<string, AttributeValue> };
+    }[];
+  };
+  const keys: { table: string; key: Record<string, AttributeValue> }[] = [];
+  let units = 0;
+  for (const item of input.TransactItems ?? []) {
+    if (item.Delete) units += 2;
+    const written = item.Put
+      ? { table: item.Put.TableName, key: keyOf(item.Put.Item) }
+      : item.Update
+        ? { table: item.Update.TableName, key: item.Update.Key }
+        : undefined;
+    if (written) keys.push(written);
+  }
+  if (keys.length === 0) return units;
+  const client = new DynamoDBClient({
+    endpoint: target,
+    region: LOCAL_REGION,
+    credentials: LOCAL_CREDENTIALS,
+  });
+  try {
+    const byTable = new Map<string, Record<string, AttributeValue>[]>();
+    for (const { table, key } of keys) byTable.set(table, [...(byTable.get(table) ?? []), key]);
+    for (const [table, tableKeys] of byTable) {
+      for (let i = 0; i < tableKeys.length; i += 100) {
+        const result = await client.send(
+          new BatchGetItemCommand({
+            RequestItems: { [table]: { Keys: tableKeys.slice(i, i + 100), ConsistentRead: true } },
+          }),
+        );
+        for (const stored of result.Responses?.[table] ?? []) {
+          const kb = Math.max(1, Math.ceil(itemBytes(stored) / 1024));
+          const indexes = MainTable.indexes.filter(
+            (index) => index.partitionKey in stored && index.sortKey in stored,
+          );
+          units += 2 * kb * (1 + indexes.length);
+        }
+      }
+    }
+    return units;
+  } finally {
+    client.destroy();
+  }
+}
+
+function keyOf(item: Record<string, AttributeValue>): Record<string, AttributeValue> {
+  const key: Record<string, AttributeValue> = {};
+  for (const name of [MainTable.partitionKey, MainTable.sortKey]) {
+    const value = item[name];
+    if (value) key[name] = value;
+  }
+  return key;
+}
+
+/** An item's size as DynamoDB counts it: attribute names plus values (numbers approximated). */
+function itemBytes(item: Record<string, AttributeValue>): number {
+  return Object.entries(item).reduce(
+    (sum, [name, value]) => sum + Buffer.byteLength(name) + valueBytes(value),
+    0,
+  );
+}
+
+function valueBytes(value: AttributeValue): number {
+  if (value.S !== undefined) return Buffer.byteLength(value.S);
+  if (value.N !== undefined) return Math.ceil(value.N.replace(/^-|\.|e.*$/gi, "").length / 2) + 1;
+  if (value.B !== undefined) return value.B.length;
+  if (value.BOOL !== undefined || value.NULL !== undefined) return 1;
+  if (value.SS) return value.SS.reduce((sum, v) => sum + Buffer.byteLength(v), 0);
+  if (value.NS) return value.NS.reduce((sum, v) => sum + Math.ceil(v.length / 2) + 1, 0);
+  if (value.M)
+    return (
+      3 + Object.entries(value.M).reduce((sum, [k, v]) => sum + Buffer.byteLength(k) + valueBytes(v) + 1, 0)
+    );
+  if (value.L) return 3 + value.L.reduce((sum, v) => sum + valueBytes(v) + 1, 0);
+  return 0;
 }
 
 function withCapacity(operation: string, body: Buffer): Buffer {
