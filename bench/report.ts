@@ -1,8 +1,16 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import { pathToFileURL } from "node:url";
 import type { BenchResults } from "./run";
 import { fmt } from "./support/stats";
 
 function kb(bytes: number): string {
   return `${(bytes / 1024).toFixed(1)} KiB`;
+}
+
+/** A ratio for reading: `1.42×`, or `1/220` when the first is far below the second. */
+function times(value: number): string {
+  if (!Number.isFinite(value) || value <= 0) return "n/a";
+  return value >= 0.1 ? `${fmt(value, 2)}×` : `1/${fmt(1 / value, 0)}`;
 }
 
 function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
@@ -31,7 +39,7 @@ export function markdownReport(results: BenchResults): string {
           kb(r.gzipBytes),
           fmt(r.initMsMedian),
           fmt(r.baselineInitMsMedian),
-          Number.isFinite(r.initRatio) ? `${fmt(r.initRatio, 2)}×` : "n/a",
+          times(r.initRatio),
           r.error ? `error: ${r.error.slice(0, 80)}` : r.sdkImports.join(", ") || "none",
         ]),
       ),
@@ -61,7 +69,7 @@ export function markdownReport(results: BenchResults): string {
           String(r.batchSize),
           fmt(r.eventsPerSecond, 0),
           fmt(r.baselineEventsPerSecond, 0),
-          Number.isFinite(r.throughputRatio) ? `${fmt(r.throughputRatio, 2)}×` : "n/a",
+          times(r.throughputRatio),
           fmt(r.p50Ms),
           fmt(r.p99Ms),
           `${fmt(r.baselineP50Ms)} / ${fmt(r.baselineP99Ms)}`,
@@ -118,4 +126,11 @@ export function markdownReport(results: BenchResults): string {
     parts.push("## Skipped", "", ...skipped.map(([part, reason]) => `- ${part}: ${reason}`), "");
   }
   return `${parts.join("\n")}\n`;
+}
+
+/** `tsx bench/report.ts bench/results/<timestamp>.json` renders a saved run again (and updates latest.md). */
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href && process.argv[2]) {
+  const markdown = markdownReport(JSON.parse(readFileSync(process.argv[2], "utf8")) as BenchResults);
+  writeFileSync(new URL("./results/latest.md", import.meta.url), markdown);
+  process.stdout.write(markdown);
 }
