@@ -90,7 +90,8 @@ beforeAll(async () => {
     handlers[name] = (await import(`../../lambdas/handlers/${name}.ts`)).handler as Handler;
   }
   sender = (await import("../../lambdas/handlers/sender")).handler as unknown as SqsHandler;
-  refresh = (await import("../../lambdas/handlers/token-refresh")).handler as () => Promise<void>;
+  const refreshHandler = (await import("../../lambdas/handlers/token-refresh")).handler;
+  refresh = () => refreshHandler({}, lambdaContext("token-refresh"));
   captureOutput();
 });
 
