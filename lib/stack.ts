@@ -32,6 +32,7 @@ export class InstagramDmStack extends Stack {
       [Env.oauthScopes]: config.oauthScopes,
       [Env.sendCapPerHour]: String(config.sendCapPerHour),
       [Env.humanAgentEnabled]: String(config.humanAgentEnabled),
+      [Env.tokenRefreshWindowDays]: String(config.tokenRefreshWindowDays),
       [Env.graphApiVersion]: config.graphApiVersion,
       ...(config.dataDeletionStatusUrl ? { [Env.dataDeletionStatusUrl]: config.dataDeletionStatusUrl } : {}),
     };

@@ -11,6 +11,8 @@ export interface StageConfig {
   readonly oauthScopes: string;
   readonly sendCapPerHour: number;
   readonly humanAgentEnabled: boolean;
+  /** The daily refresh renews long-lived tokens that expire within this many days. */
+  readonly tokenRefreshWindowDays: number;
   readonly graphApiVersion: string;
   /** Public base URL when the API sits behind a custom domain; defaults to the API's own endpoint. */
   readonly publicBaseUrl?: string;
@@ -28,6 +30,7 @@ const defaults = {
   oauthScopes: "instagram_business_basic,instagram_business_manage_messages",
   sendCapPerHour: 200,
   humanAgentEnabled: false,
+  tokenRefreshWindowDays: 10,
   graphApiVersion: "v25.0",
   apiThrottle: { rateLimit: 100, burstLimit: 200 },
   logRetentionDays: 30,
@@ -57,8 +60,18 @@ export function parseStageConfig(stageName: string, raw: unknown): StageConfig {
     problems.push("returnToOrigins must be a list of origins like https://app.example.com (no path)");
   }
   const cap = input.sendCapPerHour;
-  if (typeof cap !== "number" || !Number.isInteger(cap) || cap < 1)
+  if (typeof cap !== "number" || !Number.isInteger(cap) || cap < 1) {
     problems.push("sendCapPerHour must be a positive integer");
+  }
+  const refreshDays = input.tokenRefreshWindowDays;
+  if (
+    typeof refreshDays !== "number" ||
+    !Number.isInteger(refreshDays) ||
+    refreshDays < 1 ||
+    refreshDays > 59
+  ) {
+    problems.push("tokenRefreshWindowDays must be an integer from 1 to 59 (tokens live 60 days)");
+  }
   if (input.publicBaseUrl !== undefined) httpsUrl("publicBaseUrl");
   if (input.dataDeletionStatusUrl !== undefined) httpsUrl("dataDeletionStatusUrl");
   if (problems.length > 0) throw new Error(`Stage "${stageName}" config: ${problems.join("; ")}`);

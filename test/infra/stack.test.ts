@@ -29,6 +29,18 @@ describe("functions", () => {
       expect(group.Properties.RetentionInDays).toBe(devConfig().logRetentionDays);
   });
 
+  it("stage settings reach every function as environment variables", () => {
+    const config = devConfig();
+    for (const fn of resources("AWS::Lambda::Function")) {
+      expect((fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables).toMatchObject({
+        SEND_CAP_PER_HOUR: String(config.sendCapPerHour),
+        TOKEN_REFRESH_WINDOW_DAYS: String(config.tokenRefreshWindowDays),
+        JWT_ORG_ID_CLAIM: config.jwtOrgIdClaim,
+        RETURN_TO_ORIGINS: config.returnToOrigins.join(","),
+      });
+    }
+  });
+
   it("no IAM statement uses a wildcard action or an AWS managed policy", () => {
     for (const policy of resources("AWS::IAM::Policy")) {
       const document = policy.Properties.PolicyDocument as { Statement: { Action: string | string[] }[] };

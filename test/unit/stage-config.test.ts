@@ -15,6 +15,7 @@ describe("stage config", () => {
       sendCapPerHour: 200,
       jwtUserIdClaim: "sub",
       humanAgentEnabled: false,
+      tokenRefreshWindowDays: 10,
     });
   });
 
@@ -25,8 +26,11 @@ describe("stage config", () => {
         jwtAudience: [],
         returnToOrigins: ["https://a.com/path"],
         sendCapPerHour: 0,
+        tokenRefreshWindowDays: 60,
       }),
-    ).toThrow(/jwtIssuer must be an https URL; jwtAudience.*; returnToOrigins.*; sendCapPerHour/);
+    ).toThrow(
+      /jwtIssuer must be an https URL; jwtAudience.*; returnToOrigins.*; sendCapPerHour.*; tokenRefreshWindowDays/,
+    );
   });
 
   it("refuses a stage that is not declared", () => {
