@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient, PutCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
+import { DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { metaJson, signMetaBody } from "../../dev/meta-simulator/signing";
 import { batch, customerText, type WebhookPayload } from "../../dev/meta-simulator/webhook-payloads";
@@ -21,6 +21,7 @@ import { FAKE } from "../support/fake-secrets";
 import { setHandlerEnv } from "../support/handler-env";
 import { httpEvent, lambdaContext } from "../support/http-event";
 import { handlerPending } from "./support/pending";
+import { scanTable } from "./support/table-snapshot";
 
 /**
  * Storage outage: this file runs its own DynamoDB Local on a fixed port with a persisted database, so it can
@@ -94,17 +95,8 @@ async function stopStorage(): Promise<void> {
   dynamo = undefined;
 }
 
-async function allItems(): Promise<Record<string, unknown>[]> {
-  const items: Record<string, unknown>[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await db.send(
-      new ScanCommand({ TableName: tableName, ExclusiveStartKey: start, ConsistentRead: true }),
-    );
-    items.push(...((page.Items ?? []) as Record<string, unknown>[]));
-    start = page.LastEvaluatedKey as Record<string, unknown> | undefined;
-  } while (start);
-  return items;
+function allItems(): Promise<Record<string, unknown>[]> {
+  return scanTable(tableName, db);
 }
 
 beforeAll(async () => {
