@@ -7,7 +7,6 @@ import { graphRoutes } from "./graph-routes";
 import { type Answer, DROP, formOf, graph, mask, type Reply, type Req, readBody } from "./http";
 import {
   EXCHANGED_EXPIRES_IN,
-  HOUR,
   KNOWN_SCOPES,
   type MetaSimulator,
   type RecordedRequest,
@@ -15,6 +14,7 @@ import {
   type SimOptions,
 } from "./model";
 import { oauthRoutes } from "./oauth-routes";
+import { maxInAnyHour } from "./rolling-hour";
 
 export * from "./model";
 
@@ -229,15 +229,7 @@ export async function startMetaSimulator(options: SimOptions): Promise<MetaSimul
     },
     maxSendsInAnyHour(igAccountId) {
       const igId = igAccountId ?? ctx.defaultAccount().igId;
-      const times = sent.filter((m) => m.igAccountId === igId).map((m) => m.at);
-      times.sort((a, b) => a - b);
-      let best = 0;
-      let start = 0;
-      for (let end = 0; end < times.length; end++) {
-        while ((times[end] ?? 0) - (times[start] ?? 0) >= HOUR) start++;
-        best = Math.max(best, end - start + 1);
-      }
-      return best;
+      return maxInAnyHour(sent.filter((m) => m.igAccountId === igId).map((m) => m.at));
     },
   };
 }

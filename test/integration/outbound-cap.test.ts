@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import { maxInAnyHour } from "../../dev/meta-simulator/rolling-hour";
 import { documentClient } from "../../lambdas/adapters/dynamo/client";
 import type { CapacityMeter } from "../../lambdas/adapters/dynamo/outbound-messages";
 import { dynamoSendLimiter } from "../../lambdas/adapters/dynamo/send-limiter";
@@ -49,17 +50,6 @@ function integration(igAccountId: string): Integration {
     updatedAt: START,
     version: 1,
   };
-}
-
-function maxInAnyHour(times: readonly number[]): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let best = 0;
-  let start = 0;
-  for (let end = 0; end < sorted.length; end += 1) {
-    while ((sorted[end] ?? 0) - (sorted[start] ?? 0) >= HOUR_MS) start += 1;
-    best = Math.max(best, end - start + 1);
-  }
-  return best;
 }
 
 async function runScenario(tableName: string, scenario: Scenario) {

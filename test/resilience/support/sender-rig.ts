@@ -8,12 +8,15 @@ import { dynamoSendLimiter } from "../../../lambdas/adapters/dynamo/send-limiter
 import { graphSendApi } from "../../../lambdas/adapters/meta/send-api";
 import { OutboundQueue } from "../../../lambdas/contract/queues";
 import { conversationId } from "../../../lambdas/domain/conversation";
-import { HOUR_MS, limiterPolicy } from "../../../lambdas/domain/outbound/limiter";
+import { limiterPolicy } from "../../../lambdas/domain/outbound/limiter";
 import type { OutboundMessage, OutboundStore } from "../../../lambdas/domain/outbound/ports";
 import { DEFAULT_RETRY } from "../../../lambdas/domain/outbound/retry";
 import { processBatch, type SenderDeps } from "../../../lambdas/domain/outbound/send";
 import { openToken } from "../../../lambdas/domain/token-seal";
 import { TEST_KEYS } from "../../integration/connect-harness";
+
+export { maxInAnyHour } from "../../../dev/meta-simulator/rolling-hour";
+
 import { FifoQueueModel } from "../../support/outbound-fakes";
 
 /** Thrown by a rig whose process "died": every dependency call after the crash point throws this. */
@@ -210,16 +213,4 @@ export class SenderRig {
       this.now += 150;
     }
   }
-}
-
-/** Largest number of times inside any rolling hour. */
-export function maxInAnyHour(times: readonly number[]): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let best = 0;
-  let start = 0;
-  for (let end = 0; end < sorted.length; end += 1) {
-    while ((sorted[end] ?? 0) - (sorted[start] ?? 0) >= HOUR_MS) start += 1;
-    best = Math.max(best, end - start + 1);
-  }
-  return best;
 }
