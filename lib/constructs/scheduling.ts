@@ -6,6 +6,7 @@ import type { IKey } from "aws-cdk-lib/aws-kms";
 import type { RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { ISecret } from "aws-cdk-lib/aws-secretsmanager";
 import { Construct } from "constructs";
+import { Access } from "./function-access";
 import { HouseFunction } from "./house-function";
 
 export interface SchedulingProps {
@@ -28,7 +29,7 @@ export class Scheduling extends Construct {
       timeout: Duration.minutes(5),
       environment: props.environment,
     })
-      .useTable(props.table, props.tableKey, "write")
+      .useTable(props.table, props.tableKey, Access["token-refresh"].table ?? [])
       .useAppSecret(props.secret);
     new Rule(this, "Daily", {
       description: "Refreshes long-lived Instagram tokens close to expiry",
