@@ -123,7 +123,6 @@ export class Api extends Construct {
   }
 
   private functionFor(handler: HandlerName, props: ApiProps): HouseFunction {
-    const needs = Access[handler];
     const fn = new HouseFunction(this, pascal(handler), {
       handler,
       logRetention: props.logRetention,
@@ -131,10 +130,7 @@ export class Api extends Construct {
       timeout: Duration.seconds(handler === "webhook-receive" ? 29 : 10),
       memorySize: handler === "webhook-receive" ? 1024 : 512,
     });
-    if (needs.table) fn.useTable(props.table, props.tableKey, needs.table);
-    if (needs.secret) fn.useAppSecret(props.secret);
-    if (needs.sendsToQueue) fn.useOutboundQueue(props.outboundQueue);
-    return fn;
+    return fn.useAccess(Access[handler], props);
   }
 }
 

@@ -12,9 +12,17 @@ import type { Construct } from "constructs";
 import { Defaults, Env } from "../../lambdas/contract/env";
 import type { HandlerName, WorkerName } from "../../lambdas/contract/routes";
 import { MainTable } from "../../lambdas/contract/table";
-import type { TableAction } from "./function-access";
+import type { FunctionAccess, TableAction } from "./function-access";
 
 const READ_ONLY: ReadonlySet<TableAction> = new Set(["GetItem", "Query"]);
+
+/** The shared resources a function's declared access refers to. */
+export interface AccessResources {
+  readonly table: ITable;
+  readonly tableKey: IKey;
+  readonly secret: ISecret;
+  readonly outboundQueue?: IQueue;
+}
 
 export interface HouseFunctionProps {
   /** Entry file under lambdas/handlers/. */
@@ -68,6 +76,17 @@ export class HouseFunction extends NodejsFunction {
         forceDockerBundling: false,
       },
     });
+  }
+
+  /** Grants what `access` (one entry of lib/constructs/function-access.ts) declares, on these resources. */
+  useAccess(access: FunctionAccess, resources: AccessResources): this {
+    if (access.table) this.useTable(resources.table, resources.tableKey, access.table);
+    if (access.secret) this.useAppSecret(resources.secret);
+    if (access.sendsToQueue) {
+      if (!resources.outboundQueue) throw new Error(`${this.node.id} sends to the queue but none was given`);
+      this.useOutboundQueue(resources.outboundQueue);
+    }
+    return this;
   }
 
   /**

@@ -50,8 +50,7 @@ export class Outbound extends Construct {
       timeout: Duration.seconds(OutboundQueue.senderTimeoutSeconds),
       environment: props.environment,
     })
-      .useTable(props.table, props.tableKey, Access.sender.table ?? [])
-      .useAppSecret(props.secret)
+      .useAccess(Access.sender, props)
       .useDeadLetterQueue(this.deadLetterQueue);
     // The event source grants consuming; the URL lets the sender delay records waiting for the send cap.
     this.sender.addEnvironment(Env.outboundQueueUrl, this.queue.queueUrl);

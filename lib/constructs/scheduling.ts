@@ -28,9 +28,7 @@ export class Scheduling extends Construct {
       logRetention: props.logRetention,
       timeout: Duration.minutes(5),
       environment: props.environment,
-    })
-      .useTable(props.table, props.tableKey, Access["token-refresh"].table ?? [])
-      .useAppSecret(props.secret);
+    }).useAccess(Access["token-refresh"], props);
     new Rule(this, "Daily", {
       description: "Refreshes long-lived Instagram tokens close to expiry",
       schedule: Schedule.cron({ minute: "17", hour: "3" }),
