@@ -45,10 +45,12 @@ export class InstagramDmStack extends Stack {
       jwtIssuer: config.jwtIssuer,
       jwtAudience: config.jwtAudience,
       throttle: config.apiThrottle,
+      publicRouteThrottle: config.publicRouteThrottle,
       ...(config.publicBaseUrl ? { publicBaseUrl: config.publicBaseUrl } : {}),
     });
     const scheduling = new Scheduling(this, "Scheduling", shared);
     new Alarms(this, "Alarms", {
+      api,
       deadLetterQueue: outbound.deadLetterQueue,
       functions: new Map([
         ...[...api.functions].map(([name, fn]) => [name, fn] as const),

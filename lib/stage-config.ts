@@ -1,3 +1,9 @@
+/** Steady requests per second and burst of an API Gateway throttle. */
+export interface Throttle {
+  readonly rateLimit: number;
+  readonly burstLimit: number;
+}
+
 /** Per-stage settings, from `cdk.json` context `stages.<name>` (read only in bin/). */
 export interface StageConfig {
   readonly stageName: string;
@@ -18,7 +24,9 @@ export interface StageConfig {
   readonly publicBaseUrl?: string;
   /** Page where a user checks a data deletion request; `?code=` is appended. Defaults to our status route. */
   readonly dataDeletionStatusUrl?: string;
-  readonly apiThrottle: { readonly rateLimit: number; readonly burstLimit: number };
+  readonly apiThrottle: Throttle;
+  /** Per-route limits of Meta's public routes: `webhook` (POST deliveries) and `callbacks` (the others). */
+  readonly publicRouteThrottle: { readonly webhook: Throttle; readonly callbacks: Throttle };
   readonly logRetentionDays: number;
   /** Optional address subscribed to the alarm topic. */
   readonly alarmEmail?: string;
@@ -33,6 +41,12 @@ const defaults = {
   tokenRefreshWindowDays: 10,
   graphApiVersion: "v25.0",
   apiThrottle: { rateLimit: 100, burstLimit: 200 },
+  // The webhook keeps the stage's per-route limit (a throttled delivery is a failure to Meta); the other
+  // public routes are called once per user action, so a flood on them is contained early.
+  publicRouteThrottle: {
+    webhook: { rateLimit: 100, burstLimit: 200 },
+    callbacks: { rateLimit: 5, burstLimit: 10 },
+  },
   logRetentionDays: 30,
 };
 
@@ -72,8 +86,22 @@ export function parseStageConfig(stageName: string, raw: unknown): StageConfig {
   ) {
     problems.push("tokenRefreshWindowDays must be an integer from 1 to 59 (tokens live 60 days)");
   }
+  const routeLimits = input.publicRouteThrottle as Record<string, unknown> | undefined;
+  for (const name of ["webhook", "callbacks"]) {
+    if (!isThrottle(routeLimits?.[name])) {
+      problems.push(`publicRouteThrottle.${name} must be { rateLimit, burstLimit } with positive numbers`);
+    }
+  }
   if (input.publicBaseUrl !== undefined) httpsUrl("publicBaseUrl");
   if (input.dataDeletionStatusUrl !== undefined) httpsUrl("dataDeletionStatusUrl");
   if (problems.length > 0) throw new Error(`Stage "${stageName}" config: ${problems.join("; ")}`);
   return { ...(input as unknown as StageConfig), stageName };
+}
+
+function isThrottle(value: unknown): value is Throttle {
+  if (typeof value !== "object" || value === null) return false;
+  const { rateLimit, burstLimit } = value as Record<string, unknown>;
+  return (
+    typeof rateLimit === "number" && rateLimit > 0 && Number.isInteger(burstLimit) && Number(burstLimit) > 0
+  );
 }

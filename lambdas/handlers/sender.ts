@@ -72,6 +72,7 @@ export const handler = workerHandler(async (event: SQSEvent): Promise<SQSBatchRe
       logger.info(message, extra);
       if (typeof extra.outcome === "string") countMetric(OUTCOME_METRICS[extra.outcome] ?? "OutboundOther");
       if (extra.result === "sent") countMetric("OutboundSent");
+      if (extra.result === "failed_reauth_required") countMetric("IntegrationNeedsReauth");
     },
   );
 });

@@ -16,5 +16,6 @@ export const handler = workerHandler(async (): Promise<void> => {
   countMetric("TokensExamined", report.examined);
   countMetric("TokensRefreshed", report.refreshed);
   countMetric("TokensRejected", report.rejected + report.expired);
+  countMetric("IntegrationNeedsReauth", report.rejected + report.expired);
   countMetric("TokenRefreshFailures", report.failed);
 });

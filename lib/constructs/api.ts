@@ -1,8 +1,15 @@
 import { Duration } from "aws-cdk-lib";
 import { AccessLogFormat } from "aws-cdk-lib/aws-apigateway";
-import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from "aws-cdk-lib/aws-apigatewayv2";
+import {
+  type CfnStage,
+  HttpApi,
+  HttpMethod,
+  HttpStage,
+  LogGroupLogDestination,
+} from "aws-cdk-lib/aws-apigatewayv2";
 import { HttpJwtAuthorizer } from "aws-cdk-lib/aws-apigatewayv2-authorizers";
 import { HttpLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations";
+import { Metric } from "aws-cdk-lib/aws-cloudwatch";
 import type { ITable } from "aws-cdk-lib/aws-dynamodb";
 import type { IKey } from "aws-cdk-lib/aws-kms";
 import { LogGroup, type RetentionDays } from "aws-cdk-lib/aws-logs";
@@ -10,8 +17,10 @@ import type { ISecret } from "aws-cdk-lib/aws-secretsmanager";
 import type { IQueue } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { Env } from "../../lambdas/contract/env";
-import { type HandlerName, Routes } from "../../lambdas/contract/routes";
-import { HouseFunction, type TableAccess } from "./house-function";
+import { type HandlerName, type RouteDeclaration, Routes } from "../../lambdas/contract/routes";
+import type { Throttle } from "../stage-config";
+import { Access } from "./function-access";
+import { HouseFunction } from "./house-function";
 
 export interface ApiProps {
   readonly table: ITable;
@@ -20,38 +29,23 @@ export interface ApiProps {
   readonly outboundQueue: IQueue;
   readonly jwtIssuer: string;
   readonly jwtAudience: readonly string[];
-  readonly throttle: { readonly rateLimit: number; readonly burstLimit: number };
+  readonly throttle: Throttle;
+  /** Per-route limits of Meta's public routes: the webhook, and the rarely called callbacks. */
+  readonly publicRouteThrottle: { readonly webhook: Throttle; readonly callbacks: Throttle };
   readonly logRetention: RetentionDays;
   readonly environment: Record<string, string>;
   /** Custom domain base URL, if any; otherwise the API's own endpoint. */
   readonly publicBaseUrl?: string;
 }
 
-/** What each handler may touch: the least it needs, declared in one place. */
-const access: Record<HandlerName, { table?: TableAccess; secret?: true; sendsToQueue?: true }> = {
-  "webhook-verify": { secret: true },
-  // Also serves signed_request callbacks posted to the webhook URL (deauthorize, data deletion).
-  "webhook-receive": { table: "write", secret: true },
-  "oauth-callback": { table: "write", secret: true },
-  deauthorize: { table: "write", secret: true },
-  "data-deletion": { table: "write", secret: true },
-  "data-deletion-status": { table: "read" },
-  "oauth-init": { table: "write", secret: true },
-  "integration-get": { table: "read" },
-  // Best-effort revoke at Meta needs the decrypted token.
-  "integration-delete": { table: "write", secret: true },
-  "conversations-list": { table: "read" },
-  "conversation-messages": { table: "read" },
-  "message-send": { table: "write", sendsToQueue: true },
-  "message-get": { table: "read" },
-};
-
 /**
  * The HTTP API: Meta's public callbacks and the app's JWT-protected routes (declared in
- * lambdas/contract/routes.ts), one Lambda per route, with access logs and stage throttling.
+ * lambdas/contract/routes.ts), one Lambda per route, with access logs, stage throttling, tighter per-route
+ * throttling of the public routes, and per-route metrics (detailed metrics) for the 5xx alarms.
  */
 export class Api extends Construct {
   readonly httpApi: HttpApi;
+  readonly stage: HttpStage;
   readonly functions: ReadonlyMap<HandlerName, HouseFunction>;
 
   constructor(scope: Construct, id: string, props: ApiProps) {
@@ -61,11 +55,13 @@ export class Api extends Construct {
       createDefaultStage: false,
     });
     const accessLogs = new LogGroup(this, "AccessLogs", { retention: props.logRetention });
-    new HttpStage(this, "DefaultStage", {
+    this.stage = new HttpStage(this, "DefaultStage", {
       httpApi: this.httpApi,
       stageName: "$default",
       autoDeploy: true,
       throttle: props.throttle,
+      // Route-level 4xx/5xx/latency metrics: the public routes' 5xx alarms need them.
+      detailedMetricsEnabled: true,
       accessLogSettings: {
         destination: new LogGroupLogDestination(accessLogs),
         format: AccessLogFormat.custom(
@@ -92,14 +88,33 @@ export class Api extends Construct {
     for (const route of Routes) {
       const fn = this.functionFor(route.handler, { ...props, environment });
       functions.set(route.handler, fn);
-      this.httpApi.addRoutes({
+      const added = this.httpApi.addRoutes({
         path: route.path,
         methods: [HttpMethod[route.method]],
         integration: new HttpLambdaIntegration(`${pascal(route.handler)}Integration`, fn),
         ...(route.auth === "jwt" ? { authorizer } : {}),
       });
+      // Route settings name routes by key; API Gateway rejects a key that does not exist yet.
+      if (route.auth === "public") for (const created of added) this.stage.node.addDependency(created);
     }
     this.functions = functions;
+    (this.stage.node.defaultChild as CfnStage).routeSettings = publicRouteSettings(props.publicRouteThrottle);
+  }
+
+  /** 5xx responses of one route, summed per period (a detailed metric: ApiId, Stage, Resource, Method). */
+  metricRouteServerErrors(route: RouteDeclaration, period: Duration): Metric {
+    return new Metric({
+      namespace: "AWS/ApiGateway",
+      metricName: "5xx",
+      dimensionsMap: {
+        ApiId: this.httpApi.apiId,
+        Stage: this.stage.stageName,
+        Resource: route.path,
+        Method: route.method,
+      },
+      statistic: "Sum",
+      period,
+    });
   }
 
   /** The public base URL of the default stage (no trailing slash). */
@@ -108,7 +123,6 @@ export class Api extends Construct {
   }
 
   private functionFor(handler: HandlerName, props: ApiProps): HouseFunction {
-    const needs = access[handler];
     const fn = new HouseFunction(this, pascal(handler), {
       handler,
       logRetention: props.logRetention,
@@ -116,11 +130,26 @@ export class Api extends Construct {
       timeout: Duration.seconds(handler === "webhook-receive" ? 29 : 10),
       memorySize: handler === "webhook-receive" ? 1024 : 512,
     });
-    if (needs.table) fn.useTable(props.table, props.tableKey, needs.table);
-    if (needs.secret) fn.useAppSecret(props.secret);
-    if (needs.sendsToQueue) fn.useOutboundQueue(props.outboundQueue);
-    return fn;
+    return fn.useAccess(Access[handler], props);
   }
+}
+
+/**
+ * Meta's public routes answer anyone on the internet without a JWT: each gets its own limit, so a flood on one
+ * cannot spend the stage's budget or the account's Lambda concurrency. Only the webhook carries real traffic.
+ */
+function publicRouteSettings(limits: ApiProps["publicRouteThrottle"]): Record<string, unknown> {
+  const settings: Record<string, unknown> = {};
+  for (const route of Routes) {
+    if (route.auth !== "public") continue;
+    const limit = route.handler === "webhook-receive" ? limits.webhook : limits.callbacks;
+    settings[`${route.method} ${route.path}`] = {
+      ThrottlingRateLimit: limit.rateLimit,
+      ThrottlingBurstLimit: limit.burstLimit,
+      DetailedMetricsEnabled: true,
+    };
+  }
+  return settings;
 }
 
 function pascal(name: string): string {

@@ -1,5 +1,5 @@
 import { fileURLToPath } from "node:url";
-import { Duration } from "aws-cdk-lib";
+import { Duration, Stack } from "aws-cdk-lib";
 import type { ITable } from "aws-cdk-lib/aws-dynamodb";
 import { PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import type { IKey } from "aws-cdk-lib/aws-kms";
@@ -12,6 +12,17 @@ import type { Construct } from "constructs";
 import { Defaults, Env } from "../../lambdas/contract/env";
 import type { HandlerName, WorkerName } from "../../lambdas/contract/routes";
 import { MainTable } from "../../lambdas/contract/table";
+import type { FunctionAccess, TableAction } from "./function-access";
+
+const READ_ONLY: ReadonlySet<TableAction> = new Set(["GetItem", "Query"]);
+
+/** The shared resources a function's declared access refers to. */
+export interface AccessResources {
+  readonly table: ITable;
+  readonly tableKey: IKey;
+  readonly secret: ISecret;
+  readonly outboundQueue?: IQueue;
+}
 
 export interface HouseFunctionProps {
   /** Entry file under lambdas/handlers/. */
@@ -21,19 +32,6 @@ export interface HouseFunctionProps {
   readonly timeout?: Duration;
   readonly memorySize?: number;
 }
-
-/** Table access a function may get: reads only, or reads and writes (never Scan, never table admin). */
-export type TableAccess = "read" | "write";
-
-const READ_ACTIONS = ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query"];
-const WRITE_ACTIONS = [
-  ...READ_ACTIONS,
-  "dynamodb:PutItem",
-  "dynamodb:UpdateItem",
-  "dynamodb:DeleteItem",
-  "dynamodb:BatchWriteItem",
-  "dynamodb:ConditionCheckItem",
-];
 
 /**
  * The one Lambda shape of this project: Node.js 24 on ARM64, ESM bundle by the local esbuild with source
@@ -80,48 +78,79 @@ export class HouseFunction extends NodejsFunction {
     });
   }
 
-  /** Sets TABLE_NAME and grants exactly the item actions of `access` on the table, its indexes and its key. */
-  useTable(table: ITable, key: IKey, access: TableAccess): this {
+  /** Grants what `access` (one entry of lib/constructs/function-access.ts) declares, on these resources. */
+  useAccess(access: FunctionAccess, resources: AccessResources): this {
+    if (access.table) this.useTable(resources.table, resources.tableKey, access.table);
+    if (access.secret) this.useAppSecret(resources.secret);
+    if (access.sendsToQueue) {
+      if (!resources.outboundQueue) throw new Error(`${this.node.id} sends to the queue but none was given`);
+      this.useOutboundQueue(resources.outboundQueue);
+    }
+    return this;
+  }
+
+  /**
+   * Sets TABLE_NAME and grants exactly `actions` on the table (and its indexes when it queries), and the table
+   * key only through DynamoDB for this table: decrypt to read, encrypt too when it writes.
+   */
+  useTable(table: ITable, key: IKey, actions: readonly TableAction[]): this {
     this.addEnvironment(Env.tableName, table.tableName);
+    const indexes = actions.includes("Query")
+      ? MainTable.indexes.map((index) => `${table.tableArn}/index/${index.name}`)
+      : [];
     this.addToRolePolicy(
       new PolicyStatement({
-        actions: access === "read" ? READ_ACTIONS : WRITE_ACTIONS,
-        resources: [
-          table.tableArn,
-          ...MainTable.indexes.map((index) => `${table.tableArn}/index/${index.name}`),
-        ],
+        actions: actions.map((action) => `dynamodb:${action}`),
+        resources: [table.tableArn, ...indexes],
       }),
     );
+    const viaDynamoDb = { "kms:ViaService": `dynamodb.${Stack.of(this).region}.amazonaws.com` };
+    const writes = actions.some((action) => !READ_ONLY.has(action));
     this.addToRolePolicy(
       new PolicyStatement({
-        actions:
-          access === "read"
-            ? ["kms:Decrypt", "kms:DescribeKey"]
-            : ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"],
+        actions: writes ? ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"] : ["kms:Decrypt"],
         resources: [key.keyArn],
+        conditions: {
+          StringEquals: { ...viaDynamoDb, "kms:EncryptionContext:aws:dynamodb:tableName": table.tableName },
+        },
+      }),
+    );
+    // DescribeKey carries no encryption context, so it gets the service condition alone.
+    this.addToRolePolicy(
+      new PolicyStatement({
+        actions: ["kms:DescribeKey"],
+        resources: [key.keyArn],
+        conditions: { StringEquals: viaDynamoDb },
       }),
     );
     return this;
   }
 
-  /** Sets APP_SECRET_ID and grants reading that one secret. */
+  /** Sets APP_SECRET_ID and grants reading that one secret (GetSecretValue is all the secrets loader calls). */
   useAppSecret(secret: ISecret): this {
     this.addEnvironment(Env.appSecretId, secret.secretArn);
-    secret.grantRead(this);
+    this.addToRolePolicy(
+      new PolicyStatement({ actions: ["secretsmanager:GetSecretValue"], resources: [secret.secretArn] }),
+    );
     return this;
   }
 
   /** Sets OUTBOUND_QUEUE_URL and grants sending to the queue only. */
   useOutboundQueue(queue: IQueue): this {
     this.addEnvironment(Env.outboundQueueUrl, queue.queueUrl);
-    queue.grantSendMessages(this);
+    this.sendsTo(queue);
     return this;
   }
 
   /** Sets OUTBOUND_DLQ_URL and grants sending to it (the sender moves exhausted messages there itself). */
   useDeadLetterQueue(queue: IQueue): this {
     this.addEnvironment(Env.outboundDlqUrl, queue.queueUrl);
-    queue.grantSendMessages(this);
+    this.sendsTo(queue);
     return this;
+  }
+
+  /** SendMessage only: the queue URL comes from the environment, and SQS-managed encryption needs no KMS grant. */
+  private sendsTo(queue: IQueue): void {
+    this.addToRolePolicy(new PolicyStatement({ actions: ["sqs:SendMessage"], resources: [queue.queueArn] }));
   }
 }

@@ -8,6 +8,7 @@ import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { Env } from "../../lambdas/contract/env";
 import { OutboundQueue } from "../../lambdas/contract/queues";
+import { Access } from "./function-access";
 import { HouseFunction } from "./house-function";
 
 export interface OutboundProps {
@@ -49,8 +50,7 @@ export class Outbound extends Construct {
       timeout: Duration.seconds(OutboundQueue.senderTimeoutSeconds),
       environment: props.environment,
     })
-      .useTable(props.table, props.tableKey, "write")
-      .useAppSecret(props.secret)
+      .useAccess(Access.sender, props)
       .useDeadLetterQueue(this.deadLetterQueue);
     // The event source grants consuming; the URL lets the sender delay records waiting for the send cap.
     this.sender.addEnvironment(Env.outboundQueueUrl, this.queue.queueUrl);

@@ -6,6 +6,7 @@ import type { IKey } from "aws-cdk-lib/aws-kms";
 import type { RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { ISecret } from "aws-cdk-lib/aws-secretsmanager";
 import { Construct } from "constructs";
+import { Access } from "./function-access";
 import { HouseFunction } from "./house-function";
 
 export interface SchedulingProps {
@@ -27,9 +28,7 @@ export class Scheduling extends Construct {
       logRetention: props.logRetention,
       timeout: Duration.minutes(5),
       environment: props.environment,
-    })
-      .useTable(props.table, props.tableKey, "write")
-      .useAppSecret(props.secret);
+    }).useAccess(Access["token-refresh"], props);
     new Rule(this, "Daily", {
       description: "Refreshes long-lived Instagram tokens close to expiry",
       schedule: Schedule.cron({ minute: "17", hour: "3" }),

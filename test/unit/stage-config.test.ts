@@ -33,6 +33,26 @@ describe("stage config", () => {
     );
   });
 
+  it("throttles Meta's callbacks below the webhook by default, and refuses a malformed route throttle", () => {
+    const { publicRouteThrottle } = parseStageConfig("dev", valid);
+    expect(publicRouteThrottle.callbacks.rateLimit).toBeLessThan(publicRouteThrottle.webhook.rateLimit);
+    expect(() =>
+      parseStageConfig("dev", {
+        ...valid,
+        publicRouteThrottle: { webhook: { rateLimit: 50, burstLimit: 100 } },
+      }),
+    ).toThrow(/publicRouteThrottle\.callbacks must be/);
+    expect(() =>
+      parseStageConfig("dev", {
+        ...valid,
+        publicRouteThrottle: {
+          webhook: { rateLimit: 0, burstLimit: 1 },
+          callbacks: { rateLimit: 1, burstLimit: 2 },
+        },
+      }),
+    ).toThrow(/publicRouteThrottle\.webhook must be/);
+  });
+
   it("refuses a stage that is not declared", () => {
     expect(() => parseStageConfig("qa", undefined)).toThrow(/no entry for stage "qa"/);
   });

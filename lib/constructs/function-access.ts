@@ -1,0 +1,60 @@
+import type { HandlerName, WorkerName } from "../../lambdas/contract/routes";
+
+/** DynamoDB item actions a function may be granted (never Scan, never table administration). */
+export type TableAction =
+  | "GetItem"
+  | "Query"
+  | "PutItem"
+  | "UpdateItem"
+  | "DeleteItem"
+  | "BatchWriteItem"
+  | "ConditionCheckItem";
+
+/** What one function may touch. TransactWriteItems needs the action of each item (Put, Update, Delete). */
+export interface FunctionAccess {
+  readonly table?: readonly TableAction[];
+  /** Reads the application secret (Meta's app credentials, verify token, token-encryption key). */
+  readonly secret?: true;
+  /** Sends to the outbound queue (message-send); the sender's own queue access is wired in Outbound. */
+  readonly sendsToQueue?: true;
+}
+
+/**
+ * Every function's access, read from its handler and the adapters it calls. A new action shows up here and in
+ * test/infra/access.test.ts, so widening a function is a reviewed change.
+ */
+export const Access: Record<HandlerName | WorkerName, FunctionAccess> = {
+  // The verify token only.
+  "webhook-verify": { secret: true },
+  // Inbound store (Update, TransactWrite of Updates, Get) and routing (Query on gsi1); also serves the
+  // signed_request callbacks posted to the webhook URL, hence deauthorize's and data deletion's actions.
+  "webhook-receive": {
+    table: ["GetItem", "Query", "PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem"],
+    secret: true,
+  },
+  // Consumes the OAuth state (Delete), reads integration and claim, writes both in one transaction.
+  "oauth-callback": { table: ["GetItem", "PutItem", "DeleteItem"], secret: true },
+  // Finds the person's integrations (Query on gsi2), revokes them and releases their claims.
+  deauthorize: { table: ["GetItem", "Query", "PutItem", "DeleteItem"], secret: true },
+  // As deauthorize, plus the deletion record (Put) and erasing the account's items (Query, BatchWrite).
+  "data-deletion": {
+    table: ["GetItem", "Query", "PutItem", "DeleteItem", "BatchWriteItem"],
+    secret: true,
+  },
+  "data-deletion-status": { table: ["GetItem"] },
+  // Stores the OAuth state; the secret holds the app id for the authorize URL.
+  "oauth-init": { table: ["PutItem"], secret: true },
+  "integration-get": { table: ["GetItem"] },
+  // Revokes (Put of the integration, Delete of the claim) and checks other holders of the account (Query);
+  // the best-effort revoke at Meta needs the decrypted token.
+  "integration-delete": { table: ["GetItem", "Query", "PutItem", "DeleteItem"], secret: true },
+  "conversations-list": { table: ["GetItem", "Query"] },
+  "conversation-messages": { table: ["GetItem", "Query"] },
+  // Message and idempotency record (Put), integration and reply window (Get), failed on enqueue error (Update).
+  "message-send": { table: ["GetItem", "PutItem", "UpdateItem"], sendsToQueue: true },
+  "message-get": { table: ["GetItem"] },
+  // Message transitions and needs_reauth (Update), limiter (Get, Put, Update), sent: echo placeholder (Delete).
+  sender: { table: ["GetItem", "PutItem", "UpdateItem", "DeleteItem"], secret: true },
+  // Expiring tokens (Query on gsi), each refreshed or cleared with a conditional Put.
+  "token-refresh": { table: ["Query", "PutItem"], secret: true },
+};

@@ -1,0 +1,124 @@
+import type { Template } from "aws-cdk-lib/assertions";
+import { beforeAll, describe, expect, it } from "vitest";
+import { HandlerNames, WorkerNames } from "../../lambdas/contract/routes";
+import { synthStack } from "../support/synth";
+
+type Statement = { Action: string | string[]; Resource: unknown; Condition?: Record<string, unknown> };
+type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
+
+const LOGS = ["logs:CreateLogStream", "logs:PutLogEvents"];
+const SECRET = ["secretsmanager:GetSecretValue"];
+const READ_KEY = ["kms:Decrypt", "kms:DescribeKey"];
+const WRITE_KEY = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"];
+const dynamo = (...actions: string[]) => actions.map((action) => `dynamodb:${action}`);
+
+/**
+ * Each function's complete IAM action list, written out here on purpose: a new action fails this test, so
+ * widening a function is a visible, reviewed change (and lib/constructs/function-access.ts says why).
+ */
+const expected: Record<string, readonly string[]> = {
+  "webhook-verify": [...SECRET],
+  "webhook-receive": [
+    ...dynamo("BatchWriteItem", "DeleteItem", "GetItem", "PutItem", "Query", "UpdateItem"),
+    ...WRITE_KEY,
+    ...SECRET,
+  ],
+  "oauth-callback": [...dynamo("DeleteItem", "GetItem", "PutItem"), ...WRITE_KEY, ...SECRET],
+  deauthorize: [...dynamo("DeleteItem", "GetItem", "PutItem", "Query"), ...WRITE_KEY, ...SECRET],
+  "data-deletion": [
+    ...dynamo("BatchWriteItem", "DeleteItem", "GetItem", "PutItem", "Query"),
+    ...WRITE_KEY,
+    ...SECRET,
+  ],
+  "data-deletion-status": [...dynamo("GetItem"), ...READ_KEY],
+  "oauth-init": [...dynamo("PutItem"), ...WRITE_KEY, ...SECRET],
+  "integration-get": [...dynamo("GetItem"), ...READ_KEY],
+  "integration-delete": [...dynamo("DeleteItem", "GetItem", "PutItem", "Query"), ...WRITE_KEY, ...SECRET],
+  "conversations-list": [...dynamo("GetItem", "Query"), ...READ_KEY],
+  "conversation-messages": [...dynamo("GetItem", "Query"), ...READ_KEY],
+  "message-send": [...dynamo("GetItem", "PutItem", "UpdateItem"), ...WRITE_KEY, "sqs:SendMessage"],
+  "message-get": [...dynamo("GetItem"), ...READ_KEY],
+  sender: [
+    ...dynamo("DeleteItem", "GetItem", "PutItem", "UpdateItem"),
+    ...WRITE_KEY,
+    ...SECRET,
+    // Consuming the outbound queue (the event source mapping's grant) and dead-lettering to the DLQ.
+    "sqs:ChangeMessageVisibility",
+    "sqs:DeleteMessage",
+    "sqs:GetQueueAttributes",
+    "sqs:GetQueueUrl",
+    "sqs:ReceiveMessage",
+    "sqs:SendMessage",
+  ],
+  "token-refresh": [...dynamo("PutItem", "Query"), ...WRITE_KEY, ...SECRET],
+};
+
+let resources: Resources;
+
+beforeAll(() => {
+  const { template } = synthStack(undefined, { bundle: false });
+  resources = (template as Template).toJSON().Resources as Resources;
+});
+
+/** The function of a handler: construct ids are the handler's name in PascalCase (plus CDK's hash). */
+function functionId(name: string): string {
+  const pascal = name.replace(/(^|-)(\w)/g, (_, __, c: string) => c.toUpperCase());
+  const ids = Object.keys(resources).filter(
+    (id) =>
+      resources[id]?.Type === "AWS::Lambda::Function" &&
+      new RegExp(`^(Api|Outbound|Scheduling)${pascal}[0-9A-F]{8}$`).test(id),
+  );
+  expect(ids, name).toHaveLength(1);
+  return ids[0] as string;
+}
+
+/** Every statement of every policy attached to the function's role. */
+function statementsOf(name: string): Statement[] {
+  const fn = resources[functionId(name)] as Resources[string];
+  const roleId = (fn.Properties.Role as { "Fn::GetAtt": [string, string] })["Fn::GetAtt"][0];
+  return Object.values(resources)
+    .filter((resource) => resource.Type === "AWS::IAM::Policy")
+    .filter((policy) => (policy.Properties.Roles as { Ref: string }[]).some((role) => role.Ref === roleId))
+    .flatMap((policy) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+}
+
+const actionsOf = (name: string) =>
+  [...new Set(statementsOf(name).flatMap((statement) => [statement.Action].flat()))].sort();
+
+describe("least privilege", () => {
+  it("covers every function", () => {
+    expect(Object.keys(expected).sort()).toEqual([...HandlerNames, ...WorkerNames].sort());
+  });
+
+  for (const [name, actions] of Object.entries(expected)) {
+    it(`${name} has exactly its declared DynamoDB, KMS, Secrets Manager and SQS actions`, () => {
+      expect(actionsOf(name)).toEqual([...LOGS, ...actions].sort());
+    });
+  }
+
+  it("the table key is usable only through DynamoDB, and only for this table", () => {
+    const table = Object.keys(resources).find((id) => resources[id]?.Type === "AWS::DynamoDB::Table");
+    for (const name of Object.keys(expected)) {
+      for (const statement of statementsOf(name)) {
+        const actions = [statement.Action].flat();
+        if (!actions.some((action) => action.startsWith("kms:"))) continue;
+        const equals = statement.Condition?.StringEquals as Record<string, unknown>;
+        expect(JSON.stringify(equals["kms:ViaService"])).toContain("dynamodb.");
+        if (actions.includes("kms:DescribeKey")) continue; // carries no encryption context
+        expect(equals["kms:EncryptionContext:aws:dynamodb:tableName"]).toEqual({ Ref: table });
+      }
+    }
+  });
+
+  it("only functions that query get the indexes", () => {
+    for (const name of Object.keys(expected)) {
+      for (const statement of statementsOf(name)) {
+        const actions = [statement.Action].flat();
+        if (!actions.some((action) => action.startsWith("dynamodb:"))) continue;
+        expect(JSON.stringify(statement.Resource).includes("/index/"), name).toBe(
+          actions.includes("dynamodb:Query"),
+        );
+      }
+    }
+  });
+});
