@@ -92,6 +92,11 @@ export const GraphErrors = {
       100,
       `(#100) Length of param message[text] must be less than or equal to ${limit} bytes (UTF-8); got ${bytes}`,
     ),
+  mediaUnreachable: () => graphError(400, 100, "(#100) Failed to fetch the file from the url"),
+  mediaTooLarge: () => graphError(400, 100, "(#100) Attachment size exceeds allowable limit"),
+  mediaUnsupported: (type: string) =>
+    graphError(400, 100, `(#100) The attachment's format (${type}) is not supported for this type`),
+  threadRateLimited: () => graphError(400, 613, "(#613) Calls to this api have exceeded the rate limit."),
   accountRestricted: () =>
     graphError(400, 10, "(#10) You are temporarily restricted from sending messages.", { subcode: 1893063 }),
   businessBlocked: () =>

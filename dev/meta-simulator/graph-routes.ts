@@ -6,6 +6,7 @@ import { newMessageId } from "./ids";
 import {
   DAY,
   HOUR,
+  MEDIA_RULES,
   PROFILE_FIELDS,
   SEVEN_DAYS,
   type SentMessage,
@@ -208,6 +209,20 @@ export function graphRoutes(ctx: SimContext) {
     return undefined;
   }
 
+  /** With a media registry: unknown URLs are unreachable; type and size follow MEDIA_RULES. */
+  function refuseMedia(type: string, url: string): Reply | undefined {
+    const registry = ctx.options.media;
+    if (registry === undefined) return undefined;
+    const file = registry[url];
+    if (file === undefined) return graph(GraphErrors.mediaUnreachable());
+    const rule = MEDIA_RULES[type];
+    if (rule === undefined || !rule.types.includes(file.contentType.split(";")[0]?.trim() ?? "")) {
+      return graph(GraphErrors.mediaUnsupported(file.contentType));
+    }
+    if (file.bytes > rule.maxBytes) return graph(GraphErrors.mediaTooLarge());
+    return undefined;
+  }
+
   /** Meta's reasons not to send: text too long (UTF-8 bytes), window closed, the optional cap. */
   function refuseSend(igId: string, { recipient, message, tag }: SendBody): Reply | undefined {
     if ("text" in message) {
@@ -217,6 +232,17 @@ export function graphRoutes(ctx: SimContext) {
     const thread = refuseThread(igId, recipient.id);
     if (thread !== undefined) return thread;
     if (!windowOpen(igId, recipient.id, tag)) return graph(GraphErrors.windowClosed());
+    if ("attachment" in message) {
+      const media = refuseMedia(message.attachment.type, message.attachment.payload.url);
+      if (media !== undefined) return media;
+    }
+    const perThread = ctx.options.threadSendsPerMinute;
+    if (perThread !== undefined) {
+      const recent = sent.filter(
+        (m) => m.igAccountId === igId && m.recipientId === recipient.id && m.at > now() - 60_000,
+      ).length;
+      if (recent >= perThread) return graph(GraphErrors.threadRateLimited());
+    }
     const cap = ctx.options.sendCapPerHour;
     if (cap !== undefined) {
       const inHour = sent.filter((m) => m.igAccountId === igId && m.at > now() - HOUR).length;

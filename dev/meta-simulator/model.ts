@@ -158,6 +158,19 @@ export interface SimOptions {
   readonly history?: HistorySeed;
   /** Known customers for the User Profile API; others get a deterministic made-up profile. */
   readonly customers?: SimCustomer[];
+  /**
+   * The media Meta can fetch, by URL. When set, an attachment whose URL is not listed is unreachable, and one
+   * whose type or size Meta's send-message page does not allow is refused. Unset: every https URL is fine.
+   */
+  readonly media?: Record<string, MediaFile>;
+  /** Sends to one thread allowed per rolling minute; past it, 613 (Meta: "may be rate limited", no number). */
+  readonly threadSendsPerMinute?: number;
+}
+
+/** A file at a URL, as Meta would find it when fetching an attachment. */
+export interface MediaFile {
+  readonly contentType: string;
+  readonly bytes: number;
 }
 
 /** How Graph calls fill the usage headers, and when an account is throttled. */
@@ -389,6 +402,23 @@ export const USER_PROFILE_FIELDS = [
   "is_business_follow_user",
   "is_verified_user",
 ] as const;
+/**
+ * Attachment formats and size maxima (Instagram messaging send-message and attachment-upload pages). Sizes in
+ * decimal megabytes, the stricter reading of "8MB" / "25MB"; GIF left out of images, as the newest copy of the
+ * page does (older copies list it).
+ */
+export const MEDIA_RULES: Record<string, { readonly types: readonly string[]; readonly maxBytes: number }> = {
+  image: { types: ["image/png", "image/jpeg"], maxBytes: 8_000_000 },
+  video: {
+    types: ["video/mp4", "video/ogg", "video/x-msvideo", "video/quicktime", "video/webm"],
+    maxBytes: 25_000_000,
+  },
+  audio: {
+    types: ["audio/aac", "audio/mp4", "audio/x-m4a", "audio/wav", "audio/x-wav", "audio/vnd.wave"],
+    maxBytes: 25_000_000,
+  },
+  file: { types: ["application/pdf"], maxBytes: 25_000_000 },
+};
 /** Conversations API: message details only for the 20 most recent messages of a conversation. */
 export const MESSAGE_DETAIL_DEPTH = 20;
 
