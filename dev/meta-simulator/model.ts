@@ -388,8 +388,6 @@ export const REFRESHED_EXPIRES_IN = 5_184_000;
 export const CODE_TTL_MS = HOUR;
 /** Send API text limit, in UTF-8 bytes (the stricter of Meta's two statements). */
 export const TEXT_LIMIT_BYTES = 1000;
-/** @deprecated kept for callers of the old name; the limit is counted in UTF-8 bytes. */
-export const TEXT_LIMIT = TEXT_LIMIT_BYTES;
 /** HUMAN_AGENT tag and Click-to-Direct ad windows (Messenger Platform policy). */
 export const SEVEN_DAYS = 7 * DAY;
 /** User Profile API fields for Instagram Login (user-profile page). */

@@ -165,6 +165,22 @@ describe("windows (Messenger Platform and IG Messaging API policy)", () => {
     expect((await sendText(h.sim, token, CUSTOMER)).error).toMatchObject({ code: 10, subcode: 2534022 });
   });
 
+  it("local mode: POST /_sim/customer-message with an ad referral opens the 7-day window too", async () => {
+    h = await startHarness();
+    const token = h.sim.issueToken();
+    const igsid = "3416870925138777";
+    const res = await fetch(`${h.sim.url}/_sim/customer-message`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ igsid, text: "from the ad", referral: { source: "ADS", ad_id: "42" } }),
+    });
+    expect(res.status).toBe(200);
+    h.clock += 6 * DAY;
+    expect((await sendText(h.sim, token, igsid)).status).toBe(200);
+    h.clock += DAY + 1;
+    expect((await sendText(h.sim, token, igsid)).error?.subcode).toBe(2534022);
+  });
+
   it("an ad referral on a later message of an existing thread opens no 7-day window", async () => {
     h = await startHarness();
     const token = h.sim.issueToken();
