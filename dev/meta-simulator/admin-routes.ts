@@ -24,6 +24,28 @@ export function adminRoutes(ctx: SimContext) {
         }),
       )
       .optional(),
+    referral: z
+      .object({
+        source: z.literal("ADS"),
+        type: z.literal("OPEN_THREAD").optional(),
+        ad_id: z.string().min(1),
+        ref: z.string().optional(),
+      })
+      .optional(),
+  });
+  const throttleSchema = z.object({
+    igAccountId: z.string().optional(),
+    code: z.union([z.literal(80002), z.literal(613), z.literal(4)]).optional(),
+    regainAccessMinutes: z.number().int().positive().optional(),
+  });
+  const restrictionSchema = z.object({
+    igAccountId: z.string().optional(),
+    restriction: z.enum(["restricted", "business_blocked"]).nullable(),
+  });
+  const ownerSchema = z.object({
+    igAccountId: z.string().optional(),
+    igsid: z.string().regex(/^\d+$/),
+    owner: z.enum(["us", "other"]),
   });
 
   function publicState() {
@@ -47,6 +69,9 @@ export function adminRoutes(ctx: SimContext) {
         remaining: Number.isFinite(f.remaining) ? f.remaining : "always",
       })),
       deliveries,
+      restrictions: Object.fromEntries(ctx.restrictions),
+      threadsOwnedByOtherApps: [...ctx.otherOwner],
+      senderActions: ctx.senderActions,
     };
   }
 
@@ -92,6 +117,32 @@ export function adminRoutes(ctx: SimContext) {
         if (!parsed.success) return json(400, { error: "expected {advanceMs}" });
         state.clockOffset += parsed.data.advanceMs;
         return json(200, { now: now() });
+      }
+      case "POST /_sim/throttle": {
+        const parsed = throttleSchema.safeParse(bodyJson());
+        if (!parsed.success) return json(400, { error: "invalid throttle", issues: parsed.error.issues });
+        ctx.usage.throttle(parsed.data, ctx.defaultAccount().igId);
+        return json(201, { ok: true });
+      }
+      case "DELETE /_sim/throttle":
+        ctx.usage.clear();
+        return json(200, { ok: true });
+      case "POST /_sim/account-restriction": {
+        const parsed = restrictionSchema.safeParse(bodyJson());
+        if (!parsed.success) return json(400, { error: "invalid restriction", issues: parsed.error.issues });
+        const account = ctx.accountById(parsed.data.igAccountId ?? ctx.defaultAccount().igId);
+        if (account === undefined) return json(400, { error: "unknown account" });
+        if (parsed.data.restriction === null) ctx.restrictions.delete(account.igId);
+        else ctx.restrictions.set(account.igId, parsed.data.restriction);
+        return json(200, { restrictions: Object.fromEntries(ctx.restrictions) });
+      }
+      case "POST /_sim/thread-owner": {
+        const parsed = ownerSchema.safeParse(bodyJson());
+        if (!parsed.success) return json(400, { error: "invalid thread owner", issues: parsed.error.issues });
+        const key = ctx.windowKey(parsed.data.igAccountId ?? ctx.defaultAccount().igId, parsed.data.igsid);
+        if (parsed.data.owner === "other") ctx.otherOwner.add(key);
+        else ctx.otherOwner.delete(key);
+        return json(200, { threadsOwnedByOtherApps: [...ctx.otherOwner] });
       }
       case "GET /_sim/health":
         return json(200, { ok: true });

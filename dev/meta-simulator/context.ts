@@ -2,6 +2,7 @@ import { GraphErrors } from "./graph-errors";
 import { type Answer, DROP, graph, type Reply, type Req } from "./http";
 import { newAccessToken, newMessageId } from "./ids";
 import {
+  type AccountRestriction,
   type ActiveFault,
   type CodeRecord,
   type CustomerMessageInput,
@@ -13,12 +14,17 @@ import {
   type FaultTarget,
   faultSchema,
   type RecordedRequest,
+  SEVEN_DAYS,
+  type SenderActionRecord,
   type SentMessage,
   type SimAccount,
+  type SimCustomer,
   type SimOptions,
   type TokenRecord,
 } from "./model";
 import { metaJson, signedRequest, signMetaBody } from "./signing";
+import { createThreads } from "./threads";
+import { createUsage } from "./usage";
 import * as Payloads from "./webhook-payloads";
 
 /** A token check's outcome: the token's record and account, or the 190/2500 reply Meta gives. */
@@ -44,6 +50,15 @@ export function createSimContext(options: SimOptions) {
   const subscriptions = new Map<string, Set<string>>();
   /** Last customer message per `${igId}:${igsid}`: the start of the reply window. */
   const windows = new Map<string, number>();
+  /** Click-to-Direct ad windows: end (Unix ms) per `${igId}:${igsid}`, 7 days from the ad's first message. */
+  const adWindows = new Map<string, number>();
+  /** Threads another app owns (`${igId}:${igsid}`): events go to `standby`, sends are refused. */
+  const otherOwner = new Set<string>();
+  /** Account-wide refusals per IG account id. */
+  const restrictions = new Map<string, AccountRestriction>();
+  const senderActions: SenderActionRecord[] = [];
+  const customers = new Map<string, SimCustomer>((options.customers ?? []).map((c) => [c.igsid, c]));
+  const threads = createThreads();
   const sent: SentMessage[] = [];
   const recorded: RecordedRequest[] = [];
   const deliveries: Delivery[] = [];
@@ -53,6 +68,7 @@ export function createSimContext(options: SimOptions) {
   const timers = new Set<NodeJS.Timeout>();
 
   const now = () => baseNow() + state.clockOffset;
+  const usage = createUsage(options.usage, now);
   const accountById = (igId: string) => accounts.find((a) => a.igId === igId);
   const defaultAccount = (): SimAccount => {
     const first = accounts[0];
@@ -199,6 +215,12 @@ export function createSimContext(options: SimOptions) {
     return { record, account };
   }
 
+  /** The account a request's token belongs to, without answering anything (for usage headers). */
+  function tokenAccountId(req: Req): string | undefined {
+    const token = tokenOf(req);
+    return token === undefined ? undefined : tokens.get(token)?.igId;
+  }
+
   function invalidateAccountTokens(igId: string): void {
     for (const record of tokens.values()) if (record.igId === igId) record.invalidated = true;
   }
@@ -268,11 +290,26 @@ export function createSimContext(options: SimOptions) {
     const payload =
       input.attachments !== undefined && input.attachments.length > 0
         ? Payloads.customerAttachments({ ...parties, attachments: input.attachments, text: input.text })
-        : Payloads.customerText({ ...parties, text: input.text ?? "" });
+        : Payloads.customerText({
+            ...parties,
+            text: input.text ?? "",
+            ...(input.referral === undefined ? {} : { referral: input.referral }),
+          });
+    const key = windowKey(igAccountId, igsid);
+    const firstMessage = (threads.existing(igAccountId, igsid)?.messages.length ?? 0) === 0;
+    if (firstMessage && input.referral?.source === "ADS") adWindows.set(key, timestamp + SEVEN_DAYS);
     openWindow(igAccountId, igsid, timestamp);
+    threads.add(igAccountId, igsid, {
+      mid,
+      at: timestamp,
+      fromCustomer: true,
+      ...(input.text === undefined ? {} : { text: input.text }),
+      ...(input.attachments === undefined ? {} : { attachments: input.attachments }),
+    });
     const result = { igAccountId, igsid, mid, timestamp };
     if (state.webhookUrl === undefined) return result;
-    return { ...result, delivery: await deliver(payload, { kind: "customer_message" }) };
+    const body = otherOwner.has(key) ? Payloads.asStandby(payload) : payload;
+    return { ...result, delivery: await deliver(body, { kind: "customer_message" }) };
   }
 
   /** POSTs `signed_request=…` form-encoded, as Meta calls the deauthorize and data-deletion callbacks. */
@@ -292,10 +329,27 @@ export function createSimContext(options: SimOptions) {
     return { status: res.status, body: await res.text() };
   }
 
+  if (options.history !== undefined) {
+    const igId = options.history.igAccountId ?? defaultAccount().igId;
+    threads.seed(igId, options.history, now());
+    for (const t of threads.list(igId)) {
+      const last = t.messages.filter((m) => m.fromCustomer).at(-1);
+      if (last !== undefined) openWindow(igId, t.igsid, last.at);
+    }
+  }
+
   return {
     options,
     accounts,
     state,
+    adWindows,
+    otherOwner,
+    restrictions,
+    senderActions,
+    customers,
+    threads,
+    usage,
+    tokenAccountId,
     tokens,
     codes,
     subscriptions,

@@ -86,11 +86,44 @@ export const GraphErrors = {
       subcode: 2534041,
     }),
   invalidJsonReply: () => graphError(500, 1, "(#1) Received invalid JSON reply.", { subcode: 1357046 }),
-  objectNotFound: (id: string) =>
+  textTooLong: (bytes: number, limit: number) =>
     graphError(
       400,
       100,
-      `Unsupported post request. Object with ID '${id}' does not exist, cannot be loaded due to missing permissions, or does not support this operation.`,
+      `(#100) Length of param message[text] must be less than or equal to ${limit} bytes (UTF-8); got ${bytes}`,
+    ),
+  mediaUnreachable: () => graphError(400, 100, "(#100) Failed to fetch the file from the url"),
+  mediaTooLarge: () => graphError(400, 100, "(#100) Attachment size exceeds allowable limit"),
+  mediaUnsupported: (type: string) =>
+    graphError(400, 100, `(#100) The attachment's format (${type}) is not supported for this type`),
+  threadRateLimited: () => graphError(400, 613, "(#613) Calls to this api have exceeded the rate limit."),
+  accountRestricted: () =>
+    graphError(400, 10, "(#10) You are temporarily restricted from sending messages.", { subcode: 1893063 }),
+  businessBlocked: () =>
+    graphError(
+      400,
+      100,
+      "(#100) The business has been blocked from sending messages via the IG Messaging API",
+      {
+        subcode: 2534029,
+      },
+    ),
+  notThreadOwner: () =>
+    graphError(400, 100, "(#100) The app is not the thread owner for this conversation.", {
+      subcode: 2534037,
+    }),
+  userConsentRequired: () => graphError(400, 230, "(#230) User consent is required to access user profile"),
+  conversationsRateLimited: () =>
+    graphError(400, 613, "(#613) Calls to this api have exceeded the rate limit."),
+  messageTooOld: () =>
+    graphError(400, 100, "(#100) Only the 20 most recent messages of a conversation can be read.", {
+      type: "IGApiException",
+    }),
+  objectNotFound: (id: string, verb: "get" | "post" = "post") =>
+    graphError(
+      400,
+      100,
+      `Unsupported ${verb} request. Object with ID '${id}' does not exist, cannot be loaded due to missing permissions, or does not support this operation.`,
       { subcode: 33, type: "IGApiException" },
     ),
 } as const;

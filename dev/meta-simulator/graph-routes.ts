@@ -6,11 +6,13 @@ import { newMessageId } from "./ids";
 import {
   DAY,
   HOUR,
+  MEDIA_RULES,
   PROFILE_FIELDS,
+  SEVEN_DAYS,
   type SentMessage,
   type SimAccount,
   SUBSCRIBABLE_FIELDS,
-  TEXT_LIMIT,
+  TEXT_LIMIT_BYTES,
 } from "./model";
 
 /** graph.instagram.com's profile, webhook subscription, Send API and permission revoke (§1.5–1.7). */
@@ -107,31 +109,6 @@ export function graphRoutes(ctx: SimContext) {
     return json(200, { success: true });
   }
 
-  function usageHeaders(igId: string): Record<string, string> {
-    const lastHour = sent.filter((m) => m.igAccountId === igId && m.at > now() - HOUR).length;
-    const cap = ctx.options.sendCapPerHour ?? 1000;
-    const callCount = Math.min(100, Math.round((lastHour / cap) * 100));
-    const usage = {
-      [igId]: [
-        {
-          type: "instagram",
-          call_count: callCount,
-          total_cputime: Math.min(100, Math.round(callCount / 4)),
-          total_time: Math.min(100, Math.round(callCount / 3)),
-          estimated_time_to_regain_access: 0,
-        },
-      ],
-    };
-    return {
-      "x-business-use-case-usage": JSON.stringify(usage),
-      "x-app-usage": JSON.stringify({
-        call_count: Math.min(100, Math.round(callCount / 2)),
-        total_time: 1,
-        total_cputime: 1,
-      }),
-    };
-  }
-
   const sendSchema = z.object({
     recipient: z.object({ id: z.string().min(1) }),
     message: z.union([
@@ -149,10 +126,29 @@ export function graphRoutes(ctx: SimContext) {
     tag: z.literal("HUMAN_AGENT").optional(),
   });
 
+  /** Sender actions (sender-actions page; reactions with `payload.message_id` and `reaction`). */
+  const senderActionSchema = z.union([
+    z.object({
+      recipient: z.object({ id: z.string().min(1) }),
+      sender_action: z.enum(["typing_on", "typing_off", "mark_seen"]),
+    }),
+    z.object({
+      recipient: z.object({ id: z.string().min(1) }),
+      sender_action: z.literal("react"),
+      payload: z.object({ message_id: z.string().min(1), reaction: z.literal("love") }),
+    }),
+    z.object({
+      recipient: z.object({ id: z.string().min(1) }),
+      sender_action: z.literal("unreact"),
+      payload: z.object({ message_id: z.string().min(1) }),
+    }),
+  ]);
+
   type SendBody = z.infer<typeof sendSchema>;
+  type SenderAction = z.infer<typeof senderActionSchema>;
 
   /** The Send API body as JSON, or as form fields holding JSON (Graph accepts both). */
-  function readSendBody(req: Req): SendBody | Reply {
+  function readSendBody(req: Req): SendBody | { action: SenderAction } | Reply {
     let body: unknown;
     try {
       if (req.form !== undefined) {
@@ -165,6 +161,8 @@ export function graphRoutes(ctx: SimContext) {
           message: field("message"),
           messaging_type: field("messaging_type"),
           tag: field("tag"),
+          sender_action: field("sender_action"),
+          payload: field("payload"),
         };
       } else {
         body = JSON.parse(req.raw.toString("utf8"));
@@ -172,24 +170,79 @@ export function graphRoutes(ctx: SimContext) {
     } catch {
       return graph(GraphErrors.invalidParameter("Invalid JSON in request body"));
     }
+    if (
+      typeof body === "object" &&
+      body !== null &&
+      "sender_action" in body &&
+      body.sender_action !== undefined
+    ) {
+      const action = senderActionSchema.safeParse(body);
+      if (action.success) return { action: action.data };
+      const path = action.error.issues[0]?.path.join("][") ?? "sender_action";
+      return graph(GraphErrors.invalidParameter(`Invalid parameter [${path}]`));
+    }
     const parsed = sendSchema.safeParse(body);
     if (parsed.success) return parsed.data;
     const path = parsed.error.issues[0]?.path.join("][") ?? "message";
     return graph(GraphErrors.invalidParameter(`Invalid parameter [${path}]`));
   }
 
-  /** Meta's reasons not to send: text too long, window closed (24 h, HUMAN_AGENT 7 days), the optional cap. */
-  function refuseSend(igId: string, { recipient, message, tag }: SendBody): Reply | undefined {
-    if ("text" in message && [...message.text].length > TEXT_LIMIT) {
-      return graph(
-        GraphErrors.invalidParameter(
-          `Length of param message[text] must be less than or equal to ${TEXT_LIMIT}`,
-        ),
-      );
+  /**
+   * The window for this customer is open: 24 h from their last message; 7 days from the first message of a
+   * Click-to-Direct ad thread; 7 days with `HUMAN_AGENT` when the app is approved for it (policy page).
+   */
+  function windowOpen(igId: string, igsid: string, tag: string | undefined): boolean {
+    const key = windowKey(igId, igsid);
+    const last = windows.get(key);
+    if (last === undefined) return false;
+    if (now() - last <= DAY) return true;
+    if (now() <= (ctx.adWindows.get(key) ?? 0)) return true;
+    return tag === "HUMAN_AGENT" && ctx.options.humanAgentApproved === true && now() - last <= SEVEN_DAYS;
+  }
+
+  /** Refusals that apply to the whole account or thread, before the message itself is looked at. */
+  function refuseThread(igId: string, igsid: string): Reply | undefined {
+    const restriction = ctx.restrictions.get(igId);
+    if (restriction === "restricted") return graph(GraphErrors.accountRestricted());
+    if (restriction === "business_blocked") return graph(GraphErrors.businessBlocked());
+    if (ctx.otherOwner.has(windowKey(igId, igsid))) return graph(GraphErrors.notThreadOwner());
+    return undefined;
+  }
+
+  /** With a media registry: unknown URLs are unreachable; type and size follow MEDIA_RULES. */
+  function refuseMedia(type: string, url: string): Reply | undefined {
+    const registry = ctx.options.media;
+    if (registry === undefined) return undefined;
+    const file = registry[url];
+    if (file === undefined) return graph(GraphErrors.mediaUnreachable());
+    const rule = MEDIA_RULES[type];
+    if (rule === undefined || !rule.types.includes(file.contentType.split(";")[0]?.trim() ?? "")) {
+      return graph(GraphErrors.mediaUnsupported(file.contentType));
     }
-    const last = windows.get(windowKey(igId, recipient.id));
-    const allowance = tag === "HUMAN_AGENT" ? 7 * DAY : DAY;
-    if (last === undefined || now() - last > allowance) return graph(GraphErrors.windowClosed());
+    if (file.bytes > rule.maxBytes) return graph(GraphErrors.mediaTooLarge());
+    return undefined;
+  }
+
+  /** Meta's reasons not to send: text too long (UTF-8 bytes), window closed, the optional cap. */
+  function refuseSend(igId: string, { recipient, message, tag }: SendBody): Reply | undefined {
+    if ("text" in message) {
+      const bytes = Buffer.byteLength(message.text, "utf8");
+      if (bytes > TEXT_LIMIT_BYTES) return graph(GraphErrors.textTooLong(bytes, TEXT_LIMIT_BYTES));
+    }
+    const thread = refuseThread(igId, recipient.id);
+    if (thread !== undefined) return thread;
+    if (!windowOpen(igId, recipient.id, tag)) return graph(GraphErrors.windowClosed());
+    if ("attachment" in message) {
+      const media = refuseMedia(message.attachment.type, message.attachment.payload.url);
+      if (media !== undefined) return media;
+    }
+    const perThread = ctx.options.threadSendsPerMinute;
+    if (perThread !== undefined) {
+      const recent = sent.filter(
+        (m) => m.igAccountId === igId && m.recipientId === recipient.id && m.at > now() - 60_000,
+      ).length;
+      if (recent >= perThread) return graph(GraphErrors.threadRateLimited());
+    }
     const cap = ctx.options.sendCapPerHour;
     if (cap !== undefined) {
       const inHour = sent.filter((m) => m.igAccountId === igId && m.at > now() - HOUR).length;
@@ -197,6 +250,25 @@ export function graphRoutes(ctx: SimContext) {
         return { ...graph(GraphErrors.rateLimited(613)), headers: throttledHeaders(igId, 1) };
     }
     return undefined;
+  }
+
+  /** Typing indicators, mark_seen and reactions: inside the window, in a thread we own. */
+  function senderAction(igId: string, body: SenderAction): Reply {
+    const refused = refuseThread(igId, body.recipient.id);
+    if (refused !== undefined) return refused;
+    if (!windowOpen(igId, body.recipient.id, undefined)) return graph(GraphErrors.windowClosed());
+    if ("payload" in body && ctx.threads.byMessageId(body.payload.message_id) === undefined) {
+      return graph(GraphErrors.invalidParameter("Invalid parameter [payload][message_id]"));
+    }
+    ctx.senderActions.push({
+      igAccountId: igId,
+      recipientId: body.recipient.id,
+      action: body.sender_action,
+      ...("payload" in body ? { messageId: body.payload.message_id } : {}),
+      ...("payload" in body && "reaction" in body.payload ? { reaction: body.payload.reaction } : {}),
+      at: now(),
+    });
+    return json(200, { recipient_id: body.recipient.id });
   }
 
   async function postMessage(req: Req, id: string): Promise<Answer> {
@@ -209,6 +281,7 @@ export function graphRoutes(ctx: SimContext) {
 
     const parsed = readSendBody(req);
     if ("status" in parsed) return parsed;
+    if ("action" in parsed) return senderAction(igId, parsed.action);
     const { recipient, message, messaging_type, tag } = parsed;
     const refusal = refuseSend(igId, parsed);
     if (refusal !== undefined) return refusal;
@@ -227,9 +300,16 @@ export function graphRoutes(ctx: SimContext) {
       answer: fault?.kind === "sent_but_invalid_reply" ? "invalid_reply" : "ok",
     };
     sent.push(record);
+    ctx.threads.add(igId, recipient.id, {
+      mid: messageId,
+      at: record.at,
+      fromCustomer: false,
+      ...(record.text === undefined ? {} : { text: record.text }),
+      ...(record.attachment === undefined ? {} : { attachments: [record.attachment] }),
+    });
     scheduleEcho(record);
     if (record.answer === "invalid_reply") return graph(GraphErrors.invalidJsonReply());
-    return json(200, { recipient_id: recipient.id, message_id: messageId }, usageHeaders(igId));
+    return json(200, { recipient_id: recipient.id, message_id: messageId });
   }
 
   async function revokePermissions(req: Req): Promise<Reply> {

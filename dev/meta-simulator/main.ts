@@ -1,7 +1,9 @@
 /**
  * Runs the Meta simulator on its own: `npx tsx dev/meta-simulator/main.ts`.
  * Settings from env: META_SIM_PORT (default 4610), META_SIM_APP_ID, META_SIM_APP_SECRET (default: the fake
- * values of the reference vectors), META_SIM_WEBHOOK_URL (where DMs and echoes are delivered).
+ * values of the reference vectors), META_SIM_WEBHOOK_URL (where DMs and echoes are delivered),
+ * META_SIM_HUMAN_AGENT_APPROVED=true (the app passed review for HUMAN_AGENT), META_SIM_HISTORY=<conversations>x<messages>
+ * (seeded Conversations API history, e.g. 250x5).
  */
 import { startMetaSimulator } from "./index";
 
@@ -10,7 +12,16 @@ const sim = await startMetaSimulator({
   appId: process.env.META_SIM_APP_ID ?? "990602627938098",
   appSecret: process.env.META_SIM_APP_SECRET ?? "5d2e9f7a1b3c4d6e8f0a1b2c3d4e5f6a",
   webhookUrl: process.env.META_SIM_WEBHOOK_URL,
+  humanAgentApproved: process.env.META_SIM_HUMAN_AGENT_APPROVED === "true",
+  ...historyFromEnv(process.env.META_SIM_HISTORY),
 });
+
+/** `250x5` → 250 conversations of 5 messages; anything else → no seeded history. */
+function historyFromEnv(value: string | undefined) {
+  const match = /^(\d+)x(\d+)$/.exec(value ?? "");
+  if (match === null) return {};
+  return { history: { conversations: Number(match[1]), messagesPerConversation: Number(match[2]) } };
+}
 
 console.log(`Meta simulator on ${sim.url}`);
 console.log(`  set INSTAGRAM_OAUTH_URL, INSTAGRAM_API_URL and INSTAGRAM_GRAPH_URL to ${sim.url}`);

@@ -145,7 +145,91 @@ export interface SimOptions {
   readonly deliverEchoes?: boolean;
   /** When set, a send that would put more than this many sends of one account in a rolling hour gets 613/2534040. */
   readonly sendCapPerHour?: number;
+  /**
+   * The app is approved for the `HUMAN_AGENT` tag (App Review). Default false: without approval the tag does
+   * not extend the window past 24 h (docs/meta-simulator.md, "HUMAN_AGENT").
+   */
+  readonly humanAgentApproved?: boolean;
+  /** Rate-limit usage model behind `X-Business-Use-Case-Usage` / `X-App-Usage` (see `UsageOptions`). */
+  readonly usage?: UsageOptions;
+  /** Conversations API calls allowed per second per account (Meta: 2); past it, 613. */
+  readonly conversationsPerSecond?: number;
+  /** Seeds Conversations API history for an account (deterministic). */
+  readonly history?: HistorySeed;
+  /** Known customers for the User Profile API; others get a deterministic made-up profile. */
+  readonly customers?: SimCustomer[];
+  /**
+   * The media Meta can fetch, by URL. When set, an attachment whose URL is not listed is unreachable, and one
+   * whose type or size Meta's send-message page does not allow is refused. Unset: every https URL is fine.
+   */
+  readonly media?: Record<string, MediaFile>;
+  /** Sends to one thread allowed per rolling minute; past it, 613 (Meta: "may be rate limited", no number). */
+  readonly threadSendsPerMinute?: number;
 }
+
+/** A file at a URL, as Meta would find it when fetching an attachment. */
+export interface MediaFile {
+  readonly contentType: string;
+  readonly bytes: number;
+}
+
+/** How Graph calls fill the usage headers, and when an account is throttled. */
+export interface UsageOptions {
+  /** Graph calls per account per rolling hour that make `call_count` 100 % (default 4800). */
+  readonly callsPerHour?: number;
+  /** Graph calls of the whole app per rolling hour that make `X-App-Usage.call_count` 100 % (default 20 000). */
+  readonly appCallsPerHour?: number;
+  /** When true, an account reaching 100 % is throttled (80002) for `regainAccessMinutes`. Default false. */
+  readonly throttleAtFull?: boolean;
+  /** `estimated_time_to_regain_access` of automatic throttles, minutes (default 60). */
+  readonly regainAccessMinutes?: number;
+}
+
+export interface HistorySeed {
+  readonly igAccountId?: string;
+  readonly conversations: number;
+  readonly messagesPerConversation: number;
+  /** Gap between seeded messages (default 1 h); the newest conversation is the most recent. */
+  readonly spacingMs?: number;
+}
+
+/** A customer as the User Profile API shows them. */
+export interface SimCustomer {
+  readonly igsid: string;
+  readonly name?: string | null;
+  readonly username?: string;
+  readonly profilePic?: string | null;
+  readonly followerCount?: number;
+  readonly isUserFollowBusiness?: boolean;
+  readonly isBusinessFollowUser?: boolean;
+  readonly isVerifiedUser?: boolean;
+  /** The customer blocked the business: the profile cannot be read. */
+  readonly blockedBusiness?: boolean;
+}
+
+/** An account-wide refusal of every send until cleared. */
+export type AccountRestriction = "restricted" | "business_blocked";
+
+/** A throttle in force for one account (or the whole app with code 4). */
+export interface ThrottleInput {
+  readonly igAccountId?: string;
+  /** 80002 (Instagram BUC, default), 613, or 4 (app-wide: every account). */
+  readonly code?: 80002 | 613 | 4;
+  /** `estimated_time_to_regain_access`, minutes (default 60). */
+  readonly regainAccessMinutes?: number;
+}
+
+export interface SenderActionRecord {
+  readonly igAccountId: string;
+  readonly recipientId: string;
+  readonly action: "typing_on" | "typing_off" | "mark_seen" | "react" | "unreact";
+  readonly messageId?: string;
+  readonly reaction?: string;
+  readonly at: number;
+}
+
+/** Which of the person's ids a deauthorize / data-deletion `signed_request` carries as `user_id`. */
+export type SignedRequestUserId = "app_scoped" | "ig_account" | "token_exchange";
 
 export interface CustomerMessageInput {
   readonly igAccountId?: string;
@@ -153,6 +237,23 @@ export interface CustomerMessageInput {
   readonly text?: string;
   readonly attachments?: readonly Attachment[];
   readonly mid?: string;
+  /**
+   * An ad referral on the message (Click-to-Direct ad). When it is the thread's first message and `source` is
+   * `ADS`, the window lasts 7 days from it (Messenger Platform policy).
+   */
+  readonly referral?: AdReferral;
+}
+
+export interface AdReferral {
+  readonly source: "ADS";
+  readonly type?: "OPEN_THREAD";
+  readonly ad_id: string;
+  readonly ref?: string;
+  readonly ads_context_data?: {
+    readonly ad_title?: string;
+    readonly photo_url?: string;
+    readonly video_url?: string;
+  };
 }
 
 export interface CustomerMessageResult {
@@ -206,6 +307,16 @@ export interface MetaSimulator {
   idle(): Promise<void>;
   /** Largest number of sends of one account inside any rolling hour so far. */
   maxSendsInAnyHour(igAccountId?: string): number;
+  /** Throttles an account (or, with code 4, the app) until `regainAccessMinutes` pass on the simulator clock. */
+  throttle(input?: ThrottleInput): void;
+  /** Sets or clears (`undefined`) an account-wide refusal of every send. */
+  setAccountRestriction(igAccountId: string | undefined, restriction: AccountRestriction | undefined): void;
+  /** Another app owns the customer's thread (`"other"`): events go under `standby[]`, sends are refused. */
+  setThreadOwner(input: { igAccountId?: string; igsid: string; owner: "us" | "other" }): void;
+  /** Sender actions accepted so far. */
+  senderActions(igAccountId?: string): SenderActionRecord[];
+  /** Adds or replaces a customer for the User Profile API. */
+  setCustomer(customer: SimCustomer): void;
   /**
    * The user removes the app: every token of the account becomes invalid (190/460) and a `signed_request`
    * (`user_id` = app-scoped id) is POSTed form-encoded to the deauthorize callback `url`.
@@ -214,12 +325,16 @@ export interface MetaSimulator {
     url: string;
     igAccountId?: string;
     secret?: string;
+    /** Which id goes in `user_id` (default `app_scoped`). */
+    userId?: SignedRequestUserId;
   }): Promise<{ status: number; body: string }>;
   /** The user asks for data deletion: POSTs a `signed_request` (with `expires`) to the data-deletion callback `url`. */
   requestDataDeletion(input: {
     url: string;
     igAccountId?: string;
     secret?: string;
+    /** Which id goes in `user_id` (default `app_scoped`). */
+    userId?: SignedRequestUserId;
   }): Promise<{ status: number; body: string }>;
   /** The dashboard's "Verify and save": GET the webhook with hub.mode/hub.verify_token/hub.challenge. */
   verifyWebhook(input: {
@@ -271,7 +386,39 @@ export const SHORT_LIVED_MS = HOUR;
 export const EXCHANGED_EXPIRES_IN = 5_183_944;
 export const REFRESHED_EXPIRES_IN = 5_184_000;
 export const CODE_TTL_MS = HOUR;
-export const TEXT_LIMIT = 1000;
+/** Send API text limit, in UTF-8 bytes (the stricter of Meta's two statements). */
+export const TEXT_LIMIT_BYTES = 1000;
+/** HUMAN_AGENT tag and Click-to-Direct ad windows (Messenger Platform policy). */
+export const SEVEN_DAYS = 7 * DAY;
+/** User Profile API fields for Instagram Login (user-profile page). */
+export const USER_PROFILE_FIELDS = [
+  "name",
+  "username",
+  "profile_pic",
+  "follower_count",
+  "is_user_follow_business",
+  "is_business_follow_user",
+  "is_verified_user",
+] as const;
+/**
+ * Attachment formats and size maxima (Instagram messaging send-message and attachment-upload pages). Sizes in
+ * decimal megabytes, the stricter reading of "8MB" / "25MB"; GIF left out of images, as the newest copy of the
+ * page does (older copies list it).
+ */
+export const MEDIA_RULES: Record<string, { readonly types: readonly string[]; readonly maxBytes: number }> = {
+  image: { types: ["image/png", "image/jpeg"], maxBytes: 8_000_000 },
+  video: {
+    types: ["video/mp4", "video/ogg", "video/x-msvideo", "video/quicktime", "video/webm"],
+    maxBytes: 25_000_000,
+  },
+  audio: {
+    types: ["audio/aac", "audio/mp4", "audio/x-m4a", "audio/wav", "audio/x-wav", "audio/vnd.wave"],
+    maxBytes: 25_000_000,
+  },
+  file: { types: ["application/pdf"], maxBytes: 25_000_000 },
+};
+/** Conversations API: message details only for the 20 most recent messages of a conversation. */
+export const MESSAGE_DETAIL_DEPTH = 20;
 
 export interface TokenRecord {
   readonly igId: string;

@@ -11,12 +11,24 @@ import {
   type MetaSimulator,
   type RecordedRequest,
   SHORT_LIVED_MS,
+  type SignedRequestUserId,
+  type SimAccount,
   type SimOptions,
 } from "./model";
 import { oauthRoutes } from "./oauth-routes";
+import { readRoutes } from "./read-routes";
 import { maxInAnyHour } from "./rolling-hour";
 
 export * from "./model";
+
+/**
+ * The id a deauthorize / data-deletion `signed_request` carries. Meta documents `user_id` as the app-scoped id;
+ * the other choices let a test prove the receiver also copes with the account id. The token exchange's
+ * `user_id` is the app-scoped id in this simulator, as observed live.
+ */
+function userIdOf(account: SimAccount, kind: SignedRequestUserId | undefined): string {
+  return kind === "ig_account" ? account.igId : account.appScopedId;
+}
 
 /** The simulator's own routes are callable from a dev console page on another local origin. */
 const ADMIN_CORS = {
@@ -32,6 +44,23 @@ export async function startMetaSimulator(options: SimOptions): Promise<MetaSimul
   const oauth = oauthRoutes(ctx);
   const graphApi = graphRoutes(ctx);
   const { admin } = adminRoutes(ctx);
+  const reads = readRoutes(ctx);
+
+  /**
+   * Graph object calls: refused while the account (or app) is throttled, counted, and answered with the usage
+   * headers Meta puts on every answer, successes and errors alike (Graph API rate-limiting page).
+   */
+  async function graphCall(req: Req, handler: () => Answer | Promise<Answer>): Promise<Answer> {
+    const igId = ctx.tokenAccountId(req);
+    const throttle = ctx.usage.throttled(igId);
+    if (throttle !== undefined) {
+      return { ...graph(GraphErrors.rateLimited(throttle.code)), headers: ctx.usage.headers(igId) };
+    }
+    ctx.usage.record(igId);
+    const answer = await handler();
+    if (answer === DROP) return answer;
+    return { ...answer, headers: { ...ctx.usage.headers(igId), ...answer.headers } };
+  }
 
   function route(req: Req): Answer | Promise<Answer> {
     const { method, path } = req;
@@ -44,16 +73,20 @@ export async function startMetaSimulator(options: SimOptions): Promise<MetaSimul
     // Graph paths: /{version}/{id}[/{edge}], the version being optional as on graph.instagram.com.
     const versioned = /^(?:\/v\d+\.\d+)?\/([^/]+)(?:\/([^/]+))?\/?$/.exec(path);
     const id = versioned?.[1];
-    const edge = versioned?.[2];
-    if (id !== undefined) {
-      if (id === "me" && edge === undefined && method === "GET") return graphApi.getMe(req);
-      if (edge === "subscribed_apps" && ["GET", "POST", "DELETE"].includes(method)) {
-        return graphApi.subscribedApps(req, id);
-      }
-      if (edge === "messages" && method === "POST") return graphApi.postMessage(req, id);
-      if (id === "me" && edge === "permissions" && method === "DELETE")
-        return graphApi.revokePermissions(req);
+    if (id !== undefined) return graphCall(req, () => graphRoute(req, id, versioned?.[2]));
+    return graph(method === "GET" ? GraphErrors.unsupportedGet() : GraphErrors.unsupportedPost());
+  }
+
+  function graphRoute(req: Req, id: string, edge: string | undefined): Answer | Promise<Answer> {
+    const { method } = req;
+    if (id === "me" && edge === undefined && method === "GET") return graphApi.getMe(req);
+    if (edge === undefined && method === "GET") return reads.getNode(req, id);
+    if (edge === "conversations" && method === "GET") return reads.getConversations(req, id);
+    if (edge === "subscribed_apps" && ["GET", "POST", "DELETE"].includes(method)) {
+      return graphApi.subscribedApps(req, id);
     }
+    if (edge === "messages" && method === "POST") return graphApi.postMessage(req, id);
+    if (id === "me" && edge === "permissions" && method === "DELETE") return graphApi.revokePermissions(req);
     return graph(method === "GET" ? GraphErrors.unsupportedGet() : GraphErrors.unsupportedPost());
   }
 
@@ -197,7 +230,7 @@ export async function startMetaSimulator(options: SimOptions): Promise<MetaSimul
       const issuedAt = Math.floor(now() / 1000);
       return ctx.postSignedRequest(
         input.url,
-        { algorithm: "HMAC-SHA256", issued_at: issuedAt, user_id: account.appScopedId },
+        { algorithm: "HMAC-SHA256", issued_at: issuedAt, user_id: userIdOf(account, input.userId) },
         input.secret,
       );
     },
@@ -210,10 +243,28 @@ export async function startMetaSimulator(options: SimOptions): Promise<MetaSimul
           algorithm: "HMAC-SHA256",
           expires: issuedAt + 3600,
           issued_at: issuedAt,
-          user_id: account.appScopedId,
+          user_id: userIdOf(account, input.userId),
         },
         input.secret,
       );
+    },
+    throttle(input = {}) {
+      ctx.usage.throttle(input, ctx.defaultAccount().igId);
+    },
+    setAccountRestriction(igAccountId, restriction) {
+      const igId = ctx.accountOrThrow(igAccountId).igId;
+      if (restriction === undefined) ctx.restrictions.delete(igId);
+      else ctx.restrictions.set(igId, restriction);
+    },
+    setThreadOwner(input) {
+      const key = ctx.windowKey(ctx.accountOrThrow(input.igAccountId).igId, input.igsid);
+      if (input.owner === "other") ctx.otherOwner.add(key);
+      else ctx.otherOwner.delete(key);
+    },
+    senderActions: (igAccountId) =>
+      ctx.senderActions.filter((a) => igAccountId === undefined || a.igAccountId === igAccountId),
+    setCustomer(customer) {
+      ctx.customers.set(customer.igsid, customer);
     },
     async verifyWebhook(input) {
       const target = input.url ?? state.webhookUrl;

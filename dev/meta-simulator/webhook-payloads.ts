@@ -74,11 +74,23 @@ function attachmentsOf(list: readonly Attachment[]): Record<string, unknown>[] {
 
 /** A customer's text DM. */
 export function customerText(
-  p: Parties & { mid: string; text: string; replyToMid?: string },
+  p: Parties & { mid: string; text: string; replyToMid?: string; referral?: object },
 ): WebhookPayload {
   const message: Record<string, unknown> = { mid: p.mid, text: p.text };
   if (p.replyToMid !== undefined) message.reply_to = { mid: p.replyToMid };
+  if (p.referral !== undefined) message.referral = p.referral;
   return inbound(p, { message });
+}
+
+/**
+ * The same events as Meta sends them while another app owns the thread: under `entry[].standby[]` instead of
+ * `entry[].messaging[]` (Instagram webhooks / handover protocol; shared/reference/meta-platform.md).
+ */
+export function asStandby(payload: WebhookPayload): Record<string, unknown> {
+  return {
+    object: payload.object,
+    entry: payload.entry.map(({ time, id, messaging }) => ({ time, id, standby: messaging })),
+  };
 }
 
 /** A customer's DM carrying attachments (image, video, audio, file, share, ig_reel, story_mention, ephemeral). */

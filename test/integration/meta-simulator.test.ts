@@ -74,6 +74,7 @@ beforeAll(async () => {
     appSecret: FAKE.igAppSecret,
     webhookUrl: receiver.url,
     now: () => clock,
+    humanAgentApproved: true,
     accounts: [
       {
         igId: IG_ID,
