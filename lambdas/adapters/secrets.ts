@@ -3,8 +3,8 @@ import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-sec
 import * as z from "zod";
 import { Env } from "../contract/env";
 import { type AppSecrets, SecretFields } from "../contract/secrets";
-import { registerSecretValue } from "../middleware/logger";
-import { requiredEnv } from "./runtime-config";
+import { registerSecretValue } from "../platform/redaction";
+import { requiredEnv } from "../platform/runtime-config";
 
 /** Loads the application secret; implementations cache so a warm container makes no extra round trip. */
 export type SecretsLoader = () => Promise<AppSecrets>;

@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { ErrorCatalog, type ErrorCode } from "../../domain/errors";
+import { ErrorCatalog, type ErrorCode } from "../errors";
 
 /**
  * Building blocks shared by every route's schemas. Times in responses are ISO-8601 strings (UTC);

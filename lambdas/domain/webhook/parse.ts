@@ -1,5 +1,6 @@
 import { LosslessNumber, parse } from "lossless-json";
 import * as z from "zod";
+import { EVENT_KINDS, type EventKind } from "../../contract/vocabulary";
 import { AppError } from "../errors";
 import { type Attachment, type AttachmentType, MEDIA_ATTACHMENT_TYPES } from "../message";
 import type { Channel, Delivery, DeliveryEntry, WebhookEvent } from "./events";
@@ -99,8 +100,8 @@ const Envelope = z.object({
 });
 
 /** Event kinds we know, in the order they are recognised (an event carries exactly one of them). */
-const KNOWN_KINDS = ["message", "message_edit", "reaction", "read", "postback", "optin", "referral"] as const;
-type KnownKind = (typeof KNOWN_KINDS)[number];
+const KNOWN_KINDS = EVENT_KINDS;
+type KnownKind = EventKind;
 
 /** Opt-in fields never kept: the token is a credential for sending marketing messages. */
 const OPTIN_DROPPED = new Set(["notification_messages_token", "token"]);
