@@ -3,7 +3,7 @@ import { Duration } from "aws-cdk-lib";
 import type { ITable } from "aws-cdk-lib/aws-dynamodb";
 import { PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import type { IKey } from "aws-cdk-lib/aws-kms";
-import { Architecture, Runtime } from "aws-cdk-lib/aws-lambda";
+import { Architecture, Runtime, Tracing } from "aws-cdk-lib/aws-lambda";
 import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import { LogGroup, type RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { ISecret } from "aws-cdk-lib/aws-secretsmanager";
@@ -12,6 +12,7 @@ import type { Construct } from "constructs";
 import { Defaults, Env } from "../../lambdas/contract/env";
 import type { HandlerName, WorkerName } from "../../lambdas/contract/routes";
 import { MainTable } from "../../lambdas/contract/table";
+import { acknowledgeXrayWrites } from "../nag-acknowledgements";
 
 export interface HouseFunctionProps {
   /** Entry file under lambdas/handlers/. */
@@ -60,6 +61,9 @@ export class HouseFunction extends NodejsFunction {
       memorySize: props.memorySize ?? 512,
       timeout: props.timeout ?? Duration.seconds(10),
       logGroup,
+      // X-Ray for every function (Powertools Tracer captures the handler and the AWS SDK clients); CDK adds the
+      // X-Ray write permissions to the role.
+      tracing: Tracing.ACTIVE,
       environment: {
         [Env.serviceName]: Defaults.serviceName,
         [Env.metricsNamespace]: Defaults.metricsNamespace,
@@ -78,6 +82,7 @@ export class HouseFunction extends NodejsFunction {
         forceDockerBundling: false,
       },
     });
+    acknowledgeXrayWrites(role);
   }
 
   /** Sets TABLE_NAME and grants exactly the item actions of `access` on the table, its indexes and its key. */

@@ -51,6 +51,15 @@ describe("functions", () => {
     for (const role of resources("AWS::IAM::Role")) expect(role.Properties.ManagedPolicyArns).toBeUndefined();
   });
 
+  it("every function traces actively with X-Ray and may write its trace segments", () => {
+    const functions = resources("AWS::Lambda::Function");
+    for (const fn of functions) expect(fn.Properties.TracingConfig).toEqual({ Mode: "Active" });
+    const xrayPolicies = resources("AWS::IAM::Policy").filter((policy) =>
+      JSON.stringify(policy.Properties.PolicyDocument).includes("xray:PutTraceSegments"),
+    );
+    expect(xrayPolicies).toHaveLength(functions.length);
+  });
+
   it("read-only handlers cannot write to the table", () => {
     const policies = template.findResources("AWS::IAM::Policy");
     const readOnly = Object.entries(policies).filter(([id]) =>
