@@ -39,8 +39,6 @@ export const Problem = z
   .loose()
   .meta({ id: "Problem" });
 
-export type ProblemBody = z.infer<typeof Problem>;
-
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
 export const MAX_CURSOR_LENGTH = 2048;
@@ -62,8 +60,6 @@ export const PageQuery = z.object({
     .describe("Opaque `nextCursor` of the previous page; bound to the caller"),
 });
 
-export type PageQueryInput = z.output<typeof PageQuery>;
-
 /** A page of items; `nextCursor` is absent on the last page. */
 export function pageOf<T extends z.ZodType>(item: T) {
   return z.object({
@@ -72,7 +68,7 @@ export function pageOf<T extends z.ZodType>(item: T) {
   });
 }
 
-export type ContentType = "application/json" | "text/plain" | "text/html";
+type ContentType = "application/json" | "text/plain" | "text/html";
 
 /** One documented response of a route. `schema` absent means no body (204, 302). */
 export interface ResponseSpec {

@@ -81,6 +81,4 @@ export const MessageStatus = z
   })
   .meta({ id: "MessageStatus" });
 
-export type MessageSendRequest = z.output<typeof MessageSendBody>;
-export type MessageAcceptedBody = z.input<typeof MessageAccepted>;
 export type MessageStatusBody = z.input<typeof MessageStatus>;
