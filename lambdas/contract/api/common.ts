@@ -22,7 +22,7 @@ const errorCodes = Object.keys(ErrorCatalog) as [ErrorCode, ...ErrorCode[]];
 
 /**
  * RFC 9457 problem details, the one shape of every error on every route (built by
- * lambdas/middleware/responses.ts `problem()`). Clients branch on `code`.
+ * lambdas/http/responses.ts `problem()`). Clients branch on `code`.
  */
 export const Problem = z
   .object({
