@@ -84,7 +84,7 @@ export async function outbound(options: OutboundOptions = defaultOutboundOptions
     const queues = await createOutboundQueues(client, `bench-outbound-${Date.now()}`);
     process.env[Env.outboundQueueUrl] = queues.queueUrl;
     process.env[Env.outboundDlqUrl] = queues.dlqUrl;
-    const keys = tokenKeysFrom({ ...BENCH_SECRETS, previousTokenEncryptionKeys: [], signingSecrets: [] });
+    const keys = tokenKeysFrom({ ...BENCH_SECRETS, previousTokenEncryptionKeys: [] });
     const igAccountId = DEFAULT_ACCOUNT.igId;
     await seedIntegration(stack, igAccountId, {
       ...TENANT,

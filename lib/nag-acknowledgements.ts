@@ -1,4 +1,5 @@
 import { type Stack, Validations } from "aws-cdk-lib";
+import type { IConstruct } from "constructs";
 
 /** cdk-nag findings we accept, each with the reason it is right for this system. Nothing else is waived. */
 export function acknowledgeNagFindings(stack: Stack): void {
@@ -14,4 +15,17 @@ export function acknowledgeNagFindings(stack: Stack): void {
     "The secret holds Meta's app credentials, which only Meta's dashboard can rotate, and the token-encryption " +
       "key, which is rotated by hand with PREVIOUS_TOKEN_ENCRYPTION_KEYS (docs/runbook.md#rotate-the-token-encryption-key).",
   );
+}
+
+/**
+ * Active tracing gives a function's role `xray:PutTraceSegments` and `xray:PutTelemetryRecords` on `*`: X-Ray
+ * supports no resource-level permissions for them. Acknowledged on that role only, so any other wildcard
+ * resource in the stack still fails synth.
+ */
+export function acknowledgeXrayWrites(role: IConstruct): void {
+  Validations.of(role).acknowledge({
+    id: "AwsSolutions::AwsSolutions-IAM5[Resource::*]",
+    reason:
+      "X-Ray trace writes (xray:PutTraceSegments, xray:PutTelemetryRecords) support no resource-level permissions.",
+  });
 }

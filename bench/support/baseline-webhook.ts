@@ -1,8 +1,8 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { secretsLoaderFromEnv } from "../../lambdas/adapters/secrets";
-import { httpRouteWithSecrets } from "../../lambdas/middleware/http-route";
-import { header, rawBody } from "../../lambdas/middleware/request";
-import { text } from "../../lambdas/middleware/responses";
+import { header, rawBody } from "../../lambdas/http/request";
+import { text } from "../../lambdas/http/responses";
+import { httpRouteWithSecrets } from "../../lambdas/http/route";
 
 /**
  * The floor the webhook is measured against: the same middy chain and cached secrets, an HMAC-SHA256 check of

@@ -10,7 +10,7 @@ import {
   writeResult,
 } from "../../dev/local-server/api-gateway";
 import type { RouteDeclaration } from "../../lambdas/contract/routes";
-import type { HttpEvent, HttpResult } from "../../lambdas/middleware/http-types";
+import type { HttpEvent, HttpResult } from "../../lambdas/http/types";
 
 export type HttpHandler = (event: HttpEvent, context: Context) => Promise<HttpResult>;
 

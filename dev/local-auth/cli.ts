@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { claimNamesFromEnv } from "../../lambdas/adapters/runtime-config";
+import { claimNamesFromEnv } from "../../lambdas/platform/runtime-config";
 import { loadOrCreateLocalIssuer } from "./index";
 
 /**

@@ -13,7 +13,7 @@ import {
   SignJWT,
 } from "jose";
 import { AppError } from "../../lambdas/domain/errors";
-import type { HttpEvent } from "../../lambdas/middleware/http-types";
+import type { HttpEvent } from "../../lambdas/http/types";
 
 /**
  * Local stand-in for the app's identity provider and for API Gateway's JWT authorizer, so local mode and

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { IncomingHttpHeaders, ServerResponse } from "node:http";
 import type { Context } from "aws-lambda";
 import type { RouteDeclaration } from "../../lambdas/contract/routes";
-import type { HttpEvent, HttpResult } from "../../lambdas/middleware/http-types";
+import type { HttpEvent, HttpResult } from "../../lambdas/http/types";
 
 /** API Gateway HTTP API's request payload limit. */
 export const MAX_BODY_BYTES = 10 * 1024 * 1024;

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import type { Context } from "aws-lambda";
 import type { HandlerName } from "../../lambdas/contract/routes";
-import type { HttpEvent } from "../../lambdas/middleware/http-types";
+import type { HttpEvent } from "../../lambdas/http/types";
 import {
   type CompiledRoute,
   type IncomingRequest,

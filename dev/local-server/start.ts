@@ -98,6 +98,8 @@ function setHandlerEnvironment(input: {
   delete env.AWS_PROFILE;
   env.AWS_ENDPOINT_URL_DYNAMODB = input.dynamoDbEndpoint;
   env.AWS_ENDPOINT_URL_SQS = input.sqsEndpoint;
+  // No X-Ray daemon here: the tracer stays off (Powertools also turns it off outside Lambda).
+  env.POWERTOOLS_TRACE_ENABLED = "false";
   env[Env.tableName] = LOCAL_TABLE_NAME;
   env[Env.outboundQueueUrl] = input.queueUrl;
   env[Env.outboundDlqUrl] = input.dlqUrl;

@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { MEDIA_ATTACHMENT_TYPES } from "../../lambdas/domain/message";
+import { MEDIA_ATTACHMENT_TYPES } from "../../lambdas/contract/vocabulary";
 import type { SimContext } from "./context";
 import { json, type Reply, type Req } from "./http";
 import { faultSchema } from "./model";

@@ -1,10 +1,12 @@
 import { readFile } from "node:fs/promises";
-import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { SecretsProvider } from "@aws-lambda-powertools/parameters/secrets";
+import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import * as z from "zod";
 import { Env } from "../contract/env";
 import { type AppSecrets, SecretFields } from "../contract/secrets";
-import { registerSecretValue } from "../middleware/logger";
-import { requiredEnv } from "./runtime-config";
+import { registerSecretValue } from "../platform/redaction";
+import { requiredEnv } from "../platform/runtime-config";
+import { traced } from "../platform/tracer";
 
 /** Loads the application secret; implementations cache so a warm container makes no extra round trip. */
 export type SecretsLoader = () => Promise<AppSecrets>;
@@ -71,11 +73,25 @@ export function cached(load: SecretsLoader, ttlMs: number, now: () => number = D
   };
 }
 
-export function secretsManagerLoader(client: SecretsManagerClient, secretId: string): SecretsLoader {
+const FIVE_MINUTES = 5 * 60 * 1000;
+
+/**
+ * The secret from Secrets Manager through Powertools Parameters, which caches the value for `maxAgeMs` (failures
+ * are not cached). The parsed secrets are kept while the value is unchanged, so callers that derive keys or
+ * clients per secrets object (composition/connect.ts) reuse them.
+ */
+export function secretsManagerLoader(
+  client: SecretsManagerClient,
+  secretId: string,
+  maxAgeMs = FIVE_MINUTES,
+): SecretsLoader {
+  const provider = new SecretsProvider({ awsSdkV3Client: client });
+  let last: { raw: string; secrets: AppSecrets } | undefined;
   return async () => {
-    const result = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
-    if (result.SecretString === undefined) throw new Error("The application secret has no string value");
-    return parseSecretDocument(result.SecretString);
+    const raw = await provider.get(secretId, { maxAge: Math.floor(maxAgeMs / 1000) });
+    if (typeof raw !== "string") throw new Error("The application secret has no string value");
+    if (last?.raw !== raw) last = { raw, secrets: parseSecretDocument(raw) };
+    return last.secrets;
   };
 }
 
@@ -84,14 +100,9 @@ export function fileLoader(path: string): SecretsLoader {
   return async () => parseSecretDocument(await readFile(path, "utf8"));
 }
 
-const FIVE_MINUTES = 5 * 60 * 1000;
-
 /** The loader for this container: a local file when LOCAL_SECRETS_FILE is set, else Secrets Manager. */
 export function secretsLoaderFromEnv(): SecretsLoader {
   const localFile = process.env[Env.localSecretsFile];
   if (localFile) return cached(fileLoader(localFile), FIVE_MINUTES);
-  return cached(
-    secretsManagerLoader(new SecretsManagerClient({}), requiredEnv(Env.appSecretId)),
-    FIVE_MINUTES,
-  );
+  return secretsManagerLoader(traced(new SecretsManagerClient({})), requiredEnv(Env.appSecretId));
 }

@@ -3,7 +3,6 @@ import { dynamoDataDeletionStore } from "../adapters/dynamo/data-deletion";
 import { dynamoIntegrationStore } from "../adapters/dynamo/integrations";
 import { dynamoOAuthStateStore } from "../adapters/dynamo/oauth-states";
 import { instagramLogin } from "../adapters/meta/instagram-login";
-import { metaHostsFromEnv, optionalEnv, requiredEnv } from "../adapters/runtime-config";
 import { type SecretsLoader, secretsLoaderFromEnv } from "../adapters/secrets";
 import { Defaults, Env } from "../contract/env";
 import { Paths } from "../contract/routes";
@@ -19,9 +18,9 @@ import {
 } from "../domain/connect/refresh";
 import { verifySignedRequest } from "../domain/connect/signed-request";
 import { type TokenKeys, tokenKeysFrom } from "../domain/token-seal";
-import type { HttpResult } from "../middleware/http-types";
-import { logger, registerSecretValue } from "../middleware/logger";
-import { json } from "../middleware/responses";
+import { logger } from "../platform/logger";
+import { registerSecretValue } from "../platform/redaction";
+import { metaHostsFromEnv, optionalEnv, requiredEnv } from "../platform/runtime-config";
 
 /**
  * The connect flow's dependencies, built once per container and shared by the OAuth, integration,
@@ -108,18 +107,18 @@ export const onSecret = (value: string): void => registerSecretValue(value);
  * `expires` is a data deletion request (Meta's documented data deletion fields), one without is a deauthorize.
  * Pointing the two dashboard fields at their own routes avoids the guess.
  */
-export async function handleSignedRequestCallback(
+export async function processSignedRequest(
   kind: "deauthorize" | "data_deletion" | "infer",
   signedRequest: string,
   secrets: AppSecrets,
-): Promise<HttpResult> {
+): Promise<SignedRequestOutcome> {
   const payload = verifySignedRequest(signedRequest, secrets.signingSecrets);
   const resolved =
     kind === "infer" ? (payload.expires === undefined ? "deauthorize" : "data_deletion") : kind;
   if (resolved === "deauthorize") {
     const { revoked } = await deauthorize(payload.userId, { store: integrations, now });
     logger.info("deauthorize processed", { revoked, inferred: kind === "infer" });
-    return json(200, { success: true });
+    return { kind: "deauthorized" };
   }
   const record = await eraseUserData(payload.userId, { store: integrations, deletions: dataDeletions, now });
   logger.info("data deletion processed", {
@@ -127,10 +126,17 @@ export async function handleSignedRequestCallback(
     erased: record.erased,
     inferred: kind === "infer",
   });
-  return json(200, { url: dataDeletionStatusUrl(record.code), confirmation_code: record.code });
+  return {
+    kind: "data_deletion",
+    statusUrl: dataDeletionStatusUrl(record.code),
+    confirmationCode: record.code,
+  };
 }
 
-export { signedRequestForm } from "./signed-request-form";
+/** What a verified signed_request callback did; the HTTP module answers Meta from it. */
+export type SignedRequestOutcome =
+  | { readonly kind: "deauthorized" }
+  | { readonly kind: "data_deletion"; readonly statusUrl: string; readonly confirmationCode: string };
 
 /** The refresh policy from the environment (window in days; Meta's 24-hour minimum age). */
 export function refreshPolicyFromEnv(): RefreshPolicy {

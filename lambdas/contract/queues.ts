@@ -20,3 +20,6 @@ export const OutboundQueue = {
   /** Sender instances at most; the per-account cap is enforced by the limiter, not by this. */
   maxConcurrency: 5,
 } as const;
+
+/** No send outlives the sender's timeout; a `sending` message older than this was left by a crash. */
+export const SENDING_LEASE_MS = (OutboundQueue.senderTimeoutSeconds + 5) * 1000;

@@ -42,7 +42,7 @@ export const Paths = {
   message: "/instagram/messages/{messageId}",
 } as const;
 
-export const Routes: readonly RouteDeclaration[] = [
+export const Routes = [
   { method: "GET", path: Paths.webhook, auth: "public", handler: "webhook-verify" },
   { method: "POST", path: Paths.webhook, auth: "public", handler: "webhook-receive" },
   { method: "GET", path: Paths.oauthCallback, auth: "public", handler: "oauth-callback" },
@@ -56,7 +56,10 @@ export const Routes: readonly RouteDeclaration[] = [
   { method: "GET", path: Paths.conversationMessages, auth: "jwt", handler: "conversation-messages" },
   { method: "POST", path: Paths.messages, auth: "jwt", handler: "message-send" },
   { method: "GET", path: Paths.message, auth: "jwt", handler: "message-get" },
-];
+] as const satisfies readonly RouteDeclaration[];
+
+/** Handlers of the routes the app calls with its JWT: these get the caller's tenant from the token's claims. */
+export type JwtHandlerName = Extract<(typeof Routes)[number], { auth: "jwt" }>["handler"];
 
 /** Non-HTTP functions: the SQS sender and the scheduled token refresh. */
 export const WorkerNames = ["sender", "token-refresh"] as const;

@@ -1,3 +1,5 @@
+import type { WindowState } from "../contract/vocabulary";
+
 /** Standard reply window: 24 hours after the customer's last message. */
 export const STANDARD_WINDOW_MS = 24 * 60 * 60 * 1000;
 /** With the HUMAN_AGENT tag (when the app is approved for it): 7 days. */
@@ -23,7 +25,7 @@ export interface Conversation {
   readonly optin?: { readonly at: number; readonly fields: Readonly<Record<string, string>> };
 }
 
-export type WindowState = "open" | "human_agent_only" | "closed";
+export type { WindowState };
 
 export interface ReplyWindow {
   readonly state: WindowState;

@@ -1,20 +1,21 @@
-/** Kinds of media Instagram sends (both `share` and `ig_post` occur during Meta's 2025–26 transition). */
-export const MEDIA_ATTACHMENT_TYPES = [
-  "image",
-  "video",
-  "audio",
-  "file",
-  "share",
-  "ig_post",
-  "ig_reel",
-  "story_mention",
-  "ephemeral",
-] as const;
+import type {
+  AttachmentType,
+  Direction,
+  MessageSource,
+  OutboundStatus,
+  SendFailureReason,
+} from "../contract/vocabulary";
 
-/** Every stored attachment type: the media kinds Meta documents, and `unknown` for anything newer. */
-export const ATTACHMENT_TYPES = [...MEDIA_ATTACHMENT_TYPES, "unknown"] as const;
-
-export type AttachmentType = (typeof ATTACHMENT_TYPES)[number];
+/** The vocabularies are declared once in contract; re-exported so domain code names them from one place. */
+export {
+  ATTACHMENT_TYPES,
+  type AttachmentType,
+  type Direction,
+  MEDIA_ATTACHMENT_TYPES,
+  type MessageSource,
+  type OutboundStatus,
+  type SendFailureReason,
+} from "../contract/vocabulary";
 
 export interface Attachment {
   readonly type: AttachmentType;
@@ -24,27 +25,6 @@ export interface Attachment {
   /** Epoch ms when the CDN link stops working (from its `oe` parameter), when the link says. */
   readonly urlExpiresAt?: number;
 }
-
-export type Direction = "inbound" | "outbound";
-
-/** Where a message came from: the customer, an echo of the business's own message, or our send API. */
-export type MessageSource = "customer" | "echo" | "api";
-
-export type OutboundStatus = "queued" | "sending" | "sent" | "failed";
-
-/** Stable reasons an outbound message failed; clients branch on these. */
-export type SendFailureReason =
-  | "window_closed"
-  | "reauth_required"
-  | "recipient_unavailable"
-  | "permission_missing"
-  | "integration_disconnected"
-  | "rejected_by_meta"
-  | "retries_exhausted"
-  /** Meta may have delivered it but did not confirm (1/1357046, or a crash mid-send): never blind-retried. */
-  | "delivery_unconfirmed"
-  /** Stored but the queue refused it; the client was told to retry. */
-  | "enqueue_failed";
 
 export interface Reaction {
   readonly reaction: string;

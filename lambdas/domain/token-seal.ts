@@ -1,5 +1,4 @@
 import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from "node:crypto";
-import type { AppSecrets } from "../contract/secrets";
 import type { SealedToken } from "./integration";
 
 /** One AES-256 key and its fingerprint. */
@@ -27,10 +26,16 @@ export function tokenKeyFrom(secret: string): TokenKey {
   return { keyId, key };
 }
 
-/** The current key from the secret's TOKEN_ENCRYPTION_KEY, plus earlier keys still accepted for opening. */
-export function tokenKeysFrom(secrets: AppSecrets): TokenKeys {
-  const current = tokenKeyFrom(secrets.tokenEncryptionKey);
-  const previous = secrets.previousTokenEncryptionKeys
+/** The key material tokens are sealed with: the current secret and earlier ones still accepted for opening. */
+export interface TokenKeyMaterial {
+  readonly tokenEncryptionKey: string;
+  readonly previousTokenEncryptionKeys: readonly string[];
+}
+
+/** The current key from TOKEN_ENCRYPTION_KEY, plus earlier keys still accepted for opening. */
+export function tokenKeysFrom(material: TokenKeyMaterial): TokenKeys {
+  const current = tokenKeyFrom(material.tokenEncryptionKey);
+  const previous = material.previousTokenEncryptionKeys
     .map(tokenKeyFrom)
     .filter((candidate) => candidate.keyId !== current.keyId);
   return { current, all: [current, ...previous] };

@@ -1,23 +1,22 @@
 import { documentClient } from "../adapters/dynamo/client";
 import { dynamoInboxReader } from "../adapters/dynamo/inbox-queries";
-import { claimNamesFromEnv, requiredEnv } from "../adapters/runtime-config";
 import { ConversationMessagesPath, ConversationMessagesQuery } from "../contract/api/conversations";
 import { Env } from "../contract/env";
 import { listMessages } from "../domain/inbox/inbox";
-import { httpRoute } from "../middleware/http-route";
-import { pathParams, queryParams, tenantOf } from "../middleware/request";
-import { json } from "../middleware/responses";
+import { messagesPageBody } from "../http/inbox-bodies";
+import { pathParams, queryParams } from "../http/request";
+import { json } from "../http/responses";
+import { appRoute } from "../http/route";
+import { requiredEnv } from "../platform/runtime-config";
 
-const claims = claimNamesFromEnv();
 const deps = {
   inbox: dynamoInboxReader(documentClient(), requiredEnv(Env.tableName)),
   now: () => Date.now(),
 };
 
 /** GET /instagram/conversations/{conversationId}/messages: one of the caller's conversations, newest first. */
-export const handler = httpRoute(async (event) => {
-  const tenant = tenantOf(event, claims);
+export const handler = appRoute("conversation-messages", async (event, { tenant }) => {
   const { conversationId } = pathParams(event, ConversationMessagesPath);
   const query = queryParams(event, ConversationMessagesQuery);
-  return json(200, await listMessages(deps, tenant, conversationId, query));
+  return json(200, messagesPageBody(await listMessages(deps, tenant, conversationId, query)));
 });

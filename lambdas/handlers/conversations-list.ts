@@ -1,22 +1,21 @@
 import { documentClient } from "../adapters/dynamo/client";
 import { dynamoInboxReader } from "../adapters/dynamo/inbox-queries";
-import { claimNamesFromEnv, requiredEnv } from "../adapters/runtime-config";
 import { ConversationsListQuery } from "../contract/api/conversations";
 import { Env } from "../contract/env";
 import { listConversations } from "../domain/inbox/inbox";
-import { httpRoute } from "../middleware/http-route";
-import { queryParams, tenantOf } from "../middleware/request";
-import { json } from "../middleware/responses";
+import { conversationsPageBody } from "../http/inbox-bodies";
+import { queryParams } from "../http/request";
+import { json } from "../http/responses";
+import { appRoute } from "../http/route";
+import { requiredEnv } from "../platform/runtime-config";
 
-const claims = claimNamesFromEnv();
 const deps = {
   inbox: dynamoInboxReader(documentClient(), requiredEnv(Env.tableName)),
   now: () => Date.now(),
 };
 
 /** GET /instagram/conversations: the caller's conversations, most recent activity first. */
-export const handler = httpRoute(async (event) => {
-  const tenant = tenantOf(event, claims);
+export const handler = appRoute("conversations-list", async (event, { tenant }) => {
   const query = queryParams(event, ConversationsListQuery);
-  return json(200, await listConversations(deps, tenant, query));
+  return json(200, conversationsPageBody(await listConversations(deps, tenant, query)));
 });

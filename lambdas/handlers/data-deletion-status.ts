@@ -1,10 +1,10 @@
 import { dataDeletions } from "../composition/connect";
-import { isoTime } from "../contract/api/common";
-import { type DataDeletionStatusBody, DataDeletionStatusPath } from "../contract/api/data-deletion";
+import { DataDeletionStatusPath } from "../contract/api/data-deletion";
 import { AppError } from "../domain/errors";
-import { httpRoute } from "../middleware/http-route";
-import { pathParams } from "../middleware/request";
-import { json } from "../middleware/responses";
+import { dataDeletionStatusBody } from "../http/connect-results";
+import { pathParams } from "../http/request";
+import { json } from "../http/responses";
+import { httpRoute } from "../http/route";
 
 /** `GET /instagram/data-deletion/{code}`: the status of a data deletion request, by its confirmation code. */
 export const handler = httpRoute(async (event) => {
@@ -12,11 +12,5 @@ export const handler = httpRoute(async (event) => {
   const record = await dataDeletions.get(code);
   if (record === undefined)
     throw new AppError("resource.not_found", "No data deletion request has this code.");
-  const body: DataDeletionStatusBody = {
-    confirmationCode: record.code,
-    status: record.status,
-    requestedAt: isoTime(record.requestedAt),
-    ...(record.completedAt === undefined ? {} : { completedAt: isoTime(record.completedAt) }),
-  };
-  return json(200, body);
+  return json(200, dataDeletionStatusBody(record));
 });

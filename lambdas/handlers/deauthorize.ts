@@ -1,6 +1,7 @@
-import { handleSignedRequestCallback, secretsLoader } from "../composition/connect";
-import { signedRequestForm } from "../composition/signed-request-form";
-import { httpRouteWithSecrets } from "../middleware/http-route";
+import { secretsLoader } from "../composition/connect";
+import { httpRouteWithSecrets } from "../http/route";
+import { handleSignedRequestCallback } from "../http/signed-request-callback";
+import { signedRequestForm } from "../http/signed-request-form";
 
 const loadSecrets = secretsLoader();
 

@@ -1,4 +1,3 @@
-import { claimNamesFromEnv } from "../adapters/runtime-config";
 import {
   integrations,
   loginClient,
@@ -9,11 +8,9 @@ import {
   tokenKeys,
 } from "../composition/connect";
 import { disconnect } from "../domain/connect/lifecycle";
-import { httpRouteWithSecrets } from "../middleware/http-route";
-import { logger } from "../middleware/logger";
-import { tenantOf } from "../middleware/request";
-
-const claimNames = claimNamesFromEnv();
+import { noContent } from "../http/responses";
+import { appRouteWithSecrets } from "../http/route";
+import { logger } from "../platform/logger";
 
 const loadSecrets = secretsLoader();
 
@@ -21,9 +18,8 @@ const loadSecrets = secretsLoader();
  * `DELETE /instagram/integration`: the integration becomes `revoked`, its token erased and the account freed;
  * the webhook subscription is removed at Meta when no one else uses the account (best effort). 204 always.
  */
-export const handler = httpRouteWithSecrets(loadSecrets, async (event, context) => {
-  const tenant = tenantOf(event, claimNames);
-  const result = await disconnect(tenant, {
+export const handler = appRouteWithSecrets("integration-delete", loadSecrets, async (_event, context) => {
+  const result = await disconnect(context.tenant, {
     store: integrations,
     login: loginClient(context.secrets),
     keys: tokenKeys(context.secrets),
@@ -37,5 +33,5 @@ export const handler = httpRouteWithSecrets(loadSecrets, async (event, context) 
     );
   }
   logger.info("integration disconnect", { disconnected: result.disconnected });
-  return { statusCode: 204, headers: { "cache-control": "no-store" }, body: "" };
+  return noContent();
 });

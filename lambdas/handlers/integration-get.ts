@@ -1,30 +1,10 @@
-import { claimNamesFromEnv } from "../adapters/runtime-config";
 import { integrations } from "../composition/connect";
-import { isoTime } from "../contract/api/common";
-import type { IntegrationResponseBody } from "../contract/api/integration";
 import { integrationOf } from "../domain/connect/lifecycle";
-import { httpRoute } from "../middleware/http-route";
-import { tenantOf } from "../middleware/request";
-import { json } from "../middleware/responses";
-
-const claimNames = claimNamesFromEnv();
+import { integrationBody } from "../http/connect-results";
+import { json } from "../http/responses";
+import { appRoute } from "../http/route";
 
 /** `GET /instagram/integration`: the caller's integration, or `{ status: "none" }`; never a token. */
-export const handler = httpRoute(async (event) => {
-  const summary = await integrationOf(integrations, tenantOf(event, claimNames));
-  const body: IntegrationResponseBody =
-    summary === undefined
-      ? { status: "none" }
-      : {
-          status: summary.status,
-          username: summary.username,
-          ...(summary.name === undefined ? {} : { name: summary.name }),
-          accountType: summary.accountType,
-          igAccountId: summary.igAccountId,
-          connectedAt: isoTime(summary.connectedAt),
-          ...(summary.tokenExpiresAt === undefined
-            ? {}
-            : { tokenExpiresAt: isoTime(summary.tokenExpiresAt) }),
-        };
-  return json(200, body);
-});
+export const handler = appRoute("integration-get", async (_event, { tenant }) =>
+  json(200, integrationBody(await integrationOf(integrations, tenant))),
+);

@@ -10,11 +10,11 @@ import {
   tokenKeys,
 } from "../composition/connect";
 import { OAuthCallbackQuery } from "../contract/api/oauth";
-import { completeConnect } from "../domain/connect/callback";
-import { httpRouteWithSecrets } from "../middleware/http-route";
-import { logger } from "../middleware/logger";
-import { queryParams } from "../middleware/request";
-import { html, redirect } from "../middleware/responses";
+import { type CallbackOutcome, completeConnect } from "../domain/connect/callback";
+import { oauthCallbackResult } from "../http/connect-results";
+import { queryParams } from "../http/request";
+import { httpRouteWithSecrets } from "../http/route";
+import { logger } from "../platform/logger";
 
 const callbackUrl = redirectUri();
 
@@ -39,45 +39,20 @@ export const handler = httpRouteWithSecrets(loadSecrets, async (event, context) 
       onSecret,
     },
   );
-  switch (outcome.kind) {
-    case "state_rejected":
-      logger.info("oauth callback rejected", { reason: outcome.reason });
-      return html(
-        400,
-        outcome.reason === "state_expired"
-          ? "This sign-in link has expired"
-          : "This sign-in link is not valid",
-        "Go back to the app and click Connect Instagram again.",
-      );
-    case "failed":
-      logger.warn("instagram connect failed", {
-        reason: outcome.reason,
-        step: outcome.cause.step,
-        metaCode: outcome.cause.metaCode,
-        metaSubcode: outcome.cause.metaSubcode,
-        fbtrace_id: outcome.cause.fbtraceId,
-        detail: outcome.cause.message,
-      });
-      return outcome.location === undefined
-        ? html(
-            400,
-            "Instagram was not connected",
-            `Reason: ${outcome.reason}. Go back to the app and try again.`,
-          )
-        : redirect(outcome.location);
-    case "connected":
-      logger.info("instagram connected", {
-        imoId: outcome.integration.imoId,
-        userId: outcome.integration.userId,
-        igAccountId: outcome.integration.igAccountId,
-        connectKind: outcome.connectKind,
-      });
-      return outcome.location === undefined
-        ? html(
-            200,
-            "Instagram connected",
-            `@${outcome.integration.username} is connected. You can close this window.`,
-          )
-        : redirect(outcome.location);
-  }
+  logOutcome(outcome);
+  return oauthCallbackResult(outcome);
 });
+
+/** One log line per callback: why a state was rejected, where a connect failed, or who connected. */
+function logOutcome(outcome: CallbackOutcome): void {
+  if (outcome.kind === "state_rejected") {
+    logger.info("oauth callback rejected", { reason: outcome.reason });
+  } else if (outcome.kind === "failed") {
+    const { step, metaCode, metaSubcode, fbtraceId, message } = outcome.cause;
+    const fields = { step, metaCode, metaSubcode, fbtrace_id: fbtraceId, detail: message };
+    logger.warn("instagram connect failed", { reason: outcome.reason, ...fields });
+  } else {
+    const { imoId, userId, igAccountId } = outcome.integration;
+    logger.info("instagram connected", { imoId, userId, igAccountId, connectKind: outcome.connectKind });
+  }
+}

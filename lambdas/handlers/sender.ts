@@ -7,20 +7,21 @@ import {
 } from "../adapters/dynamo/outbound-messages";
 import { dynamoSendLimiter } from "../adapters/dynamo/send-limiter";
 import { graphSendApi } from "../adapters/meta/send-api";
-import { countMetric } from "../adapters/metrics";
-import { metaHostsFromEnv, optionalEnv, requiredEnv } from "../adapters/runtime-config";
 import { secretsLoaderFromEnv } from "../adapters/secrets";
 import { sqsClient } from "../adapters/sqs/client";
 import { runSenderBatch } from "../adapters/sqs/outbound-queue";
 import { Defaults, Env } from "../contract/env";
-import { OutboundQueue } from "../contract/queues";
+import { OutboundQueue, SENDING_LEASE_MS } from "../contract/queues";
 import type { Integration } from "../domain/integration";
 import { limiterPolicy } from "../domain/outbound/limiter";
 import { DEFAULT_RETRY } from "../domain/outbound/retry";
 import { processBatch, type SenderDeps } from "../domain/outbound/send";
 import { openToken, tokenKeysFrom } from "../domain/token-seal";
-import { logger, registerSecretValue } from "../middleware/logger";
-import { workerHandler } from "../middleware/worker";
+import { workerHandler } from "../platform/chain";
+import { logger } from "../platform/logger";
+import { countMetric } from "../platform/metrics";
+import { registerSecretValue } from "../platform/redaction";
+import { metaHostsFromEnv, optionalEnv, requiredEnv } from "../platform/runtime-config";
 
 const access = { db: documentClient(), tableName: requiredEnv(Env.tableName) };
 const queues = {
@@ -41,6 +42,7 @@ const base = {
   limits,
   retry: DEFAULT_RETRY,
   maxReceiveCount: OutboundQueue.maxReceiveCount,
+  sendingLeaseMs: SENDING_LEASE_MS,
 };
 
 /** Per-record outcomes as CloudWatch metrics: waiting for the cap is `OutboundDeferred`, not an error. */

@@ -1,7 +1,7 @@
-import { countMetric } from "../adapters/metrics";
 import { refreshPolicyFromEnv, runTokenRefresh } from "../composition/connect";
-import { logger } from "../middleware/logger";
-import { workerHandler } from "../middleware/worker";
+import { workerHandler } from "../platform/chain";
+import { logger } from "../platform/logger";
+import { countMetric } from "../platform/metrics";
 
 const policy = refreshPolicyFromEnv();
 

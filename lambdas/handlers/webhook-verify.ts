@@ -1,7 +1,7 @@
 import { secretsLoaderFromEnv } from "../adapters/secrets";
 import { answerHandshake } from "../domain/webhook/handshake";
-import { httpRouteWithSecrets } from "../middleware/http-route";
-import { text } from "../middleware/responses";
+import { text } from "../http/responses";
+import { httpRouteWithSecrets } from "../http/route";
 
 /** `GET /instagram/webhook`: Meta's subscription handshake; answers exactly the challenge as text/plain. */
 export const handler = httpRouteWithSecrets(secretsLoaderFromEnv(), async (event, context) =>

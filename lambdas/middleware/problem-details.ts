@@ -1,8 +1,8 @@
 import type middy from "@middy/core";
 import { AppError } from "../domain/errors";
-import type { HttpEvent, HttpResult } from "./http-types";
-import { logger } from "./logger";
-import { problem, problemFromError } from "./responses";
+import { problem, problemFromError } from "../http/responses";
+import type { HttpEvent, HttpResult } from "../http/types";
+import { logger } from "../platform/logger";
 
 /**
  * Maps any error to an RFC 9457 problem+json response. Expected errors (AppError) keep their code;

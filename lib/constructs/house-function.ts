@@ -3,7 +3,7 @@ import { Duration, Stack } from "aws-cdk-lib";
 import type { ITable } from "aws-cdk-lib/aws-dynamodb";
 import { PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import type { IKey } from "aws-cdk-lib/aws-kms";
-import { Architecture, Runtime } from "aws-cdk-lib/aws-lambda";
+import { Architecture, Runtime, Tracing } from "aws-cdk-lib/aws-lambda";
 import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import { LogGroup, type RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { ISecret } from "aws-cdk-lib/aws-secretsmanager";
@@ -12,6 +12,7 @@ import type { Construct } from "constructs";
 import { Defaults, Env } from "../../lambdas/contract/env";
 import type { HandlerName, WorkerName } from "../../lambdas/contract/routes";
 import { MainTable } from "../../lambdas/contract/table";
+import { acknowledgeXrayWrites } from "../nag-acknowledgements";
 import type { FunctionAccess, TableAction } from "./function-access";
 
 const READ_ONLY: ReadonlySet<TableAction> = new Set(["GetItem", "Query"]);
@@ -58,6 +59,9 @@ export class HouseFunction extends NodejsFunction {
       memorySize: props.memorySize ?? 512,
       timeout: props.timeout ?? Duration.seconds(10),
       logGroup,
+      // X-Ray for every function (Powertools Tracer captures the handler and the AWS SDK clients); CDK adds the
+      // X-Ray write permissions to the role.
+      tracing: Tracing.ACTIVE,
       environment: {
         [Env.serviceName]: Defaults.serviceName,
         [Env.metricsNamespace]: Defaults.metricsNamespace,
@@ -76,6 +80,7 @@ export class HouseFunction extends NodejsFunction {
         forceDockerBundling: false,
       },
     });
+    acknowledgeXrayWrites(role);
   }
 
   /** Grants what `access` (one entry of lib/constructs/function-access.ts) declares, on these resources. */

@@ -50,6 +50,15 @@ describe("functions", () => {
     }
     for (const role of resources("AWS::IAM::Role")) expect(role.Properties.ManagedPolicyArns).toBeUndefined();
   });
+
+  it("every function traces actively with X-Ray and may write its trace segments", () => {
+    const functions = resources("AWS::Lambda::Function");
+    for (const fn of functions) expect(fn.Properties.TracingConfig).toEqual({ Mode: "Active" });
+    const xrayPolicies = resources("AWS::IAM::Policy").filter((policy) =>
+      JSON.stringify(policy.Properties.PolicyDocument).includes("xray:PutTraceSegments"),
+    );
+    expect(xrayPolicies).toHaveLength(functions.length);
+  });
 });
 
 describe("storage", () => {

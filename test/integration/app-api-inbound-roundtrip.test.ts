@@ -17,7 +17,7 @@ import { documentClient } from "../../lambdas/adapters/dynamo/client";
 import { integrationItem } from "../../lambdas/adapters/dynamo/integration-item";
 import { ConversationsPage, MessagesPage } from "../../lambdas/contract/api/index";
 import { Paths } from "../../lambdas/contract/routes";
-import type { HttpEvent, HttpResult } from "../../lambdas/middleware/http-types";
+import type { HttpEvent, HttpResult } from "../../lambdas/http/types";
 import { FAKE } from "../support/fake-secrets";
 import { setHandlerEnv } from "../support/handler-env";
 import { httpEvent, lambdaContext } from "../support/http-event";

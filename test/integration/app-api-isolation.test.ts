@@ -8,8 +8,8 @@ import { ConversationsPage, MessagesPage } from "../../lambdas/contract/api/inde
 import { Env } from "../../lambdas/contract/env";
 import { type HandlerName, Routes } from "../../lambdas/contract/routes";
 import { AppError } from "../../lambdas/domain/errors";
-import type { HttpEvent, HttpResult } from "../../lambdas/middleware/http-types";
-import { problemFromError } from "../../lambdas/middleware/responses";
+import { problemFromError } from "../../lambdas/http/responses";
+import type { HttpEvent, HttpResult } from "../../lambdas/http/types";
 import { setHandlerEnv } from "../support/handler-env";
 import { httpEvent, lambdaContext } from "../support/http-event";
 import { freshQueues, freshTable } from "../support/local-aws";

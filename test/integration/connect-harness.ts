@@ -12,7 +12,7 @@ import { Keys } from "../../lambdas/adapters/dynamo/keys";
 import type { AppSecrets } from "../../lambdas/contract/secrets";
 import type { Integration } from "../../lambdas/domain/integration";
 import { openToken, sealToken, tokenKeysFrom } from "../../lambdas/domain/token-seal";
-import type { HttpEvent, HttpResult } from "../../lambdas/middleware/http-types";
+import type { HttpEvent, HttpResult } from "../../lambdas/http/types";
 import { FAKE } from "../support/fake-secrets";
 import { setHandlerEnv } from "../support/handler-env";
 import { httpEvent, lambdaContext } from "../support/http-event";

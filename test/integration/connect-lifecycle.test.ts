@@ -30,12 +30,14 @@ function signed(payload: object, secret = IG_SECRET): string {
 
 let h: ConnectHarness;
 let composition: typeof import("../../lambdas/composition/connect");
+let callbacks: typeof import("../../lambdas/http/signed-request-callback");
 let n = 0;
 const org = () => `org-life-${++n}`;
 
 beforeAll(async () => {
   h = await startConnectHarness();
   composition = await import("../../lambdas/composition/connect");
+  callbacks = await import("../../lambdas/http/signed-request-callback");
 });
 afterAll(async () => {
   await h.stop();
@@ -299,7 +301,7 @@ describe("signed_request callbacks posted to the webhook URL (kind inferred)", (
     landing(await h.connect(dana, ACCOUNTS.second.username));
     const { TEST_SECRETS } = await import("./connect-harness");
 
-    const deauth = await composition.handleSignedRequestCallback(
+    const deauth = await callbacks.handleSignedRequestCallback(
       "infer",
       signed({ algorithm: "HMAC-SHA256", issued_at: 1773153000, user_id: ACCOUNTS.second.appScopedId }),
       TEST_SECRETS,
@@ -307,7 +309,7 @@ describe("signed_request callbacks posted to the webhook URL (kind inferred)", (
     expect(deauth.statusCode).toBe(200);
     expect((await h.storedIntegration(dana))?.status).toBe("revoked");
 
-    const deletion = await composition.handleSignedRequestCallback(
+    const deletion = await callbacks.handleSignedRequestCallback(
       "infer",
       signed({
         algorithm: "HMAC-SHA256",

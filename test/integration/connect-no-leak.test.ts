@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import type { HttpResult } from "../../lambdas/middleware/http-types";
+import type { HttpResult } from "../../lambdas/http/types";
 import { FAKE } from "../support/fake-secrets";
 import { ACCOUNTS, type ConnectHarness, landing, startConnectHarness } from "./connect-harness";
 

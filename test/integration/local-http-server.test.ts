@@ -9,7 +9,7 @@ import { createDevAuth, type DevAuth } from "../../dev/local-server/dev-auth";
 import { createLocalHttpServer, type HttpHandler, listen } from "../../dev/local-server/http-server";
 import type { HandlerName } from "../../lambdas/contract/routes";
 import { Routes } from "../../lambdas/contract/routes";
-import type { HttpEvent } from "../../lambdas/middleware/http-types";
+import type { HttpEvent } from "../../lambdas/http/types";
 
 /**
  * Local mode's stand-in for the HTTP API over real HTTP, with stand-in functions that record the events they

@@ -3,7 +3,7 @@ import { maxInAnyHour } from "../../dev/meta-simulator/rolling-hour";
 import { documentClient } from "../../lambdas/adapters/dynamo/client";
 import type { CapacityMeter } from "../../lambdas/adapters/dynamo/outbound-messages";
 import { dynamoSendLimiter } from "../../lambdas/adapters/dynamo/send-limiter";
-import { OutboundQueue } from "../../lambdas/contract/queues";
+import { OutboundQueue, SENDING_LEASE_MS } from "../../lambdas/contract/queues";
 import { conversationId } from "../../lambdas/domain/conversation";
 import type { Integration } from "../../lambdas/domain/integration";
 import { HOUR_MS, limiterPolicy } from "../../lambdas/domain/outbound/limiter";
@@ -81,6 +81,7 @@ async function runScenario(tableName: string, scenario: Scenario) {
     limits,
     retry: DEFAULT_RETRY,
     maxReceiveCount: OutboundQueue.maxReceiveCount,
+    sendingLeaseMs: SENDING_LEASE_MS,
   };
 
   // Accept everything at START, accounts interleaved, conversations round-robin within each account.

@@ -13,7 +13,7 @@ import { dynamoSendLimiter } from "../../lambdas/adapters/dynamo/send-limiter";
 import { graphSendApi } from "../../lambdas/adapters/meta/send-api";
 import { sqsClient } from "../../lambdas/adapters/sqs/client";
 import { runSenderBatch, sqsOutboundQueue } from "../../lambdas/adapters/sqs/outbound-queue";
-import { OutboundQueue } from "../../lambdas/contract/queues";
+import { OutboundQueue, SENDING_LEASE_MS } from "../../lambdas/contract/queues";
 import { acceptMessage } from "../../lambdas/domain/outbound/accept";
 import { limiterPolicy } from "../../lambdas/domain/outbound/limiter";
 import { DEFAULT_RETRY } from "../../lambdas/domain/outbound/retry";
@@ -130,6 +130,7 @@ describe("cost per sent message", () => {
       limits,
       retry: DEFAULT_RETRY,
       maxReceiveCount: OutboundQueue.maxReceiveCount,
+      sendingLeaseMs: SENDING_LEASE_MS,
     };
     // One pass, as Lambda's poller would: receive one record, run the sender, delete it unless reported failed.
     let sent = 0;

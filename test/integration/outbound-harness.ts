@@ -8,7 +8,7 @@ import { Keys } from "../../lambdas/adapters/dynamo/keys";
 import { conversationId } from "../../lambdas/domain/conversation";
 import type { Integration, IntegrationStatus } from "../../lambdas/domain/integration";
 import { sealToken } from "../../lambdas/domain/token-seal";
-import type { HttpEvent, HttpResult } from "../../lambdas/middleware/http-types";
+import type { HttpEvent, HttpResult } from "../../lambdas/http/types";
 import { httpEvent, lambdaContext } from "../support/http-event";
 import { localSqs } from "../support/local-aws";
 import { TEST_KEYS } from "./connect-harness";

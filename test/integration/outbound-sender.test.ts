@@ -15,7 +15,7 @@ import { dynamoSendLimiter } from "../../lambdas/adapters/dynamo/send-limiter";
 import { graphSendApi } from "../../lambdas/adapters/meta/send-api";
 import { sqsClient } from "../../lambdas/adapters/sqs/client";
 import { runSenderBatch } from "../../lambdas/adapters/sqs/outbound-queue";
-import { OutboundQueue } from "../../lambdas/contract/queues";
+import { OutboundQueue, SENDING_LEASE_MS } from "../../lambdas/contract/queues";
 import { conversationId } from "../../lambdas/domain/conversation";
 import { HOUR_MS, limiterPolicy } from "../../lambdas/domain/outbound/limiter";
 import { DEFAULT_RETRY } from "../../lambdas/domain/outbound/retry";
@@ -122,6 +122,7 @@ describe("sender against DynamoDB Local, the local SQS server and the Meta simul
       limits,
       retry: DEFAULT_RETRY,
       maxReceiveCount: OutboundQueue.maxReceiveCount,
+      sendingLeaseMs: SENDING_LEASE_MS,
     };
     return {
       deps,

@@ -1,7 +1,7 @@
 import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import { beforeAll, describe, expect, it } from "vitest";
 import { Keys } from "../../lambdas/adapters/dynamo/keys";
-import type { HttpEvent, HttpResult } from "../../lambdas/middleware/http-types";
+import type { HttpEvent, HttpResult } from "../../lambdas/http/types";
 import {
   ACCOUNT,
   deliveryOf,

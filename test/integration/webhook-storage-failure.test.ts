@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import type { HttpEvent, HttpResult } from "../../lambdas/middleware/http-types";
+import type { HttpEvent, HttpResult } from "../../lambdas/http/types";
 import { fixtureText, webhookPost } from "../fixtures/webhooks/build";
 import { setHandlerEnv } from "../support/handler-env";
 import { lambdaContext } from "../support/http-event";

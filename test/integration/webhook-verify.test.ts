@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import type { HttpEvent, HttpResult } from "../../lambdas/middleware/http-types";
+import type { HttpEvent, HttpResult } from "../../lambdas/http/types";
 import { FAKE } from "../support/fake-secrets";
 import { setHandlerEnv } from "../support/handler-env";
 import { httpEvent, lambdaContext } from "../support/http-event";

@@ -5,7 +5,7 @@ import { documentClient } from "../../lambdas/adapters/dynamo/client";
 import { integrationItem } from "../../lambdas/adapters/dynamo/integration-item";
 import { Env } from "../../lambdas/contract/env";
 import { type HandlerName, type RouteDeclaration, Routes } from "../../lambdas/contract/routes";
-import type { HttpEvent, HttpResult } from "../../lambdas/middleware/http-types";
+import type { HttpEvent, HttpResult } from "../../lambdas/http/types";
 import { setHandlerEnv } from "../support/handler-env";
 import { httpEvent, lambdaContext } from "../support/http-event";
 import { freshQueues, freshTable } from "../support/local-aws";

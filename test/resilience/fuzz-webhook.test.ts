@@ -15,7 +15,7 @@ import {
 import { documentClient } from "../../lambdas/adapters/dynamo/client";
 import { integrationItem } from "../../lambdas/adapters/dynamo/integration-item";
 import { Paths } from "../../lambdas/contract/routes";
-import type { HttpEvent, HttpResult } from "../../lambdas/middleware/http-types";
+import type { HttpEvent, HttpResult } from "../../lambdas/http/types";
 import { FAKE } from "../support/fake-secrets";
 import { setHandlerEnv } from "../support/handler-env";
 import { httpEvent, lambdaContext } from "../support/http-event";

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { metaJson, signedRequest, signMetaBody } from "../../dev/meta-simulator/signing";
 import { customerText } from "../../dev/meta-simulator/webhook-payloads";
 import { conversationId } from "../../lambdas/domain/conversation";
-import type { HttpEvent, HttpResult } from "../../lambdas/middleware/http-types";
+import type { HttpEvent, HttpResult } from "../../lambdas/http/types";
 import { ACCOUNTS, type ConnectHarness, startConnectHarness } from "../integration/connect-harness";
 import { receiveRecords } from "../integration/outbound-harness";
 import { FAKE } from "../support/fake-secrets";

@@ -16,7 +16,7 @@ import { freePort } from "../../dev/services/free-port";
 import { createTable } from "../../dev/services/provision";
 import { integrationItem } from "../../lambdas/adapters/dynamo/integration-item";
 import { Paths } from "../../lambdas/contract/routes";
-import type { HttpEvent, HttpResult } from "../../lambdas/middleware/http-types";
+import type { HttpEvent, HttpResult } from "../../lambdas/http/types";
 import { FAKE } from "../support/fake-secrets";
 import { setHandlerEnv } from "../support/handler-env";
 import { httpEvent, lambdaContext } from "../support/http-event";

@@ -9,4 +9,5 @@ process.env.AWS_ACCESS_KEY_ID = LOCAL_CREDENTIALS.accessKeyId;
 process.env.AWS_SECRET_ACCESS_KEY = LOCAL_CREDENTIALS.secretAccessKey;
 process.env.POWERTOOLS_DEV = "false";
 process.env.POWERTOOLS_METRICS_DISABLED = "true";
+process.env.POWERTOOLS_TRACE_ENABLED = "false";
 process.env.POWERTOOLS_LOG_LEVEL = process.env.POWERTOOLS_LOG_LEVEL ?? "SILENT";

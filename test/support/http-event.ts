@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Context } from "aws-lambda";
 import { lambdaContext as localLambdaContext } from "../../dev/local-server/api-gateway";
-import type { HttpEvent } from "../../lambdas/middleware/http-types";
+import type { HttpEvent } from "../../lambdas/http/types";
 
 export interface HttpEventInput {
   readonly method: "GET" | "POST" | "DELETE";

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { ConversationSummary, MessageView } from "../../lambdas/contract/api/conversations";
 import { HUMAN_AGENT_WINDOW_MS, STANDARD_WINDOW_MS } from "../../lambdas/domain/conversation";
-import { conversationView, messageView } from "../../lambdas/domain/inbox/views";
 import type { MessageRecord } from "../../lambdas/domain/message";
+import { conversationView, messageView } from "../../lambdas/http/inbox-bodies";
 
 const NOW = Date.parse("2026-05-01T10:00:00.000Z");
 const base = {

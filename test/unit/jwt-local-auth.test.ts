@@ -8,7 +8,7 @@ import {
   verifyBearer,
 } from "../../dev/local-auth/index";
 import { AppError } from "../../lambdas/domain/errors";
-import { problemFromError } from "../../lambdas/middleware/responses";
+import { problemFromError } from "../../lambdas/http/responses";
 import { httpEvent } from "../support/http-event";
 
 const NOW = Date.parse("2026-03-01T12:00:00Z");

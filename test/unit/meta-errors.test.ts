@@ -1,16 +1,12 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import {
-  MetaApiError,
-  maskSecrets,
-  parseMetaError,
-  parseMetaJson,
-} from "../../lambdas/adapters/meta/graph-http";
+import { MetaApiError, parseMetaError, parseMetaJson } from "../../lambdas/adapters/meta/graph-http";
 import {
   classifyMetaError,
   type MetaErrorClass,
   parseBusinessUseCaseUsage,
 } from "../../lambdas/domain/meta-errors";
+import { maskSecrets } from "../../lambdas/platform/redaction";
 
 /** Every error body of shared/reference/graph-responses.md §3 (and §1.2), with the class it must get. */
 const REFERENCE_EXAMPLES: [string, number, string, MetaErrorClass][] = [

@@ -3,8 +3,8 @@ import { Validator } from "@seriousme/openapi-schema-validator";
 import { describe, expect, it } from "vitest";
 import { OPENAPI_PATH, openApiDocument, openApiText } from "../../dev/openapi/document";
 import { RouteSchemas } from "../../lambdas/contract/api/index";
+import { ErrorCatalog } from "../../lambdas/contract/errors";
 import { HandlerNames, Routes } from "../../lambdas/contract/routes";
-import { ErrorCatalog } from "../../lambdas/domain/errors";
 
 interface Operation {
   operationId: string;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { SENDING_LEASE_MS } from "../../lambdas/contract/queues";
 import { AppError } from "../../lambdas/domain/errors";
 import type { Integration } from "../../lambdas/domain/integration";
 import { acceptMessage } from "../../lambdas/domain/outbound/accept";
@@ -11,12 +12,7 @@ import {
 } from "../../lambdas/domain/outbound/limiter";
 import type { OutboundMessage, SendLimiter } from "../../lambdas/domain/outbound/ports";
 import { DEFAULT_RETRY } from "../../lambdas/domain/outbound/retry";
-import {
-  processBatch,
-  processRecord,
-  SENDING_LEASE_MS,
-  type SenderDeps,
-} from "../../lambdas/domain/outbound/send";
+import { processBatch, processRecord, type SenderDeps } from "../../lambdas/domain/outbound/send";
 import {
   fixedWindows,
   memoryIntegrations,
@@ -90,6 +86,7 @@ function setup(options: { cap?: number; integrations?: Integration[] } = {}) {
     limits: limiterPolicy(options.cap ?? 200),
     retry: DEFAULT_RETRY,
     maxReceiveCount: 10,
+    sendingLeaseMs: SENDING_LEASE_MS,
   };
   return {
     deps,

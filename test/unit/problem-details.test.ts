@@ -1,8 +1,8 @@
 import type { Context } from "aws-lambda";
 import { describe, expect, it } from "vitest";
 import { AppError, ValidationError } from "../../lambdas/domain/errors";
-import { httpRoute } from "../../lambdas/middleware/http-route";
-import { json } from "../../lambdas/middleware/responses";
+import { json } from "../../lambdas/http/responses";
+import { httpRoute } from "../../lambdas/http/route";
 import { httpEvent, lambdaContext } from "../support/http-event";
 
 const event = () => httpEvent({ method: "GET", route: "/x" });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import * as z from "zod";
 import { AppError, ValidationError } from "../../lambdas/domain/errors";
-import { jsonBody, queryParams, rawBody, tenantOf } from "../../lambdas/middleware/request";
+import { jsonBody, queryParams, rawBody, tenantOf } from "../../lambdas/http/request";
 import { httpEvent } from "../support/http-event";
 
 const claimNames = { userId: "sub", imoId: "imo_id" };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { cached, parseSecretDocument } from "../../lambdas/adapters/secrets";
 import type { AppSecrets } from "../../lambdas/contract/secrets";
-import { redactingReplacer } from "../../lambdas/middleware/logger";
+import { redactingReplacer } from "../../lambdas/platform/redaction";
 import { FAKE, secretDocument } from "../support/fake-secrets";
 
 describe("application secret", () => {

@@ -10,6 +10,7 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
+import { SENDABLE_ATTACHMENT_TYPES, type SendableAttachmentType } from "../../contract/vocabulary";
 import type { Integration } from "../../domain/integration";
 import type { OutboundStatus, SendFailureReason } from "../../domain/message";
 import type {
@@ -54,7 +55,7 @@ export interface DynamoAccess {
   readonly meter?: CapacityMeter;
 }
 
-const CONTENT_TYPES = new Set(["image", "video", "audio", "file"]);
+const CONTENT_TYPES: ReadonlySet<string> = new Set(SENDABLE_ATTACHMENT_TYPES);
 
 /** The stored item of an outbound message: a MessageRecord (direction outbound, source api) plus send state. */
 export function outboundItem(message: OutboundMessage, now: number): Record<string, unknown> {
@@ -97,7 +98,7 @@ export function outboundFromItem(item: Record<string, unknown>): OutboundMessage
   if (text !== undefined) content = { text };
   else if (attachment && CONTENT_TYPES.has(String(attachment.type)) && typeof attachment.url === "string") {
     content = {
-      attachment: { type: attachment.type as "image" | "video" | "audio" | "file", url: attachment.url },
+      attachment: { type: attachment.type as SendableAttachmentType, url: attachment.url },
     };
   } else return undefined;
   const imoId = str(item.imoId);

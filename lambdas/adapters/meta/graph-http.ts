@@ -1,4 +1,5 @@
 import { isSafeNumber, parse as parseLossless } from "lossless-json";
+import { maskSecrets } from "../../platform/redaction";
 
 /**
  * The one HTTP path from the runtime to Meta (instagram.com, api.instagram.com, graph.instagram.com).
@@ -66,14 +67,6 @@ function describeCause(cause: unknown): string {
     return `${cause.message} (${typeof code === "string" ? code : inner.message})`;
   }
   return cause.message;
-}
-
-const SECRET_PARAMS = /([?&](?:access_token|client_secret|code|fb_exchange_token|input_token)=)[^&#\s"]*/gi;
-const TOKEN_LIKE = /\b(IGAA|IGQV|EAA)[A-Za-z0-9_-]{16,}/g;
-
-/** Masks secret query values and anything shaped like a Meta token inside a text. */
-export function maskSecrets(text: string): string {
-  return text.replace(SECRET_PARAMS, "$1***").replace(TOKEN_LIKE, "$1***");
 }
 
 /** Origin and path of a URL, without its query (the query may carry a token). */

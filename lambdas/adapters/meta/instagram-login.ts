@@ -6,7 +6,7 @@ import {
   type ShortLivedToken,
 } from "../../domain/connect/ports";
 import { classifyMetaError } from "../../domain/meta-errors";
-import type { MetaHosts } from "../runtime-config";
+import type { MetaHosts } from "../../platform/runtime-config";
 import { MetaApiError, MetaNetworkError, MetaTimeoutError, metaFetch, parseMetaJson } from "./graph-http";
 
 /**

@@ -1,7 +1,7 @@
 import { classifyMetaError } from "../../domain/meta-errors";
 import type { MetaSendResult, SendApi, SendRequest } from "../../domain/outbound/ports";
-import { registerSecretValue } from "../../middleware/logger";
-import type { MetaHosts } from "../runtime-config";
+import { registerSecretValue } from "../../platform/redaction";
+import type { MetaHosts } from "../../platform/runtime-config";
 import { MetaApiError, MetaNetworkError, MetaTimeoutError, metaFetch, parseMetaJson } from "./graph-http";
 
 /** Well below the sender's 30 s timeout, so a slow Meta still leaves time to record the outcome. */

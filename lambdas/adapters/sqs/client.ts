@@ -1,4 +1,5 @@
 import { SQSClient } from "@aws-sdk/client-sqs";
+import { traced } from "../../platform/tracer";
 
 /**
  * The SQS client of a container. Requests go to the configured endpoint (the regional one in AWS,
@@ -6,5 +7,5 @@ import { SQSClient } from "@aws-sdk/client-sqs";
  * server names `sqs.<region>.localhost`.
  */
 export function sqsClient(): SQSClient {
-  return new SQSClient({ useQueueUrlAsEndpoint: false });
+  return traced(new SQSClient({ useQueueUrlAsEndpoint: false }));
 }

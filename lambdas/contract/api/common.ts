@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { ErrorCatalog, type ErrorCode } from "../../domain/errors";
+import { ErrorCatalog, type ErrorCode } from "../errors";
 
 /**
  * Building blocks shared by every route's schemas. Times in responses are ISO-8601 strings (UTC);
@@ -22,7 +22,7 @@ const errorCodes = Object.keys(ErrorCatalog) as [ErrorCode, ...ErrorCode[]];
 
 /**
  * RFC 9457 problem details, the one shape of every error on every route (built by
- * lambdas/middleware/responses.ts `problem()`). Clients branch on `code`.
+ * lambdas/http/responses.ts `problem()`). Clients branch on `code`.
  */
 export const Problem = z
   .object({
@@ -38,8 +38,6 @@ export const Problem = z
   })
   .loose()
   .meta({ id: "Problem" });
-
-export type ProblemBody = z.infer<typeof Problem>;
 
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
@@ -62,8 +60,6 @@ export const PageQuery = z.object({
     .describe("Opaque `nextCursor` of the previous page; bound to the caller"),
 });
 
-export type PageQueryInput = z.output<typeof PageQuery>;
-
 /** A page of items; `nextCursor` is absent on the last page. */
 export function pageOf<T extends z.ZodType>(item: T) {
   return z.object({
@@ -72,7 +68,7 @@ export function pageOf<T extends z.ZodType>(item: T) {
   });
 }
 
-export type ContentType = "application/json" | "text/plain" | "text/html";
+type ContentType = "application/json" | "text/plain" | "text/html";
 
 /** One documented response of a route. `schema` absent means no body (204, 302). */
 export interface ResponseSpec {

@@ -1,5 +1,11 @@
 import * as z from "zod";
-import { ATTACHMENT_TYPES } from "../../domain/message";
+import {
+  ATTACHMENT_TYPES,
+  DIRECTIONS,
+  MESSAGE_SOURCES,
+  OUTBOUND_STATUSES,
+  WINDOW_STATES,
+} from "../vocabulary";
 import { IsoTime, MetaId, PageQuery, pageOf } from "./common";
 
 /** `<igAccountId>_<igsid>`, as returned in conversation lists. */
@@ -10,7 +16,7 @@ export const ConversationIdParam = z
 
 export const ReplyWindowView = z.object({
   state: z
-    .enum(["open", "human_agent_only", "closed"])
+    .enum(WINDOW_STATES)
     .describe("open: any reply; human_agent_only: only with tag HUMAN_AGENT; closed: none"),
   closesAt: IsoTime.optional().describe(
     "End of the standard 24-hour window; absent if the customer never wrote",
@@ -25,7 +31,7 @@ export const ConversationSummary = z
     participant: z.object({ igsid: MetaId.describe("The customer's Instagram-scoped id") }),
     lastActivityAt: IsoTime,
     lastMessagePreview: z.string().optional(),
-    lastMessageDirection: z.enum(["inbound", "outbound"]).optional(),
+    lastMessageDirection: z.enum(DIRECTIONS).optional(),
     unreadCount: z.number().int().min(0),
     window: ReplyWindowView.describe("Computed at request time"),
   })
@@ -57,8 +63,8 @@ export const MessageView = z
   .object({
     messageId: z.string(),
     mid: z.string().optional().describe("Meta's message id, once known"),
-    direction: z.enum(["inbound", "outbound"]),
-    source: z.enum(["customer", "echo", "api"]),
+    direction: z.enum(DIRECTIONS),
+    source: z.enum(MESSAGE_SOURCES),
     type: z.enum(["text", "attachment", "unsupported", "deleted"]),
     text: z.string().optional(),
     attachments: z.array(AttachmentView).optional(),
@@ -71,7 +77,7 @@ export const MessageView = z
     editCount: z.number().int().min(0).optional(),
     editedAt: IsoTime.optional(),
     deleted: z.boolean().optional().describe("Unsent by the customer; content removed"),
-    status: z.enum(["queued", "sending", "sent", "failed"]).optional().describe("Outbound via the API only"),
+    status: z.enum(OUTBOUND_STATUSES).optional().describe("Outbound via the API only"),
     failureReason: z.string().optional().describe("Why an outbound message failed (see MessageStatus)"),
     sentAt: IsoTime,
   })

@@ -55,7 +55,7 @@ const json = (description: string, schema: z.ZodType): ResponseSpec => ({
 
 /**
  * Every route's schemas, keyed by handler name (one route per handler, see contract/routes.ts). Handlers
- * validate with these; scripts/openapi.ts generates docs/openapi.json from them.
+ * validate with these; `npm run openapi` (dev/openapi/generate.ts) writes docs/openapi.json from them.
  */
 export const RouteSchemas: Readonly<Record<HandlerName, RouteSchema>> = {
   "webhook-verify": {

@@ -17,5 +17,4 @@ export const NoIntegration = z.object({ status: z.literal("none") });
 
 export const IntegrationResponse = z.union([IntegrationView, NoIntegration]).meta({ id: "Integration" });
 
-export type IntegrationViewBody = z.input<typeof IntegrationView>;
 export type IntegrationResponseBody = z.input<typeof IntegrationResponse>;

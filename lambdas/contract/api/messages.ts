@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { OUTBOUND_STATUSES, SEND_FAILURE_REASONS, SENDABLE_ATTACHMENT_TYPES } from "../vocabulary";
 import { IsoTime, MetaId } from "./common";
 import { ConversationIdParam } from "./conversations";
 
@@ -6,7 +7,7 @@ import { ConversationIdParam } from "./conversations";
 export const MAX_TEXT_LENGTH = 1000;
 
 export const OutboundAttachment = z.strictObject({
-  type: z.enum(["image", "video", "audio", "file"]),
+  type: z.enum(SENDABLE_ATTACHMENT_TYPES),
   url: z
     .url({ protocol: /^https$/ })
     .max(2048)
@@ -53,7 +54,7 @@ export const MessageSendHeaders = z.object({
     .describe("Same key + same body returns the same message; a different body: 422"),
 });
 
-export const OutboundStatusEnum = z.enum(["queued", "sending", "sent", "failed"]);
+export const OutboundStatusEnum = z.enum(OUTBOUND_STATUSES);
 
 export const MessageAccepted = z
   .object({ messageId: z.string(), status: OutboundStatusEnum })
@@ -74,24 +75,10 @@ export const MessageStatus = z
     conversationId: z.string(),
     status: OutboundStatusEnum,
     mid: z.string().optional().describe("Meta's message id once sent"),
-    failureReason: z
-      .enum([
-        "window_closed",
-        "reauth_required",
-        "recipient_unavailable",
-        "permission_missing",
-        "integration_disconnected",
-        "rejected_by_meta",
-        "retries_exhausted",
-        "delivery_unconfirmed",
-        "enqueue_failed",
-      ])
-      .optional(),
+    failureReason: z.enum(SEND_FAILURE_REASONS).optional(),
     acceptedAt: IsoTime,
     sentAt: IsoTime.optional(),
   })
   .meta({ id: "MessageStatus" });
 
-export type MessageSendRequest = z.output<typeof MessageSendBody>;
-export type MessageAcceptedBody = z.input<typeof MessageAccepted>;
 export type MessageStatusBody = z.input<typeof MessageStatus>;

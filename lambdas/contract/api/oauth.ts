@@ -24,5 +24,4 @@ export const OAuthCallbackQuery = z.object({
   error_description: z.string().max(1024).optional(),
 });
 
-export type OAuthInitRequest = z.output<typeof OAuthInitBody>;
 export type OAuthInitResult = z.input<typeof OAuthInitResponse>;

@@ -1,11 +1,9 @@
-import type { ConversationSummaryBody, MessageViewBody } from "../../contract/api/conversations";
-import { type Conversation, parseConversationId } from "../conversation";
+import { type Conversation, parseConversationId, type ReplyWindow, replyWindow } from "../conversation";
 import { AppError } from "../errors";
 import type { Integration } from "../integration";
 import type { MessageRecord } from "../message";
 import type { Tenant } from "../tenant";
 import { decodeCursor, encodeCursor, type PageKey } from "./cursor";
-import { conversationView, messageView } from "./views";
 
 export interface PageRequest {
   readonly limit: number;
@@ -33,6 +31,12 @@ export interface InboxReader {
   ): Promise<StoredPage<MessageRecord>>;
 }
 
+/** A conversation as the inbox lists it, with its reply window at the time of the request. */
+export interface ConversationListing {
+  readonly conversation: Conversation;
+  readonly window: ReplyWindow;
+}
+
 export interface InboxDeps {
   readonly inbox: InboxReader;
   readonly now: () => number;
@@ -44,7 +48,7 @@ export interface PageQuery {
 }
 
 export interface Page<T> {
-  readonly items: T[];
+  readonly items: readonly T[];
   readonly nextCursor?: string;
 }
 
@@ -72,7 +76,7 @@ export async function listConversations(
   deps: InboxDeps,
   tenant: Tenant,
   query: PageQuery,
-): Promise<Page<ConversationSummaryBody>> {
+): Promise<Page<ConversationListing>> {
   const igAccountId = await readableAccount(deps.inbox, tenant);
   if (igAccountId === undefined) {
     // A cursor can only have come from a list the caller could read; now there is none to continue.
@@ -85,7 +89,11 @@ export async function listConversations(
     ...(startKey ? { startKey } : {}),
   });
   const now = deps.now();
-  return { items: page.items.map((c) => conversationView(c, now)), ...nextCursor(scope, page.lastKey) };
+  const items = page.items.map((conversation) => ({
+    conversation,
+    window: replyWindow(conversation.lastCustomerMessageAt, now),
+  }));
+  return { items, ...nextCursor(scope, page.lastKey) };
 }
 
 /**
@@ -97,7 +105,7 @@ export async function listMessages(
   tenant: Tenant,
   conversationId: string,
   query: PageQuery,
-): Promise<Page<MessageViewBody>> {
+): Promise<Page<MessageRecord>> {
   const notFound = () => new AppError("resource.not_found", "No such conversation.");
   const parsed = parseConversationId(conversationId);
   if (parsed === undefined) throw notFound();
@@ -113,5 +121,5 @@ export async function listMessages(
     }),
   ]);
   if (conversation === undefined) throw notFound();
-  return { items: page.items.map(messageView), ...nextCursor(scope, page.lastKey) };
+  return { items: page.items, ...nextCursor(scope, page.lastKey) };
 }

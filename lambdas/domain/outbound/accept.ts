@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import type { SendableAttachmentType } from "../../contract/vocabulary";
 import { canReply, conversationId, parseConversationId, replyWindow } from "../conversation";
 import { AppError } from "../errors";
 import type { Tenant } from "../tenant";
@@ -16,7 +17,7 @@ export interface SendMessageInput {
   readonly conversationId?: string;
   readonly recipientId?: string;
   readonly text?: string;
-  readonly attachment?: { readonly type: "image" | "video" | "audio" | "file"; readonly url: string };
+  readonly attachment?: { readonly type: SendableAttachmentType; readonly url: string };
   readonly tag?: "HUMAN_AGENT";
 }
 

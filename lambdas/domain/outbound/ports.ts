@@ -1,3 +1,4 @@
+import type { SendableAttachmentType } from "../../contract/vocabulary";
 import type { Integration } from "../integration";
 import type { OutboundStatus, SendFailureReason } from "../message";
 import type { MetaErrorClass } from "../meta-errors";
@@ -6,7 +7,7 @@ import type { LimiterState } from "./limiter";
 /** What an outbound message carries: text, or one attachment Meta fetches from an https URL. */
 export type OutboundContent =
   | { readonly text: string }
-  | { readonly attachment: { readonly type: "image" | "video" | "audio" | "file"; readonly url: string } };
+  | { readonly attachment: { readonly type: SendableAttachmentType; readonly url: string } };
 
 /** A message accepted by the send API, as the outbound side reads and updates it. */
 export interface OutboundMessage {

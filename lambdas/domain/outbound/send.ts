@@ -1,4 +1,3 @@
-import { OutboundQueue } from "../../contract/queues";
 import { canReply, replyWindow } from "../conversation";
 import type { Integration } from "../integration";
 import type { SendFailureReason } from "../message";
@@ -14,9 +13,6 @@ import type {
 } from "./ports";
 import { backoffMs, DEFAULT_RATE_LIMIT_PAUSE_MS, type RetryPolicy } from "./retry";
 
-/** No send outlives the sender's timeout; a `sending` message older than this was left by a crash. */
-export const SENDING_LEASE_MS = (OutboundQueue.senderTimeoutSeconds + 5) * 1000;
-
 export interface SenderDeps {
   readonly store: OutboundStore;
   readonly integrations: IntegrationAccess;
@@ -31,6 +27,8 @@ export interface SenderDeps {
   readonly retry: RetryPolicy;
   /** The queue's maxReceiveCount: a record must never reach it while we still want it (see decide). */
   readonly maxReceiveCount: number;
+  /** No send outlives the sender's timeout; a `sending` message older than this was left by a crash. */
+  readonly sendingLeaseMs: number;
 }
 
 /** What to do with the queue record once a message was handled. */
@@ -103,7 +101,7 @@ async function decide(ref: OutboundRef, deps: SenderDeps): Promise<RecordOutcome
   if (message.status === "sending") {
     // A duplicate delivery of the record can meet a send still in flight in another invocation: wait until
     // that invocation must have ended, then look again.
-    const leaseEnds = (message.sendingSince ?? 0) + SENDING_LEASE_MS;
+    const leaseEnds = (message.sendingSince ?? 0) + deps.sendingLeaseMs;
     if (deps.now() < leaseEnds) return { kind: "defer", until: leaseEnds, result: "in_flight_elsewhere" };
     // Only a crashed send leaves `sending` behind longer than that. Meta may have delivered it: never send
     // again; its echo, if any, appears in the conversation.

@@ -1,8 +1,10 @@
-import { LosslessNumber, parse } from "lossless-json";
+import { parse } from "lossless-json";
 import * as z from "zod";
+import { EVENT_KINDS, type EventKind } from "../../contract/vocabulary";
 import { AppError } from "../errors";
 import { type Attachment, type AttachmentType, MEDIA_ATTACHMENT_TYPES } from "../message";
 import type { Channel, Delivery, DeliveryEntry, WebhookEvent } from "./events";
+import { Count, EpochMs, flattenScalars, NumericId, OpaqueId, Scalar } from "./wire-fields";
 
 /*
  * Parsing of a webhook body into typed events. The body is parsed with lossless-json, so a number keeps all
@@ -10,50 +12,6 @@ import type { Channel, Delivery, DeliveryEntry, WebhookEvent } from "./events";
  * A body that is not a delivery at all is a 400; one bad event inside a valid delivery is reported as
  * `malformed` and never fails the batch (Meta would otherwise retry the whole batch forever).
  */
-
-/** A JS number that is exactly an integer (values already parsed by callers other than `parseDelivery`). */
-const SafeInteger = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).transform(String);
-
-/** An id: a decimal string, or a JSON number turned into its exact digits. */
-const NumericId = z.union([
-  z.string().regex(/^\d{1,40}$/),
-  SafeInteger,
-  z
-    .instanceof(LosslessNumber)
-    .refine((n) => /^\d{1,40}$/.test(n.value))
-    .transform((n) => n.value),
-]);
-
-/** Opaque Meta ids (`mid`): strings; `#` is excluded because it separates parts of our keys. */
-const OpaqueId = z.union([
-  z.string().regex(/^[^#\s]{1,1000}$/),
-  SafeInteger,
-  z
-    .instanceof(LosslessNumber)
-    .refine((n) => /^\d{1,40}$/.test(n.value))
-    .transform((n) => n.value),
-]);
-
-/** Epoch milliseconds, as a JSON number or a digit string. */
-const EpochMs = z
-  .union([z.instanceof(LosslessNumber).transform((n) => n.value), z.string(), SafeInteger])
-  .pipe(z.string().regex(/^\d{1,16}$/))
-  .transform(Number)
-  .refine(Number.isSafeInteger);
-
-/** A small count that may arrive as an integer or a string (`num_edit`). */
-const Count = z
-  .union([z.instanceof(LosslessNumber).transform((n) => n.value), z.string(), SafeInteger])
-  .pipe(z.string().regex(/^\d{1,9}$/))
-  .transform(Number);
-
-/** A free-form scalar flattened to a string (referral and opt-in fields). */
-const Scalar = z.union([
-  z.string(),
-  z.number().transform(String),
-  z.instanceof(LosslessNumber).transform((n) => n.value),
-  z.boolean().transform(String),
-]);
 
 const Party = z.object({ id: NumericId });
 
@@ -97,10 +55,6 @@ const Envelope = z.object({
   recipient: Party,
   timestamp: EpochMs,
 });
-
-/** Event kinds we know, in the order they are recognised (an event carries exactly one of them). */
-const KNOWN_KINDS = ["message", "message_edit", "reaction", "read", "postback", "optin", "referral"] as const;
-type KnownKind = (typeof KNOWN_KINDS)[number];
 
 /** Opt-in fields never kept: the token is a credential for sending marketing messages. */
 const OPTIN_DROPPED = new Set(["notification_messages_token", "token"]);
@@ -160,7 +114,7 @@ export function normaliseEvent(igAccountId: string, item: unknown, channel: Chan
     return { kind: "malformed", eventKind: "(not an object)", paths: [], channel };
   }
   const record = item as Record<string, unknown>;
-  const kind = KNOWN_KINDS.find((name) => name in record);
+  const kind = EVENT_KINDS.find((name) => name in record);
   if (kind === undefined) {
     const fields = Object.keys(record).filter((key) => !["sender", "recipient", "timestamp"].includes(key));
     return { kind: "unknown", fields: fields.map(fieldName).slice(0, 10), channel };
@@ -180,7 +134,7 @@ export function normaliseEvent(igAccountId: string, item: unknown, channel: Chan
 }
 
 function normaliseKind(
-  kind: KnownKind,
+  kind: EventKind,
   body: unknown,
   base: { igAccountId: string; igsid: string; timestamp: number; channel: Channel },
   senderId: string,
@@ -287,23 +241,6 @@ export function cdnLinkExpiry(url: string): number | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** Keeps the scalar fields of an object (one level of nesting, dotted) as strings. */
-function flattenScalars(value: Record<string, unknown>): Record<string, string> {
-  const out: Record<string, string> = {};
-  const add = (prefix: string, object: Record<string, unknown>, depth: number) => {
-    for (const [key, field] of Object.entries(object)) {
-      const name = prefix === "" ? key : `${prefix}.${key}`;
-      const scalar = Scalar.safeParse(field);
-      if (scalar.success) out[name] = scalar.data;
-      else if (depth === 0 && typeof field === "object" && field !== null && !Array.isArray(field)) {
-        add(name, field as Record<string, unknown>, 1);
-      }
-    }
-  };
-  add("", value, 0);
-  return out;
 }
 
 function malformed(kind: string, error: z.ZodError, channel: Channel): WebhookEvent {

@@ -6,7 +6,7 @@ import {
 } from "../../../lambdas/adapters/dynamo/outbound-messages";
 import { dynamoSendLimiter } from "../../../lambdas/adapters/dynamo/send-limiter";
 import { graphSendApi } from "../../../lambdas/adapters/meta/send-api";
-import { OutboundQueue } from "../../../lambdas/contract/queues";
+import { OutboundQueue, SENDING_LEASE_MS } from "../../../lambdas/contract/queues";
 import { conversationId } from "../../../lambdas/domain/conversation";
 import { limiterPolicy } from "../../../lambdas/domain/outbound/limiter";
 import type { OutboundMessage, OutboundStore } from "../../../lambdas/domain/outbound/ports";
@@ -138,6 +138,7 @@ export class SenderRig {
       limits,
       retry: DEFAULT_RETRY,
       maxReceiveCount: OutboundQueue.maxReceiveCount,
+      sendingLeaseMs: SENDING_LEASE_MS,
     };
   }
 

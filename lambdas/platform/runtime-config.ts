@@ -33,8 +33,14 @@ export function metaHostsFromEnv(): MetaHosts {
   };
 }
 
+/** Names of the JWT claims that carry the app user and organisation. */
+export interface ClaimNames {
+  readonly userId: string;
+  readonly imoId: string;
+}
+
 /** Claim names that carry the app user and organisation in the app's JWTs. */
-export function claimNamesFromEnv(): { userId: string; imoId: string } {
+export function claimNamesFromEnv(): ClaimNames {
   return {
     userId: optionalEnv(Env.jwtUserIdClaim, Defaults.jwtUserIdClaim),
     imoId: optionalEnv(Env.jwtOrgIdClaim, Defaults.jwtOrgIdClaim),

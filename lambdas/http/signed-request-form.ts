@@ -1,7 +1,7 @@
 import { SignedRequestForm } from "../contract/api/data-deletion";
 import { AppError } from "../domain/errors";
-import type { HttpEvent } from "../middleware/http-types";
-import { mediaType, parseWith, rawBody } from "../middleware/request";
+import { mediaType, parseWith, rawBody } from "./request";
+import type { HttpEvent } from "./types";
 
 /** The `signed_request` of a form-encoded Meta callback body; other media types are 415, a missing field 400. */
 export function signedRequestForm(event: HttpEvent): string {

@@ -1,11 +1,28 @@
-import { isoTime } from "../../contract/api/common";
-import type { ConversationSummaryBody, MessageViewBody } from "../../contract/api/conversations";
-import { type Conversation, conversationId, replyWindow } from "../conversation";
-import type { MessageRecord } from "../message";
+import { isoTime } from "../contract/api/common";
+import type { ConversationSummaryBody, MessageViewBody } from "../contract/api/conversations";
+import { type Conversation, conversationId, type ReplyWindow, replyWindow } from "../domain/conversation";
+import type { ConversationListing, Page } from "../domain/inbox/inbox";
+import type { MessageRecord } from "../domain/message";
+
+/** The body of `GET /instagram/conversations`. */
+export function conversationsPageBody(page: Page<ConversationListing>): Page<ConversationSummaryBody> {
+  return {
+    ...page,
+    items: page.items.map(({ conversation, window }) => conversationBody(conversation, window)),
+  };
+}
+
+/** The body of `GET /instagram/conversations/{conversationId}/messages`. */
+export function messagesPageBody(page: Page<MessageRecord>): Page<MessageViewBody> {
+  return { ...page, items: page.items.map(messageView) };
+}
 
 /** A conversation as the inbox shows it, with its reply window computed at `now`. */
 export function conversationView(conversation: Conversation, now: number): ConversationSummaryBody {
-  const window = replyWindow(conversation.lastCustomerMessageAt, now);
+  return conversationBody(conversation, replyWindow(conversation.lastCustomerMessageAt, now));
+}
+
+function conversationBody(conversation: Conversation, window: ReplyWindow): ConversationSummaryBody {
   return {
     conversationId: conversationId(conversation.igAccountId, conversation.igsid),
     igAccountId: conversation.igAccountId,

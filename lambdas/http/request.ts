@@ -1,12 +1,19 @@
 import type * as z from "zod";
 import { AppError, type FieldError, ValidationError } from "../domain/errors";
 import type { Tenant } from "../domain/tenant";
-import type { HttpEvent } from "./http-types";
+import type { ClaimNames } from "../platform/runtime-config";
+import type { HttpEvent } from "./types";
 
 /** The body exactly as the client sent it, as bytes (HTTP API base64-encodes binary and some form bodies). */
 export function rawBody(event: HttpEvent): Buffer {
   if (event.body === undefined || event.body === null) return Buffer.alloc(0);
   return event.isBase64Encoded ? Buffer.from(event.body, "base64") : Buffer.from(event.body, "utf8");
+}
+
+/** The body size without decoding it first (base64 inflates by 4/3). */
+export function bodyBytes(event: HttpEvent): number {
+  const body = event.body ?? "";
+  return event.isBase64Encoded ? Math.floor((body.length * 3) / 4) : Buffer.byteLength(body, "utf8");
 }
 
 /** A request header by case-insensitive name (HTTP API lowercases them already; local mode does too). */
@@ -68,7 +75,7 @@ export const MAX_TENANT_ID_LENGTH = 256;
  * The caller's user and organisation, from the claims the JWT authorizer verified (never from the body).
  * A token without them is as good as no token: 401.
  */
-export function tenantOf(event: HttpEvent, claimNames: { userId: string; imoId: string }): Tenant {
+export function tenantOf(event: HttpEvent, claimNames: ClaimNames): Tenant {
   const claims = event.requestContext.authorizer?.jwt?.claims;
   const userId = claims?.[claimNames.userId];
   const imoId = claims?.[claimNames.imoId];

@@ -1,4 +1,17 @@
-import { Logger } from "@aws-lambda-powertools/logger";
+/**
+ * The one place that decides what counts as a secret in text: log lines (the logger's replacer) and error
+ * messages built from Meta's answers (graph-http) both mask through here.
+ */
+
+/**
+ * Meta access tokens by shape (Instagram Login `IGAA…`/`IGQV…`, Facebook `EAA…`), registered or not. Real
+ * tokens run to 150+ characters; 16 after the prefix also catches a token cut short (a body sliced for an
+ * error message) while leaving short words such as `EAAB` alone.
+ */
+const TOKEN_SHAPE = /\b(IGAA|IGQV|EAA)[A-Za-z0-9_-]{16,}/g;
+
+/** Query parameters whose values are credentials (OAuth code, secrets, tokens). */
+const SECRET_PARAMS = /([?&](?:access_token|client_secret|code|fb_exchange_token|input_token)=)[^&#\s"]*/gi;
 
 /** Keys whose values are always masked, wherever they appear in a log entry. */
 const SECRET_KEY_PATTERN =
@@ -13,8 +26,10 @@ export function registerSecretValue(value: string): void {
   if (value.length >= 6) secretValues.add(value);
 }
 
-/** Meta access tokens have recognisable shapes (IG Login `IGAA…`, Facebook `EAA…`); mask them even unregistered. */
-const TOKEN_SHAPE = /\b(?:IGAA|IGQV|EAA)[A-Za-z0-9_-]{20,}/g;
+/** Masks secret query values and token-shaped text, keeping the prefix so a reader knows what was there. */
+export function maskSecrets(text: string): string {
+  return text.replace(SECRET_PARAMS, "$1***").replace(TOKEN_SHAPE, "$1***");
+}
 
 function maskSecretsIn(text: string): string {
   let masked = text.replace(TOKEN_SHAPE, MASK);
@@ -24,7 +39,7 @@ function maskSecretsIn(text: string): string {
   return masked;
 }
 
-/** JSON replacer that masks secret-looking keys and any registered secret value. */
+/** JSON replacer that masks secret-looking keys, token-shaped text and any registered secret value. */
 export function redactingReplacer(key: string, value: unknown): unknown {
   if (key !== "" && SECRET_KEY_PATTERN.test(key) && value !== undefined && value !== null && value !== "") {
     return MASK;
@@ -33,6 +48,3 @@ export function redactingReplacer(key: string, value: unknown): unknown {
   if (typeof value === "bigint") return value.toString();
   return value;
 }
-
-/** The one logger of a Lambda container; JSON lines with correlation ids and secret redaction. */
-export const logger = new Logger({ jsonReplacerFn: redactingReplacer });

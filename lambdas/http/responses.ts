@@ -1,5 +1,6 @@
-import { type AppError, ErrorCatalog, type ErrorCode } from "../domain/errors";
-import type { HttpResult } from "./http-types";
+import { ErrorCatalog, type ErrorCode } from "../contract/errors";
+import type { AppError } from "../domain/errors";
+import type { HttpResult } from "./types";
 
 const NO_STORE = { "cache-control": "no-store" };
 
@@ -25,6 +26,11 @@ export function html(statusCode: number, title: string, message: string): HttpRe
     headers: { "content-type": "text/html; charset=utf-8", ...NO_STORE },
     body: `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body><h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p></body></html>`,
   };
+}
+
+/** A 204 with no body. */
+export function noContent(): HttpResult {
+  return { statusCode: 204, headers: { ...NO_STORE }, body: "" };
 }
 
 /** A 302 redirect. Only ever called with URLs built from an allow-listed origin. */

@@ -1,0 +1,68 @@
+/**
+ * Vocabularies shared by the API, the domain and storage, each declared once here (as `as const` arrays)
+ * and derived everywhere else: zod enums in contract/api, union types in the domain, guards in adapters.
+ */
+
+/** Kinds of media Instagram sends (both `share` and `ig_post` occur during Meta's 2025–26 transition). */
+export const MEDIA_ATTACHMENT_TYPES = [
+  "image",
+  "video",
+  "audio",
+  "file",
+  "share",
+  "ig_post",
+  "ig_reel",
+  "story_mention",
+  "ephemeral",
+] as const;
+
+/** Every stored (inbound) attachment type: the media kinds Meta documents, and `unknown` for anything newer. */
+export const ATTACHMENT_TYPES = [...MEDIA_ATTACHMENT_TYPES, "unknown"] as const;
+export type AttachmentType = (typeof ATTACHMENT_TYPES)[number];
+
+/** Attachment types the send API accepts (Meta fetches each from an https URL). */
+export const SENDABLE_ATTACHMENT_TYPES = ["image", "video", "audio", "file"] as const;
+export type SendableAttachmentType = (typeof SENDABLE_ATTACHMENT_TYPES)[number];
+
+/** The life of a message sent through the API: queued → sending → sent | failed. */
+export const OUTBOUND_STATUSES = ["queued", "sending", "sent", "failed"] as const;
+export type OutboundStatus = (typeof OUTBOUND_STATUSES)[number];
+
+/** Stable reasons an outbound message failed; clients branch on these. */
+export const SEND_FAILURE_REASONS = [
+  "window_closed",
+  "reauth_required",
+  "recipient_unavailable",
+  "permission_missing",
+  "integration_disconnected",
+  "rejected_by_meta",
+  "retries_exhausted",
+  /** Meta may have delivered it but did not confirm (1/1357046, or a crash mid-send): never blind-retried. */
+  "delivery_unconfirmed",
+  /** Stored but the queue refused it; the client was told to retry. */
+  "enqueue_failed",
+] as const;
+export type SendFailureReason = (typeof SEND_FAILURE_REASONS)[number];
+
+export const DIRECTIONS = ["inbound", "outbound"] as const;
+export type Direction = (typeof DIRECTIONS)[number];
+
+/** Where a message came from: the customer, an echo of the business's own message, or our send API. */
+export const MESSAGE_SOURCES = ["customer", "echo", "api"] as const;
+export type MessageSource = (typeof MESSAGE_SOURCES)[number];
+
+/** Webhook event kinds we know, in the order they are recognised (an event carries exactly one of them). */
+export const EVENT_KINDS = [
+  "message",
+  "message_edit",
+  "reaction",
+  "read",
+  "postback",
+  "optin",
+  "referral",
+] as const;
+export type EventKind = (typeof EVENT_KINDS)[number];
+
+/** Reply-window states: open (any reply), human_agent_only (only tag HUMAN_AGENT), closed (none). */
+export const WINDOW_STATES = ["open", "human_agent_only", "closed"] as const;
+export type WindowState = (typeof WINDOW_STATES)[number];

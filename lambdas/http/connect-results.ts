@@ -1,0 +1,82 @@
+import type { SignedRequestOutcome } from "../composition/connect";
+import { isoTime } from "../contract/api/common";
+import type { DataDeletionResponseBody, DataDeletionStatusBody } from "../contract/api/data-deletion";
+import type { IntegrationResponseBody } from "../contract/api/integration";
+import type { OAuthInitResult } from "../contract/api/oauth";
+import type { CallbackOutcome } from "../domain/connect/callback";
+import type { IntegrationSummary } from "../domain/connect/lifecycle";
+import type { DataDeletionRecord } from "../domain/connect/ports";
+import { html, json, redirect } from "./responses";
+import type { HttpResult } from "./types";
+
+/** `GET /instagram/integration`: the caller's integration, or `{ status: "none" }`; never a token. */
+export function integrationBody(summary: IntegrationSummary | undefined): IntegrationResponseBody {
+  if (summary === undefined) return { status: "none" };
+  return {
+    status: summary.status,
+    username: summary.username,
+    ...(summary.name === undefined ? {} : { name: summary.name }),
+    accountType: summary.accountType,
+    igAccountId: summary.igAccountId,
+    connectedAt: isoTime(summary.connectedAt),
+    ...(summary.tokenExpiresAt === undefined ? {} : { tokenExpiresAt: isoTime(summary.tokenExpiresAt) }),
+  };
+}
+
+/** `POST /instagram/oauth/init`: the sign-in link and when it stops working. */
+export function oauthInitBody(started: { authorizationUrl: string; expiresAt: number }): OAuthInitResult {
+  return { authorizationUrl: started.authorizationUrl, expiresAt: isoTime(started.expiresAt) };
+}
+
+/** `GET /instagram/data-deletion/{code}`. */
+export function dataDeletionStatusBody(record: DataDeletionRecord): DataDeletionStatusBody {
+  return {
+    confirmationCode: record.code,
+    status: record.status,
+    requestedAt: isoTime(record.requestedAt),
+    ...(record.completedAt === undefined ? {} : { completedAt: isoTime(record.completedAt) }),
+  };
+}
+
+/** What Meta's deauthorize and data deletion callbacks expect back. */
+export function signedRequestResult(outcome: SignedRequestOutcome): HttpResult {
+  if (outcome.kind === "deauthorized") return json(200, { success: true });
+  const body: DataDeletionResponseBody = {
+    url: outcome.statusUrl,
+    confirmation_code: outcome.confirmationCode,
+  };
+  return json(200, body);
+}
+
+/**
+ * `GET /instagram/oauth/callback`: redirects only to a stored, allow-listed returnTo; an unknown, reused or
+ * expired state, or a failure without a returnTo, gets a page, never a redirect.
+ */
+export function oauthCallbackResult(outcome: CallbackOutcome): HttpResult {
+  switch (outcome.kind) {
+    case "state_rejected":
+      return html(
+        400,
+        outcome.reason === "state_expired"
+          ? "This sign-in link has expired"
+          : "This sign-in link is not valid",
+        "Go back to the app and click Connect Instagram again.",
+      );
+    case "failed":
+      return outcome.location === undefined
+        ? html(
+            400,
+            "Instagram was not connected",
+            `Reason: ${outcome.reason}. Go back to the app and try again.`,
+          )
+        : redirect(outcome.location);
+    case "connected":
+      return outcome.location === undefined
+        ? html(
+            200,
+            "Instagram connected",
+            `@${outcome.integration.username} is connected. You can close this window.`,
+          )
+        : redirect(outcome.location);
+  }
+}
