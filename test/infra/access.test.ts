@@ -7,6 +7,8 @@ type Statement = { Action: string | string[]; Resource: unknown; Condition?: Rec
 type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
 
 const LOGS = ["logs:CreateLogStream", "logs:PutLogEvents"];
+/** Active tracing: every function writes its trace segments (stack.test.ts checks the statement). */
+const TRACES = ["xray:PutTelemetryRecords", "xray:PutTraceSegments"];
 const SECRET = ["secretsmanager:GetSecretValue"];
 const READ_KEY = ["kms:Decrypt", "kms:DescribeKey"];
 const WRITE_KEY = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"];
@@ -92,7 +94,7 @@ describe("least privilege", () => {
 
   for (const [name, actions] of Object.entries(expected)) {
     it(`${name} has exactly its declared DynamoDB, KMS, Secrets Manager and SQS actions`, () => {
-      expect(actionsOf(name)).toEqual([...LOGS, ...actions].sort());
+      expect(actionsOf(name)).toEqual([...LOGS, ...TRACES, ...actions].sort());
     });
   }
 
