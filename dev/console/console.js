@@ -374,7 +374,12 @@ function tickCountdowns() {
 
 async function start() {
   state.config = await devApi("GET", "/dev/config");
-  $("meta-mode").textContent = state.config.metaMode === "simulator" ? "Meta: simulator" : "Meta: real hosts";
+  const hosts = state.config.metaHosts;
+  $("meta-mode").textContent =
+    state.config.metaMode === "simulator"
+      ? "Meta: simulator"
+      : `Meta: ${state.config.metaMode === "custom" ? "custom" : "real"} hosts`;
+  if (hosts) $("meta-mode").title = `OAuth ${hosts.oauth} · API ${hosts.api} · Graph ${hosts.graph}`;
   readConnectOutcome();
   $("sign-in-form").addEventListener("submit", signIn);
   $("sign-out").addEventListener("click", signOut);
