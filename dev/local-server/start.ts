@@ -73,6 +73,11 @@ function devAuthFor(stateDir: string): Promise<DevAuth> {
   });
 }
 
+/** What `GET /dev/config` says about Meta: the mode, and the hosts in use or the simulator's URL. */
+function metaConfig(metaMode: MetaMode, metaHosts: MetaHosts | undefined, simulatorUrl: string | undefined) {
+  return { metaMode, metaHosts: metaHosts ?? null, simulatorUrl: simulatorUrl ?? null };
+}
+
 /** Runs the sender on the outbound queue as Lambda's event source mapping would. */
 function startSender(
   settings: LocalSettings,
@@ -131,9 +136,7 @@ export async function startLocalMode(
         functions,
         simulatorUrl,
         config: () => ({
-          metaMode: settings.metaMode,
-          metaHosts: metaHosts ?? null,
-          simulatorUrl: simulatorUrl ?? null,
+          ...metaConfig(settings.metaMode, metaHosts, simulatorUrl),
           publicBaseUrl: urls.publicBaseUrl,
           issuer: auth.issuer,
           audience: auth.audience,
