@@ -3,10 +3,10 @@
  * environment (PORT, DYNAMODB_PORT, SQS_PORT, META_SIM_PORT, META_MODE, PUBLIC_BASE_URL, ...) and `--persist`.
  */
 import { readFileSync } from "node:fs";
-import { relative } from "node:path";
 import { inspect } from "node:util";
+import { banner } from "../dev/local-server/banner";
 import { settingsFrom } from "../dev/local-server/settings";
-import { type LocalMode, startLocalMode } from "../dev/local-server/start";
+import { startLocalMode } from "../dev/local-server/start";
 
 const log = {
   info: (message: string) => console.log(message),
@@ -17,50 +17,6 @@ const log = {
         : `[local] ${message}: ${error instanceof Error ? (error.stack ?? error.message) : inspect(error)}`,
     ),
 };
-
-function banner(mode: LocalMode): string {
-  const where = (path: string | undefined) => {
-    if (!path) return "";
-    const near = relative(process.cwd(), path);
-    return near === "" ? "." : near.startsWith("..") ? path : near;
-  };
-  const lines = [
-    "",
-    "  Instagram DM backend: local mode",
-    "",
-    `  Dev console    ${mode.url}/`,
-    `  API            ${mode.url}/instagram/...   (OpenAPI: ${mode.url}/openapi.json)`,
-    mode.simulatorUrl
-      ? `  Meta           simulator at ${mode.simulatorUrl}   (admin: ${mode.url}/dev/simulator/state)`
-      : "  Meta           real hosts (simulator off)",
-    `  DynamoDB       ${mode.dynamoDbEndpoint}   table ${mode.tableName}, ${mode.persistPath ? `persisted in ${where(mode.persistPath)}` : "in memory (use --persist to keep data)"}`,
-    `  SQS            ${mode.sqsEndpoint}   sender polling ${mode.outboundQueueUrl}`,
-    `  Secrets        ${where(mode.secretsFile)}`,
-    ...(mode.metaMode === "real"
-      ? [
-          "",
-          "  Paste into your Meta app's dashboard:",
-          `    OAuth redirect URI   ${mode.publicBaseUrl}/instagram/oauth/callback`,
-          `    Webhook callback     ${mode.publicBaseUrl}/instagram/webhook   (verify token: INSTAGRAM_WEBHOOK_VERIFY_TOKEN in ${where(mode.secretsFile)})`,
-          `    Deauthorize          ${mode.publicBaseUrl}/instagram/deauthorize`,
-          `    Data deletion        ${mode.publicBaseUrl}/instagram/data-deletion`,
-          ...(mode.publicBaseUrl.startsWith("https://")
-            ? []
-            : [
-                "  ! PUBLIC_BASE_URL is not https: Meta cannot call back. Start a tunnel and set PUBLIC_BASE_URL to it.",
-              ]),
-          "",
-        ]
-      : []),
-    `  Dev token      curl -s -X POST ${mode.url}/dev/token -H 'content-type: application/json' -d '{"userId":"user-1","imoId":"imo-1"}'`,
-    `  Token refresh  curl -s -X POST ${mode.url}/dev/token-refresh`,
-    "",
-    ...mode.handlerLoadErrors.map((failure) => `  ! ${failure.name} did not load: ${failure.message}`),
-    "  Press Ctrl-C to stop.",
-    "",
-  ];
-  return lines.join("\n");
-}
 
 /** The parent of a process, from /proc (Linux); undefined where there is no /proc. */
 function parentOf(pid: number): number | undefined {

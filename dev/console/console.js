@@ -1,5 +1,8 @@
-// The local dev console: plain JS against the same HTTP API an app would call, plus local-only /dev routes.
-// Element ids are stable; test/e2e/console.browser.test.ts drives them.
+// The local dev console: the app team's client (`client/`) against the same HTTP API an app calls, plus plain
+// fetches to the local-only /dev routes. Local mode bundles this file with esbuild when it is requested, so
+// the browser test proves the client every time it runs. Element ids are stable; the browser test drives them.
+
+import { createInstagramDmClient } from "@instagram-dm/client";
 
 const SESSION_KEY = "igdm.devSession";
 const $ = (id) => document.getElementById(id);
@@ -27,10 +30,12 @@ function notice(text, kind = "info") {
   box.hidden = text === "";
 }
 
-/** Calls the API with the dev bearer token; problem+json errors become thrown Errors with their detail. */
-async function api(method, path, body) {
+/** The app API, as an app calls it: the typed client with the signed-in dev user's token. */
+const dm = createInstagramDmClient({ baseUrl: location.origin, getToken: () => state.session?.token ?? "" });
+
+/** Calls a local-only /dev route (not part of the app API); problem+json errors become thrown Errors. */
+async function devApi(method, path, body) {
   const headers = {};
-  if (state.session) headers.authorization = `Bearer ${state.session.token}`;
   if (body !== undefined) headers["content-type"] = "application/json";
   const response = await fetch(path, {
     method,
@@ -85,7 +90,7 @@ async function signIn(event) {
   const userId = $("user-id").value.trim();
   const imoId = $("imo-id").value.trim();
   try {
-    const { token } = await api("POST", "/dev/token", { userId, imoId });
+    const { token } = await devApi("POST", "/dev/token", { userId, imoId });
     state.session = { token, userId, imoId };
     localStorage.setItem(SESSION_KEY, JSON.stringify(state.session));
     notice("");
@@ -107,7 +112,7 @@ function signOut() {
 
 async function loadIntegration() {
   try {
-    state.integration = await api("GET", "/instagram/integration");
+    state.integration = await dm.getIntegration();
   } catch (error) {
     if (error.status === 401) return signOut();
     state.integration = { status: "unavailable", error: error.message };
@@ -133,7 +138,7 @@ async function loadIntegration() {
 async function connect() {
   try {
     const returnTo = `${location.origin}/`;
-    const { authorizationUrl } = await api("POST", "/instagram/oauth/init", { returnTo });
+    const { authorizationUrl } = await dm.startConnect({ returnTo });
     location.assign(authorizationUrl);
   } catch (error) {
     notice(`Connect failed: ${error.message}`, "error");
@@ -142,7 +147,7 @@ async function connect() {
 
 async function disconnect() {
   try {
-    await api("DELETE", "/instagram/integration");
+    await dm.disconnect();
     state.selected = undefined;
     notice("Instagram account disconnected.");
     await render();
@@ -168,7 +173,7 @@ async function simulateCustomerMessage(event) {
   const result = $("simulate-result");
   result.textContent = "Delivering…";
   try {
-    const delivered = await api("POST", "/dev/simulator/customer-message", {
+    const delivered = await devApi("POST", "/dev/simulator/customer-message", {
       igAccountId: state.integration.igAccountId,
       igsid: $("customer-igsid").value.trim(),
       text: $("customer-text").value,
@@ -188,7 +193,7 @@ async function injectFault(event) {
   event.preventDefault();
   const kind = $("fault-kind").value;
   try {
-    await api("POST", "/dev/simulator/faults", { kind, target: "send", count: 1 });
+    await devApi("POST", "/dev/simulator/faults", { kind, target: "send", count: 1 });
     $("fault-result").textContent = `Meta will answer the next send with: ${kind}.`;
   } catch (error) {
     $("fault-result").textContent = `Could not inject: ${error.message}`;
@@ -196,7 +201,7 @@ async function injectFault(event) {
 }
 
 async function clearFaults() {
-  await api("DELETE", "/dev/simulator/faults");
+  await devApi("DELETE", "/dev/simulator/faults");
   $("fault-result").textContent = "No faults: Meta answers normally.";
 }
 
@@ -205,7 +210,7 @@ async function clearFaults() {
 async function loadConversations() {
   if (state.integration?.status !== "connected") return;
   try {
-    const page = await api("GET", "/instagram/conversations?limit=50");
+    const page = await dm.listConversations({ limit: 50 });
     state.conversations = page.items;
   } catch (error) {
     notice(`Could not list conversations: ${error.message}`, "error");
@@ -266,10 +271,7 @@ async function loadMessages() {
   windowLine.textContent = windowText(conversation.window);
   let page;
   try {
-    page = await api(
-      "GET",
-      `/instagram/conversations/${encodeURIComponent(conversation.conversationId)}/messages`,
-    );
+    page = await dm.listMessages(conversation.conversationId);
   } catch (error) {
     notice(`Could not load messages: ${error.message}`, "error");
     return;
@@ -299,7 +301,7 @@ async function sendReply(event) {
   const text = input.value;
   $("reply-send").disabled = true;
   try {
-    const accepted = await api("POST", "/instagram/messages", { conversationId: state.selected, text });
+    const accepted = await dm.sendMessage({ conversationId: state.selected, text });
     input.value = "";
     await watchStatus(accepted.messageId, accepted.status);
   } catch (error) {
@@ -325,7 +327,7 @@ async function watchStatus(messageId, initial) {
   let current = initial;
   while ((current === "queued" || current === "sending") && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 500));
-    const message = await api("GET", `/instagram/messages/${encodeURIComponent(messageId)}`);
+    const message = await dm.getMessage(messageId);
     if (message.status !== current) {
       current = message.status;
       seen.push(current);
@@ -356,7 +358,7 @@ async function runTokenRefresh() {
   const result = $("token-refresh-result");
   result.textContent = "running…";
   try {
-    const { durationMs } = await api("POST", "/dev/token-refresh");
+    const { durationMs } = await devApi("POST", "/dev/token-refresh");
     result.textContent = `done in ${durationMs} ms`;
     await render();
   } catch (error) {
@@ -371,8 +373,13 @@ function tickCountdowns() {
 }
 
 async function start() {
-  state.config = await api("GET", "/dev/config");
-  $("meta-mode").textContent = state.config.metaMode === "simulator" ? "Meta: simulator" : "Meta: real hosts";
+  state.config = await devApi("GET", "/dev/config");
+  const hosts = state.config.metaHosts;
+  $("meta-mode").textContent =
+    state.config.metaMode === "simulator"
+      ? "Meta: simulator"
+      : `Meta: ${state.config.metaMode === "custom" ? "custom" : "real"} hosts`;
+  if (hosts) $("meta-mode").title = `OAuth ${hosts.oauth} · API ${hosts.api} · Graph ${hosts.graph}`;
   readConnectOutcome();
   $("sign-in-form").addEventListener("submit", signIn);
   $("sign-out").addEventListener("click", signOut);

@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { extname, join } from "node:path";
 import * as z from "zod";
 import type { IncomingRequest } from "./api-gateway";
+import { bundleConsoleScript } from "./console-bundle";
 import type { DevAuth } from "./dev-auth";
 import { gatewayProblem, type LocalAnswer, type LocalRoute } from "./http-server";
 
@@ -19,12 +20,22 @@ const CONTENT_TYPES: Record<string, string> = {
   ".png": "image/png",
 };
 
+/** The console's entry script: served bundled with the client it imports, not as the file on disk. */
+const CONSOLE_SCRIPT = "console.js";
+
 /** Serves the dev console's files: `/` is its page, `/dev/<file>` its scripts and styles (no other paths). */
 function consoleRoutes(consoleDir: string): LocalRoute[] {
-  const file = (name: string): LocalAnswer => {
+  const file = async (name: string): Promise<LocalAnswer> => {
     // Only names that exist in the folder are served, so no path can reach outside it.
     if (!readdirSync(consoleDir).includes(name)) {
       return gatewayProblem(404, "resource.not_found", "Not found", `No console file ${name}.`);
+    }
+    if (name === CONSOLE_SCRIPT) {
+      return {
+        status: 200,
+        headers: { "content-type": CONTENT_TYPES[".js"] ?? "text/javascript", ...NO_STORE },
+        body: await bundleConsoleScript(join(consoleDir, name)),
+      };
     }
     return {
       status: 200,
@@ -33,8 +44,8 @@ function consoleRoutes(consoleDir: string): LocalRoute[] {
     };
   };
   return [
-    { method: "GET", path: "/", handle: async () => file("index.html") },
-    { method: "GET", path: "/dev/*", handle: async (_request, path) => file(path.slice("/dev/".length)) },
+    { method: "GET", path: "/", handle: () => file("index.html") },
+    { method: "GET", path: "/dev/*", handle: (_request, path) => file(path.slice("/dev/".length)) },
   ];
 }
 

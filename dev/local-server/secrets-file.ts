@@ -3,11 +3,9 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "n
 import { dirname } from "node:path";
 import { SecretFields } from "../../lambdas/contract/secrets";
 
-/** The values local mode needs from the application secret (the simulator signs with the same app secret). */
-export interface LocalSecretValues {
-  readonly appId: string;
-  readonly appSecret: string;
-  readonly verifyToken: string;
+/** The secrets file's fields (string values only) and whether local mode generated them. */
+export interface SecretsFileContent {
+  readonly document: Readonly<Record<string, string>>;
   /** True while the file still holds the values local mode generated. */
   readonly generated: boolean;
 }
@@ -32,7 +30,7 @@ function generatedDocument(): Record<string, string> {
  * the operator stores in AWS. Written with generated dev values on first run (mode 0600) and kept, so tokens
  * sealed with its key stay readable across restarts. Edit it to use a real Meta app's values.
  */
-export function ensureSecretsFile(path: string): LocalSecretValues {
+export function ensureSecretsFile(path: string): SecretsFileContent {
   if (!existsSync(path)) {
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     writeFileSync(path, `${JSON.stringify(generatedDocument(), null, 2)}\n`, { mode: 0o600, flag: "wx" });
@@ -44,16 +42,11 @@ export function ensureSecretsFile(path: string): LocalSecretValues {
   } catch {
     throw new Error(`${path} is not valid JSON; fix it or delete it to have new dev values generated`);
   }
-  const field = (name: string): string => {
-    const value =
-      typeof doc === "object" && doc !== null ? (doc as Record<string, unknown>)[name] : undefined;
-    if (typeof value !== "string" || value === "") throw new Error(`${path} lacks ${name}`);
-    return value;
-  };
-  return {
-    appId: field(SecretFields.appId),
-    appSecret: field(SecretFields.appSecret),
-    verifyToken: field(SecretFields.verifyToken),
-    generated: typeof doc === "object" && doc !== null && GENERATED_NOTE_FIELD in doc,
-  };
+  if (typeof doc !== "object" || doc === null || Array.isArray(doc)) {
+    throw new Error(`${path} is not a JSON object; fix it or delete it to have new dev values generated`);
+  }
+  const document = Object.fromEntries(
+    Object.entries(doc).filter((entry): entry is [string, string] => typeof entry[1] === "string"),
+  );
+  return { document, generated: GENERATED_NOTE_FIELD in doc };
 }

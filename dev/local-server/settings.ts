@@ -1,8 +1,15 @@
 import { resolve } from "node:path";
-import { Env } from "../../lambdas/contract/env";
+import { Defaults, Env } from "../../lambdas/contract/env";
 
-/** How local mode reaches Meta: the bundled simulator, or real (or other external) hosts. */
-export type MetaMode = "simulator" | "real";
+/** How local mode reaches Meta: the bundled simulator, Meta's real hosts, or hosts given in the environment. */
+export type MetaMode = "simulator" | "real" | "custom";
+
+/** The Meta hosts the handlers call when the simulator is off. */
+export interface MetaHosts {
+  readonly oauth: string;
+  readonly api: string;
+  readonly graph: string;
+}
 
 /** Everything local mode can be told, from the command line and the environment. */
 export interface LocalSettings {
@@ -20,6 +27,8 @@ export interface LocalSettings {
   /** Folder for local state (secrets file, persisted data); git-ignored. */
   readonly stateDir: string;
   readonly metaMode: MetaMode;
+  /** Meta's hosts as configured (the real ones unless INSTAGRAM_*_URL say otherwise); unused by the simulator. */
+  readonly metaHosts: MetaHosts;
   /** Base URL Meta and browsers reach this server on (a tunnel URL when real Meta calls back). */
   readonly publicBaseUrl?: string;
   /** Extra app origins allowed as OAuth returnTo, besides the console's own. */
@@ -51,21 +60,29 @@ function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): nu
   return value;
 }
 
+function metaHostsFrom(env: NodeJS.ProcessEnv): MetaHosts {
+  return {
+    oauth: env[Env.instagramOauthUrl] || Defaults.instagramOauthUrl,
+    api: env[Env.instagramApiUrl] || Defaults.instagramApiUrl,
+    graph: env[Env.instagramGraphUrl] || Defaults.instagramGraphUrl,
+  };
+}
+
 /**
  * The simulator is on unless the operator asks for real Meta (`META_MODE=real`) or points any Meta host
- * variable somewhere (then those hosts, with the real ones as defaults for the rest, are used as given).
+ * variable somewhere (`custom`: those hosts, with the real ones as defaults for the rest, are used as given).
  */
 function metaModeFrom(env: NodeJS.ProcessEnv): MetaMode {
   const mode = env.META_MODE;
   if (mode !== undefined && mode !== "" && mode !== "simulator" && mode !== "real") {
     throw new Error(`META_MODE must be "simulator" or "real", got "${mode}"`);
   }
-  if (mode === "real") return "real";
   const hostsGiven = META_HOST_VARS.some((name) => (env[name] ?? "") !== "");
   if (mode === "simulator" && hostsGiven) {
     throw new Error(`META_MODE=simulator conflicts with ${META_HOST_VARS.join("/")}; unset one of them`);
   }
-  return hostsGiven ? "real" : "simulator";
+  if (hostsGiven) return "custom";
+  return mode === "real" ? "real" : "simulator";
 }
 
 /** Reads settings from argv (`--persist`) and the environment; throws a readable error on a bad value. */
@@ -85,6 +102,7 @@ export function settingsFrom(argv: readonly string[], env: NodeJS.ProcessEnv, cw
     persistPath: resolve(stateDir, "dynamodb"),
     stateDir,
     metaMode: metaModeFrom(env),
+    metaHosts: metaHostsFrom(env),
     ...(publicBaseUrl ? { publicBaseUrl: publicBaseUrl.replace(/\/+$/, "") } : {}),
     extraReturnToOrigins: (env[Env.returnToOrigins] ?? "")
       .split(",")

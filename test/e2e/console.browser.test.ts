@@ -57,6 +57,14 @@ describe.skipIf(!hasChromium)("dev console in a real browser", () => {
   it("connects, receives a customer DM, sends a reply that reaches 'sent' and shows a Meta refusal", async () => {
     const failures: string[] = [];
     page.on("pageerror", (error) => failures.push(error.message));
+    // The console calls the app API through the client (client/), bundled in when local mode serves it: its
+    // sends carry the client's automatic Idempotency-Key, which the console's own code never sets.
+    const sendKeys: (string | undefined)[] = [];
+    page.on("request", (request) => {
+      if (request.method() === "POST" && new URL(request.url()).pathname === "/instagram/messages") {
+        sendKeys.push(request.headers()["idempotency-key"]);
+      }
+    });
 
     await page.goto(`${local.url}/`);
     await page.waitForSelector("body[data-ready=true]");
@@ -113,6 +121,10 @@ describe.skipIf(!hasChromium)("dev console in a real browser", () => {
     await expect(page.locator("#reply-status").textContent()).resolves.toContain("(window_closed)");
     await page.click("#clear-faults");
     await page.locator("#fault-result").getByText("No faults").waitFor();
+
+    expect(sendKeys).toHaveLength(2);
+    for (const key of sendKeys) expect(key).toMatch(/^[0-9a-f-]{36}$/);
+    expect(sendKeys[0]).not.toBe(sendKeys[1]);
 
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: join(ARTIFACTS, "console.png"), fullPage: true });

@@ -265,11 +265,25 @@ describe("local mode settings", () => {
     expect(settings.persistPath).toBe("/repo/.local/dynamodb");
   });
 
-  it("turns the simulator off for META_MODE=real or any configured Meta host", () => {
-    expect(settingsFrom([], { META_MODE: "real" }, "/repo").metaMode).toBe("real");
-    expect(settingsFrom([], { INSTAGRAM_GRAPH_URL: "https://graph.example.test" }, "/repo").metaMode).toBe(
-      "real",
-    );
+  it("turns the simulator off for META_MODE=real or any configured Meta host, naming the hosts in use", () => {
+    const real = settingsFrom([], { META_MODE: "real" }, "/repo");
+    expect(real.metaMode).toBe("real");
+    expect(real.metaHosts).toEqual({
+      oauth: "https://www.instagram.com",
+      api: "https://api.instagram.com",
+      graph: "https://graph.instagram.com",
+    });
+    const custom = settingsFrom([], { INSTAGRAM_GRAPH_URL: "https://graph.example.test" }, "/repo");
+    expect(custom.metaMode).toBe("custom");
+    expect(custom.metaHosts).toEqual({
+      oauth: "https://www.instagram.com",
+      api: "https://api.instagram.com",
+      graph: "https://graph.example.test",
+    });
+    expect(
+      settingsFrom([], { META_MODE: "real", INSTAGRAM_OAUTH_URL: "https://oauth.example.test" }, "/repo")
+        .metaMode,
+    ).toBe("custom");
     expect(() =>
       settingsFrom([], { META_MODE: "simulator", INSTAGRAM_API_URL: "https://x.test" }, "/repo"),
     ).toThrow(/conflicts/);

@@ -1,0 +1,122 @@
+import createClient, { type Client } from "openapi-fetch";
+import { InstagramDmError } from "./errors";
+import type { paths } from "./generated/openapi";
+import { DEFAULT_RETRY, type RetryPolicy, retryingFetch } from "./retry";
+import type {
+  ConversationSummary,
+  ConversationsPage,
+  Integration,
+  Message,
+  MessageAccepted,
+  MessageSendRequest,
+  MessageStatus,
+  MessagesPage,
+  OAuthInitRequest,
+  OAuthInitResponse,
+} from "./types";
+
+export interface InstagramDmClientOptions {
+  /** Where the API is, e.g. `https://api.example.com` or local mode's `http://localhost:3000`. */
+  readonly baseUrl: string;
+  /** The signed-in user's bearer JWT, asked for on every call (so a refreshed token is picked up). */
+  readonly getToken: () => string | Promise<string>;
+  /** Retries of safe calls (GET, sends with their idempotency key); `{ attempts: 1 }` turns them off. */
+  readonly retry?: Partial<RetryPolicy>;
+  /** A fetch to send through (tests, instrumentation); defaults to the global one. */
+  readonly fetch?: (request: Request) => Promise<Response>;
+}
+
+/** Paging options of the list routes; `cursor` is the previous page's opaque `nextCursor`. */
+export interface PageQuery {
+  readonly limit?: number;
+  readonly cursor?: string;
+}
+
+/** The app API, one method per route; every refused call throws {@link InstagramDmError}. */
+export interface InstagramDmClient {
+  /** `POST /instagram/oauth/init`: where to send the user to connect their Instagram account. */
+  startConnect(body?: OAuthInitRequest): Promise<OAuthInitResponse>;
+  /** `GET /instagram/integration`: the caller's connection (`status: "none"` when there is none). */
+  getIntegration(): Promise<Integration>;
+  /** `DELETE /instagram/integration`: disconnects the caller's account. */
+  disconnect(): Promise<void>;
+  /** `GET /instagram/conversations`: one page of the inbox, most recent activity first. */
+  listConversations(query?: PageQuery): Promise<ConversationsPage>;
+  /** Every conversation, fetching pages as the loop goes on. */
+  conversations(query?: Omit<PageQuery, "cursor">): AsyncIterable<ConversationSummary>;
+  /** `GET /instagram/conversations/{id}/messages`: one page of a conversation, newest first. */
+  listMessages(conversationId: string, query?: PageQuery): Promise<MessagesPage>;
+  /** Every message of a conversation, fetching pages as the loop goes on. */
+  messages(conversationId: string, query?: Omit<PageQuery, "cursor">): AsyncIterable<Message>;
+  /**
+   * `POST /instagram/messages`: queues a DM. An `Idempotency-Key` is generated unless given, so a retried send
+   * (here or by the caller with the same key) never sends twice.
+   */
+  sendMessage(body: MessageSendRequest, options?: { idempotencyKey?: string }): Promise<MessageAccepted>;
+  /** `GET /instagram/messages/{id}`: where a sent message is (queued, sending, sent, failed and why). */
+  getMessage(messageId: string): Promise<MessageStatus>;
+  /** The typed openapi-fetch client underneath, for routes not wrapped above. */
+  readonly api: Client<paths>;
+}
+
+type Answer<T> = Promise<{ data?: T; error?: unknown; response: Response }>;
+
+/** The body of a successful answer, or the API's problem as an {@link InstagramDmError}. */
+async function bodyOf<T>(answer: Answer<T>): Promise<T> {
+  const { data, error, response } = await answer;
+  if (!response.ok) throw new InstagramDmError(response.status, error);
+  return data as T;
+}
+
+async function* everyItem<T>(page: (cursor?: string) => Promise<{ items: T[]; nextCursor?: string }>) {
+  let cursor: string | undefined;
+  do {
+    const current = await page(cursor);
+    yield* current.items;
+    cursor = current.nextCursor;
+  } while (cursor !== undefined);
+}
+
+/** A client for the app API; requests are built and typed by openapi-fetch from docs/openapi.json. */
+export function createInstagramDmClient(options: InstagramDmClientOptions): InstagramDmClient {
+  const send = options.fetch ?? ((request: Request) => globalThis.fetch(request));
+  const api = createClient<paths>({
+    baseUrl: options.baseUrl.replace(/\/+$/, ""),
+    fetch: retryingFetch(send, { ...DEFAULT_RETRY, ...options.retry }),
+  });
+  api.use({
+    async onRequest({ request }) {
+      request.headers.set("authorization", `Bearer ${await options.getToken()}`);
+      return request;
+    },
+  });
+
+  const listConversations = (query: PageQuery = {}) =>
+    bodyOf(api.GET("/instagram/conversations", { params: { query } }));
+  const listMessages = (conversationId: string, query: PageQuery = {}) =>
+    bodyOf(
+      api.GET("/instagram/conversations/{conversationId}/messages", {
+        params: { path: { conversationId }, query },
+      }),
+    );
+
+  return {
+    api,
+    startConnect: (body = {}) => bodyOf(api.POST("/instagram/oauth/init", { body })),
+    getIntegration: () => bodyOf(api.GET("/instagram/integration")),
+    disconnect: async () => {
+      await bodyOf(api.DELETE("/instagram/integration"));
+    },
+    listConversations,
+    conversations: (query = {}) => everyItem((cursor) => listConversations({ ...query, cursor })),
+    listMessages,
+    messages: (conversationId, query = {}) =>
+      everyItem((cursor) => listMessages(conversationId, { ...query, cursor })),
+    sendMessage: (body, { idempotencyKey = crypto.randomUUID() } = {}) =>
+      bodyOf(
+        api.POST("/instagram/messages", { body, params: { header: { "idempotency-key": idempotencyKey } } }),
+      ),
+    getMessage: (messageId) =>
+      bodyOf(api.GET("/instagram/messages/{messageId}", { params: { path: { messageId } } })),
+  };
+}

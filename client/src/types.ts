@@ -1,0 +1,18 @@
+import type { components } from "./generated/openapi";
+
+/** The API's bodies by name, as docs/openapi.json declares them. */
+export type Schemas = components["schemas"];
+
+export type OAuthInitRequest = Schemas["OAuthInitRequest"];
+export type OAuthInitResponse = Schemas["OAuthInitResponse"];
+export type Integration = Schemas["Integration"];
+export type ConversationSummary = Schemas["ConversationSummary"];
+export type ConversationsPage = Schemas["ConversationsPage"];
+export type Message = Schemas["Message"];
+export type MessagesPage = Schemas["MessagesPage"];
+export type MessageSendRequest = Schemas["MessageSendRequest"];
+export type MessageAccepted = Schemas["MessageAccepted"];
+export type MessageStatus = Schemas["MessageStatus"];
+export type Problem = Schemas["Problem"];
+/** Every stable error code the API answers with (docs/app-api.md). */
+export type ProblemCode = Problem["code"];
