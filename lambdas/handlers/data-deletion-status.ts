@@ -1,10 +1,15 @@
-import { dataDeletions } from "../composition/connect";
+import { documentClient } from "../adapters/dynamo/client";
+import { dynamoDataDeletionStore } from "../adapters/dynamo/data-deletion";
+import { requiredEnv } from "../adapters/runtime-config";
 import { isoTime } from "../contract/api/common";
 import { type DataDeletionStatusBody, DataDeletionStatusPath } from "../contract/api/data-deletion";
+import { Env } from "../contract/env";
 import { AppError } from "../domain/errors";
 import { httpRoute } from "../middleware/http-route";
 import { pathParams } from "../middleware/request";
 import { json } from "../middleware/responses";
+
+const dataDeletions = dynamoDataDeletionStore(documentClient(), requiredEnv(Env.tableName));
 
 /** `GET /instagram/data-deletion/{code}`: the status of a data deletion request, by its confirmation code. */
 export const handler = httpRoute(async (event) => {

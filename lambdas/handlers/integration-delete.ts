@@ -1,21 +1,20 @@
+import { documentClient } from "../adapters/dynamo/client";
 import { claimNamesFromEnv } from "../adapters/runtime-config";
-import {
-  integrations,
-  loginClient,
-  metaErrorFields,
-  now,
-  onSecret,
-  secretsLoader,
-  tokenKeys,
-} from "../composition/connect";
+import { secretsLoaderFromEnv } from "../adapters/secrets";
+import { connectConfigFromEnv } from "../config/env";
 import { disconnect } from "../domain/connect/lifecycle";
 import { httpRouteWithSecrets } from "../middleware/http-route";
-import { logger } from "../middleware/logger";
+import { logger, registerSecretValue } from "../middleware/logger";
 import { tenantOf } from "../middleware/request";
+import { connectWiring } from "../wiring/connect";
+import { metaErrorFields } from "../wiring/log-fields";
 
 const claimNames = claimNamesFromEnv();
-
-const loadSecrets = secretsLoader();
+const connect = connectWiring(connectConfigFromEnv(), {
+  db: documentClient(),
+  onSecret: registerSecretValue,
+});
+const loadSecrets = secretsLoaderFromEnv();
 
 /**
  * `DELETE /instagram/integration`: the integration becomes `revoked`, its token erased and the account freed;
@@ -24,11 +23,11 @@ const loadSecrets = secretsLoader();
 export const handler = httpRouteWithSecrets(loadSecrets, async (event, context) => {
   const tenant = tenantOf(event, claimNames);
   const result = await disconnect(tenant, {
-    store: integrations,
-    login: loginClient(context.secrets),
-    keys: tokenKeys(context.secrets),
-    now,
-    onSecret,
+    store: connect.integrations,
+    login: connect.loginClient(context.secrets),
+    keys: connect.tokenKeys(context.secrets),
+    now: connect.now,
+    onSecret: connect.onSecret,
   });
   if (typeof result.unsubscribe === "object") {
     logger.warn(

@@ -1,13 +1,16 @@
-import { claimNamesFromEnv } from "../adapters/runtime-config";
-import { integrations } from "../composition/connect";
+import { documentClient } from "../adapters/dynamo/client";
+import { dynamoIntegrationStore } from "../adapters/dynamo/integrations";
+import { claimNamesFromEnv, requiredEnv } from "../adapters/runtime-config";
 import { isoTime } from "../contract/api/common";
 import type { IntegrationResponseBody } from "../contract/api/integration";
+import { Env } from "../contract/env";
 import { integrationOf } from "../domain/connect/lifecycle";
 import { httpRoute } from "../middleware/http-route";
 import { tenantOf } from "../middleware/request";
 import { json } from "../middleware/responses";
 
 const claimNames = claimNamesFromEnv();
+const integrations = dynamoIntegrationStore(documentClient(), requiredEnv(Env.tableName));
 
 /** `GET /instagram/integration`: the caller's integration, or `{ status: "none" }`; never a token. */
 export const handler = httpRoute(async (event) => {

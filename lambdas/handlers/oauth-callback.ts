@@ -1,24 +1,20 @@
-import {
-  allowedOrigins,
-  integrations,
-  loginClient,
-  now,
-  oauthStates,
-  onSecret,
-  redirectUri,
-  secretsLoader,
-  tokenKeys,
-} from "../composition/connect";
+import { documentClient } from "../adapters/dynamo/client";
+import { secretsLoaderFromEnv } from "../adapters/secrets";
+import { connectConfigFromEnv } from "../config/env";
 import { OAuthCallbackQuery } from "../contract/api/oauth";
 import { completeConnect } from "../domain/connect/callback";
 import { httpRouteWithSecrets } from "../middleware/http-route";
-import { logger } from "../middleware/logger";
+import { logger, registerSecretValue } from "../middleware/logger";
 import { queryParams } from "../middleware/request";
 import { html, redirect } from "../middleware/responses";
+import { connectWiring } from "../wiring/connect";
 
-const callbackUrl = redirectUri();
-
-const loadSecrets = secretsLoader();
+const connect = connectWiring(connectConfigFromEnv(), {
+  db: documentClient(),
+  onSecret: registerSecretValue,
+});
+const callbackUrl = connect.redirectUri();
+const loadSecrets = secretsLoaderFromEnv();
 
 /**
  * `GET /instagram/oauth/callback`: Instagram sends the browser here. Redirects only to a stored, allow-listed
@@ -29,14 +25,14 @@ export const handler = httpRouteWithSecrets(loadSecrets, async (event, context) 
   const outcome = await completeConnect(
     { ...query, ...(query.error_reason === undefined ? {} : { errorReason: query.error_reason }) },
     {
-      states: oauthStates,
-      login: loginClient(context.secrets),
-      integrations,
-      keys: tokenKeys(context.secrets),
+      states: connect.oauthStates,
+      login: connect.loginClient(context.secrets),
+      integrations: connect.integrations,
+      keys: connect.tokenKeys(context.secrets),
       redirectUri: callbackUrl,
-      allowedOrigins,
-      now,
-      onSecret,
+      allowedOrigins: connect.allowedOrigins,
+      now: connect.now,
+      onSecret: connect.onSecret,
     },
   );
   switch (outcome.kind) {

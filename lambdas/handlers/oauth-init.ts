@@ -1,39 +1,38 @@
+import { documentClient } from "../adapters/dynamo/client";
 import { claimNamesFromEnv } from "../adapters/runtime-config";
-import {
-  allowedOrigins,
-  metaHosts,
-  now,
-  oauthScopes,
-  oauthStates,
-  redirectUri,
-  secretsLoader,
-} from "../composition/connect";
+import { secretsLoaderFromEnv } from "../adapters/secrets";
+import { connectConfigFromEnv } from "../config/env";
 import { isoTime } from "../contract/api/common";
 import { OAuthInitBody, type OAuthInitResult } from "../contract/api/oauth";
 import { startConnect } from "../domain/connect/oauth-start";
 import { httpRouteWithSecrets } from "../middleware/http-route";
+import { registerSecretValue } from "../middleware/logger";
 import { jsonBody, rawBody, tenantOf } from "../middleware/request";
 import { json } from "../middleware/responses";
+import { connectWiring } from "../wiring/connect";
 
 const claimNames = claimNamesFromEnv();
-const callbackUrl = redirectUri();
-
-const loadSecrets = secretsLoader();
+const connect = connectWiring(connectConfigFromEnv(), {
+  db: documentClient(),
+  onSecret: registerSecretValue,
+});
+const callbackUrl = connect.redirectUri();
+const loadSecrets = secretsLoaderFromEnv();
 
 /** `POST /instagram/oauth/init`: a single-use sign-in link for the caller (tenant from the JWT only). */
 export const handler = httpRouteWithSecrets(loadSecrets, async (event, context) => {
   const tenant = tenantOf(event, claimNames);
   const body = rawBody(event).length === 0 ? {} : jsonBody(event, OAuthInitBody);
   const started = await startConnect(tenant, body.returnTo, {
-    states: oauthStates,
+    states: connect.oauthStates,
     settings: {
-      oauthUrl: metaHosts.oauthUrl,
+      oauthUrl: connect.metaHosts.oauthUrl,
       appId: context.secrets.appId,
       redirectUri: callbackUrl,
-      scopes: oauthScopes,
-      allowedOrigins,
+      scopes: connect.oauthScopes,
+      allowedOrigins: connect.allowedOrigins,
     },
-    now,
+    now: connect.now,
   });
   const result: OAuthInitResult = {
     authorizationUrl: started.authorizationUrl,

@@ -1,9 +1,18 @@
+import { documentClient } from "../adapters/dynamo/client";
 import { countMetric } from "../adapters/metrics";
-import { refreshPolicyFromEnv, runTokenRefresh } from "../composition/connect";
-import { logger } from "../middleware/logger";
+import { secretsLoaderFromEnv } from "../adapters/secrets";
+import { connectConfigFromEnv, refreshWindowDaysFromEnv } from "../config/env";
+import { Env } from "../contract/env";
+import { logger, registerSecretValue } from "../middleware/logger";
 import { workerHandler } from "../middleware/worker";
+import { connectWiring, refreshPolicy } from "../wiring/connect";
 
-const policy = refreshPolicyFromEnv();
+const policy = refreshPolicy(refreshWindowDaysFromEnv(), Env.tokenRefreshWindowDays);
+const connect = connectWiring(connectConfigFromEnv(), {
+  db: documentClient(),
+  onSecret: registerSecretValue,
+});
+const loadSecrets = secretsLoaderFromEnv();
 
 /**
  * The scheduled refresh of long-lived Instagram tokens: those at least 24 h old and expiring within the
@@ -11,7 +20,7 @@ const policy = refreshPolicyFromEnv();
  * to CloudWatch metrics.
  */
 export const handler = workerHandler(async (): Promise<void> => {
-  const report = await runTokenRefresh({ policy });
+  const report = await connect.runTokenRefresh(await loadSecrets(), policy);
   logger.info("token refresh finished", { ...report });
   countMetric("TokensExamined", report.examined);
   countMetric("TokensRefreshed", report.refreshed);

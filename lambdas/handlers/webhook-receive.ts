@@ -1,42 +1,32 @@
 import { documentClient } from "../adapters/dynamo/client";
-import { inboundStore } from "../adapters/dynamo/inbound-store";
-import { integrationRouting } from "../adapters/dynamo/integration-routing";
 import { countMetric, flushMetrics } from "../adapters/metrics";
 import { requiredEnv } from "../adapters/runtime-config";
 import { secretsLoaderFromEnv } from "../adapters/secrets";
-import { handleSignedRequestCallback, signedRequestForm } from "../composition/connect";
+import { publicUrlConfigFromEnv } from "../config/env";
 import { Env } from "../contract/env";
-import type { AppSecrets } from "../contract/secrets";
 import { AppError } from "../domain/errors";
 import { receiveDelivery } from "../domain/webhook/receive";
 import { httpRouteWithSecrets } from "../middleware/http-route";
-import type { HttpEvent, HttpResult } from "../middleware/http-types";
+import type { HttpEvent } from "../middleware/http-types";
 import { logger } from "../middleware/logger";
 import { header, mediaType, rawBody } from "../middleware/request";
 import { json } from "../middleware/responses";
+import { signedRequestForm } from "../wiring/signed-request-form";
+import { webhookWiring } from "../wiring/webhook";
 
 /** Meta's deliveries are far smaller; anything above this is refused before it is hashed. */
 const MAX_BODY_BYTES = 1024 * 1024;
 /** Conversations written at the same time for one delivery. */
 const WRITE_CONCURRENCY = 32;
 
-const tableName = requiredEnv(Env.tableName);
-const db = documentClient();
-const dependencies = {
-  store: inboundStore(db, tableName),
-  routing: integrationRouting(db, tableName),
-  count: countMetric,
-  log: (message: string, attributes: Record<string, unknown>) => logger.info(message, attributes),
-  concurrency: WRITE_CONCURRENCY,
-};
-
-/**
- * The deauthorize and data-deletion callbacks may be posted to this same URL as form-encoded `signed_request`
- * bodies (the setup guide points both dashboard fields here); the connect flow verifies and handles them.
- */
-function signedRequestCallback(event: HttpEvent, secrets: AppSecrets): Promise<HttpResult> {
-  return handleSignedRequestCallback("infer", signedRequestForm(event), secrets);
-}
+const webhook = webhookWiring(
+  { ...publicUrlConfigFromEnv(), tableName: requiredEnv(Env.tableName), concurrency: WRITE_CONCURRENCY },
+  {
+    db: documentClient(),
+    count: countMetric,
+    log: (message, attributes) => logger.info(message, attributes),
+  },
+);
 
 /** The body size without decoding it first (base64 inflates by 4/3). */
 function bodyBytes(event: HttpEvent): number {
@@ -50,7 +40,11 @@ function bodyBytes(event: HttpEvent): number {
  */
 export const handler = httpRouteWithSecrets(secretsLoaderFromEnv(), async (event, context) => {
   const type = mediaType(event);
-  if (type === "application/x-www-form-urlencoded") return signedRequestCallback(event, context.secrets);
+  // Deauthorize and data deletion may be posted to this same URL as form-encoded `signed_request` bodies
+  // (the setup guide points both dashboard fields here); which one it is, is inferred from the payload.
+  if (type === "application/x-www-form-urlencoded") {
+    return webhook.signedRequestCallback("infer", signedRequestForm(event), context.secrets);
+  }
   if (type !== "application/json") {
     throw new AppError("request.unsupported_media_type", "Webhook deliveries are application/json.");
   }
@@ -59,7 +53,7 @@ export const handler = httpRouteWithSecrets(secretsLoaderFromEnv(), async (event
     rawBody(event),
     header(event, "x-hub-signature-256"),
     context.secrets.signingSecrets,
-    dependencies,
+    webhook.receive,
   );
   logger.info("webhook delivery stored", { ...summary });
   return json(200, { received: summary.events });

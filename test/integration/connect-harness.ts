@@ -9,6 +9,7 @@ import {
 import { documentClient } from "../../lambdas/adapters/dynamo/client";
 import { integrationFromItem, integrationItem } from "../../lambdas/adapters/dynamo/integration-item";
 import { Keys } from "../../lambdas/adapters/dynamo/keys";
+import { Defaults } from "../../lambdas/contract/env";
 import type { AppSecrets } from "../../lambdas/contract/secrets";
 import type { Integration } from "../../lambdas/domain/integration";
 import { openToken, sealToken, tokenKeysFrom } from "../../lambdas/domain/token-seal";
@@ -97,6 +98,29 @@ export async function startConnectHarness(extraEnv: Record<string, string> = {})
     dataDeletionStatus: (await import("../../lambdas/handlers/data-deletion-status")).handler as Handler,
   };
   const db = documentClient();
+  // Loaded after the environment is set: the logger reads its level (tests raise it) when first loaded.
+  const { registerSecretValue } = await import("../../lambdas/middleware/logger");
+  const { connectWiring, refreshPolicy } = await import("../../lambdas/wiring/connect");
+  /** The connect flow's wiring as the handlers build it, for what no route exposes (the token refresh). */
+  const wiring = connectWiring(
+    {
+      tableName,
+      metaHosts: {
+        oauthUrl: sim.url,
+        apiUrl: sim.url,
+        graphUrl: sim.url,
+        graphVersion: Defaults.graphApiVersion,
+      },
+      returnToOrigins: `${APP_ORIGIN},http://localhost:5173`,
+      oauthScopes: Defaults.oauthScopes,
+      publicBaseUrl: PUBLIC_BASE_URL,
+      dataDeletionStatusUrl: "",
+    },
+    { db: documentClient(), onSecret: registerSecretValue },
+  );
+  /** The scheduled token refresh with the default window. */
+  const runTokenRefresh = () =>
+    wiring.runTokenRefresh(TEST_SECRETS, refreshPolicy(Defaults.tokenRefreshWindowDays));
   const claims = (tenant: Tenant) => ({ sub: tenant.userId, imo_id: tenant.imoId });
   const invoke = (handler: Handler, event: HttpEvent) => handler(event, lambdaContext());
 
@@ -213,6 +237,8 @@ export async function startConnectHarness(extraEnv: Record<string, string> = {})
     tableName,
     db,
     handlers,
+    wiring,
+    runTokenRefresh,
     init,
     authorize,
     callback,

@@ -29,13 +29,11 @@ function signed(payload: object, secret = IG_SECRET): string {
 }
 
 let h: ConnectHarness;
-let composition: typeof import("../../lambdas/composition/connect");
 let n = 0;
 const org = () => `org-life-${++n}`;
 
 beforeAll(async () => {
   h = await startConnectHarness();
-  composition = await import("../../lambdas/composition/connect");
 });
 afterAll(async () => {
   await h.stop();
@@ -91,7 +89,7 @@ describe("token refresh", () => {
       freshToken,
     );
 
-    const report = await composition.runTokenRefresh();
+    const report = await h.runTokenRefresh();
 
     expect(report).toMatchObject({ refreshed: 1, rejected: 1, failed: 0 });
     const due = await h.storedIntegration({ imoId, userId: "due" });
@@ -112,7 +110,7 @@ describe("token refresh", () => {
     expect(fresh?.version).toBe(1);
 
     // Run again: nothing left to do (refreshed token is far from expiry, the rejected one has no token).
-    const again = await composition.runTokenRefresh();
+    const again = await h.runTokenRefresh();
     expect(again).toMatchObject({ refreshed: 0, rejected: 0 });
   });
 
@@ -299,7 +297,7 @@ describe("signed_request callbacks posted to the webhook URL (kind inferred)", (
     landing(await h.connect(dana, ACCOUNTS.second.username));
     const { TEST_SECRETS } = await import("./connect-harness");
 
-    const deauth = await composition.handleSignedRequestCallback(
+    const deauth = await h.wiring.signedRequestCallback(
       "infer",
       signed({ algorithm: "HMAC-SHA256", issued_at: 1773153000, user_id: ACCOUNTS.second.appScopedId }),
       TEST_SECRETS,
@@ -307,7 +305,7 @@ describe("signed_request callbacks posted to the webhook URL (kind inferred)", (
     expect(deauth.statusCode).toBe(200);
     expect((await h.storedIntegration(dana))?.status).toBe("revoked");
 
-    const deletion = await composition.handleSignedRequestCallback(
+    const deletion = await h.wiring.signedRequestCallback(
       "infer",
       signed({
         algorithm: "HMAC-SHA256",

@@ -54,7 +54,7 @@ const iso = (epochMs: number) => new Date(epochMs).toISOString();
  * - edits, unsends, reactions and reads update the message they point at, or a pending item that the
  *   message merges into when it arrives (so nothing is lost and an unsent message never comes back).
  */
-export function inboundStore(
+export function dynamoInboundStore(
   db: DynamoDBDocumentClient,
   tableName: string,
   now: () => number = Date.now,

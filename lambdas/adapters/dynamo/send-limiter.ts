@@ -8,8 +8,8 @@ import {
   type SlotRun,
 } from "../../domain/outbound/limiter";
 import type { SendLimiter } from "../../domain/outbound/ports";
+import { type DynamoAccess, noteCapacity } from "./capacity";
 import { Keys } from "./keys";
-import { type DynamoAccess, noteCapacity } from "./outbound-messages";
 
 /**
  * Runs as one compact string: the first time absolute, then deltas, base 36, `.count` when above one
