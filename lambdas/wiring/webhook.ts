@@ -3,7 +3,7 @@ import { dynamoDataDeletionStore } from "../adapters/dynamo/data-deletion";
 import { dynamoInboundStore } from "../adapters/dynamo/inbound-store";
 import { dynamoIntegrationRouting } from "../adapters/dynamo/integration-routing";
 import { dynamoIntegrationStore } from "../adapters/dynamo/integrations";
-import type { IngestDependencies } from "../domain/webhook/ingest";
+import type { IngestDependencies } from "../domain/webhook/ports";
 import { type PublicUrlConfig, publicUrls } from "./public-urls";
 import { signedRequestCallbacks } from "./signed-request";
 

@@ -1,13 +1,9 @@
 import { describe, expect, it } from "vitest";
 import type { MessageRecord } from "../../lambdas/domain/message";
-import {
-  forEachLimited,
-  type InboundStore,
-  type IngestDependencies,
-  ingestDelivery,
-  Metric,
-} from "../../lambdas/domain/webhook/ingest";
+import { ingestDelivery, Metric } from "../../lambdas/domain/webhook/ingest";
+import { forEachLimited } from "../../lambdas/domain/webhook/limited";
 import { parseDelivery } from "../../lambdas/domain/webhook/parse";
+import type { InboundStore, IngestDependencies } from "../../lambdas/domain/webhook/ports";
 import {
   ACCOUNT,
   deliveryOf,

@@ -1,5 +1,5 @@
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import type { IntegrationRouting } from "../../domain/webhook/ingest";
+import type { IntegrationRouting } from "../../domain/webhook/ports";
 import { integrationFromItem } from "./integration-item";
 import { Keys } from "./keys";
 import { gsi1Partition, queryPages } from "./query";
