@@ -5,15 +5,15 @@ import { dynamoIntegrationStore } from "../../lambdas/adapters/dynamo/integratio
 import { Keys } from "../../lambdas/adapters/dynamo/keys";
 import { connectIntegration } from "../../lambdas/domain/connect/connect-rules";
 import { sealToken } from "../../lambdas/domain/token-seal";
-import { lambdaContext } from "../support/http-event";
 import {
   ACCOUNTS,
   type ConnectHarness,
   landing,
   PUBLIC_BASE_URL,
   startConnectHarness,
-  TEST_KEYS,
-} from "./connect-harness";
+} from "../support/connect-harness";
+import { lambdaContext } from "../support/http-event";
+import { TEST_KEYS, TEST_SECRETS } from "../support/keys";
 
 const DAY = 86_400_000;
 // shared/reference/signed-request.md
@@ -295,7 +295,6 @@ describe("signed_request callbacks posted to the webhook URL (kind inferred)", (
   it("no `expires`: deauthorize; with `expires`: data deletion with { url, confirmation_code }", async () => {
     const dana = { userId: "dana", imoId: org() };
     landing(await h.connect(dana, ACCOUNTS.second.username));
-    const { TEST_SECRETS } = await import("./connect-harness");
 
     const deauth = await h.wiring.signedRequestCallback(
       "infer",

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { HttpResult } from "../../lambdas/middleware/http-types";
+import { ACCOUNTS, type ConnectHarness, landing, startConnectHarness } from "../support/connect-harness";
 import { FAKE } from "../support/fake-secrets";
-import { ACCOUNTS, type ConnectHarness, landing, startConnectHarness } from "./connect-harness";
 
 const DAY = 86_400_000;
 /** Any Instagram Login token (short- or long-lived), whatever its value. */

@@ -25,7 +25,7 @@ import {
   receiveRecords,
   seedConversation,
   seedIntegration,
-} from "./outbound-harness";
+} from "../support/outbound-harness";
 
 const HOUR = 3600_000;
 

@@ -9,9 +9,9 @@ import { OutboundQueue } from "../../lambdas/contract/queues";
 import { acceptMessage } from "../../lambdas/domain/outbound/accept";
 import { outboundWiring } from "../../lambdas/wiring/outbound";
 import { FAKE } from "../support/fake-secrets";
+import { TEST_KEYS } from "../support/keys";
 import { freshQueues, freshTable } from "../support/local-aws";
-import { TEST_KEYS } from "./connect-harness";
-import { seedConversation, seedIntegration } from "./outbound-harness";
+import { seedConversation, seedIntegration } from "../support/outbound-harness";
 
 /** Counts every SQS request a client makes, by command name. */
 function countingSqs(): { client: SQSClient; counts: Record<string, number> } {

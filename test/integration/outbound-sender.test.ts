@@ -16,8 +16,8 @@ import { outboundWiring } from "../../lambdas/wiring/outbound";
 import { FAKE } from "../support/fake-secrets";
 import { setHandlerEnv } from "../support/handler-env";
 import { lambdaContext } from "../support/http-event";
+import { TEST_KEYS } from "../support/keys";
 import { freshQueues, freshTable, localSqs } from "../support/local-aws";
-import { TEST_KEYS } from "./connect-harness";
 import {
   ACCOUNT,
   getMessage,
@@ -27,7 +27,7 @@ import {
   receiveRecords,
   seedConversation,
   seedIntegration,
-} from "./outbound-harness";
+} from "../support/outbound-harness";
 
 type SqsHandler = (event: SQSEvent, context: ReturnType<typeof lambdaContext>) => Promise<SQSBatchResponse>;
 

@@ -5,9 +5,9 @@ import { dynamoInboundStore } from "../../lambdas/adapters/dynamo/inbound-store"
 import { dynamoIntegrationRouting } from "../../lambdas/adapters/dynamo/integration-routing";
 import { ingestDelivery } from "../../lambdas/domain/webhook/ingest";
 import { parseDelivery } from "../../lambdas/domain/webhook/parse";
-import { ACCOUNT, deliveryOf, fixtureText, fromCustomer, midOf, text } from "../fixtures/webhooks/build";
-import { connectIntegration } from "../fixtures/webhooks/dynamo";
 import { freshTable } from "../support/local-aws";
+import { ACCOUNT, deliveryOf, fixtureText, fromCustomer, midOf, text } from "../support/webhook-fixtures";
+import { connectIntegration } from "../support/webhook-seed";
 
 /** DynamoDB requests and consumed capacity, per operation, measured with ReturnConsumedCapacity ("INDEXES": the TOTAL plus its split by table and index). */
 interface Tally {

@@ -13,7 +13,7 @@ import {
   fromCustomer,
   midOf,
   text,
-} from "../fixtures/webhooks/build";
+} from "../support/webhook-fixtures";
 
 /** An in-memory store that records calls (prepare). */
 function recordingStore(options: { echoMatches?: boolean; failOn?: string } = {}) {

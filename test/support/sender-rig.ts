@@ -1,15 +1,15 @@
-import { documentClient } from "../../../lambdas/adapters/dynamo/client";
-import { sqsClient } from "../../../lambdas/adapters/sqs/client";
-import { OutboundQueue } from "../../../lambdas/contract/queues";
-import { conversationId } from "../../../lambdas/domain/conversation";
-import type { OutboundMessage, OutboundStore } from "../../../lambdas/domain/outbound/ports";
-import { processBatch, type SenderDeps } from "../../../lambdas/domain/outbound/send";
-import { outboundWiring } from "../../../lambdas/wiring/outbound";
-import { TEST_KEYS } from "../../integration/connect-harness";
+import { documentClient } from "../../lambdas/adapters/dynamo/client";
+import { sqsClient } from "../../lambdas/adapters/sqs/client";
+import { OutboundQueue } from "../../lambdas/contract/queues";
+import { conversationId } from "../../lambdas/domain/conversation";
+import type { OutboundMessage, OutboundStore } from "../../lambdas/domain/outbound/ports";
+import { processBatch, type SenderDeps } from "../../lambdas/domain/outbound/send";
+import { outboundWiring } from "../../lambdas/wiring/outbound";
+import { TEST_KEYS } from "./keys";
 
-export { maxInAnyHour } from "../../../dev/meta-simulator/rolling-hour";
+export { maxInAnyHour } from "../../dev/meta-simulator/rolling-hour";
 
-import { FifoQueueModel } from "../../support/outbound-fakes";
+import { FifoQueueModel } from "./outbound-fakes";
 
 /** Thrown by a rig whose process "died": every dependency call after the crash point throws this. */
 export class Crash extends Error {

@@ -7,17 +7,18 @@ import {
   startMetaSimulator,
 } from "../../dev/meta-simulator/index";
 import { documentClient } from "../../lambdas/adapters/dynamo/client";
-import { integrationFromItem, integrationItem } from "../../lambdas/adapters/dynamo/integration-item";
+import { integrationFromItem } from "../../lambdas/adapters/dynamo/integration-item";
 import { Keys } from "../../lambdas/adapters/dynamo/keys";
 import { Defaults } from "../../lambdas/contract/env";
-import type { AppSecrets } from "../../lambdas/contract/secrets";
 import type { Integration } from "../../lambdas/domain/integration";
-import { openToken, sealToken, tokenKeysFrom } from "../../lambdas/domain/token-seal";
+import { openToken, sealToken } from "../../lambdas/domain/token-seal";
 import type { HttpEvent, HttpResult } from "../../lambdas/middleware/http-types";
-import { FAKE } from "../support/fake-secrets";
-import { setHandlerEnv } from "../support/handler-env";
-import { httpEvent, lambdaContext } from "../support/http-event";
-import { freshTable } from "../support/local-aws";
+import { FAKE } from "./fake-secrets";
+import { setHandlerEnv } from "./handler-env";
+import { httpEvent, lambdaContext } from "./http-event";
+import { putIntegration } from "./integrations";
+import { TEST_KEYS, TEST_SECRETS } from "./keys";
+import { freshTable } from "./local-aws";
 
 /** Test accounts on the simulator, besides its default (riviera.linen.studio, app-scoped 26913384755103422). */
 export const ACCOUNTS = {
@@ -48,17 +49,6 @@ export const ACCOUNTS = {
 export const APP_ORIGIN = "https://app.example.com";
 export const RETURN_TO = `${APP_ORIGIN}/settings/instagram`;
 export const PUBLIC_BASE_URL = "https://api.example.test";
-
-/** The secrets the handlers load (test/support/fake-secrets.ts), for sealing and opening tokens in tests. */
-export const TEST_SECRETS: AppSecrets = {
-  appId: FAKE.appId,
-  appSecret: FAKE.igAppSecret,
-  verifyToken: FAKE.verifyToken,
-  tokenEncryptionKey: FAKE.tokenEncryptionKey,
-  previousTokenEncryptionKeys: [],
-  signingSecrets: [FAKE.igAppSecret],
-};
-export const TEST_KEYS = tokenKeysFrom(TEST_SECRETS);
 
 type Handler = (event: HttpEvent, context: ReturnType<typeof lambdaContext>) => Promise<HttpResult>;
 
@@ -215,7 +205,7 @@ export async function startConnectHarness(extraEnv: Record<string, string> = {})
   /** Writes an integration directly (for refresh tests): the token is sealed with the handlers' key. */
   const seedIntegration = async (integration: Omit<Integration, "token">, token: string) => {
     const sealed: Integration = { ...integration, token: sealToken(token, TEST_KEYS) };
-    await db.send(new PutCommand({ TableName: tableName, Item: integrationItem(sealed) }));
+    await putIntegration(tableName, sealed, db);
     await db.send(
       new PutCommand({
         TableName: tableName,
