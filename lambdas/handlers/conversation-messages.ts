@@ -1,5 +1,4 @@
 import { documentClient } from "../adapters/dynamo/client";
-import { dynamoInboxReader } from "../adapters/dynamo/inbox-queries";
 import { claimNamesFromEnv, requiredEnv } from "../adapters/runtime-config";
 import { ConversationMessagesPath, ConversationMessagesQuery } from "../contract/api/conversations";
 import { Env } from "../contract/env";
@@ -7,12 +6,10 @@ import { listMessages } from "../domain/inbox/inbox";
 import { httpRoute } from "../middleware/http-route";
 import { pathParams, queryParams, tenantOf } from "../middleware/request";
 import { json } from "../middleware/responses";
+import { inboxWiring } from "../wiring/inbox";
 
 const claims = claimNamesFromEnv();
-const deps = {
-  inbox: dynamoInboxReader(documentClient(), requiredEnv(Env.tableName)),
-  now: () => Date.now(),
-};
+const deps = inboxWiring({ tableName: requiredEnv(Env.tableName) }, { db: documentClient() });
 
 /** GET /instagram/conversations/{conversationId}/messages: one of the caller's conversations, newest first. */
 export const handler = httpRoute(async (event) => {

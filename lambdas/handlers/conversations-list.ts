@@ -1,5 +1,4 @@
 import { documentClient } from "../adapters/dynamo/client";
-import { dynamoInboxReader } from "../adapters/dynamo/inbox-queries";
 import { claimNamesFromEnv, requiredEnv } from "../adapters/runtime-config";
 import { ConversationsListQuery } from "../contract/api/conversations";
 import { Env } from "../contract/env";
@@ -7,12 +6,10 @@ import { listConversations } from "../domain/inbox/inbox";
 import { httpRoute } from "../middleware/http-route";
 import { queryParams, tenantOf } from "../middleware/request";
 import { json } from "../middleware/responses";
+import { inboxWiring } from "../wiring/inbox";
 
 const claims = claimNamesFromEnv();
-const deps = {
-  inbox: dynamoInboxReader(documentClient(), requiredEnv(Env.tableName)),
-  now: () => Date.now(),
-};
+const deps = inboxWiring({ tableName: requiredEnv(Env.tableName) }, { db: documentClient() });
 
 /** GET /instagram/conversations: the caller's conversations, most recent activity first. */
 export const handler = httpRoute(async (event) => {

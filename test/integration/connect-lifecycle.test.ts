@@ -12,7 +12,7 @@ import {
   PUBLIC_BASE_URL,
   startConnectHarness,
 } from "../support/connect-harness";
-import { lambdaContext } from "../support/http-event";
+import { httpEvent, lambdaContext } from "../support/http-event";
 import { TEST_KEYS, TEST_SECRETS } from "../support/keys";
 
 const DAY = 86_400_000;
@@ -252,13 +252,13 @@ describe("data deletion", () => {
     expect(await h.rawItem(Keys.conversation(otherOrg, ig, "3416870925138844"))).toBeDefined();
 
     const status = await h.handlers.dataDeletionStatus(
-      (await import("../support/http-event")).httpEvent({
+      httpEvent({
         method: "GET",
         route: "/instagram/data-deletion/{code}",
         path: `/instagram/data-deletion/${body.confirmation_code}`,
         pathParameters: { code: body.confirmation_code },
       }),
-      (await import("../support/http-event")).lambdaContext(),
+      lambdaContext(),
     );
     expect(status.statusCode).toBe(200);
     expect(JSON.parse(status.body ?? "{}")).toMatchObject({
@@ -269,7 +269,6 @@ describe("data deletion", () => {
   });
 
   it("unknown confirmation code: 404", async () => {
-    const { httpEvent, lambdaContext } = await import("../support/http-event");
     const response = await h.handlers.dataDeletionStatus(
       httpEvent({
         method: "GET",

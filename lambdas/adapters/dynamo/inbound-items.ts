@@ -1,8 +1,8 @@
-import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import type { MessageRecord } from "../../domain/message";
 import { type ConversationEffect, windowTime } from "../../domain/webhook/conversation-effect";
 import type { ConversationLevel } from "../../domain/webhook/conversation-levels";
 import type { ConversationRef, MessageTarget } from "../../domain/webhook/ports";
+import { sortKeyTime, ttlSeconds } from "./dates";
 import { Keys } from "./keys";
 import { allOf, UpdateBuilder } from "./update-expression";
 
@@ -17,10 +17,7 @@ const _RETRYABLE_REASONS = new Set([
   "ProvisionedThroughputExceeded",
 ]);
 
-export type RawItem = Record<string, AttributeValue>;
-
-/** Dates in sort keys are ISO strings (they sort as text); every other time is epoch milliseconds. */
-export const iso = (epochMs: number) => new Date(epochMs).toISOString();
+import type { RawItem } from "./conditional";
 
 /** The attributes every conversation item carries (written on each update: constant, so idempotent). */
 export function conversationIdentity(builder: UpdateBuilder, ref: ConversationRef): UpdateBuilder {
@@ -43,7 +40,7 @@ export function conversationUpdate(
   if (level.activity) {
     builder
       .set("lastActivityAt", effect.at)
-      .set("gsi1sk", `${iso(effect.at)}#${ref.igsid}`)
+      .set("gsi1sk", `${sortKeyTime(effect.at)}#${ref.igsid}`)
       .set("lastMessageDirection", effect.direction)
       .set("lastMessageId", effect.messageId);
     if (effect.preview === undefined) builder.remove("lastMessagePreview");
@@ -84,7 +81,7 @@ export function messageUpdate(
     .set("source", message.source)
     .set("sentAt", message.sentAt)
     .set("gsi1pk", conversation.gsi1pk)
-    .set("gsi1sk", `${iso(message.sentAt)}#${message.messageId}`)
+    .set("gsi1sk", `${sortKeyTime(message.sentAt)}#${message.messageId}`)
     .set("receivedAt", receivedAt)
     .setIfNotExists("reactions", {})
     .set("replyToMid", message.replyToMid)
@@ -119,24 +116,10 @@ export function pendingFields(
     .set("igsid", target.igsid)
     .set("messageId", target.mid)
     .set("mid", target.mid)
-    .set("expiresAt", Math.floor(now / 1000) + PENDING_TTL_SECONDS);
+    .set("expiresAt", ttlSeconds(now + PENDING_TTL_SECONDS * 1000));
   if (withReactions) builder.set("reactions", {});
 }
 
 export function entityOf(item: RawItem | undefined): string | undefined {
   return item?.entity?.S;
-}
-
-/** An update with its condition, for a TransactWriteItem or an UpdateCommand. */
-export function updateInput(
-  key: Record<string, string>,
-  builder: UpdateBuilder,
-  condition: string | undefined,
-) {
-  return {
-    Key: key,
-    UpdateExpression: builder.expression(),
-    ...(condition === undefined ? {} : { ConditionExpression: condition }),
-    ...builder.attributes(),
-  };
 }

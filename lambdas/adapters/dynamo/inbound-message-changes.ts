@@ -5,17 +5,16 @@ import { previewText } from "../../domain/webhook/conversation-effect";
 import { ACTIVITY_ONLY } from "../../domain/webhook/conversation-levels";
 import type { InboundStore, MessageTarget, WriteOutcome } from "../../domain/webhook/ports";
 import { conditionalUpdate } from "./conditional";
+import { sortKeyTime } from "./dates";
 import {
   conversationIdentity,
   conversationUpdate,
   entityOf,
-  iso,
   PENDING_MESSAGE_ENTITY,
   pendingFields,
-  updateInput,
 } from "./inbound-items";
 import { Keys } from "./keys";
-import { allOf, UpdateBuilder } from "./update-expression";
+import { allOf, UpdateBuilder, updateInput } from "./update-expression";
 
 type MessageChanges = Omit<InboundStore, "recordMessage" | "recordMessages">;
 
@@ -204,7 +203,7 @@ export function inboundMessageChanges(
       const builder = conversationIdentity(new UpdateBuilder(), ref)
         .setIfNotExists("unreadCount", 0)
         .setIfNotExists("lastActivityAt", at)
-        .setIfNotExists("gsi1sk", `${iso(at)}#${ref.igsid}`)
+        .setIfNotExists("gsi1sk", `${sortKeyTime(at)}#${ref.igsid}`)
         .set(fact, { at, ...(fact === "optin" ? { fields } : { referral: fields }) });
       const current = builder.path(fact);
       const condition = `attribute_not_exists(${current}) OR ${current}.${builder.path("at")} < ${builder.value(at)}`;

@@ -8,16 +8,16 @@ import {
 } from "../../domain/webhook/conversation-effect";
 import { conversationLevels, NO_MOVE } from "../../domain/webhook/conversation-levels";
 import type { NewMessage, WriteOutcome } from "../../domain/webhook/ports";
+import type { RawItem } from "./conditional";
 import {
   conversationUpdate,
   entityOf,
   type MessageWriteMode,
   messageUpdate,
   PENDING_MESSAGE_ENTITY,
-  type RawItem,
-  updateInput,
 } from "./inbound-items";
 import { Keys } from "./keys";
+import { updateInput } from "./update-expression";
 
 /** Retries of a transaction that lost a race with a concurrent delivery to the same conversation. */
 const MAX_ATTEMPTS = 8;

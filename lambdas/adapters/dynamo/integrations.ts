@@ -19,6 +19,7 @@ import type {
   WriteOutcome,
 } from "../../domain/connect/ports";
 import type { Integration } from "../../domain/integration";
+import { sortKeyTime } from "./dates";
 import { integrationFromItem, integrationItem } from "./integration-item";
 import { Keys } from "./keys";
 import { queryPages } from "./query";
@@ -203,7 +204,7 @@ export function dynamoIntegrationStore(db: DynamoDBDocumentClient, tableName: st
           TableName: tableName,
           IndexName: "gsi3",
           KeyConditionExpression: "gsi3pk = :pk AND gsi3sk < :before",
-          ExpressionAttributeValues: { ":pk": gsi3pk, ":before": new Date(threshold).toISOString() },
+          ExpressionAttributeValues: { ":pk": gsi3pk, ":before": sortKeyTime(threshold) },
           Limit: 100,
           ...(startKey ? { ExclusiveStartKey: startKey } : {}),
         }),

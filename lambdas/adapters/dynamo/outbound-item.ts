@@ -1,5 +1,6 @@
 import type { OutboundStatus, SendFailureReason } from "../../domain/message";
 import type { OutboundContent, OutboundMessage } from "../../domain/outbound/ports";
+import { sortKeyTime } from "./dates";
 import { Keys } from "./keys";
 
 const CONTENT_TYPES = new Set(["image", "video", "audio", "file"]);
@@ -13,7 +14,7 @@ export function outboundItem(message: OutboundMessage, now: number): Record<stri
   return {
     ...Keys.message(message.imoId, message.messageId),
     ...Keys.conversationMessages(message.imoId, message.igAccountId, message.igsid),
-    gsi1sk: `${new Date(message.acceptedAt).toISOString()}#${message.messageId}`,
+    gsi1sk: `${sortKeyTime(message.acceptedAt)}#${message.messageId}`,
     entity: "message",
     imoId: message.imoId,
     igAccountId: message.igAccountId,

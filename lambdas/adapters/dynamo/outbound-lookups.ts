@@ -1,10 +1,11 @@
-import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import type { Integration } from "../../domain/integration";
 import type { ConversationWindows, IntegrationAccess } from "../../domain/outbound/ports";
 import { type DynamoAccess, noteCapacity } from "./capacity";
+import { updateIf } from "./conditional";
 import { integrationFromItem } from "./integration-item";
 import { Keys } from "./keys";
+import { allOf, UpdateBuilder } from "./update-expression";
 
 /** The caller's integration, and the one write the sender makes to it (needs_reauth after a token error). */
 export function dynamoIntegrationAccess(access: DynamoAccess): IntegrationAccess {
@@ -23,29 +24,16 @@ export function dynamoIntegrationAccess(access: DynamoAccess): IntegrationAccess
       return result.Item ? integrationFromItem(result.Item) : undefined;
     },
     async markNeedsReauth(integration: Integration, now: number) {
-      try {
-        const result = await db.send(
-          new UpdateCommand({
-            TableName: tableName,
-            Key: Keys.integration(integration.imoId, integration.userId),
-            UpdateExpression: "SET #status = :needs, updatedAt = :now, #version = :next",
-            ConditionExpression: "#status = :connected AND #version = :version",
-            ExpressionAttributeNames: { "#status": "status", "#version": "version" },
-            ExpressionAttributeValues: {
-              ":needs": "needs_reauth",
-              ":connected": "connected",
-              ":now": now,
-              ":version": integration.version,
-              ":next": integration.version + 1,
-            },
-            ReturnConsumedCapacity: "TOTAL",
-          }),
-        );
-        noteCapacity(meter, result.ConsumedCapacity, "write");
-      } catch (error) {
-        // Changed meanwhile (reconnected, revoked, already marked): that newer state wins.
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      }
+      const builder = new UpdateBuilder()
+        .set("status", "needs_reauth")
+        .set("updatedAt", now)
+        .set("version", integration.version + 1);
+      const condition = allOf(
+        `${builder.path("status")} = ${builder.value("connected")}`,
+        `${builder.path("version")} = ${builder.value(integration.version)}`,
+      );
+      // Changed meanwhile (reconnected, revoked, already marked): that newer state wins.
+      await updateIf(access, Keys.integration(integration.imoId, integration.userId), builder, condition);
     },
   };
 }

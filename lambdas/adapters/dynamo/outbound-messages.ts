@@ -1,5 +1,5 @@
-import { ConditionalCheckFailedException, TransactionCanceledException } from "@aws-sdk/client-dynamodb";
-import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
+import { GetCommand, PutCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import type { OutboundStatus } from "../../domain/message";
 import type {
   IdempotencyRecord,
@@ -8,13 +8,11 @@ import type {
   OutboundStore,
 } from "../../domain/outbound/ports";
 import { type DynamoAccess, noteCapacity } from "./capacity";
+import { updateIf } from "./conditional";
 import { idempotencyFromItem, idempotencyItem } from "./idempotency";
 import { Keys } from "./keys";
 import { outboundFromItem, outboundItem } from "./outbound-item";
-
-function isConditionFailure(error: unknown): boolean {
-  return error instanceof ConditionalCheckFailedException;
-}
+import { UpdateBuilder } from "./update-expression";
 
 /** Outbound messages in the single table; every status change is conditioned on the status it leaves. */
 export function dynamoOutboundStore(access: DynamoAccess, clock: () => number = Date.now): OutboundStore {
@@ -26,34 +24,11 @@ export function dynamoOutboundStore(access: DynamoAccess, clock: () => number = 
     set: Record<string, unknown>,
     remove: readonly string[] = [],
   ): Promise<boolean> {
-    const names: Record<string, string> = { "#status": "status" };
-    const values: Record<string, unknown> = { ":from": from };
-    const assignments: string[] = [];
-    for (const [field, value] of Object.entries(set)) {
-      names[`#${field}`] = field;
-      values[`:${field}`] = value;
-      assignments.push(`#${field} = :${field}`);
-    }
-    for (const field of remove) names[`#${field}`] = field;
-    const expression = `SET ${assignments.join(", ")}${remove.length ? ` REMOVE ${remove.map((f) => `#${f}`).join(", ")}` : ""}`;
-    try {
-      const result = await db.send(
-        new UpdateCommand({
-          TableName: tableName,
-          Key: Keys.message(message.imoId, message.messageId),
-          UpdateExpression: expression,
-          ConditionExpression: "#status = :from",
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-          ReturnConsumedCapacity: "TOTAL",
-        }),
-      );
-      noteCapacity(meter, result.ConsumedCapacity, "write");
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+    const builder = new UpdateBuilder();
+    for (const [field, value] of Object.entries(set)) builder.set(field, value);
+    for (const field of remove) builder.remove(field);
+    const condition = `${builder.path("status")} = ${builder.value(from)}`;
+    return updateIf(access, Keys.message(message.imoId, message.messageId), builder, condition);
   }
 
   return {
