@@ -4,10 +4,10 @@ import { connectConfigFromEnv } from "../config/env";
 import { OAuthCallbackQuery } from "../contract/api/oauth";
 import { completeConnect } from "../domain/connect/callback";
 import { httpRouteWithSecrets } from "../middleware/http-route";
-import { logger, registerSecretValue } from "../middleware/logger";
+import { registerSecretValue } from "../middleware/logger";
 import { queryParams } from "../middleware/request";
-import { html, redirect } from "../middleware/responses";
 import { connectWiring } from "../wiring/connect";
+import { callbackAnswer } from "../wiring/oauth-callback-answer";
 
 const connect = connectWiring(connectConfigFromEnv(), {
   db: documentClient(),
@@ -35,45 +35,5 @@ export const handler = httpRouteWithSecrets(loadSecrets, async (event, context) 
       onSecret: connect.onSecret,
     },
   );
-  switch (outcome.kind) {
-    case "state_rejected":
-      logger.info("oauth callback rejected", { reason: outcome.reason });
-      return html(
-        400,
-        outcome.reason === "state_expired"
-          ? "This sign-in link has expired"
-          : "This sign-in link is not valid",
-        "Go back to the app and click Connect Instagram again.",
-      );
-    case "failed":
-      logger.warn("instagram connect failed", {
-        reason: outcome.reason,
-        step: outcome.cause.step,
-        metaCode: outcome.cause.metaCode,
-        metaSubcode: outcome.cause.metaSubcode,
-        fbtrace_id: outcome.cause.fbtraceId,
-        detail: outcome.cause.message,
-      });
-      return outcome.location === undefined
-        ? html(
-            400,
-            "Instagram was not connected",
-            `Reason: ${outcome.reason}. Go back to the app and try again.`,
-          )
-        : redirect(outcome.location);
-    case "connected":
-      logger.info("instagram connected", {
-        imoId: outcome.integration.imoId,
-        userId: outcome.integration.userId,
-        igAccountId: outcome.integration.igAccountId,
-        connectKind: outcome.connectKind,
-      });
-      return outcome.location === undefined
-        ? html(
-            200,
-            "Instagram connected",
-            `@${outcome.integration.username} is connected. You can close this window.`,
-          )
-        : redirect(outcome.location);
-  }
+  return callbackAnswer(outcome);
 });

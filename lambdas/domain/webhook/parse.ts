@@ -1,8 +1,26 @@
-import { LosslessNumber, parse } from "lossless-json";
-import * as z from "zod";
+import { parse } from "lossless-json";
+import type * as z from "zod";
 import { AppError } from "../errors";
-import { type Attachment, type AttachmentType, MEDIA_ATTACHMENT_TYPES } from "../message";
+import type { Attachment, AttachmentType } from "../message";
 import type { Channel, Delivery, DeliveryEntry, WebhookEvent } from "./events";
+import {
+  type AttachmentSchema,
+  ChangeSchema,
+  DeliverySchema,
+  EditBody,
+  type EntrySchema,
+  Envelope,
+  KNOWN_ATTACHMENT_TYPES,
+  KNOWN_KINDS,
+  type KnownKind,
+  MessageBody,
+  OPTIN_DROPPED,
+  OptinBody,
+  PostbackBody,
+  ReactionBody,
+  ReadBody,
+  Referral,
+} from "./payload-schemas";
 
 /*
  * Parsing of a webhook body into typed events. The body is parsed with lossless-json, so a number keeps all
@@ -10,117 +28,6 @@ import type { Channel, Delivery, DeliveryEntry, WebhookEvent } from "./events";
  * A body that is not a delivery at all is a 400; one bad event inside a valid delivery is reported as
  * `malformed` and never fails the batch (Meta would otherwise retry the whole batch forever).
  */
-
-/** A JS number that is exactly an integer (values already parsed by callers other than `parseDelivery`). */
-const SafeInteger = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).transform(String);
-
-/** An id: a decimal string, or a JSON number turned into its exact digits. */
-const NumericId = z.union([
-  z.string().regex(/^\d{1,40}$/),
-  SafeInteger,
-  z
-    .instanceof(LosslessNumber)
-    .refine((n) => /^\d{1,40}$/.test(n.value))
-    .transform((n) => n.value),
-]);
-
-/** Opaque Meta ids (`mid`): strings; `#` is excluded because it separates parts of our keys. */
-const OpaqueId = z.union([
-  z.string().regex(/^[^#\s]{1,1000}$/),
-  SafeInteger,
-  z
-    .instanceof(LosslessNumber)
-    .refine((n) => /^\d{1,40}$/.test(n.value))
-    .transform((n) => n.value),
-]);
-
-/** Epoch milliseconds, as a JSON number or a digit string. */
-const EpochMs = z
-  .union([z.instanceof(LosslessNumber).transform((n) => n.value), z.string(), SafeInteger])
-  .pipe(z.string().regex(/^\d{1,16}$/))
-  .transform(Number)
-  .refine(Number.isSafeInteger);
-
-/** A small count that may arrive as an integer or a string (`num_edit`). */
-const Count = z
-  .union([z.instanceof(LosslessNumber).transform((n) => n.value), z.string(), SafeInteger])
-  .pipe(z.string().regex(/^\d{1,9}$/))
-  .transform(Number);
-
-/** A free-form scalar flattened to a string (referral and opt-in fields). */
-const Scalar = z.union([
-  z.string(),
-  z.number().transform(String),
-  z.instanceof(LosslessNumber).transform((n) => n.value),
-  z.boolean().transform(String),
-]);
-
-const Party = z.object({ id: NumericId });
-
-const Referral = z.record(z.string(), z.unknown()).transform(flattenScalars);
-
-const AttachmentSchema = z.object({
-  type: z.string(),
-  payload: z.object({ url: z.string().optional(), title: z.string().optional() }).loose().nullish(),
-});
-
-const MessageBody = z.object({
-  mid: OpaqueId,
-  text: z.string().optional(),
-  attachments: z.array(AttachmentSchema).optional(),
-  is_echo: z.boolean().optional(),
-  is_deleted: z.boolean().optional(),
-  is_unsupported: z.boolean().optional(),
-  reply_to: z
-    .object({
-      mid: OpaqueId.optional(),
-      story: z.object({ id: Scalar.optional(), url: z.string().optional() }).optional(),
-    })
-    .optional(),
-  quick_reply: z.object({ payload: Scalar }).optional(),
-  referral: Referral.optional(),
-});
-
-const EditBody = z.object({ mid: OpaqueId, text: z.string().default(""), num_edit: Count });
-const ReactionBody = z.object({
-  mid: OpaqueId,
-  action: z.enum(["react", "unreact"]),
-  reaction: z.string().optional(),
-  emoji: z.string().optional(),
-});
-const ReadBody = z.object({ mid: OpaqueId });
-const PostbackBody = z.object({ mid: OpaqueId, title: z.string().optional(), payload: Scalar.optional() });
-const OptinBody = z.record(z.string(), z.unknown()).transform(flattenScalars);
-
-const Envelope = z.object({
-  sender: Party,
-  recipient: Party,
-  timestamp: EpochMs,
-});
-
-/** Event kinds we know, in the order they are recognised (an event carries exactly one of them). */
-const KNOWN_KINDS = ["message", "message_edit", "reaction", "read", "postback", "optin", "referral"] as const;
-type KnownKind = (typeof KNOWN_KINDS)[number];
-
-/** Opt-in fields never kept: the token is a credential for sending marketing messages. */
-const OPTIN_DROPPED = new Set(["notification_messages_token", "token"]);
-
-const EntrySchema = z.object({
-  id: NumericId,
-  time: EpochMs.optional(),
-  messaging: z.array(z.unknown()).optional(),
-  standby: z.array(z.unknown()).optional(),
-  changes: z.array(z.unknown()).optional(),
-});
-
-const DeliverySchema = z.object({
-  object: z.literal("instagram"),
-  entry: z.array(EntrySchema).max(10_000),
-});
-
-const ChangeSchema = z.object({ field: z.string() });
-
-const KNOWN_ATTACHMENT_TYPES: ReadonlySet<string> = new Set<AttachmentType>(MEDIA_ATTACHMENT_TYPES);
 
 /** Parses and normalises a webhook body (already signature-checked). Throws `webhook.body_invalid`. */
 export function parseDelivery(body: string): Delivery {
@@ -287,23 +194,6 @@ export function cdnLinkExpiry(url: string): number | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** Keeps the scalar fields of an object (one level of nesting, dotted) as strings. */
-function flattenScalars(value: Record<string, unknown>): Record<string, string> {
-  const out: Record<string, string> = {};
-  const add = (prefix: string, object: Record<string, unknown>, depth: number) => {
-    for (const [key, field] of Object.entries(object)) {
-      const name = prefix === "" ? key : `${prefix}.${key}`;
-      const scalar = Scalar.safeParse(field);
-      if (scalar.success) out[name] = scalar.data;
-      else if (depth === 0 && typeof field === "object" && field !== null && !Array.isArray(field)) {
-        add(name, field as Record<string, unknown>, 1);
-      }
-    }
-  };
-  add("", value, 0);
-  return out;
 }
 
 function malformed(kind: string, error: z.ZodError, channel: Channel): WebhookEvent {
