@@ -1,15 +1,9 @@
-import { documentClient } from "../adapters/dynamo/client";
 import { secretsLoaderFromEnv } from "../adapters/secrets";
-import { connectConfigFromEnv } from "../config/env";
+import { connectFromEnv } from "../config/connect";
 import { httpRouteWithSecrets } from "../middleware/http-route";
-import { registerSecretValue } from "../middleware/logger";
-import { connectWiring } from "../wiring/connect";
 import { signedRequestForm } from "../wiring/signed-request-form";
 
-const connect = connectWiring(connectConfigFromEnv(), {
-  db: documentClient(),
-  onSecret: registerSecretValue,
-});
+const connect = connectFromEnv();
 const loadSecrets = secretsLoaderFromEnv();
 
 /** `POST /instagram/data-deletion`: Meta's Data Deletion Request callback; answers `{ url, confirmation_code }`. */

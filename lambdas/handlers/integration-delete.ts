@@ -1,19 +1,14 @@
-import { documentClient } from "../adapters/dynamo/client";
 import { claimNamesFromEnv } from "../adapters/runtime-config";
 import { secretsLoaderFromEnv } from "../adapters/secrets";
-import { connectConfigFromEnv } from "../config/env";
+import { connectFromEnv } from "../config/connect";
 import { disconnect } from "../domain/connect/lifecycle";
 import { httpRouteWithSecrets } from "../middleware/http-route";
-import { logger, registerSecretValue } from "../middleware/logger";
+import { logger } from "../middleware/logger";
 import { tenantOf } from "../middleware/request";
-import { connectWiring } from "../wiring/connect";
 import { metaErrorFields } from "../wiring/log-fields";
 
 const claimNames = claimNamesFromEnv();
-const connect = connectWiring(connectConfigFromEnv(), {
-  db: documentClient(),
-  onSecret: registerSecretValue,
-});
+const connect = connectFromEnv();
 const loadSecrets = secretsLoaderFromEnv();
 
 /**

@@ -1,18 +1,12 @@
-import { documentClient } from "../adapters/dynamo/client";
 import { secretsLoaderFromEnv } from "../adapters/secrets";
-import { connectConfigFromEnv } from "../config/env";
+import { connectFromEnv } from "../config/connect";
 import { OAuthCallbackQuery } from "../contract/api/oauth";
 import { completeConnect } from "../domain/connect/callback";
 import { httpRouteWithSecrets } from "../middleware/http-route";
-import { registerSecretValue } from "../middleware/logger";
 import { queryParams } from "../middleware/request";
-import { connectWiring } from "../wiring/connect";
 import { callbackAnswer } from "../wiring/oauth-callback-answer";
 
-const connect = connectWiring(connectConfigFromEnv(), {
-  db: documentClient(),
-  onSecret: registerSecretValue,
-});
+const connect = connectFromEnv();
 const callbackUrl = connect.redirectUri();
 const loadSecrets = secretsLoaderFromEnv();
 

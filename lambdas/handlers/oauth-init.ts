@@ -1,21 +1,15 @@
-import { documentClient } from "../adapters/dynamo/client";
 import { claimNamesFromEnv } from "../adapters/runtime-config";
 import { secretsLoaderFromEnv } from "../adapters/secrets";
-import { connectConfigFromEnv } from "../config/env";
+import { connectFromEnv } from "../config/connect";
 import { isoTime } from "../contract/api/common";
 import { OAuthInitBody, type OAuthInitResult } from "../contract/api/oauth";
 import { startConnect } from "../domain/connect/oauth-start";
 import { httpRouteWithSecrets } from "../middleware/http-route";
-import { registerSecretValue } from "../middleware/logger";
 import { jsonBody, rawBody, tenantOf } from "../middleware/request";
 import { json } from "../middleware/responses";
-import { connectWiring } from "../wiring/connect";
 
 const claimNames = claimNamesFromEnv();
-const connect = connectWiring(connectConfigFromEnv(), {
-  db: documentClient(),
-  onSecret: registerSecretValue,
-});
+const connect = connectFromEnv();
 const callbackUrl = connect.redirectUri();
 const loadSecrets = secretsLoaderFromEnv();
 

@@ -1,17 +1,14 @@
-import { documentClient } from "../adapters/dynamo/client";
 import { countMetric } from "../adapters/metrics";
 import { secretsLoaderFromEnv } from "../adapters/secrets";
-import { connectConfigFromEnv, refreshWindowDaysFromEnv } from "../config/env";
+import { connectFromEnv } from "../config/connect";
+import { refreshWindowDaysFromEnv } from "../config/env";
 import { Env } from "../contract/env";
-import { logger, registerSecretValue } from "../middleware/logger";
+import { logger } from "../middleware/logger";
 import { workerHandler } from "../middleware/worker";
-import { connectWiring, refreshPolicy } from "../wiring/connect";
+import { refreshPolicy } from "../wiring/connect";
 
 const policy = refreshPolicy(refreshWindowDaysFromEnv(), Env.tokenRefreshWindowDays);
-const connect = connectWiring(connectConfigFromEnv(), {
-  db: documentClient(),
-  onSecret: registerSecretValue,
-});
+const connect = connectFromEnv();
 const loadSecrets = secretsLoaderFromEnv();
 
 /**
