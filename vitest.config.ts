@@ -1,8 +1,10 @@
 import { defineConfig } from "vitest/config";
 
 /**
- * Three tiers, each its own project: unit (no I/O), integration (real local services started once by
- * test/support/global-setup.ts) and infra (CDK assertions and cdk-nag). `npm test` runs all three.
+ * Five tiers, each its own project: unit (no I/O), integration (real local services started once by
+ * test/support/global-setup.ts), resilience (faults, fuzzing and log hygiene against the same services),
+ * e2e (local mode over HTTP, and the dev console in a browser) and infra (CDK assertions and cdk-nag).
+ * `npm test` runs all five.
  */
 export default defineConfig({
   test: {

@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
-import type { BenchResults } from "./run";
+import type { BenchResults } from "./bench-results";
 import { fmt } from "./support/stats";
 
 function kb(bytes: number): string {

@@ -3,9 +3,10 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type ColdStartRow, coldStart } from "./cold-start";
-import { defaultInboundOptions, type InboundRow, inbound } from "./inbound";
-import { defaultOutboundOptions, type OutboundRow, outbound } from "./outbound";
+import type { BenchResults } from "./bench-results";
+import { coldStart } from "./cold-start";
+import { defaultInboundOptions, inbound } from "./inbound";
+import { defaultOutboundOptions, outbound } from "./outbound";
 import { markdownReport } from "./report";
 
 /**
@@ -24,16 +25,6 @@ function argValue(name: string): string | undefined {
 const only = (argValue("--only")?.split(",") ?? [...Parts]) as Part[];
 const quick = process.argv.includes("--quick");
 const resultsDir = fileURLToPath(new URL("./results/", import.meta.url));
-
-export interface BenchResults {
-  readonly startedAt: string;
-  readonly machine: { cpus: number; cpuModel: string; memoryGb: number; node: string; commit: string };
-  readonly settings: { quick: boolean };
-  readonly coldStart?: ColdStartRow[];
-  readonly inbound?: InboundRow[];
-  readonly outbound?: OutboundRow[];
-  readonly skipped: Record<string, string>;
-}
 
 function commit(): string {
   try {

@@ -78,7 +78,7 @@ const FIVE_MINUTES = 5 * 60 * 1000;
 /**
  * The secret from Secrets Manager through Powertools Parameters, which caches the value for `maxAgeMs` (failures
  * are not cached). The parsed secrets are kept while the value is unchanged, so callers that derive keys or
- * clients per secrets object (composition/connect.ts) reuse them.
+ * clients per secrets object (wiring/connect.ts) reuse them.
  */
 export function secretsManagerLoader(
   client: SecretsManagerClient,

@@ -8,7 +8,6 @@ export const ErrorCatalog = {
   "request.unsupported_media_type": { status: 415, title: "The content type is not supported" },
   "auth.unauthorized": { status: 401, title: "A valid bearer token is required" },
   "resource.not_found": { status: 404, title: "Not found" },
-  "route.not_implemented": { status: 501, title: "Not implemented yet" },
   "webhook.signature_invalid": { status: 401, title: "The webhook signature is missing or wrong" },
   "webhook.verify_token_mismatch": { status: 403, title: "The verify token does not match" },
   "webhook.body_invalid": { status: 400, title: "The webhook body is not a valid delivery" },

@@ -1,5 +1,4 @@
 import { documentClient } from "../adapters/dynamo/client";
-import { dynamoInboxReader } from "../adapters/dynamo/inbox-queries";
 import { ConversationMessagesPath, ConversationMessagesQuery } from "../contract/api/conversations";
 import { Env } from "../contract/env";
 import { listMessages } from "../domain/inbox/inbox";
@@ -8,11 +7,9 @@ import { pathParams, queryParams } from "../http/request";
 import { json } from "../http/responses";
 import { appRoute } from "../http/route";
 import { requiredEnv } from "../platform/runtime-config";
+import { inboxWiring } from "../wiring/inbox";
 
-const deps = {
-  inbox: dynamoInboxReader(documentClient(), requiredEnv(Env.tableName)),
-  now: () => Date.now(),
-};
+const deps = inboxWiring({ tableName: requiredEnv(Env.tableName) }, { db: documentClient() });
 
 /** GET /instagram/conversations/{conversationId}/messages: one of the caller's conversations, newest first. */
 export const handler = appRoute("conversation-messages", async (event, { tenant }) => {

@@ -1,11 +1,15 @@
-import { secretsLoader } from "../composition/connect";
+import { secretsLoaderFromEnv } from "../adapters/secrets";
+import { connectFromEnv } from "../config/connect";
+import { signedRequestResult } from "../http/connect-results";
 import { httpRouteWithSecrets } from "../http/route";
-import { handleSignedRequestCallback } from "../http/signed-request-callback";
 import { signedRequestForm } from "../http/signed-request-form";
 
-const loadSecrets = secretsLoader();
+const connect = connectFromEnv();
+const loadSecrets = secretsLoaderFromEnv();
 
 /** `POST /instagram/data-deletion`: Meta's Data Deletion Request callback; answers `{ url, confirmation_code }`. */
 export const handler = httpRouteWithSecrets(loadSecrets, async (event, context) =>
-  handleSignedRequestCallback("data_deletion", signedRequestForm(event), context.secrets),
+  signedRequestResult(
+    await connect.signedRequestCallback("data_deletion", signedRequestForm(event), context.secrets),
+  ),
 );

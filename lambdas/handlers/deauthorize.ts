@@ -1,11 +1,15 @@
-import { secretsLoader } from "../composition/connect";
+import { secretsLoaderFromEnv } from "../adapters/secrets";
+import { connectFromEnv } from "../config/connect";
+import { signedRequestResult } from "../http/connect-results";
 import { httpRouteWithSecrets } from "../http/route";
-import { handleSignedRequestCallback } from "../http/signed-request-callback";
 import { signedRequestForm } from "../http/signed-request-form";
 
-const loadSecrets = secretsLoader();
+const connect = connectFromEnv();
+const loadSecrets = secretsLoaderFromEnv();
 
 /** `POST /instagram/deauthorize`: Meta's Deauthorize callback (signed_request verified before acting). */
 export const handler = httpRouteWithSecrets(loadSecrets, async (event, context) =>
-  handleSignedRequestCallback("deauthorize", signedRequestForm(event), context.secrets),
+  signedRequestResult(
+    await connect.signedRequestCallback("deauthorize", signedRequestForm(event), context.secrets),
+  ),
 );

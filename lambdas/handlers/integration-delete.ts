@@ -1,18 +1,13 @@
-import {
-  integrations,
-  loginClient,
-  metaErrorFields,
-  now,
-  onSecret,
-  secretsLoader,
-  tokenKeys,
-} from "../composition/connect";
+import { secretsLoaderFromEnv } from "../adapters/secrets";
+import { connectFromEnv } from "../config/connect";
 import { disconnect } from "../domain/connect/lifecycle";
 import { noContent } from "../http/responses";
 import { appRouteWithSecrets } from "../http/route";
 import { logger } from "../platform/logger";
+import { metaErrorFields } from "../wiring/log-fields";
 
-const loadSecrets = secretsLoader();
+const connect = connectFromEnv();
+const loadSecrets = secretsLoaderFromEnv();
 
 /**
  * `DELETE /instagram/integration`: the integration becomes `revoked`, its token erased and the account freed;
@@ -20,11 +15,11 @@ const loadSecrets = secretsLoader();
  */
 export const handler = appRouteWithSecrets("integration-delete", loadSecrets, async (_event, context) => {
   const result = await disconnect(context.tenant, {
-    store: integrations,
-    login: loginClient(context.secrets),
-    keys: tokenKeys(context.secrets),
-    now,
-    onSecret,
+    store: connect.integrations,
+    login: connect.loginClient(context.secrets),
+    keys: connect.tokenKeys(context.secrets),
+    now: connect.now,
+    onSecret: connect.onSecret,
   });
   if (typeof result.unsubscribe === "object") {
     logger.warn(

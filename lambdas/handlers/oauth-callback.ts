@@ -1,14 +1,5 @@
-import {
-  allowedOrigins,
-  integrations,
-  loginClient,
-  now,
-  oauthStates,
-  onSecret,
-  redirectUri,
-  secretsLoader,
-  tokenKeys,
-} from "../composition/connect";
+import { secretsLoaderFromEnv } from "../adapters/secrets";
+import { connectFromEnv } from "../config/connect";
 import { OAuthCallbackQuery } from "../contract/api/oauth";
 import { type CallbackOutcome, completeConnect } from "../domain/connect/callback";
 import { oauthCallbackResult } from "../http/connect-results";
@@ -16,9 +7,9 @@ import { queryParams } from "../http/request";
 import { httpRouteWithSecrets } from "../http/route";
 import { logger } from "../platform/logger";
 
-const callbackUrl = redirectUri();
-
-const loadSecrets = secretsLoader();
+const connect = connectFromEnv();
+const callbackUrl = connect.redirectUri();
+const loadSecrets = secretsLoaderFromEnv();
 
 /**
  * `GET /instagram/oauth/callback`: Instagram sends the browser here. Redirects only to a stored, allow-listed
@@ -29,14 +20,14 @@ export const handler = httpRouteWithSecrets(loadSecrets, async (event, context) 
   const outcome = await completeConnect(
     { ...query, ...(query.error_reason === undefined ? {} : { errorReason: query.error_reason }) },
     {
-      states: oauthStates,
-      login: loginClient(context.secrets),
-      integrations,
-      keys: tokenKeys(context.secrets),
+      states: connect.oauthStates,
+      login: connect.loginClient(context.secrets),
+      integrations: connect.integrations,
+      keys: connect.tokenKeys(context.secrets),
       redirectUri: callbackUrl,
-      allowedOrigins,
-      now,
-      onSecret,
+      allowedOrigins: connect.allowedOrigins,
+      now: connect.now,
+      onSecret: connect.onSecret,
     },
   );
   logOutcome(outcome);

@@ -1,12 +1,5 @@
-import {
-  allowedOrigins,
-  metaHosts,
-  now,
-  oauthScopes,
-  oauthStates,
-  redirectUri,
-  secretsLoader,
-} from "../composition/connect";
+import { secretsLoaderFromEnv } from "../adapters/secrets";
+import { connectFromEnv } from "../config/connect";
 import { OAuthInitBody } from "../contract/api/oauth";
 import { startConnect } from "../domain/connect/oauth-start";
 import { oauthInitBody } from "../http/connect-results";
@@ -14,23 +7,23 @@ import { jsonBody, rawBody } from "../http/request";
 import { json } from "../http/responses";
 import { appRouteWithSecrets } from "../http/route";
 
-const callbackUrl = redirectUri();
-
-const loadSecrets = secretsLoader();
+const connect = connectFromEnv();
+const callbackUrl = connect.redirectUri();
+const loadSecrets = secretsLoaderFromEnv();
 
 /** `POST /instagram/oauth/init`: a single-use sign-in link for the caller (tenant from the JWT only). */
 export const handler = appRouteWithSecrets("oauth-init", loadSecrets, async (event, { tenant, secrets }) => {
   const body = rawBody(event).length === 0 ? {} : jsonBody(event, OAuthInitBody);
   const started = await startConnect(tenant, body.returnTo, {
-    states: oauthStates,
+    states: connect.oauthStates,
     settings: {
-      oauthUrl: metaHosts.oauthUrl,
+      oauthUrl: connect.metaHosts.oauthUrl,
       appId: secrets.appId,
       redirectUri: callbackUrl,
-      scopes: oauthScopes,
-      allowedOrigins,
+      scopes: connect.oauthScopes,
+      allowedOrigins: connect.allowedOrigins,
     },
-    now,
+    now: connect.now,
   });
   return json(200, oauthInitBody(started));
 });

@@ -1,4 +1,3 @@
-import type { SignedRequestOutcome } from "../composition/connect";
 import { isoTime } from "../contract/api/common";
 import type { DataDeletionResponseBody, DataDeletionStatusBody } from "../contract/api/data-deletion";
 import type { IntegrationResponseBody } from "../contract/api/integration";
@@ -6,6 +5,7 @@ import type { OAuthInitResult } from "../contract/api/oauth";
 import type { CallbackOutcome } from "../domain/connect/callback";
 import type { IntegrationSummary } from "../domain/connect/lifecycle";
 import type { DataDeletionRecord } from "../domain/connect/ports";
+import type { SignedRequestOutcome } from "../wiring/signed-request";
 import { html, json, redirect } from "./responses";
 import type { HttpResult } from "./types";
 

@@ -58,8 +58,3 @@ export function problem(code: ErrorCode, detail?: string, extras: Record<string,
 export function problemFromError(error: AppError): HttpResult {
   return problem(error.code, error.detail, { ...error.extras });
 }
-
-/** The answer of a route whose issue has not been built yet: honest, never pretending to work. */
-export function notImplemented(): HttpResult {
-  return problem("route.not_implemented", "This route is declared but not implemented yet.");
-}

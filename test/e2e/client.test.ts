@@ -1,8 +1,8 @@
 import { createInstagramDmClient, type InstagramDmClient, InstagramDmError } from "@instagram-dm/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { allowOnConsentPage } from "./support/consent";
-import { call, eventually } from "./support/http";
-import { type LocalModeProcess, startLocalModeProcess } from "./support/local-mode-process";
+import { allowOnConsentPage } from "../support/e2e/consent";
+import { call, eventually } from "../support/e2e/http";
+import { type LocalModeProcess, startLocalModeProcess } from "../support/e2e/local-mode-process";
 
 /**
  * The app team's client against the real thing: `npm run dev`, then every app route through

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type LocalModeProcess, startLocalModeProcess } from "./support/local-mode-process";
+import { type LocalModeProcess, startLocalModeProcess } from "../support/e2e/local-mode-process";
 
 /** Debian's chromium package; the suite downloads no browser. */
 const CHROMIUM = "/usr/bin/chromium";

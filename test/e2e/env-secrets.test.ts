@@ -2,8 +2,8 @@ import { createHmac } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { call } from "./support/http";
-import { type LocalModeProcess, startLocalModeProcess } from "./support/local-mode-process";
+import { call } from "../support/e2e/http";
+import { type LocalModeProcess, startLocalModeProcess } from "../support/e2e/local-mode-process";
 
 /**
  * Local mode configured the twelve-factor way: the Meta app's three secrets in the environment (over the

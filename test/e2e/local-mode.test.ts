@@ -5,13 +5,13 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { allowOnConsentPage } from "./support/consent";
-import { type Answer, call, eventually } from "./support/http";
+import { allowOnConsentPage } from "../support/e2e/consent";
+import { type Answer, call, eventually } from "../support/e2e/http";
 import {
   dynamoDbLocalPids,
   type LocalModeProcess,
   startLocalModeProcess,
-} from "./support/local-mode-process";
+} from "../support/e2e/local-mode-process";
 
 /**
  * The whole system as a newcomer runs it: `npm run dev`, then everything over HTTP. Connect through the

@@ -1,4 +1,3 @@
-import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import { beforeAll, describe, expect, it } from "vitest";
 import { authorizeEvent, createLocalIssuer, type LocalIssuer } from "../../dev/local-auth/index";
 import { metaJson, signMetaBody } from "../../dev/meta-simulator/signing";
@@ -13,14 +12,13 @@ import {
   unsend,
   type WebhookPayload,
 } from "../../dev/meta-simulator/webhook-payloads";
-import { documentClient } from "../../lambdas/adapters/dynamo/client";
-import { integrationItem } from "../../lambdas/adapters/dynamo/integration-item";
 import { ConversationsPage, MessagesPage } from "../../lambdas/contract/api/index";
 import { Paths } from "../../lambdas/contract/routes";
 import type { HttpEvent, HttpResult } from "../../lambdas/http/types";
 import { FAKE } from "../support/fake-secrets";
 import { setHandlerEnv } from "../support/handler-env";
 import { httpEvent, lambdaContext } from "../support/http-event";
+import { putIntegration } from "../support/integrations";
 import { freshTable } from "../support/local-aws";
 
 /**
@@ -70,22 +68,14 @@ beforeAll(async () => {
   const tableName = await freshTable();
   setHandlerEnv({ tableName });
   auth = await createLocalIssuer();
-  await documentClient().send(
-    new PutCommand({
-      TableName: tableName,
-      Item: integrationItem({
-        ...tenant,
-        igAccountId: ACCOUNT,
-        appScopedUserId: "26000000000000777",
-        username: "roundtrip_shop",
-        accountType: "BUSINESS",
-        status: "connected",
-        connectedAt: Date.now(),
-        updatedAt: Date.now(),
-        version: 1,
-      }),
-    }),
-  );
+  await putIntegration(tableName, {
+    ...tenant,
+    igAccountId: ACCOUNT,
+    appScopedUserId: "26000000000000777",
+    username: "roundtrip_shop",
+    connectedAt: Date.now(),
+    updatedAt: Date.now(),
+  });
   webhook = (await import("../../lambdas/handlers/webhook-receive")).handler as Handler;
   list = (await import("../../lambdas/handlers/conversations-list")).handler as Handler;
   messages = (await import("../../lambdas/handlers/conversation-messages")).handler as Handler;

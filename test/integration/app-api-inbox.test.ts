@@ -2,7 +2,6 @@ import { BatchWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { authorizeEvent, createLocalIssuer, type LocalIssuer } from "../../dev/local-auth/index";
 import { documentClient } from "../../lambdas/adapters/dynamo/client";
-import { integrationItem } from "../../lambdas/adapters/dynamo/integration-item";
 import { Keys } from "../../lambdas/adapters/dynamo/keys";
 import { ConversationsPage, MessagesPage, Problem } from "../../lambdas/contract/api/index";
 import { Paths } from "../../lambdas/contract/routes";
@@ -13,6 +12,7 @@ import { problemFromError } from "../../lambdas/http/responses";
 import type { HttpEvent, HttpResult } from "../../lambdas/http/types";
 import { setHandlerEnv } from "../support/handler-env";
 import { httpEvent, lambdaContext } from "../support/http-event";
+import { testIntegrationItem } from "../support/integrations";
 import { freshTable } from "../support/local-aws";
 
 type Handler = (event: HttpEvent, context: ReturnType<typeof lambdaContext>) => Promise<HttpResult>;
@@ -49,16 +49,14 @@ function integration(
   igAccountId: string,
   status: IntegrationStatus = "connected",
 ) {
-  return integrationItem({
+  return testIntegrationItem({
     ...tenant,
     igAccountId,
     appScopedUserId: `9${igAccountId}`,
     username: `shop_${igAccountId.slice(-2)}`,
-    accountType: "BUSINESS",
     status,
     connectedAt: T0,
     updatedAt: T0,
-    version: 1,
   });
 }
 

@@ -2,7 +2,6 @@ import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { beforeAll, describe, expect, it } from "vitest";
 import { authorizeEvent, createLocalIssuer, type LocalIssuer } from "../../dev/local-auth/index";
 import { documentClient } from "../../lambdas/adapters/dynamo/client";
-import { integrationItem } from "../../lambdas/adapters/dynamo/integration-item";
 import { Keys } from "../../lambdas/adapters/dynamo/keys";
 import { ConversationsPage, MessagesPage } from "../../lambdas/contract/api/index";
 import { Env } from "../../lambdas/contract/env";
@@ -12,6 +11,7 @@ import { problemFromError } from "../../lambdas/http/responses";
 import type { HttpEvent, HttpResult } from "../../lambdas/http/types";
 import { setHandlerEnv } from "../support/handler-env";
 import { httpEvent, lambdaContext } from "../support/http-event";
+import { testIntegrationItem } from "../support/integrations";
 import { freshQueues, freshTable } from "../support/local-aws";
 
 /**
@@ -79,16 +79,13 @@ async function call(
 }
 
 function integration(tenant: Tenant) {
-  return integrationItem({
+  return testIntegrationItem({
     ...tenant,
     igAccountId: ACCOUNT,
     appScopedUserId: `26${tenant.imoId.length}000000000900`,
     username: `shop_${tenant.imoId}`,
-    accountType: "BUSINESS",
-    status: "connected",
     connectedAt: Date.now(),
     updatedAt: Date.now(),
-    version: 1,
   });
 }
 

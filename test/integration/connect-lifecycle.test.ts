@@ -5,15 +5,16 @@ import { dynamoIntegrationStore } from "../../lambdas/adapters/dynamo/integratio
 import { Keys } from "../../lambdas/adapters/dynamo/keys";
 import { connectIntegration } from "../../lambdas/domain/connect/connect-rules";
 import { sealToken } from "../../lambdas/domain/token-seal";
-import { lambdaContext } from "../support/http-event";
+import { signedRequestResult } from "../../lambdas/http/connect-results";
 import {
   ACCOUNTS,
   type ConnectHarness,
   landing,
   PUBLIC_BASE_URL,
   startConnectHarness,
-  TEST_KEYS,
-} from "./connect-harness";
+} from "../support/connect-harness";
+import { httpEvent, lambdaContext } from "../support/http-event";
+import { TEST_KEYS, TEST_SECRETS } from "../support/keys";
 
 const DAY = 86_400_000;
 // shared/reference/signed-request.md
@@ -29,15 +30,11 @@ function signed(payload: object, secret = IG_SECRET): string {
 }
 
 let h: ConnectHarness;
-let composition: typeof import("../../lambdas/composition/connect");
-let callbacks: typeof import("../../lambdas/http/signed-request-callback");
 let n = 0;
 const org = () => `org-life-${++n}`;
 
 beforeAll(async () => {
   h = await startConnectHarness();
-  composition = await import("../../lambdas/composition/connect");
-  callbacks = await import("../../lambdas/http/signed-request-callback");
 });
 afterAll(async () => {
   await h.stop();
@@ -93,7 +90,7 @@ describe("token refresh", () => {
       freshToken,
     );
 
-    const report = await composition.runTokenRefresh();
+    const report = await h.runTokenRefresh();
 
     expect(report).toMatchObject({ refreshed: 1, rejected: 1, failed: 0 });
     const due = await h.storedIntegration({ imoId, userId: "due" });
@@ -114,7 +111,7 @@ describe("token refresh", () => {
     expect(fresh?.version).toBe(1);
 
     // Run again: nothing left to do (refreshed token is far from expiry, the rejected one has no token).
-    const again = await composition.runTokenRefresh();
+    const again = await h.runTokenRefresh();
     expect(again).toMatchObject({ refreshed: 0, rejected: 0 });
   });
 
@@ -256,13 +253,13 @@ describe("data deletion", () => {
     expect(await h.rawItem(Keys.conversation(otherOrg, ig, "3416870925138844"))).toBeDefined();
 
     const status = await h.handlers.dataDeletionStatus(
-      (await import("../support/http-event")).httpEvent({
+      httpEvent({
         method: "GET",
         route: "/instagram/data-deletion/{code}",
         path: `/instagram/data-deletion/${body.confirmation_code}`,
         pathParameters: { code: body.confirmation_code },
       }),
-      (await import("../support/http-event")).lambdaContext(),
+      lambdaContext(),
     );
     expect(status.statusCode).toBe(200);
     expect(JSON.parse(status.body ?? "{}")).toMatchObject({
@@ -273,7 +270,6 @@ describe("data deletion", () => {
   });
 
   it("unknown confirmation code: 404", async () => {
-    const { httpEvent, lambdaContext } = await import("../support/http-event");
     const response = await h.handlers.dataDeletionStatus(
       httpEvent({
         method: "GET",
@@ -299,25 +295,28 @@ describe("signed_request callbacks posted to the webhook URL (kind inferred)", (
   it("no `expires`: deauthorize; with `expires`: data deletion with { url, confirmation_code }", async () => {
     const dana = { userId: "dana", imoId: org() };
     landing(await h.connect(dana, ACCOUNTS.second.username));
-    const { TEST_SECRETS } = await import("./connect-harness");
 
-    const deauth = await callbacks.handleSignedRequestCallback(
-      "infer",
-      signed({ algorithm: "HMAC-SHA256", issued_at: 1773153000, user_id: ACCOUNTS.second.appScopedId }),
-      TEST_SECRETS,
+    const deauth = signedRequestResult(
+      await h.wiring.signedRequestCallback(
+        "infer",
+        signed({ algorithm: "HMAC-SHA256", issued_at: 1773153000, user_id: ACCOUNTS.second.appScopedId }),
+        TEST_SECRETS,
+      ),
     );
     expect(deauth.statusCode).toBe(200);
     expect((await h.storedIntegration(dana))?.status).toBe("revoked");
 
-    const deletion = await callbacks.handleSignedRequestCallback(
-      "infer",
-      signed({
-        algorithm: "HMAC-SHA256",
-        expires: 1773156600,
-        issued_at: 1773153000,
-        user_id: ACCOUNTS.second.appScopedId,
-      }),
-      TEST_SECRETS,
+    const deletion = signedRequestResult(
+      await h.wiring.signedRequestCallback(
+        "infer",
+        signed({
+          algorithm: "HMAC-SHA256",
+          expires: 1773156600,
+          issued_at: 1773153000,
+          user_id: ACCOUNTS.second.appScopedId,
+        }),
+        TEST_SECRETS,
+      ),
     );
     expect(deletion.statusCode).toBe(200);
     expect(JSON.parse(deletion.body ?? "{}").confirmation_code).toMatch(/^[A-Z0-9]{16}$/);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { HttpResult } from "../../lambdas/http/types";
+import { ACCOUNTS, type ConnectHarness, landing, startConnectHarness } from "../support/connect-harness";
 import { FAKE } from "../support/fake-secrets";
-import { ACCOUNTS, type ConnectHarness, landing, startConnectHarness } from "./connect-harness";
 
 const DAY = 86_400_000;
 /** Any Instagram Login token (short- or long-lived), whatever its value. */
@@ -65,7 +65,6 @@ describe("no token or secret in logs or responses", () => {
 
     // Reconnect by another user (takeover), refresh with a rejection, disconnect.
     landing(keep(await h.connect(bob)));
-    const composition = await import("../../lambdas/composition/connect");
     const old = h.sim.issueToken({ igAccountId: ACCOUNTS.second.igId, kind: "long", ageMs: 55 * DAY });
     h.sim.invalidateToken(old);
     await h.seedIntegration(
@@ -85,7 +84,7 @@ describe("no token or secret in logs or responses", () => {
       },
       old,
     );
-    await composition.runTokenRefresh();
+    await h.runTokenRefresh();
     keep(await h.disconnect(bob));
 
     // Sanity: the capture works and the failure lines carry Meta's trace id and code.

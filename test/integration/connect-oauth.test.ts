@@ -1,8 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Keys } from "../../lambdas/adapters/dynamo/keys";
 import { dynamoOAuthStateStore } from "../../lambdas/adapters/dynamo/oauth-states";
-import { FAKE } from "../support/fake-secrets";
-import { httpEvent, lambdaContext } from "../support/http-event";
 import {
   ACCOUNTS,
   APP_ORIGIN,
@@ -11,7 +9,9 @@ import {
   PUBLIC_BASE_URL,
   RETURN_TO,
   startConnectHarness,
-} from "./connect-harness";
+} from "../support/connect-harness";
+import { FAKE } from "../support/fake-secrets";
+import { httpEvent, lambdaContext } from "../support/http-event";
 
 let h: ConnectHarness;
 let n = 0;

@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ACCOUNTS, type ConnectHarness, landing, startConnectHarness, type Tenant } from "./connect-harness";
+import {
+  ACCOUNTS,
+  type ConnectHarness,
+  landing,
+  startConnectHarness,
+  type Tenant,
+} from "../support/connect-harness";
 
 let h: ConnectHarness;
 let n = 0;

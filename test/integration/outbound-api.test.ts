@@ -5,8 +5,8 @@ import { Keys } from "../../lambdas/adapters/dynamo/keys";
 import {
   dynamoConversationWindows,
   dynamoIntegrationAccess,
-  dynamoOutboundStore,
-} from "../../lambdas/adapters/dynamo/outbound-messages";
+} from "../../lambdas/adapters/dynamo/outbound-lookups";
+import { dynamoOutboundStore } from "../../lambdas/adapters/dynamo/outbound-messages";
 import { sqsOutboundQueue } from "../../lambdas/adapters/sqs/outbound-queue";
 import { AppError } from "../../lambdas/domain/errors";
 import { acceptMessage } from "../../lambdas/domain/outbound/accept";
@@ -25,7 +25,7 @@ import {
   receiveRecords,
   seedConversation,
   seedIntegration,
-} from "./outbound-harness";
+} from "../support/outbound-harness";
 
 const HOUR = 3600_000;
 

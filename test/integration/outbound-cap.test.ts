@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { maxInAnyHour } from "../../dev/meta-simulator/rolling-hour";
+import type { CapacityMeter } from "../../lambdas/adapters/dynamo/capacity";
 import { documentClient } from "../../lambdas/adapters/dynamo/client";
-import type { CapacityMeter } from "../../lambdas/adapters/dynamo/outbound-messages";
 import { dynamoSendLimiter } from "../../lambdas/adapters/dynamo/send-limiter";
 import { OutboundQueue, SENDING_LEASE_MS } from "../../lambdas/contract/queues";
 import { conversationId } from "../../lambdas/domain/conversation";

@@ -2,27 +2,16 @@ import { DeleteMessageCommand, ReceiveMessageCommand, type SQSClient } from "@aw
 import type { SQSRecord } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type MetaSimulator, startMetaSimulator } from "../../dev/meta-simulator/index";
+import type { CapacityMeter } from "../../lambdas/adapters/dynamo/capacity";
 import { documentClient } from "../../lambdas/adapters/dynamo/client";
-import {
-  type CapacityMeter,
-  dynamoConversationWindows,
-  dynamoIntegrationAccess,
-  dynamoOutboundStore,
-} from "../../lambdas/adapters/dynamo/outbound-messages";
-import { dynamoSendLimiter } from "../../lambdas/adapters/dynamo/send-limiter";
-import { graphSendApi } from "../../lambdas/adapters/meta/send-api";
 import { sqsClient } from "../../lambdas/adapters/sqs/client";
-import { runSenderBatch, sqsOutboundQueue } from "../../lambdas/adapters/sqs/outbound-queue";
-import { OutboundQueue, SENDING_LEASE_MS } from "../../lambdas/contract/queues";
+import { OutboundQueue } from "../../lambdas/contract/queues";
 import { acceptMessage } from "../../lambdas/domain/outbound/accept";
-import { limiterPolicy } from "../../lambdas/domain/outbound/limiter";
-import { DEFAULT_RETRY } from "../../lambdas/domain/outbound/retry";
-import { processBatch, type SenderDeps } from "../../lambdas/domain/outbound/send";
-import { openToken } from "../../lambdas/domain/token-seal";
+import { outboundWiring } from "../../lambdas/wiring/outbound";
 import { FAKE } from "../support/fake-secrets";
+import { TEST_KEYS } from "../support/keys";
 import { freshQueues, freshTable } from "../support/local-aws";
-import { TEST_KEYS } from "./connect-harness";
-import { seedConversation, seedIntegration } from "./outbound-harness";
+import { seedConversation, seedIntegration } from "../support/outbound-harness";
 
 /** Counts every SQS request a client makes, by command name. */
 function countingSqs(): { client: SQSClient; counts: Record<string, number> } {
@@ -84,18 +73,17 @@ describe("cost per sent message", () => {
     // The limiter is per account: an offset clock keeps earlier measurements' sends out of this one's hour.
     let now = Date.now() + clockOffsetMs;
     const clock = () => now;
-    const access = { db: documentClient(), tableName, meter };
-    const limits = limiterPolicy(cap);
-    const store = dynamoOutboundStore(access, clock);
-    const acceptDeps = {
-      store,
-      integrations: dynamoIntegrationAccess(access),
-      conversations: dynamoConversationWindows(access),
-      queue: sqsOutboundQueue(sqs.client, queueUrl),
-      newId: () => crypto.randomUUID(),
-      now: clock,
-      humanAgentEnabled: false,
-    };
+    const wiring = outboundWiring(
+      {
+        tableName,
+        queueUrl,
+        dlqUrl,
+        capPerHour: cap,
+        metaHosts: { oauthUrl: sim.url, apiUrl: sim.url, graphUrl: sim.url, graphVersion: "v25.0" },
+      },
+      { db: documentClient(), sqs: sqs.client, meter, now: clock, random: () => 0.5 },
+    );
+    const acceptDeps = wiring.accept;
     const igsids = Array.from({ length: N }, (_, i) =>
       String(7_000_000_000 + i + (withKey ? 100 : 0) + cap * 1000),
     );
@@ -117,21 +105,7 @@ describe("cost per sent message", () => {
 
     meter.reset();
     for (const key of Object.keys(sqs.counts)) delete sqs.counts[key];
-    const deps: SenderDeps = {
-      store,
-      integrations: acceptDeps.integrations,
-      conversations: acceptDeps.conversations,
-      limiter: dynamoSendLimiter(access, limits),
-      meta: graphSendApi({ oauthUrl: sim.url, apiUrl: sim.url, graphUrl: sim.url, graphVersion: "v25.0" }),
-      accessToken: (integration) =>
-        openToken(integration.token ?? { keyId: "", iv: "", ciphertext: "", tag: "" }, TEST_KEYS),
-      now: clock,
-      random: () => 0.5,
-      limits,
-      retry: DEFAULT_RETRY,
-      maxReceiveCount: OutboundQueue.maxReceiveCount,
-      sendingLeaseMs: SENDING_LEASE_MS,
-    };
+    const deps = wiring.sender(TEST_KEYS);
     // One pass, as Lambda's poller would: receive one record, run the sender, delete it unless reported failed.
     let sent = 0;
     let deferred = 0;
@@ -155,12 +129,7 @@ describe("cost per sent message", () => {
             },
           }) as unknown as SQSRecord,
       );
-      const result = await runSenderBatch(
-        records,
-        { client: sqs.client, queueUrl, dlqUrl },
-        (r) => processBatch(r, deps),
-        clock,
-      );
+      const result = await wiring.runBatch(records, deps);
       const failed = new Set(result.batchItemFailures.map((f) => f.itemIdentifier));
       for (const record of records) {
         if (failed.has(record.messageId)) {

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { deferRecord, sqsOutboundQueue } from "../../lambdas/adapters/sqs/outbound-queue";
 import type { OutboundMessage } from "../../lambdas/domain/outbound/ports";
 import { freshQueues, localSqs } from "../support/local-aws";
-import { receiveRecords } from "./outbound-harness";
+import { receiveRecords } from "../support/outbound-harness";
 
 const message = (messageId: string, igsid: string): OutboundMessage => ({
   imoId: "imo-q",

@@ -3,29 +3,21 @@ import { PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type MetaSimulator, startMetaSimulator } from "../../dev/meta-simulator/index";
+import type { CapacityMeter } from "../../lambdas/adapters/dynamo/capacity";
 import { documentClient } from "../../lambdas/adapters/dynamo/client";
 import { Keys } from "../../lambdas/adapters/dynamo/keys";
-import {
-  type CapacityMeter,
-  dynamoConversationWindows,
-  dynamoIntegrationAccess,
-  dynamoOutboundStore,
-} from "../../lambdas/adapters/dynamo/outbound-messages";
-import { dynamoSendLimiter } from "../../lambdas/adapters/dynamo/send-limiter";
-import { graphSendApi } from "../../lambdas/adapters/meta/send-api";
+import { dynamoOutboundStore } from "../../lambdas/adapters/dynamo/outbound-messages";
 import { sqsClient } from "../../lambdas/adapters/sqs/client";
-import { runSenderBatch } from "../../lambdas/adapters/sqs/outbound-queue";
-import { OutboundQueue, SENDING_LEASE_MS } from "../../lambdas/contract/queues";
 import { conversationId } from "../../lambdas/domain/conversation";
-import { HOUR_MS, limiterPolicy } from "../../lambdas/domain/outbound/limiter";
+import { HOUR_MS } from "../../lambdas/domain/outbound/limiter";
 import { DEFAULT_RETRY } from "../../lambdas/domain/outbound/retry";
-import { processBatch, type SenderDeps } from "../../lambdas/domain/outbound/send";
-import { openToken } from "../../lambdas/domain/token-seal";
+import { processBatch } from "../../lambdas/domain/outbound/send";
+import { outboundWiring } from "../../lambdas/wiring/outbound";
 import { FAKE } from "../support/fake-secrets";
 import { setHandlerEnv } from "../support/handler-env";
 import { lambdaContext } from "../support/http-event";
+import { TEST_KEYS } from "../support/keys";
 import { freshQueues, freshTable, localSqs } from "../support/local-aws";
-import { TEST_KEYS } from "./connect-harness";
 import {
   ACCOUNT,
   getMessage,
@@ -35,7 +27,7 @@ import {
   receiveRecords,
   seedConversation,
   seedIntegration,
-} from "./outbound-harness";
+} from "../support/outbound-harness";
 
 type SqsHandler = (event: SQSEvent, context: ReturnType<typeof lambdaContext>) => Promise<SQSBatchResponse>;
 
@@ -100,40 +92,28 @@ describe("sender against DynamoDB Local, the local SQS server and the Meta simul
   /** The handler's wiring with an injected clock, for retries and waits that real time cannot afford. */
   function senderAt(
     clock: () => number,
-    options: { cap?: number; timeoutMs?: number; meter?: CapacityMeter } = {},
+    options: { cap?: number; timeoutMs?: number; meter?: CapacityMeter; metaUrl?: string } = {},
   ) {
-    const access = { db: documentClient(), tableName, ...(options.meter ? { meter: options.meter } : {}) };
-    const limits = limiterPolicy(options.cap ?? 200);
-    const deps: SenderDeps = {
-      store: dynamoOutboundStore(access, clock),
-      integrations: dynamoIntegrationAccess(access),
-      conversations: dynamoConversationWindows(access),
-      limiter: dynamoSendLimiter(access, limits),
-      meta: graphSendApi(
-        { oauthUrl: sim.url, apiUrl: sim.url, graphUrl: sim.url, graphVersion: "v25.0" },
-        options.timeoutMs,
-      ),
-      accessToken: (integration) => {
-        if (integration.token === undefined) throw new Error("no token");
-        return openToken(integration.token, TEST_KEYS);
+    const metaUrl = options.metaUrl ?? sim.url;
+    const wiring = outboundWiring(
+      {
+        tableName,
+        queueUrl,
+        dlqUrl,
+        capPerHour: options.cap ?? 200,
+        metaHosts: { oauthUrl: metaUrl, apiUrl: metaUrl, graphUrl: metaUrl, graphVersion: "v25.0" },
+        ...(options.timeoutMs === undefined ? {} : { metaTimeoutMs: options.timeoutMs }),
       },
-      now: clock,
-      random: () => 0.5,
-      limits,
-      retry: DEFAULT_RETRY,
-      maxReceiveCount: OutboundQueue.maxReceiveCount,
-      sendingLeaseMs: SENDING_LEASE_MS,
-    };
-    return {
-      deps,
-      run: (records: SQSRecord[]) =>
-        runSenderBatch(
-          records,
-          { client: sqsClient(), queueUrl, dlqUrl },
-          (r) => processBatch(r, deps),
-          clock,
-        ),
-    };
+      {
+        db: documentClient(),
+        sqs: sqsClient(),
+        now: clock,
+        random: () => 0.5,
+        ...(options.meter ? { meter: options.meter } : {}),
+      },
+    );
+    const deps = wiring.sender(TEST_KEYS);
+    return { deps, run: (records: SQSRecord[]) => wiring.runBatch(records, deps) };
   }
 
   it("sends: status sent with Meta's mid, the mid pointer written, the record deleted; GET shows it", async () => {
@@ -416,16 +396,7 @@ describe("sender against DynamoDB Local, the local SQS server and the Meta simul
         } as unknown as SQSRecord);
       }
       const now = Date.now();
-      const wire = () => {
-        const w = senderAt(() => now, { cap: 5 });
-        const meta = graphSendApi({
-          oauthUrl: race.url,
-          apiUrl: race.url,
-          graphUrl: race.url,
-          graphVersion: "v25.0",
-        });
-        return { ...w.deps, meta };
-      };
+      const wire = () => senderAt(() => now, { cap: 5, metaUrl: race.url }).deps;
       const a = wire();
       const b = wire();
       // Each sender gets every record (worst case: duplicates as well as competition for the cap).

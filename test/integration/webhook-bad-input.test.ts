@@ -1,10 +1,9 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { documentClient } from "../../lambdas/adapters/dynamo/client";
-import { integrationItem } from "../../lambdas/adapters/dynamo/integration-item";
 import { Keys } from "../../lambdas/adapters/dynamo/keys";
 import { Env } from "../../lambdas/contract/env";
 import { SecretFields } from "../../lambdas/contract/secrets";
@@ -12,12 +11,13 @@ import type { Integration } from "../../lambdas/domain/integration";
 import { signatureHeader } from "../../lambdas/domain/webhook/signature";
 import type { HttpEvent, HttpResult } from "../../lambdas/http/types";
 import { metrics } from "../../lambdas/platform/metrics";
-import { ACCOUNT, fixtureText, webhookPost } from "../fixtures/webhooks/build";
-import { connectIntegration, scanAll } from "../fixtures/webhooks/dynamo";
 import { FAKE, secretDocument } from "../support/fake-secrets";
 import { setHandlerEnv } from "../support/handler-env";
 import { httpEvent, lambdaContext } from "../support/http-event";
+import { putIntegration } from "../support/integrations";
 import { freshTable } from "../support/local-aws";
+import { ACCOUNT, fixtureText, webhookPost } from "../support/webhook-fixtures";
+import { connectIntegration, scanAll } from "../support/webhook-seed";
 
 // shared/reference/webhook-signature-vectors.md
 const VECTOR_A = JSON.stringify(JSON.parse(fixtureText("ig-message-text.json")));
@@ -160,7 +160,7 @@ describe("bad webhook input gets its 4xx problem and leaves the table unchanged"
 
 describe("deauthorize and data deletion posted to the webhook URL (the setup guide's configuration)", () => {
   it("a deauthorize signed_request (vector 3, no expires) revokes the integration of that Instagram user", async () => {
-    await db.send(new PutCommand({ TableName: tableName, Item: integrationItem(deauthorizable) }));
+    await putIntegration(tableName, deauthorizable, db);
     const response = await handle(signedRequestPost(VECTOR_3_IG_DEAUTHORIZE));
     expect(response.statusCode).toBe(200);
     const stored = await db.send(

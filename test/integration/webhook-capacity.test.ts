@@ -1,13 +1,13 @@
 import type { ConsumedCapacity } from "@aws-sdk/client-dynamodb";
 import { beforeAll, describe, expect, it } from "vitest";
 import { documentClient } from "../../lambdas/adapters/dynamo/client";
-import { inboundStore } from "../../lambdas/adapters/dynamo/inbound-store";
-import { integrationRouting } from "../../lambdas/adapters/dynamo/integration-routing";
+import { dynamoInboundStore } from "../../lambdas/adapters/dynamo/inbound-store";
+import { dynamoIntegrationRouting } from "../../lambdas/adapters/dynamo/integration-routing";
 import { ingestDelivery } from "../../lambdas/domain/webhook/ingest";
 import { parseDelivery } from "../../lambdas/domain/webhook/parse";
-import { ACCOUNT, deliveryOf, fixtureText, fromCustomer, midOf, text } from "../fixtures/webhooks/build";
-import { connectIntegration } from "../fixtures/webhooks/dynamo";
 import { freshTable } from "../support/local-aws";
+import { ACCOUNT, deliveryOf, fixtureText, fromCustomer, midOf, text } from "../support/webhook-fixtures";
+import { connectIntegration } from "../support/webhook-seed";
 
 /** DynamoDB requests and consumed capacity, per operation, measured with ReturnConsumedCapacity ("INDEXES": the TOTAL plus its split by table and index). */
 interface Tally {
@@ -68,8 +68,8 @@ let tableName: string;
 const report: Record<string, unknown> = {};
 
 async function ingest(body: string) {
-  const store = inboundStore(db, tableName);
-  const routing = integrationRouting(db, tableName);
+  const store = dynamoInboundStore(db, tableName);
+  const routing = dynamoIntegrationRouting(db, tableName);
   reset();
   const summary = await ingestDelivery(parseDelivery(body), {
     store,

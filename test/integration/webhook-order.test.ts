@@ -1,6 +1,9 @@
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { HttpEvent, HttpResult } from "../../lambdas/http/types";
+import { setHandlerEnv } from "../support/handler-env";
+import { lambdaContext } from "../support/http-event";
+import { freshTable } from "../support/local-aws";
 import {
   deliveryOf,
   echo,
@@ -14,11 +17,8 @@ import {
   unreact,
   unsend,
   webhookPost,
-} from "../fixtures/webhooks/build";
-import { connectIntegration, scanAll } from "../fixtures/webhooks/dynamo";
-import { setHandlerEnv } from "../support/handler-env";
-import { lambdaContext } from "../support/http-event";
-import { freshTable } from "../support/local-aws";
+} from "../support/webhook-fixtures";
+import { connectIntegration, scanAll } from "../support/webhook-seed";
 
 const CUSTOMER = "3416870925138842";
 let tableName: string;

@@ -2,6 +2,9 @@ import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import { beforeAll, describe, expect, it } from "vitest";
 import { Keys } from "../../lambdas/adapters/dynamo/keys";
 import type { HttpEvent, HttpResult } from "../../lambdas/http/types";
+import { setHandlerEnv } from "../support/handler-env";
+import { lambdaContext } from "../support/http-event";
+import { freshTable } from "../support/local-aws";
 import {
   ACCOUNT,
   deliveryOf,
@@ -18,11 +21,8 @@ import {
   unreact,
   unsend,
   webhookPost,
-} from "../fixtures/webhooks/build";
-import { connectIntegration, db, getConversation, getMessage, scanAll } from "../fixtures/webhooks/dynamo";
-import { setHandlerEnv } from "../support/handler-env";
-import { lambdaContext } from "../support/http-event";
-import { freshTable } from "../support/local-aws";
+} from "../support/webhook-fixtures";
+import { connectIntegration, db, getConversation, getMessage, scanAll } from "../support/webhook-seed";
 
 const IMO = "imo-1";
 let tableName: string;

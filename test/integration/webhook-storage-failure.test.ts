@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type { HttpEvent, HttpResult } from "../../lambdas/http/types";
-import { fixtureText, webhookPost } from "../fixtures/webhooks/build";
 import { setHandlerEnv } from "../support/handler-env";
 import { lambdaContext } from "../support/http-event";
+import { fixtureText, webhookPost } from "../support/webhook-fixtures";
 
 let handle: (event: HttpEvent) => Promise<HttpResult>;
 

@@ -1,6 +1,4 @@
 import { createHmac } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { metaJson, signMetaBody } from "../../dev/meta-simulator/signing";
@@ -13,15 +11,14 @@ import {
   type WebhookPayload,
 } from "../../dev/meta-simulator/webhook-payloads";
 import { documentClient } from "../../lambdas/adapters/dynamo/client";
-import { integrationItem } from "../../lambdas/adapters/dynamo/integration-item";
 import { Paths } from "../../lambdas/contract/routes";
 import type { HttpEvent, HttpResult } from "../../lambdas/http/types";
 import { FAKE } from "../support/fake-secrets";
 import { setHandlerEnv } from "../support/handler-env";
 import { httpEvent, lambdaContext } from "../support/http-event";
+import { putIntegration } from "../support/integrations";
 import { freshTable } from "../support/local-aws";
-import { handlerPending } from "./support/pending";
-import { tableSnapshot } from "./support/table-snapshot";
+import { tableSnapshot } from "../support/table-scan";
 
 /**
  * Fuzzing of `POST /instagram/webhook`: generated deliveries with mutated bodies, signatures, headers,
@@ -225,23 +222,14 @@ function signatureFor(body: Buffer, original: string, choice: SignatureChoice): 
   }
 }
 
-/**
- * Form-encoded bodies go to the signed_request callbacks (deauthorize, data deletion). While
- * webhook-receive's `signedRequestCallback` is still the 501 placeholder, they are left out here (a 501 is a
- * 5xx); they join the generator as soon as that dispatch is wired.
- */
-const signedRequestDispatchWired = !readFileSync(
-  new URL("../../lambdas/handlers/webhook-receive.ts", import.meta.url),
-  "utf8",
-).includes("return notImplemented();");
-
 const transport = fc.record({
   contentType: fc.constantFrom(
     "application/json",
     "application/json",
     "application/json; charset=utf-8",
     "text/plain",
-    ...(signedRequestDispatchWired ? ["application/x-www-form-urlencoded"] : []),
+    // Form-encoded bodies go to the signed_request callbacks (deauthorize, data deletion).
+    "application/x-www-form-urlencoded",
     undefined,
   ),
   base64: fc.boolean(),
@@ -258,34 +246,27 @@ beforeAll(async () => {
   tableName = await freshTable();
   setHandlerEnv({ tableName });
   const now = Date.now();
-  await db.send(
-    new PutCommand({
-      TableName: tableName,
-      Item: integrationItem({
-        imoId: "fuzz-org",
-        userId: "fuzz-user",
-        igAccountId: IG_ACCOUNT,
-        appScopedUserId: "27000000000000088",
-        username: "fuzz_shop",
-        accountType: "BUSINESS",
-        status: "connected",
-        connectedAt: now,
-        updatedAt: now,
-        version: 1,
-      }),
-    }),
+  await putIntegration(
+    tableName,
+    {
+      imoId: "fuzz-org",
+      userId: "fuzz-user",
+      igAccountId: IG_ACCOUNT,
+      appScopedUserId: "27000000000000088",
+      username: "fuzz_shop",
+      connectedAt: now,
+      updatedAt: now,
+    },
+    db,
   );
-  if (!handlerPending("webhook-receive")) {
-    ({ handler } = (await import("../../lambdas/handlers/webhook-receive")) as { handler: Handler });
-  }
+  ({ handler } = (await import("../../lambdas/handlers/webhook-receive")) as { handler: Handler });
 });
 
 afterAll(() => {
   db.destroy();
 });
 
-// Pending piece: lambdas/handlers/webhook-receive.ts (inbound issue 3) while it is the 501 placeholder.
-describe.skipIf(handlerPending("webhook-receive"))("webhook fuzzing", () => {
+describe("webhook fuzzing", () => {
   it(`${RUNS} generated deliveries: no 5xx, no unsigned event accepted, rejections write nothing`, async () => {
     let before = await tableSnapshot(tableName);
     const outcomes = { accepted: 0, rejected: 0, unsignedRejected: 0 };

@@ -4,12 +4,11 @@ import { metaJson, signedRequest, signMetaBody } from "../../dev/meta-simulator/
 import { customerText } from "../../dev/meta-simulator/webhook-payloads";
 import { conversationId } from "../../lambdas/domain/conversation";
 import type { HttpEvent, HttpResult } from "../../lambdas/http/types";
-import { ACCOUNTS, type ConnectHarness, startConnectHarness } from "../integration/connect-harness";
-import { receiveRecords } from "../integration/outbound-harness";
+import { ACCOUNTS, type ConnectHarness, startConnectHarness } from "../support/connect-harness";
 import { FAKE } from "../support/fake-secrets";
 import { httpEvent, lambdaContext } from "../support/http-event";
 import { freshQueues } from "../support/local-aws";
-import { handlerPending } from "./support/pending";
+import { receiveRecords } from "../support/outbound-harness";
 
 /**
  * Log hygiene: every flow of the system runs at DEBUG level with everything written to stdout, stderr and the
@@ -86,7 +85,6 @@ beforeAll(async () => {
     "message-send",
     "message-get",
   ]) {
-    if (handlerPending(name)) continue;
     handlers[name] = (await import(`../../lambdas/handlers/${name}.ts`)).handler as Handler;
   }
   sender = (await import("../../lambdas/handlers/sender")).handler as unknown as SqsHandler;

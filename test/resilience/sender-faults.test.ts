@@ -2,12 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type MetaSimulator, type SimAccount, startMetaSimulator } from "../../dev/meta-simulator/index";
 import { Keys } from "../../lambdas/adapters/dynamo/keys";
 import { DEFAULT_RETRY } from "../../lambdas/domain/outbound/retry";
-import { readItem, seedConversation, seedIntegration } from "../integration/outbound-harness";
 import { FAKE } from "../support/fake-secrets";
 import { setHandlerEnv } from "../support/handler-env";
 import { freshTable } from "../support/local-aws";
-import { handlerPending } from "./support/pending";
-import { maxInAnyHour, SenderRig } from "./support/sender-rig";
+import { readItem, seedConversation, seedIntegration } from "../support/outbound-harness";
+import { maxInAnyHour, SenderRig } from "../support/sender-rig";
 
 /**
  * The sender under Meta outages and slowness, and crashes at its two dangerous points, on DynamoDB Local and
@@ -105,7 +104,7 @@ function metaSendsByText(igAccountId: string): Map<string, number> {
   return counts;
 }
 
-describe.skipIf(handlerPending("sender"))("sender resilience", () => {
+describe("sender resilience", () => {
   it("Meta 5xx, timeouts, rate limits and a token revoked mid-backlog: all sent or failed rightly, none lost or doubled, cap holds", async () => {
     const rig = new SenderRig({
       tableName,

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { metaJson, signMetaBody } from "../../dev/meta-simulator/signing";
 import { batch, customerText, type WebhookPayload } from "../../dev/meta-simulator/webhook-payloads";
@@ -14,14 +14,13 @@ import {
 } from "../../dev/services/dynamodb-local";
 import { freePort } from "../../dev/services/free-port";
 import { createTable } from "../../dev/services/provision";
-import { integrationItem } from "../../lambdas/adapters/dynamo/integration-item";
 import { Paths } from "../../lambdas/contract/routes";
 import type { HttpEvent, HttpResult } from "../../lambdas/http/types";
 import { FAKE } from "../support/fake-secrets";
 import { setHandlerEnv } from "../support/handler-env";
 import { httpEvent, lambdaContext } from "../support/http-event";
-import { handlerPending } from "./support/pending";
-import { scanTable } from "./support/table-snapshot";
+import { putIntegration } from "../support/integrations";
+import { scanTable } from "../support/table-scan";
 
 /**
  * Storage outage: this file runs its own DynamoDB Local on a fixed port with a persisted database, so it can
@@ -100,7 +99,6 @@ function allItems(): Promise<Record<string, unknown>[]> {
 }
 
 beforeAll(async () => {
-  if (handlerPending("webhook-receive")) return;
   persistPath = mkdtempSync(join(tmpdir(), "outage-dynamodb-"));
   port = await freePort();
   await startStorage();
@@ -110,22 +108,18 @@ beforeAll(async () => {
   const low = new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
   db = DynamoDBDocumentClient.from(low);
   await createTable(low, tableName);
-  await db.send(
-    new PutCommand({
-      TableName: tableName,
-      Item: integrationItem({
-        imoId: IMO,
-        userId: "outage-user",
-        igAccountId: IG_ACCOUNT,
-        appScopedUserId: "27000000000000099",
-        username: "outage_shop",
-        accountType: "BUSINESS",
-        status: "connected",
-        connectedAt: T0,
-        updatedAt: T0,
-        version: 1,
-      }),
-    }),
+  await putIntegration(
+    tableName,
+    {
+      imoId: IMO,
+      userId: "outage-user",
+      igAccountId: IG_ACCOUNT,
+      appScopedUserId: "27000000000000099",
+      username: "outage_shop",
+      connectedAt: T0,
+      updatedAt: T0,
+    },
+    db,
   );
   setHandlerEnv({ tableName });
   ({ handler } = (await import("../../lambdas/handlers/webhook-receive")) as { handler: Handler });
@@ -138,7 +132,7 @@ afterAll(async () => {
 });
 
 // Pending piece while it is the placeholder: lambdas/handlers/webhook-receive.ts (inbound issue 3).
-describe.skipIf(handlerPending("webhook-receive"))("storage outage while webhooks arrive", () => {
+describe("storage outage while webhooks arrive", () => {
   it("answers 5xx while DynamoDB is down; replays after the restart store every event exactly once", async () => {
     const deliveries = [1, 1, 3, 10, 1, 25, 2, 1, 50, 5].map(delivery);
     const big = delivery(300);

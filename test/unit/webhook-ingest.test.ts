@@ -1,13 +1,9 @@
 import { describe, expect, it } from "vitest";
 import type { MessageRecord } from "../../lambdas/domain/message";
-import {
-  forEachLimited,
-  type InboundStore,
-  type IngestDependencies,
-  ingestDelivery,
-  Metric,
-} from "../../lambdas/domain/webhook/ingest";
+import { ingestDelivery, Metric } from "../../lambdas/domain/webhook/ingest";
+import { forEachLimited } from "../../lambdas/domain/webhook/limited";
 import { parseDelivery } from "../../lambdas/domain/webhook/parse";
+import type { InboundStore, IngestDependencies } from "../../lambdas/domain/webhook/ports";
 import {
   ACCOUNT,
   deliveryOf,
@@ -17,7 +13,7 @@ import {
   fromCustomer,
   midOf,
   text,
-} from "../fixtures/webhooks/build";
+} from "../support/webhook-fixtures";
 
 /** An in-memory store that records calls (prepare). */
 function recordingStore(options: { echoMatches?: boolean; failOn?: string } = {}) {

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { AppError } from "../../lambdas/domain/errors";
 import type { Delivery, WebhookEvent } from "../../lambdas/domain/webhook/events";
 import { cdnLinkExpiry, normaliseEvent, parseDelivery } from "../../lambdas/domain/webhook/parse";
-import { ACCOUNT, CUSTOMER, fixtureText, REACT_MID, TEXT_MID } from "../fixtures/webhooks/build";
+import { ACCOUNT, CUSTOMER, fixtureText, REACT_MID, TEXT_MID } from "../support/webhook-fixtures";
 
 function only(delivery: Delivery): WebhookEvent {
   expect(delivery.entries).toHaveLength(1);

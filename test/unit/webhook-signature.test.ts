@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { constantTimeEqual, verifySignature } from "../../lambdas/domain/webhook/signature";
-import { fixtureText } from "../fixtures/webhooks/build";
 import { FAKE } from "../support/fake-secrets";
+import { fixtureText } from "../support/webhook-fixtures";
 
 // shared/reference/webhook-signature-vectors.md
 const VECTOR_A =

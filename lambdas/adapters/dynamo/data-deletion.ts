@@ -3,33 +3,18 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
-  QueryCommand,
-  type QueryCommandInput,
 } from "@aws-sdk/lib-dynamodb";
 import type { DataDeletionRecord, DataDeletionStore } from "../../domain/connect/ports";
 import { Keys } from "./keys";
+import { gsi1Partition, queryPages } from "./query";
 
 type Key = { pk: string; sk: string };
 
 /** Status records of data deletion requests, and the erasure of an account's conversations and messages. */
 export function dynamoDataDeletionStore(db: DynamoDBDocumentClient, tableName: string): DataDeletionStore {
   /** Every item of a gsi1 partition, page by page. */
-  const queryAll = async (gsi1pk: string, onPage: (items: Record<string, unknown>[]) => Promise<void>) => {
-    let startKey: QueryCommandInput["ExclusiveStartKey"];
-    do {
-      const page = await db.send(
-        new QueryCommand({
-          TableName: tableName,
-          IndexName: "gsi1",
-          KeyConditionExpression: "gsi1pk = :pk",
-          ExpressionAttributeValues: { ":pk": gsi1pk },
-          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-        }),
-      );
-      await onPage(page.Items ?? []);
-      startKey = page.LastEvaluatedKey;
-    } while (startKey !== undefined);
-  };
+  const queryAll = (gsi1pk: string, onPage: (items: Record<string, unknown>[]) => Promise<void>) =>
+    queryPages(db, gsi1Partition(tableName, gsi1pk), onPage);
 
   /** Deletes keys 25 at a time, re-sending what DynamoDB reports unprocessed. */
   const deleteAll = async (keys: readonly Key[]) => {

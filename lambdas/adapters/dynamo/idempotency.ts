@@ -1,4 +1,5 @@
 import type { IdempotencyRecord } from "../../domain/outbound/ports";
+import { ttlSeconds } from "./dates";
 import { Keys } from "./keys";
 
 /** How long an Idempotency-Key is remembered (TTL on `expiresAt`, epoch seconds). */
@@ -18,7 +19,7 @@ export function idempotencyItem(
     messageId: record.messageId,
     requestHash: record.requestHash,
     createdAt: now,
-    expiresAt: Math.ceil((now + IDEMPOTENCY_TTL_MS) / 1000),
+    expiresAt: ttlSeconds(now + IDEMPOTENCY_TTL_MS),
   };
 }
 

@@ -8,6 +8,7 @@ import { ATTACHMENT_TYPES, type MessageRecord, type SendFailureReason } from "..
 import type { Tenant } from "../../domain/tenant";
 import { integrationFromItem } from "./integration-item";
 import { Keys } from "./keys";
+import { gsi1Partition } from "./query";
 
 const KEY_ATTRIBUTES = ["pk", "sk", "gsi1pk", "gsi1sk"] as const;
 
@@ -108,10 +109,7 @@ export function dynamoInboxReader(db: DynamoDBDocumentClient, tableName: string)
     const startKey = request.startKey && checkStartKey(request.startKey, gsi1pk, pkPrefix, sk);
     const result = await db.send(
       new QueryCommand({
-        TableName: tableName,
-        IndexName: "gsi1",
-        KeyConditionExpression: "gsi1pk = :p",
-        ExpressionAttributeValues: { ":p": gsi1pk },
+        ...gsi1Partition(tableName, gsi1pk),
         ScanIndexForward: false,
         Limit: request.limit + 1,
         ...(startKey ? { ExclusiveStartKey: startKey } : {}),

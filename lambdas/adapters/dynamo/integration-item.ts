@@ -1,4 +1,5 @@
 import type { AccountType, Integration, IntegrationStatus, SealedToken } from "../../domain/integration";
+import { sortKeyTime } from "./dates";
 import { Keys } from "./keys";
 
 /** The stored shape of an Integration: its fields plus the keys of every index it appears in. */
@@ -32,7 +33,7 @@ export function integrationItem(integration: Integration): IntegrationItem {
     ...(hasToken
       ? {
           ...Keys.tokenExpiryPartition(),
-          gsi3sk: `${new Date(integration.tokenExpiresAt ?? 0).toISOString()}#${owner}`,
+          gsi3sk: `${sortKeyTime(integration.tokenExpiresAt ?? 0)}#${owner}`,
         }
       : {}),
   };

@@ -19,8 +19,10 @@ import type {
   WriteOutcome,
 } from "../../domain/connect/ports";
 import type { Integration } from "../../domain/integration";
+import { sortKeyTime } from "./dates";
 import { integrationFromItem, integrationItem } from "./integration-item";
 import { Keys } from "./keys";
+import { queryPages } from "./query";
 
 type TransactItem = NonNullable<TransactWriteCommandInput["TransactItems"]>[number];
 
@@ -84,19 +86,9 @@ export function dynamoIntegrationStore(db: DynamoDBDocumentClient, tableName: st
 
   const query = async (input: Omit<QueryCommandInput, "TableName">): Promise<Integration[]> => {
     const found: Integration[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await db.send(
-        new QueryCommand({
-          TableName: tableName,
-          ...input,
-          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-        }),
-      );
-      for (const item of page.Items ?? [])
-        if (item.entity === "integration") found.push(integrationFromItem(item));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey !== undefined);
+    await queryPages(db, { TableName: tableName, ...input }, (items) => {
+      for (const item of items) if (item.entity === "integration") found.push(integrationFromItem(item));
+    });
     return found;
   };
 
@@ -212,7 +204,7 @@ export function dynamoIntegrationStore(db: DynamoDBDocumentClient, tableName: st
           TableName: tableName,
           IndexName: "gsi3",
           KeyConditionExpression: "gsi3pk = :pk AND gsi3sk < :before",
-          ExpressionAttributeValues: { ":pk": gsi3pk, ":before": new Date(threshold).toISOString() },
+          ExpressionAttributeValues: { ":pk": gsi3pk, ":before": sortKeyTime(threshold) },
           Limit: 100,
           ...(startKey ? { ExclusiveStartKey: startKey } : {}),
         }),

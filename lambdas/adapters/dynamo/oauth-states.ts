@@ -1,6 +1,7 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { DeleteCommand, type DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
 import type { OAuthStateRecord, OAuthStateStore } from "../../domain/connect/ports";
+import { ttlSeconds } from "./dates";
 import { Keys } from "./keys";
 
 /**
@@ -22,7 +23,7 @@ export function dynamoOAuthStateStore(db: DynamoDBDocumentClient, tableName: str
             ...(record.returnTo === undefined ? {} : { returnTo: record.returnTo }),
             createdAt: record.createdAt,
             expiresAtMs: record.expiresAt,
-            expiresAt: Math.ceil(record.expiresAt / 1000),
+            expiresAt: ttlSeconds(record.expiresAt),
           },
           ConditionExpression: "attribute_not_exists(pk)",
         }),

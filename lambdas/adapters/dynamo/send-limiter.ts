@@ -8,8 +8,9 @@ import {
   type SlotRun,
 } from "../../domain/outbound/limiter";
 import type { SendLimiter } from "../../domain/outbound/ports";
+import { type DynamoAccess, noteCapacity } from "./capacity";
+import { ttlSeconds } from "./dates";
 import { Keys } from "./keys";
-import { type DynamoAccess, noteCapacity } from "./outbound-messages";
 
 /**
  * Runs as one compact string: the first time absolute, then deltas, base 36, `.count` when above one
@@ -94,7 +95,7 @@ export function dynamoSendLimiter(
             ...(state.pausedUntil === undefined ? {} : { pausedUntil: state.pausedUntil }),
             version: version + 1,
             // Idle limiters disappear (TTL) once no slot they hold can constrain a new one.
-            expiresAt: Math.ceil(keepUntil / 1000) + 3600,
+            expiresAt: ttlSeconds(keepUntil) + 3600,
           },
           ConditionExpression: version === 0 ? "attribute_not_exists(pk)" : "version = :version",
           ...(version === 0 ? {} : { ExpressionAttributeValues: { ":version": version } }),

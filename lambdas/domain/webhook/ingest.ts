@@ -1,5 +1,4 @@
-import type { MessageRecord, Reaction } from "../message";
-import { type ConversationEffect, messageEffect } from "./conversation-effect";
+import { messageEffect } from "./conversation-effect";
 import {
   type Delivery,
   isStorable,
@@ -8,81 +7,11 @@ import {
   type StorableEvent,
   type WebhookEvent,
 } from "./events";
+import { forEachLimited } from "./limited";
+import { messageRecord, reactionOf } from "./message-record";
+import type { ConversationRef, IngestDependencies, IngestSummary, NewMessage, WriteOutcome } from "./ports";
 
-/** The conversation an event belongs to, within one organisation. */
-export interface ConversationRef {
-  readonly imoId: string;
-  readonly igAccountId: string;
-  readonly igsid: string;
-}
-
-/** A message an event points at (edit, unsend, reaction, read), which may not be stored yet. */
-export interface MessageTarget extends ConversationRef {
-  readonly mid: string;
-}
-
-export type WriteOutcome = "applied" | "duplicate" | "stale";
-
-/**
- * Idempotent writes of inbound events. Every method may be called any number of times with the same
- * arguments and in any order relative to the others; the stored result is the same.
- */
-/** A new message and what it does to its conversation. */
-export interface NewMessage {
-  readonly message: MessageRecord;
-  readonly effect: ConversationEffect;
-}
-
-export interface InboundStore {
-  /** Stores a new message once (by `messageId`) and applies its effect to the conversation in the same write. */
-  recordMessage(message: MessageRecord, effect: ConversationEffect): Promise<WriteOutcome>;
-  /** Like `recordMessage` for several new messages of one conversation, with one conversation update. */
-  recordMessages(batch: readonly NewMessage[]): Promise<WriteOutcome[]>;
-  /** Confirms the outbound record of a message we sent, found via its sent-mid item; `unmatched` if none. */
-  confirmEcho(
-    ref: ConversationRef,
-    mid: string,
-    effect: ConversationEffect,
-  ): Promise<"matched" | "unmatched">;
-  markDeleted(target: MessageTarget, at: number): Promise<WriteOutcome>;
-  applyEdit(target: MessageTarget, text: string, editCount: number, at: number): Promise<WriteOutcome>;
-  applyReaction(target: MessageTarget, actorId: string, reaction: Reaction): Promise<WriteOutcome>;
-  applyRead(target: MessageTarget, at: number): Promise<WriteOutcome>;
-  recordConversationFact(
-    ref: ConversationRef,
-    fact: "optin" | "lastReferral",
-    fields: Readonly<Record<string, string>>,
-    at: number,
-  ): Promise<WriteOutcome>;
-}
-
-/** The organisations whose live (not revoked) integration owns an Instagram account (tenant isolation: one copy each). */
-export interface IntegrationRouting {
-  owningOrganisations(igAccountId: string): Promise<readonly string[]>;
-}
-
-export interface IngestDependencies {
-  readonly store: InboundStore;
-  readonly routing: IntegrationRouting;
-  /** Counts a metric (Powertools in production). */
-  readonly count: (name: string, value?: number) => void;
-  /** Logs without personal data: only kinds, counts and field names are ever passed. */
-  readonly log: (message: string, attributes: Record<string, unknown>) => void;
-  /** How many conversations are written at the same time. */
-  readonly concurrency: number;
-}
-
-export interface IngestSummary {
-  readonly events: number;
-  readonly stored: number;
-  readonly duplicates: number;
-  readonly stale: number;
-  readonly unrouted: number;
-  readonly unknown: number;
-  readonly malformed: number;
-  readonly ignoredChanges: number;
-}
-
+/** The metric names of ingestion (CloudWatch, through the `count` port). */
 export const Metric = {
   eventStored: "WebhookEventStored",
   eventDuplicate: "WebhookEventDuplicate",
@@ -295,70 +224,4 @@ async function applyEvent(
     case "referral":
       return store.recordConversationFact(ref, "lastReferral", event.referral, event.timestamp);
   }
-}
-
-function reactionOf(event: Extract<StorableEvent, { kind: "reaction" }>): Reaction {
-  if (event.action === "unreact") return { reaction: "", at: event.timestamp, removed: true };
-  return {
-    reaction: event.reaction ?? event.emoji ?? "",
-    ...(event.emoji === undefined ? {} : { emoji: event.emoji }),
-    at: event.timestamp,
-  };
-}
-
-/** The stored record of a new message (customer message, unmatched echo, or postback). */
-export function messageRecord(ref: ConversationRef, event: MessageEvent | PostbackEvent): MessageRecord {
-  if (event.kind === "postback") {
-    return {
-      ...ref,
-      messageId: event.mid,
-      mid: event.mid,
-      direction: "inbound",
-      source: "customer",
-      sentAt: event.timestamp,
-      ...(event.title === undefined ? {} : { text: event.title }),
-      ...(event.payload === undefined ? {} : { postbackPayload: event.payload }),
-    };
-  }
-  return {
-    ...ref,
-    messageId: event.mid,
-    mid: event.mid,
-    direction: event.direction,
-    source: event.direction === "inbound" ? "customer" : "echo",
-    sentAt: event.timestamp,
-    ...(event.text === undefined ? {} : { text: event.text }),
-    ...(event.attachments.length === 0 ? {} : { attachments: event.attachments }),
-    ...(event.replyToMid === undefined ? {} : { replyToMid: event.replyToMid }),
-    ...(event.replyToStory === undefined ? {} : { replyToStory: event.replyToStory }),
-    ...(event.quickReplyPayload === undefined ? {} : { quickReplyPayload: event.quickReplyPayload }),
-    ...(event.referral === undefined ? {} : { referral: event.referral }),
-    ...(event.unsupported ? { unsupported: true } : {}),
-  };
-}
-
-/**
- * Runs `work` over `items` with at most `limit` in flight. After a failure no new work starts; the
- * first error is rethrown once the work already in flight has settled (nothing is left running).
- */
-export async function forEachLimited<T>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  let failure: { error: unknown } | undefined;
-  const worker = async () => {
-    while (failure === undefined && next < items.length) {
-      const item = items[next] as T;
-      next += 1;
-      try {
-        await work(item);
-      } catch (error) {
-        failure ??= { error };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  if (failure !== undefined) throw failure.error;
 }

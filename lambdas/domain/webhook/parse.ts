@@ -1,10 +1,25 @@
 import { parse } from "lossless-json";
-import * as z from "zod";
+import type * as z from "zod";
 import { EVENT_KINDS, type EventKind } from "../../contract/vocabulary";
 import { AppError } from "../errors";
-import { type Attachment, type AttachmentType, MEDIA_ATTACHMENT_TYPES } from "../message";
+import type { Attachment, AttachmentType } from "../message";
 import type { Channel, Delivery, DeliveryEntry, WebhookEvent } from "./events";
-import { Count, EpochMs, flattenScalars, NumericId, OpaqueId, Scalar } from "./wire-fields";
+import {
+  type AttachmentSchema,
+  ChangeSchema,
+  DeliverySchema,
+  EditBody,
+  type EntrySchema,
+  Envelope,
+  KNOWN_ATTACHMENT_TYPES,
+  MessageBody,
+  OPTIN_DROPPED,
+  OptinBody,
+  PostbackBody,
+  ReactionBody,
+  ReadBody,
+  Referral,
+} from "./payload-schemas";
 
 /*
  * Parsing of a webhook body into typed events. The body is parsed with lossless-json, so a number keeps all
@@ -12,69 +27,6 @@ import { Count, EpochMs, flattenScalars, NumericId, OpaqueId, Scalar } from "./w
  * A body that is not a delivery at all is a 400; one bad event inside a valid delivery is reported as
  * `malformed` and never fails the batch (Meta would otherwise retry the whole batch forever).
  */
-
-const Party = z.object({ id: NumericId });
-
-const Referral = z.record(z.string(), z.unknown()).transform(flattenScalars);
-
-const AttachmentSchema = z.object({
-  type: z.string(),
-  payload: z.object({ url: z.string().optional(), title: z.string().optional() }).loose().nullish(),
-});
-
-const MessageBody = z.object({
-  mid: OpaqueId,
-  text: z.string().optional(),
-  attachments: z.array(AttachmentSchema).optional(),
-  is_echo: z.boolean().optional(),
-  is_deleted: z.boolean().optional(),
-  is_unsupported: z.boolean().optional(),
-  reply_to: z
-    .object({
-      mid: OpaqueId.optional(),
-      story: z.object({ id: Scalar.optional(), url: z.string().optional() }).optional(),
-    })
-    .optional(),
-  quick_reply: z.object({ payload: Scalar }).optional(),
-  referral: Referral.optional(),
-});
-
-const EditBody = z.object({ mid: OpaqueId, text: z.string().default(""), num_edit: Count });
-const ReactionBody = z.object({
-  mid: OpaqueId,
-  action: z.enum(["react", "unreact"]),
-  reaction: z.string().optional(),
-  emoji: z.string().optional(),
-});
-const ReadBody = z.object({ mid: OpaqueId });
-const PostbackBody = z.object({ mid: OpaqueId, title: z.string().optional(), payload: Scalar.optional() });
-const OptinBody = z.record(z.string(), z.unknown()).transform(flattenScalars);
-
-const Envelope = z.object({
-  sender: Party,
-  recipient: Party,
-  timestamp: EpochMs,
-});
-
-/** Opt-in fields never kept: the token is a credential for sending marketing messages. */
-const OPTIN_DROPPED = new Set(["notification_messages_token", "token"]);
-
-const EntrySchema = z.object({
-  id: NumericId,
-  time: EpochMs.optional(),
-  messaging: z.array(z.unknown()).optional(),
-  standby: z.array(z.unknown()).optional(),
-  changes: z.array(z.unknown()).optional(),
-});
-
-const DeliverySchema = z.object({
-  object: z.literal("instagram"),
-  entry: z.array(EntrySchema).max(10_000),
-});
-
-const ChangeSchema = z.object({ field: z.string() });
-
-const KNOWN_ATTACHMENT_TYPES: ReadonlySet<string> = new Set<AttachmentType>(MEDIA_ATTACHMENT_TYPES);
 
 /** Parses and normalises a webhook body (already signature-checked). Throws `webhook.body_invalid`. */
 export function parseDelivery(body: string): Delivery {

@@ -1,6 +1,7 @@
 import { AppError } from "../errors";
-import { type IngestDependencies, type IngestSummary, ingestDelivery, Metric } from "./ingest";
+import { ingestDelivery, Metric } from "./ingest";
 import { parseDelivery } from "./parse";
+import type { IngestDependencies, IngestSummary } from "./ports";
 import { verifySignature } from "./signature";
 
 /**

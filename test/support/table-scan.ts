@@ -1,5 +1,5 @@
 import { type DynamoDBDocumentClient, ScanCommand } from "@aws-sdk/lib-dynamodb";
-import { documentClient } from "../../../lambdas/adapters/dynamo/client";
+import { documentClient } from "../../lambdas/adapters/dynamo/client";
 
 const db = documentClient();
 

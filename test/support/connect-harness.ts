@@ -7,16 +7,18 @@ import {
   startMetaSimulator,
 } from "../../dev/meta-simulator/index";
 import { documentClient } from "../../lambdas/adapters/dynamo/client";
-import { integrationFromItem, integrationItem } from "../../lambdas/adapters/dynamo/integration-item";
+import { integrationFromItem } from "../../lambdas/adapters/dynamo/integration-item";
 import { Keys } from "../../lambdas/adapters/dynamo/keys";
-import type { AppSecrets } from "../../lambdas/contract/secrets";
+import { Defaults } from "../../lambdas/contract/env";
 import type { Integration } from "../../lambdas/domain/integration";
-import { openToken, sealToken, tokenKeysFrom } from "../../lambdas/domain/token-seal";
+import { openToken, sealToken } from "../../lambdas/domain/token-seal";
 import type { HttpEvent, HttpResult } from "../../lambdas/http/types";
-import { FAKE } from "../support/fake-secrets";
-import { setHandlerEnv } from "../support/handler-env";
-import { httpEvent, lambdaContext } from "../support/http-event";
-import { freshTable } from "../support/local-aws";
+import { FAKE } from "./fake-secrets";
+import { setHandlerEnv } from "./handler-env";
+import { httpEvent, lambdaContext } from "./http-event";
+import { putIntegration } from "./integrations";
+import { TEST_KEYS, TEST_SECRETS } from "./keys";
+import { freshTable } from "./local-aws";
 
 /** Test accounts on the simulator, besides its default (riviera.linen.studio, app-scoped 26913384755103422). */
 export const ACCOUNTS = {
@@ -47,17 +49,6 @@ export const ACCOUNTS = {
 export const APP_ORIGIN = "https://app.example.com";
 export const RETURN_TO = `${APP_ORIGIN}/settings/instagram`;
 export const PUBLIC_BASE_URL = "https://api.example.test";
-
-/** The secrets the handlers load (test/support/fake-secrets.ts), for sealing and opening tokens in tests. */
-export const TEST_SECRETS: AppSecrets = {
-  appId: FAKE.appId,
-  appSecret: FAKE.igAppSecret,
-  verifyToken: FAKE.verifyToken,
-  tokenEncryptionKey: FAKE.tokenEncryptionKey,
-  previousTokenEncryptionKeys: [],
-  signingSecrets: [FAKE.igAppSecret],
-};
-export const TEST_KEYS = tokenKeysFrom(TEST_SECRETS);
 
 type Handler = (event: HttpEvent, context: ReturnType<typeof lambdaContext>) => Promise<HttpResult>;
 
@@ -97,6 +88,29 @@ export async function startConnectHarness(extraEnv: Record<string, string> = {})
     dataDeletionStatus: (await import("../../lambdas/handlers/data-deletion-status")).handler as Handler,
   };
   const db = documentClient();
+  // Loaded after the environment is set: the logger reads its level (tests raise it) when first loaded.
+  const { registerSecretValue } = await import("../../lambdas/platform/redaction");
+  const { connectWiring, refreshPolicy } = await import("../../lambdas/wiring/connect");
+  /** The connect flow's wiring as the handlers build it, for what no route exposes (the token refresh). */
+  const wiring = connectWiring(
+    {
+      tableName,
+      metaHosts: {
+        oauthUrl: sim.url,
+        apiUrl: sim.url,
+        graphUrl: sim.url,
+        graphVersion: Defaults.graphApiVersion,
+      },
+      returnToOrigins: `${APP_ORIGIN},http://localhost:5173`,
+      oauthScopes: Defaults.oauthScopes,
+      publicBaseUrl: PUBLIC_BASE_URL,
+      dataDeletionStatusUrl: "",
+    },
+    { db: documentClient(), onSecret: registerSecretValue },
+  );
+  /** The scheduled token refresh with the default window. */
+  const runTokenRefresh = () =>
+    wiring.runTokenRefresh(TEST_SECRETS, refreshPolicy(Defaults.tokenRefreshWindowDays));
   const claims = (tenant: Tenant) => ({ sub: tenant.userId, imo_id: tenant.imoId });
   const invoke = (handler: Handler, event: HttpEvent) => handler(event, lambdaContext());
 
@@ -191,7 +205,7 @@ export async function startConnectHarness(extraEnv: Record<string, string> = {})
   /** Writes an integration directly (for refresh tests): the token is sealed with the handlers' key. */
   const seedIntegration = async (integration: Omit<Integration, "token">, token: string) => {
     const sealed: Integration = { ...integration, token: sealToken(token, TEST_KEYS) };
-    await db.send(new PutCommand({ TableName: tableName, Item: integrationItem(sealed) }));
+    await putIntegration(tableName, sealed, db);
     await db.send(
       new PutCommand({
         TableName: tableName,
@@ -213,6 +227,8 @@ export async function startConnectHarness(extraEnv: Record<string, string> = {})
     tableName,
     db,
     handlers,
+    wiring,
+    runTokenRefresh,
     init,
     authorize,
     callback,

@@ -1,23 +1,15 @@
-import { documentClient } from "../../../lambdas/adapters/dynamo/client";
-import {
-  dynamoConversationWindows,
-  dynamoIntegrationAccess,
-  dynamoOutboundStore,
-} from "../../../lambdas/adapters/dynamo/outbound-messages";
-import { dynamoSendLimiter } from "../../../lambdas/adapters/dynamo/send-limiter";
-import { graphSendApi } from "../../../lambdas/adapters/meta/send-api";
-import { OutboundQueue, SENDING_LEASE_MS } from "../../../lambdas/contract/queues";
-import { conversationId } from "../../../lambdas/domain/conversation";
-import { limiterPolicy } from "../../../lambdas/domain/outbound/limiter";
-import type { OutboundMessage, OutboundStore } from "../../../lambdas/domain/outbound/ports";
-import { DEFAULT_RETRY } from "../../../lambdas/domain/outbound/retry";
-import { processBatch, type SenderDeps } from "../../../lambdas/domain/outbound/send";
-import { openToken } from "../../../lambdas/domain/token-seal";
-import { TEST_KEYS } from "../../integration/connect-harness";
+import { documentClient } from "../../lambdas/adapters/dynamo/client";
+import { sqsClient } from "../../lambdas/adapters/sqs/client";
+import { OutboundQueue } from "../../lambdas/contract/queues";
+import { conversationId } from "../../lambdas/domain/conversation";
+import type { OutboundMessage, OutboundStore } from "../../lambdas/domain/outbound/ports";
+import { processBatch, type SenderDeps } from "../../lambdas/domain/outbound/send";
+import { outboundWiring } from "../../lambdas/wiring/outbound";
+import { TEST_KEYS } from "./keys";
 
-export { maxInAnyHour } from "../../../dev/meta-simulator/rolling-hour";
+export { maxInAnyHour } from "../../dev/meta-simulator/rolling-hour";
 
-import { FifoQueueModel } from "../../support/outbound-fakes";
+import { FifoQueueModel } from "./outbound-fakes";
 
 /** Thrown by a rig whose process "died": every dependency call after the crash point throws this. */
 export class Crash extends Error {
@@ -72,18 +64,21 @@ export class SenderRig {
     this.options = options;
     this.now = options.start;
     const clock = () => this.now;
-    const access = { db: documentClient(), tableName: options.tableName };
-    const limits = limiterPolicy(options.cap);
-    this.store = dynamoOutboundStore(access, clock);
-    const meta = graphSendApi(
+    const hosts = { oauthUrl: options.metaUrl, apiUrl: options.metaUrl, graphUrl: options.metaUrl };
+    const wiring = outboundWiring(
       {
-        oauthUrl: options.metaUrl,
-        apiUrl: options.metaUrl,
-        graphUrl: options.metaUrl,
-        graphVersion: "v25.0",
+        tableName: options.tableName,
+        // The rig's queue is a model (below): the SQS side of the wiring is never called.
+        queueUrl: "unused",
+        capPerHour: options.cap,
+        metaHosts: { ...hosts, graphVersion: "v25.0" },
+        metaTimeoutMs: options.metaTimeoutMs,
       },
-      options.metaTimeoutMs,
+      { db: documentClient(), sqs: sqsClient(), now: clock, random: () => 0.5 },
     );
+    const real = wiring.sender(TEST_KEYS);
+    this.store = real.store;
+    const meta = real.meta;
     const alive = <T>(value: T): T => {
       if (this.dead) throw new Crash();
       return value;
@@ -111,10 +106,8 @@ export class SenderRig {
       holdSlot: (message, slotAt) => alive(store.holdSlot(message, slotAt)),
     };
     this.deps = {
+      ...real,
       store: guardedStore,
-      integrations: dynamoIntegrationAccess(access),
-      conversations: dynamoConversationWindows(access),
-      limiter: dynamoSendLimiter(access, limits),
       meta: {
         send: async (request) => {
           alive(undefined);
@@ -129,16 +122,6 @@ export class SenderRig {
           return alive(result);
         },
       },
-      accessToken: (integration) => {
-        if (integration.token === undefined) throw new Error("no token");
-        return openToken(integration.token, TEST_KEYS);
-      },
-      now: clock,
-      random: () => 0.5,
-      limits,
-      retry: DEFAULT_RETRY,
-      maxReceiveCount: OutboundQueue.maxReceiveCount,
-      sendingLeaseMs: SENDING_LEASE_MS,
     };
   }
 

@@ -1,17 +1,18 @@
 import { ReceiveMessageCommand } from "@aws-sdk/client-sqs";
-import { GetCommand, PutCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import type { SQSEvent, SQSRecord } from "aws-lambda";
 import { DEFAULT_ACCOUNT, DEFAULT_CUSTOMER_IGSID } from "../../dev/meta-simulator/index";
 import { documentClient } from "../../lambdas/adapters/dynamo/client";
-import { integrationItem } from "../../lambdas/adapters/dynamo/integration-item";
 import { Keys } from "../../lambdas/adapters/dynamo/keys";
 import { conversationId } from "../../lambdas/domain/conversation";
 import type { Integration, IntegrationStatus } from "../../lambdas/domain/integration";
 import { sealToken } from "../../lambdas/domain/token-seal";
 import type { HttpEvent, HttpResult } from "../../lambdas/http/types";
-import { httpEvent, lambdaContext } from "../support/http-event";
-import { localSqs } from "../support/local-aws";
-import { TEST_KEYS } from "./connect-harness";
+import { httpEvent, lambdaContext } from "./http-event";
+import { putIntegration } from "./integrations";
+import { TEST_KEYS } from "./keys";
+import { localSqs } from "./local-aws";
+import { scanTable } from "./table-scan";
 
 export const ACCOUNT = DEFAULT_ACCOUNT.igId;
 export const CUSTOMER = DEFAULT_CUSTOMER_IGSID;
@@ -88,7 +89,7 @@ export async function seedIntegration(
     updatedAt: now,
     version: 1,
   };
-  await documentClient().send(new PutCommand({ TableName: tableName, Item: integrationItem(integration) }));
+  await putIntegration(tableName, integration);
   return integration;
 }
 
@@ -128,15 +129,7 @@ export async function readItem(tableName: string, key: { pk: string; sk: string 
 
 /** Every item of one entity kind in the table. */
 export async function itemsOf(tableName: string, entity: string) {
-  const result = await documentClient().send(
-    new ScanCommand({
-      TableName: tableName,
-      ConsistentRead: true,
-      FilterExpression: "entity = :e",
-      ExpressionAttributeValues: { ":e": entity },
-    }),
-  );
-  return result.Items ?? [];
+  return (await scanTable(tableName)).filter((item) => item.entity === entity);
 }
 
 /** Receives what is visible on a queue (long poll off), as Lambda's event source would hand it over. */

@@ -85,3 +85,17 @@ export function allOf(...clauses: readonly (string | undefined)[]): string | und
   const present = clauses.filter((clause): clause is string => clause !== undefined && clause !== "");
   return present.length === 0 ? undefined : present.map((clause) => `(${clause})`).join(" AND ");
 }
+
+/** An update with its condition, for a TransactWriteItem or an UpdateCommand. */
+export function updateInput(
+  key: Record<string, string>,
+  builder: UpdateBuilder,
+  condition: string | undefined,
+) {
+  return {
+    Key: key,
+    UpdateExpression: builder.expression(),
+    ...(condition === undefined ? {} : { ConditionExpression: condition }),
+    ...builder.attributes(),
+  };
+}

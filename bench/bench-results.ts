@@ -1,0 +1,14 @@
+import type { ColdStartRow } from "./cold-start";
+import type { InboundRow } from "./inbound";
+import type { OutboundRow } from "./outbound";
+
+/** What one bench run measured: written as JSON by run.ts, rendered by report.ts (apart so neither imports the other). */
+export interface BenchResults {
+  readonly startedAt: string;
+  readonly machine: { cpus: number; cpuModel: string; memoryGb: number; node: string; commit: string };
+  readonly settings: { quick: boolean };
+  readonly coldStart?: ColdStartRow[];
+  readonly inbound?: InboundRow[];
+  readonly outbound?: OutboundRow[];
+  readonly skipped: Record<string, string>;
+}

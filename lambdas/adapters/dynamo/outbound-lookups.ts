@@ -1,0 +1,60 @@
+import { GetCommand } from "@aws-sdk/lib-dynamodb";
+import type { Integration } from "../../domain/integration";
+import type { ConversationWindows, IntegrationAccess } from "../../domain/outbound/ports";
+import { type DynamoAccess, noteCapacity } from "./capacity";
+import { updateIf } from "./conditional";
+import { integrationFromItem } from "./integration-item";
+import { Keys } from "./keys";
+import { allOf, UpdateBuilder } from "./update-expression";
+
+/** The caller's integration, and the one write the sender makes to it (needs_reauth after a token error). */
+export function dynamoIntegrationAccess(access: DynamoAccess): IntegrationAccess {
+  const { db, tableName, meter } = access;
+  return {
+    async get(imoId, userId) {
+      const result = await db.send(
+        new GetCommand({
+          TableName: tableName,
+          Key: Keys.integration(imoId, userId),
+          ConsistentRead: true,
+          ReturnConsumedCapacity: "TOTAL",
+        }),
+      );
+      noteCapacity(meter, result.ConsumedCapacity, "read");
+      return result.Item ? integrationFromItem(result.Item) : undefined;
+    },
+    async markNeedsReauth(integration: Integration, now: number) {
+      const builder = new UpdateBuilder()
+        .set("status", "needs_reauth")
+        .set("updatedAt", now)
+        .set("version", integration.version + 1);
+      const condition = allOf(
+        `${builder.path("status")} = ${builder.value("connected")}`,
+        `${builder.path("version")} = ${builder.value(integration.version)}`,
+      );
+      // Changed meanwhile (reconnected, revoked, already marked): that newer state wins.
+      await updateIf(access, Keys.integration(integration.imoId, integration.userId), builder, condition);
+    },
+  };
+}
+
+/** Reply-window anchors, read from the conversation items the webhook maintains. */
+export function dynamoConversationWindows(access: DynamoAccess): ConversationWindows {
+  const { db, tableName, meter } = access;
+  return {
+    async lastCustomerMessageAt(imoId, igAccountId, igsid) {
+      const result = await db.send(
+        new GetCommand({
+          TableName: tableName,
+          Key: Keys.conversation(imoId, igAccountId, igsid),
+          ConsistentRead: true,
+          ProjectionExpression: "lastCustomerMessageAt",
+          ReturnConsumedCapacity: "TOTAL",
+        }),
+      );
+      noteCapacity(meter, result.ConsumedCapacity, "read");
+      const at = result.Item?.lastCustomerMessageAt;
+      return typeof at === "number" ? at : undefined;
+    },
+  };
+}

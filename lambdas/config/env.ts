@@ -1,0 +1,46 @@
+import { Defaults, Env } from "../contract/env";
+import { metaHostsFromEnv, optionalEnv, requiredEnv } from "../platform/runtime-config";
+import type { ConnectConfig } from "../wiring/connect";
+import type { OutboundConfig } from "../wiring/outbound";
+import type { PublicUrlConfig } from "../wiring/public-urls";
+
+/**
+ * The one place a feature's settings are read from the environment; handlers call these once at module
+ * scope and pass the result to the feature's wiring factory (which never reads `process.env`).
+ */
+
+/** The public base URL and status-page URL; both may be unset where no URL is built. */
+export function publicUrlConfigFromEnv(): PublicUrlConfig {
+  return {
+    publicBaseUrl: optionalEnv(Env.publicBaseUrl, ""),
+    dataDeletionStatusUrl: optionalEnv(Env.dataDeletionStatusUrl, ""),
+  };
+}
+
+export function connectConfigFromEnv(): ConnectConfig {
+  return {
+    ...publicUrlConfigFromEnv(),
+    tableName: requiredEnv(Env.tableName),
+    metaHosts: metaHostsFromEnv(),
+    returnToOrigins: optionalEnv(Env.returnToOrigins, ""),
+    oauthScopes: optionalEnv(Env.oauthScopes, Defaults.oauthScopes),
+  };
+}
+
+/** The outbound settings; the dead-letter queue only where the function has it (the sender). */
+export function outboundConfigFromEnv(): OutboundConfig {
+  const dlqUrl = optionalEnv(Env.outboundDlqUrl, "");
+  return {
+    tableName: requiredEnv(Env.tableName),
+    queueUrl: requiredEnv(Env.outboundQueueUrl),
+    ...(dlqUrl === "" ? {} : { dlqUrl }),
+    capPerHour: Number(optionalEnv(Env.sendCapPerHour, String(Defaults.sendCapPerHour))),
+    metaHosts: metaHostsFromEnv(),
+    humanAgentEnabled: optionalEnv(Env.humanAgentEnabled, "false") === "true",
+  };
+}
+
+/** The token refresh window in days, as configured. */
+export function refreshWindowDaysFromEnv(): number {
+  return Number(optionalEnv(Env.tokenRefreshWindowDays, String(Defaults.tokenRefreshWindowDays)));
+}

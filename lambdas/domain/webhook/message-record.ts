@@ -1,0 +1,44 @@
+import type { MessageRecord, Reaction } from "../message";
+import type { MessageEvent, PostbackEvent, StorableEvent } from "./events";
+import type { ConversationRef } from "./ports";
+
+/** The stored reaction of a reaction event (an unreact is kept as a removed reaction, so order does not matter). */
+export function reactionOf(event: Extract<StorableEvent, { kind: "reaction" }>): Reaction {
+  if (event.action === "unreact") return { reaction: "", at: event.timestamp, removed: true };
+  return {
+    reaction: event.reaction ?? event.emoji ?? "",
+    ...(event.emoji === undefined ? {} : { emoji: event.emoji }),
+    at: event.timestamp,
+  };
+}
+
+/** The stored record of a new message (customer message, unmatched echo, or postback). */
+export function messageRecord(ref: ConversationRef, event: MessageEvent | PostbackEvent): MessageRecord {
+  if (event.kind === "postback") {
+    return {
+      ...ref,
+      messageId: event.mid,
+      mid: event.mid,
+      direction: "inbound",
+      source: "customer",
+      sentAt: event.timestamp,
+      ...(event.title === undefined ? {} : { text: event.title }),
+      ...(event.payload === undefined ? {} : { postbackPayload: event.payload }),
+    };
+  }
+  return {
+    ...ref,
+    messageId: event.mid,
+    mid: event.mid,
+    direction: event.direction,
+    source: event.direction === "inbound" ? "customer" : "echo",
+    sentAt: event.timestamp,
+    ...(event.text === undefined ? {} : { text: event.text }),
+    ...(event.attachments.length === 0 ? {} : { attachments: event.attachments }),
+    ...(event.replyToMid === undefined ? {} : { replyToMid: event.replyToMid }),
+    ...(event.replyToStory === undefined ? {} : { replyToStory: event.replyToStory }),
+    ...(event.quickReplyPayload === undefined ? {} : { quickReplyPayload: event.quickReplyPayload }),
+    ...(event.referral === undefined ? {} : { referral: event.referral }),
+    ...(event.unsupported ? { unsupported: true } : {}),
+  };
+}

@@ -1,0 +1,124 @@
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { dynamoDataDeletionStore } from "../adapters/dynamo/data-deletion";
+import { dynamoIntegrationStore } from "../adapters/dynamo/integrations";
+import { dynamoOAuthStateStore } from "../adapters/dynamo/oauth-states";
+import { instagramLogin } from "../adapters/meta/instagram-login";
+import type { AppSecrets } from "../contract/secrets";
+import { parseAllowedOrigins } from "../domain/connect/oauth-start";
+import type { InstagramLogin } from "../domain/connect/ports";
+import {
+  DEFAULT_REFRESH_POLICY,
+  type RefreshPolicy,
+  type RefreshReport,
+  refreshDueTokens,
+} from "../domain/connect/refresh";
+import { type TokenKeys, tokenKeysFrom } from "../domain/token-seal";
+import { logger } from "../platform/logger";
+import type { MetaHosts } from "../platform/runtime-config";
+import { metaErrorFields } from "./log-fields";
+import { type PublicUrlConfig, publicUrls } from "./public-urls";
+import { signedRequestCallbacks } from "./signed-request";
+
+/** What the connect flow reads from its stage settings (handlers read them from the environment once). */
+export interface ConnectConfig extends PublicUrlConfig {
+  readonly tableName: string;
+  readonly metaHosts: MetaHosts;
+  /** The comma-separated app origins the OAuth flow may return to. */
+  readonly returnToOrigins: string;
+  /** The comma-separated scopes requested. */
+  readonly oauthScopes: string;
+}
+
+export interface ConnectClients {
+  readonly db: DynamoDBDocumentClient;
+  readonly now?: () => number;
+  /** Every token is masked in logs from the moment the process holds it. */
+  readonly onSecret: (value: string) => void;
+}
+
+/**
+ * The connect flow's dependencies (OAuth, integration, deauthorize, data deletion, token refresh): stores,
+ * settings and the per-secret caches (token keys, the Instagram Login client), built once per container.
+ */
+export function connectWiring(config: ConnectConfig, clients: ConnectClients) {
+  const now = clients.now ?? (() => Date.now());
+  const integrations = dynamoIntegrationStore(clients.db, config.tableName);
+  const dataDeletions = dynamoDataDeletionStore(clients.db, config.tableName);
+  const urls = publicUrls(config);
+
+  const keysBySecrets = new WeakMap<AppSecrets, TokenKeys>();
+  /** Token keys for these secrets, derived once per loaded secret (HKDF is not free). */
+  function tokenKeys(secrets: AppSecrets): TokenKeys {
+    let keys = keysBySecrets.get(secrets);
+    if (keys === undefined) {
+      keys = tokenKeysFrom(secrets);
+      keysBySecrets.set(secrets, keys);
+    }
+    return keys;
+  }
+
+  const loginBySecrets = new WeakMap<AppSecrets, InstagramLogin>();
+  /** The Instagram Login client bound to this app's id and secret. */
+  function loginClient(secrets: AppSecrets): InstagramLogin {
+    let login = loginBySecrets.get(secrets);
+    if (login === undefined) {
+      login = instagramLogin(config.metaHosts, { appId: secrets.appId, appSecret: secrets.appSecret });
+      loginBySecrets.set(secrets, login);
+    }
+    return login;
+  }
+
+  /** Runs the token refresh once (the scheduled Lambda; local mode calls it on demand). */
+  function runTokenRefresh(secrets: AppSecrets, policy: RefreshPolicy): Promise<RefreshReport> {
+    return refreshDueTokens({
+      store: integrations,
+      login: loginClient(secrets),
+      keys: tokenKeys(secrets),
+      now,
+      policy,
+      onSecret: clients.onSecret,
+      onFailure: (integration, error) =>
+        logger.warn("token refresh failed", {
+          imoId: integration.imoId,
+          userId: integration.userId,
+          igAccountId: integration.igAccountId,
+          ...metaErrorFields(error),
+        }),
+    });
+  }
+
+  return {
+    integrations,
+    oauthStates: dynamoOAuthStateStore(clients.db, config.tableName),
+    dataDeletions,
+    metaHosts: config.metaHosts,
+    /** Parsed at load so a malformed allow-list fails the cold start, not the first user. */
+    allowedOrigins: parseAllowedOrigins(config.returnToOrigins),
+    oauthScopes: config.oauthScopes
+      .split(",")
+      .map((scope) => scope.trim())
+      .filter((scope) => scope !== ""),
+    now,
+    onSecret: clients.onSecret,
+    ...urls,
+    tokenKeys,
+    loginClient,
+    runTokenRefresh,
+    signedRequestCallback: signedRequestCallbacks({
+      integrations,
+      dataDeletions,
+      now,
+      statusUrl: urls.dataDeletionStatusUrl,
+    }),
+  };
+}
+
+export type ConnectWiring = ReturnType<typeof connectWiring>;
+
+/** The refresh policy for a window in days (Meta's 24-hour minimum age); out-of-range windows fail. */
+export function refreshPolicy(days: number, settingName = "tokenRefreshWindowDays"): RefreshPolicy {
+  if (!Number.isFinite(days) || days <= 0 || days >= 60) {
+    throw new Error(`${settingName} must be a number of days between 0 and 60`);
+  }
+  return { ...DEFAULT_REFRESH_POLICY, windowMs: days * 24 * 60 * 60 * 1000 };
+}

@@ -1,0 +1,44 @@
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { dynamoDataDeletionStore } from "../adapters/dynamo/data-deletion";
+import { dynamoInboundStore } from "../adapters/dynamo/inbound-store";
+import { dynamoIntegrationRouting } from "../adapters/dynamo/integration-routing";
+import { dynamoIntegrationStore } from "../adapters/dynamo/integrations";
+import type { IngestDependencies } from "../domain/webhook/ports";
+import { type PublicUrlConfig, publicUrls } from "./public-urls";
+import { signedRequestCallbacks } from "./signed-request";
+
+export interface WebhookConfig extends PublicUrlConfig {
+  readonly tableName: string;
+  /** Conversations written at the same time for one delivery. */
+  readonly concurrency: number;
+}
+
+export interface WebhookClients {
+  readonly db: DynamoDBDocumentClient;
+  readonly count: IngestDependencies["count"];
+  readonly log: IngestDependencies["log"];
+  readonly now?: () => number;
+}
+
+/**
+ * The webhook's dependencies: the inbound store and routing for deliveries, and the signed_request callbacks
+ * (deauthorize, data deletion) that may be posted to the same URL. Only what those paths need is loaded:
+ * not the OAuth flow, the Instagram Login client or the token refresh.
+ */
+export function webhookWiring(config: WebhookConfig, clients: WebhookClients) {
+  const { db, tableName } = { db: clients.db, tableName: config.tableName };
+  const receive: IngestDependencies = {
+    store: dynamoInboundStore(db, tableName),
+    routing: dynamoIntegrationRouting(db, tableName),
+    count: clients.count,
+    log: clients.log,
+    concurrency: config.concurrency,
+  };
+  const signedRequestCallback = signedRequestCallbacks({
+    integrations: dynamoIntegrationStore(db, tableName),
+    dataDeletions: dynamoDataDeletionStore(db, tableName),
+    now: clients.now ?? (() => Date.now()),
+    statusUrl: publicUrls(config).dataDeletionStatusUrl,
+  });
+  return { receive, signedRequestCallback };
+}
