@@ -3,6 +3,7 @@ import { InstagramDmError } from "./errors";
 import type { paths } from "./generated/openapi";
 import { DEFAULT_RETRY, type RetryPolicy, retryingFetch } from "./retry";
 import type {
+  ConversationReadRequest,
   ConversationSummary,
   ConversationsPage,
   Integration,
@@ -48,6 +49,11 @@ export interface InstagramDmClient {
   listMessages(conversationId: string, query?: PageQuery): Promise<MessagesPage>;
   /** Every message of a conversation, fetching pages as the loop goes on. */
   messages(conversationId: string, query?: Omit<PageQuery, "cursor">): AsyncIterable<Message>;
+  /**
+   * `POST /instagram/conversations/{id}/read`: unread count to 0 up to the latest customer message (or up to
+   * `upToMessageId`; a stale one changes nothing). Returns the conversation.
+   */
+  markRead(conversationId: string, body?: ConversationReadRequest): Promise<ConversationSummary>;
   /**
    * `POST /instagram/messages`: queues a DM. An `Idempotency-Key` is generated unless given, so a retried send
    * (here or by the caller with the same key) never sends twice.
@@ -112,6 +118,13 @@ export function createInstagramDmClient(options: InstagramDmClientOptions): Inst
     listMessages,
     messages: (conversationId, query = {}) =>
       everyItem((cursor) => listMessages(conversationId, { ...query, cursor })),
+    markRead: (conversationId, body = {}) =>
+      bodyOf(
+        api.POST("/instagram/conversations/{conversationId}/read", {
+          body,
+          params: { path: { conversationId } },
+        }),
+      ),
     sendMessage: (body, { idempotencyKey = crypto.randomUUID() } = {}) =>
       bodyOf(
         api.POST("/instagram/messages", { body, params: { header: { "idempotency-key": idempotencyKey } } }),

@@ -22,6 +22,7 @@ export const HandlerNames = [
   "integration-delete",
   "conversations-list",
   "conversation-messages",
+  "conversation-read",
   "message-send",
   "message-get",
 ] as const;
@@ -38,6 +39,7 @@ export const Paths = {
   integration: "/instagram/integration",
   conversations: "/instagram/conversations",
   conversationMessages: "/instagram/conversations/{conversationId}/messages",
+  conversationRead: "/instagram/conversations/{conversationId}/read",
   messages: "/instagram/messages",
   message: "/instagram/messages/{messageId}",
 } as const;
@@ -54,6 +56,7 @@ export const Routes = [
   { method: "DELETE", path: Paths.integration, auth: "jwt", handler: "integration-delete" },
   { method: "GET", path: Paths.conversations, auth: "jwt", handler: "conversations-list" },
   { method: "GET", path: Paths.conversationMessages, auth: "jwt", handler: "conversation-messages" },
+  { method: "POST", path: Paths.conversationRead, auth: "jwt", handler: "conversation-read" },
   { method: "POST", path: Paths.messages, auth: "jwt", handler: "message-send" },
   { method: "GET", path: Paths.message, auth: "jwt", handler: "message-get" },
 ] as const satisfies readonly RouteDeclaration[];

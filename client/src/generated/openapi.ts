@@ -35,6 +35,26 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/instagram/conversations/{conversationId}/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark one of the caller's conversations read
+         * @description Sets `unreadCount` to 0 up to the latest customer message (or up to `upToMessageId`); later messages count again. Idempotent; a stale request changes nothing and never raises the count. The body may be empty.
+         */
+        post: operations["conversation-read"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/instagram/data-deletion": {
         parameters: {
             query?: never;
@@ -197,6 +217,10 @@ export type paths = {
 export type webhooks = Record<string, never>;
 export type components = {
     schemas: {
+        ConversationReadRequest: {
+            /** @description The newest message the person saw (`messageId` from the messages route). When a customer message came after it, the request is stale and changes nothing. Absent: read up to the latest customer message. */
+            upToMessageId?: string;
+        };
         ConversationsPage: {
             items: components["schemas"]["ConversationSummary"][];
             /** @description Pass as `cursor` to get the next page; absent on the last */
@@ -564,6 +588,78 @@ export interface operations {
             };
             /** @description Problem details; code: resource.not_found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details; code: internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "conversation-read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description `<igAccountId>_<igsid>` from the conversation list */
+                conversationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConversationReadRequest"];
+            };
+        };
+        responses: {
+            /** @description The conversation after the read */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConversationSummary"];
+                };
+            };
+            /** @description Problem details; code: request.invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details; code: auth.unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details; code: resource.not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details; code: request.unsupported_media_type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -71,6 +71,11 @@ const MessageItem = z.object({
   failureReason: z.custom<SendFailureReason>((value) => typeof value === "string").optional(),
 });
 
+/** A stored conversation item as the domain reads it. */
+export function conversationFromItem(item: Record<string, unknown>): Conversation {
+  return stripUndefined(ConversationItem.parse(item));
+}
+
 function stripUndefined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
@@ -139,7 +144,7 @@ export function dynamoInboxReader(db: DynamoDBDocumentClient, tableName: string)
         `CONV#${imoId}#${igAccountId}#`,
         "CONV",
         request,
-        (item): Conversation => stripUndefined(ConversationItem.parse(item)),
+        conversationFromItem,
       );
     },
 
@@ -147,7 +152,7 @@ export function dynamoInboxReader(db: DynamoDBDocumentClient, tableName: string)
       const result = await db.send(
         new GetCommand({ TableName: tableName, Key: Keys.conversation(imoId, igAccountId, igsid) }),
       );
-      return result.Item ? stripUndefined(ConversationItem.parse(result.Item)) : undefined;
+      return result.Item ? conversationFromItem(result.Item) : undefined;
     },
 
     messagesPage(imoId, igAccountId, igsid, request) {

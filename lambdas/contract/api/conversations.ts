@@ -87,3 +87,19 @@ export const MessagesPage = pageOf(MessageView).meta({ id: "MessagesPage" });
 
 export type ConversationSummaryBody = z.input<typeof ConversationSummary>;
 export type MessageViewBody = z.input<typeof MessageView>;
+
+/** `POST /instagram/conversations/{conversationId}/read` path and (optional) body. */
+export const ConversationReadPath = z.object({ conversationId: ConversationIdParam });
+export const ConversationReadBody = z
+  .object({
+    upToMessageId: z
+      .string()
+      .min(1)
+      .max(512)
+      .optional()
+      .describe(
+        "The newest message the person saw (`messageId` from the messages route). When a customer message " +
+          "came after it, the request is stale and changes nothing. Absent: read up to the latest customer message.",
+      ),
+  })
+  .meta({ id: "ConversationReadRequest" });

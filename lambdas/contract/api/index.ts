@@ -4,6 +4,9 @@ import { problems, type ResponseSpec } from "./common";
 import {
   ConversationMessagesPath,
   ConversationMessagesQuery,
+  ConversationReadBody,
+  ConversationReadPath,
+  ConversationSummary,
   ConversationsListQuery,
   ConversationsPage,
   MessagesPage,
@@ -173,6 +176,22 @@ export const RouteSchemas: Readonly<Record<HandlerName, RouteSchema>> = {
     responses: {
       200: json("A page of messages", MessagesPage),
       ...problems("request.invalid", "auth.unauthorized", "resource.not_found"),
+    },
+  },
+  "conversation-read": {
+    summary: "Mark one of the caller's conversations read",
+    description:
+      "Sets `unreadCount` to 0 up to the latest customer message (or up to `upToMessageId`); later messages count again. Idempotent; a stale request changes nothing and never raises the count. The body may be empty.",
+    path: ConversationReadPath,
+    body: { contentType: "application/json", schema: ConversationReadBody },
+    responses: {
+      200: json("The conversation after the read", ConversationSummary),
+      ...problems(
+        "request.invalid",
+        "auth.unauthorized",
+        "resource.not_found",
+        "request.unsupported_media_type",
+      ),
     },
   },
   "message-send": {

@@ -57,7 +57,7 @@ export interface Page<T> {
  * organisation, while it is connected or awaiting reauthorisation. A revoked integration reads as none, so
  * an account that moved to another user is never visible to its former owner.
  */
-async function readableAccount(inbox: InboxReader, tenant: Tenant): Promise<string | undefined> {
+export async function readableAccount(inbox: InboxReader, tenant: Tenant): Promise<string | undefined> {
   const integration = await inbox.integrationOf(tenant);
   if (integration === undefined || integration.status === "revoked") return undefined;
   return integration.igAccountId;
