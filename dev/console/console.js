@@ -292,6 +292,27 @@ async function loadMessages() {
     item.append(meta);
     list.append(item);
   }
+  await markShownAsRead(conversation, page.items[0]);
+}
+
+/**
+ * The person now sees the thread: read up to the newest message shown (a customer message that arrived
+ * after it stays unread), then clear the badge from what the API answers.
+ */
+async function markShownAsRead(conversation, newest) {
+  if (conversation.unreadCount === 0 || newest === undefined) return;
+  let updated;
+  try {
+    updated = await dm.markRead(conversation.conversationId, { upToMessageId: newest.messageId });
+  } catch (error) {
+    notice(`Could not mark the conversation read: ${error.message}`, "error");
+    return;
+  }
+  conversation.unreadCount = updated.unreadCount;
+  const item = [...$("conversations").children].find(
+    (li) => li.dataset.conversationId === conversation.conversationId,
+  );
+  if (updated.unreadCount === 0) item?.querySelector(".unread")?.remove();
 }
 
 async function sendReply(event) {
