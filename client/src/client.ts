@@ -33,6 +33,14 @@ export interface PageQuery {
   readonly cursor?: string;
 }
 
+/** Filters of the conversation list (docs/app-api.md); a cursor continues the list with the same filters. */
+export interface ConversationsQuery extends PageQuery {
+  /** open; closing (open, less than 2 hours left); closed (including human_agent_only, or never wrote). */
+  readonly window?: "open" | "closing" | "closed";
+  /** "true": only conversations with unread customer messages. */
+  readonly unread?: "true" | "false";
+}
+
 /** The app API, one method per route; every refused call throws {@link InstagramDmError}. */
 export interface InstagramDmClient {
   /** `POST /instagram/oauth/init`: where to send the user to connect their Instagram account. */
@@ -42,9 +50,9 @@ export interface InstagramDmClient {
   /** `DELETE /instagram/integration`: disconnects the caller's account. */
   disconnect(): Promise<void>;
   /** `GET /instagram/conversations`: one page of the inbox, most recent activity first. */
-  listConversations(query?: PageQuery): Promise<ConversationsPage>;
+  listConversations(query?: ConversationsQuery): Promise<ConversationsPage>;
   /** Every conversation, fetching pages as the loop goes on. */
-  conversations(query?: Omit<PageQuery, "cursor">): AsyncIterable<ConversationSummary>;
+  conversations(query?: Omit<ConversationsQuery, "cursor">): AsyncIterable<ConversationSummary>;
   /** `GET /instagram/conversations/{id}/messages`: one page of a conversation, newest first. */
   listMessages(conversationId: string, query?: PageQuery): Promise<MessagesPage>;
   /** Every message of a conversation, fetching pages as the loop goes on. */
@@ -97,7 +105,7 @@ export function createInstagramDmClient(options: InstagramDmClientOptions): Inst
     },
   });
 
-  const listConversations = (query: PageQuery = {}) =>
+  const listConversations = (query: ConversationsQuery = {}) =>
     bodyOf(api.GET("/instagram/conversations", { params: { query } }));
   const listMessages = (conversationId: string, query: PageQuery = {}) =>
     bodyOf(

@@ -210,7 +210,12 @@ async function clearFaults() {
 async function loadConversations() {
   if (state.integration?.status !== "connected") return;
   try {
-    const page = await dm.listConversations({ limit: 50 });
+    const window = $("filter-window").value;
+    const page = await dm.listConversations({
+      limit: 50,
+      ...(window ? { window } : {}),
+      ...($("filter-unread").checked ? { unread: "true" } : {}),
+    });
     state.conversations = page.items;
   } catch (error) {
     notice(`Could not list conversations: ${error.message}`, "error");
@@ -411,6 +416,8 @@ async function start() {
   $("fault-form").addEventListener("submit", injectFault);
   $("clear-faults").addEventListener("click", clearFaults);
   $("refresh").addEventListener("click", () => loadConversations());
+  $("filter-window").addEventListener("change", () => loadConversations());
+  $("filter-unread").addEventListener("change", () => loadConversations());
   $("token-refresh").addEventListener("click", runTokenRefresh);
   setInterval(tickCountdowns, 1000);
   setInterval(() => {

@@ -497,6 +497,10 @@ export interface operations {
                 cursor?: string;
                 /** @description Items per page, 1..100 */
                 limit?: number;
+                /** @description true: only conversations with unread customer messages */
+                unread?: "true" | "false";
+                /** @description open: the 24-hour window is open; closing: open with less than 2 hours left; closed: the 24-hour window is closed (including human_agent_only) or the customer never wrote */
+                window?: "open" | "closing" | "closed";
             };
             header?: never;
             path?: never;

@@ -4,6 +4,7 @@ import {
   DIRECTIONS,
   MESSAGE_SOURCES,
   OUTBOUND_STATUSES,
+  WINDOW_FILTERS,
   WINDOW_STATES,
 } from "../vocabulary";
 import { IsoTime, MetaId, PageQuery, pageOf } from "./common";
@@ -37,8 +38,20 @@ export const ConversationSummary = z
   })
   .meta({ id: "ConversationSummary" });
 
-/** `GET /instagram/conversations` query. */
-export const ConversationsListQuery = PageQuery;
+/** `GET /instagram/conversations` query: paging plus optional filters (the cursor keeps its filters). */
+export const ConversationsListQuery = PageQuery.extend({
+  window: z
+    .enum(WINDOW_FILTERS)
+    .optional()
+    .describe(
+      "open: the 24-hour window is open; closing: open with less than 2 hours left; closed: the 24-hour " +
+        "window is closed (including human_agent_only) or the customer never wrote",
+    ),
+  unread: z
+    .enum(["true", "false"])
+    .optional()
+    .describe("true: only conversations with unread customer messages"),
+});
 export const ConversationsPage = pageOf(ConversationSummary).meta({ id: "ConversationsPage" });
 
 /** `GET /instagram/conversations/{conversationId}/messages` path and query. */
