@@ -35,7 +35,7 @@ export interface PageQuery {
 
 /** Filters of the conversation list (docs/app-api.md); a cursor continues the list with the same filters. */
 export interface ConversationsQuery extends PageQuery {
-  /** open; closing (open, less than 2 hours left); closed (including human_agent_only, or never wrote). */
+  /** open; closing (open, at most 2 hours left); closed (including human_agent_only, or never wrote). */
   readonly window?: "open" | "closing" | "closed";
   /** "true": only conversations with unread customer messages. */
   readonly unread?: "true" | "false";

@@ -210,10 +210,10 @@ async function clearFaults() {
 async function loadConversations() {
   if (state.integration?.status !== "connected") return;
   try {
-    const window = $("filter-window").value;
+    const windowFilter = $("filter-window").value;
     const page = await dm.listConversations({
       limit: 50,
-      ...(window ? { window } : {}),
+      ...(windowFilter ? { window: windowFilter } : {}),
       ...($("filter-unread").checked ? { unread: "true" } : {}),
     });
     state.conversations = page.items;

@@ -44,7 +44,7 @@ export const ConversationsListQuery = PageQuery.extend({
     .enum(WINDOW_FILTERS)
     .optional()
     .describe(
-      "open: the 24-hour window is open; closing: open with less than 2 hours left; closed: the 24-hour " +
+      "open: the 24-hour window is open; closing: open with at most 2 hours left; closed: the 24-hour " +
         "window is closed (including human_agent_only) or the customer never wrote",
     ),
   unread: z
