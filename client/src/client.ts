@@ -62,6 +62,8 @@ export interface InstagramDmClient {
    * `upToMessageId`; a stale one changes nothing). Returns the conversation.
    */
   markRead(conversationId: string, body?: ConversationReadRequest): Promise<ConversationSummary>;
+  /** `POST /instagram/conversations/{id}/typing`: the typing indicator on or off (409 outside the window). */
+  setTyping(conversationId: string, on: boolean): Promise<void>;
   /**
    * `POST /instagram/messages`: queues a DM. An `Idempotency-Key` is generated unless given, so a retried send
    * (here or by the caller with the same key) never sends twice.
@@ -133,6 +135,14 @@ export function createInstagramDmClient(options: InstagramDmClientOptions): Inst
           params: { path: { conversationId } },
         }),
       ),
+    setTyping: async (conversationId, on) => {
+      await bodyOf(
+        api.POST("/instagram/conversations/{conversationId}/typing", {
+          body: { on },
+          params: { path: { conversationId } },
+        }),
+      );
+    },
     sendMessage: (body, { idempotencyKey = crypto.randomUUID() } = {}) =>
       bodyOf(
         api.POST("/instagram/messages", { body, params: { header: { "idempotency-key": idempotencyKey } } }),

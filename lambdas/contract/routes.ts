@@ -23,6 +23,7 @@ export const HandlerNames = [
   "conversations-list",
   "conversation-messages",
   "conversation-read",
+  "conversation-typing",
   "message-send",
   "message-get",
 ] as const;
@@ -40,6 +41,7 @@ export const Paths = {
   conversations: "/instagram/conversations",
   conversationMessages: "/instagram/conversations/{conversationId}/messages",
   conversationRead: "/instagram/conversations/{conversationId}/read",
+  conversationTyping: "/instagram/conversations/{conversationId}/typing",
   messages: "/instagram/messages",
   message: "/instagram/messages/{messageId}",
 } as const;
@@ -57,6 +59,7 @@ export const Routes = [
   { method: "GET", path: Paths.conversations, auth: "jwt", handler: "conversations-list" },
   { method: "GET", path: Paths.conversationMessages, auth: "jwt", handler: "conversation-messages" },
   { method: "POST", path: Paths.conversationRead, auth: "jwt", handler: "conversation-read" },
+  { method: "POST", path: Paths.conversationTyping, auth: "jwt", handler: "conversation-typing" },
   { method: "POST", path: Paths.messages, auth: "jwt", handler: "message-send" },
   { method: "GET", path: Paths.message, auth: "jwt", handler: "message-get" },
 ] as const satisfies readonly RouteDeclaration[];

@@ -46,9 +46,29 @@ export type paths = {
         put?: never;
         /**
          * Mark one of the caller's conversations read
-         * @description Sets `unreadCount` to 0 up to the latest customer message (or up to `upToMessageId`); later messages count again. Idempotent; a stale request changes nothing and never raises the count. The body may be empty.
+         * @description Sets `unreadCount` to 0 up to the latest customer message (or up to `upToMessageId`); later messages count again. Idempotent; a stale request changes nothing and never raises the count. The body may be empty. Also tells Meta `mark_seen` while the 24-hour window is open (best effort: never fails the call, never counted against the send cap).
          */
         post: operations["conversation-read"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/instagram/conversations/{conversationId}/typing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Show or hide the typing indicator in one of the caller's conversations
+         * @description Meta's `typing_on` / `typing_off` sender action; only while the 24-hour window is open. Not a message: never counted against the send cap.
+         */
+        post: operations["conversation-typing"];
         delete?: never;
         options?: never;
         head?: never;
@@ -261,6 +281,10 @@ export type components = {
                  */
                 state: "open" | "human_agent_only" | "closed";
             };
+        };
+        ConversationTypingRequest: {
+            /** @description true: typing_on; false: typing_off */
+            on: boolean;
         };
         DataDeletionResponse: {
             confirmation_code: string;
@@ -673,6 +697,94 @@ export interface operations {
             };
             /** @description Problem details; code: internal */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "conversation-typing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description `<igAccountId>_<igsid>` from the conversation list */
+                conversationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConversationTypingRequest"];
+            };
+        };
+        responses: {
+            /** @description Meta took the indicator */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem details; code: request.invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details; code: auth.unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details; code: resource.not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details; code: integration.needs_reauth, send.window_closed */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details; code: request.unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details; code: internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details; code: dependency.unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -116,3 +116,9 @@ export const ConversationReadBody = z
       ),
   })
   .meta({ id: "ConversationReadRequest" });
+
+/** `POST /instagram/conversations/{conversationId}/typing` path and body. */
+export const ConversationTypingPath = z.object({ conversationId: ConversationIdParam });
+export const ConversationTypingBody = z
+  .object({ on: z.boolean().describe("true: typing_on; false: typing_off") })
+  .meta({ id: "ConversationTypingRequest" });
