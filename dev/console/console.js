@@ -262,6 +262,7 @@ async function openConversation(conversationId) {
     item.classList.toggle("selected", item.dataset.conversationId === conversationId);
   }
   show($("reply-form"), true);
+  $("typing").checked = false;
   $("reply-status").textContent = "";
   await loadMessages();
 }
@@ -318,6 +319,18 @@ async function markShownAsRead(conversation, newest) {
     (li) => li.dataset.conversationId === conversation.conversationId,
   );
   if (updated.unreadCount === 0) item?.querySelector(".unread")?.remove();
+}
+
+/** Shows or hides the typing indicator in the customer's thread (409 outside the window). */
+async function toggleTyping() {
+  const box = $("typing");
+  if (!state.selected) return;
+  try {
+    await dm.setTyping(state.selected, box.checked);
+  } catch (error) {
+    box.checked = false;
+    notice(`Typing indicator refused: ${error.message}`, "error");
+  }
 }
 
 async function sendReply(event) {
@@ -413,6 +426,7 @@ async function start() {
   $("disconnect").addEventListener("click", disconnect);
   $("simulate-form").addEventListener("submit", simulateCustomerMessage);
   $("reply-form").addEventListener("submit", sendReply);
+  $("typing").addEventListener("change", toggleTyping);
   $("fault-form").addEventListener("submit", injectFault);
   $("clear-faults").addEventListener("click", clearFaults);
   $("refresh").addEventListener("click", () => loadConversations());

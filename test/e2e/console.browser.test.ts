@@ -110,6 +110,14 @@ describe.skipIf(!hasChromium)("dev console in a real browser", () => {
     await expect(read.json()).resolves.toMatchObject({ unreadCount: 0 });
     await conversation.locator(".unread").waitFor({ state: "detached" });
 
+    // The typing indicator reaches Meta (the simulator) inside the window: 204, and the box stays checked.
+    const typingAnswer = page.waitForResponse(
+      (response) => response.request().method() === "POST" && response.url().endsWith("/typing"),
+    );
+    await page.check("#typing");
+    expect((await typingAnswer).status()).toBe(204);
+    await expect(page.locator("#typing").isChecked()).resolves.toBe(true);
+
     // Reply and watch the status go queued → sent.
     await page.fill("#reply-text", "Yes, M is in stock. Shall I reserve one?");
     await page.click("#reply-send");
