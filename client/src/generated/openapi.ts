@@ -386,6 +386,11 @@ export type components = {
             };
             /**
              * Format: date-time
+             * @description Outbound: when the customer's read receipt for this message arrived (same value as readAt); earlier outbound messages are seen too once a later one is
+             */
+            seenByCustomerAt?: string;
+            /**
+             * Format: date-time
              * @description ISO-8601 date-time, UTC
              */
             sentAt: string;

@@ -87,6 +87,10 @@ export const MessageView = z
     postbackPayload: z.string().optional().describe("A button tap; `text` is the button title"),
     reactions: z.array(ReactionView).optional(),
     readAt: IsoTime.optional().describe("When the customer read it (outbound)"),
+    seenByCustomerAt: IsoTime.optional().describe(
+      "Outbound: when the customer's read receipt for this message arrived (same value as readAt); " +
+        "earlier outbound messages are seen too once a later one is",
+    ),
     editCount: z.number().int().min(0).optional(),
     editedAt: IsoTime.optional(),
     deleted: z.boolean().optional().describe("Unsent by the customer; content removed"),
