@@ -50,6 +50,11 @@ export const Access: Record<HandlerName | WorkerName, FunctionAccess> = {
   "integration-delete": { table: ["GetItem", "Query", "PutItem", "DeleteItem"], secret: true },
   "conversations-list": { table: ["GetItem", "Query"] },
   "conversation-messages": { table: ["GetItem", "Query"] },
+  // Integration, conversation and the read-up-to message (Get); the conditional reset of unreadCount (Update);
+  // the best-effort mark_seen at Meta needs the decrypted token.
+  "conversation-read": { table: ["GetItem", "UpdateItem"], secret: true },
+  // Integration and conversation (Get: the window); typing_on/off at Meta needs the decrypted token.
+  "conversation-typing": { table: ["GetItem"], secret: true },
   // Message and idempotency record (Put), integration and reply window (Get), failed on enqueue error (Update).
   "message-send": { table: ["GetItem", "PutItem", "UpdateItem"], sendsToQueue: true },
   "message-get": { table: ["GetItem"] },

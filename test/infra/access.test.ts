@@ -41,6 +41,8 @@ const expected: Record<string, readonly string[]> = {
   "integration-delete": [...dynamo("DeleteItem", "GetItem", "PutItem", "Query"), ...WRITE_KEY, ...SECRET],
   "conversations-list": [...dynamo("GetItem", "Query"), ...READ_KEY],
   "conversation-messages": [...dynamo("GetItem", "Query"), ...READ_KEY],
+  "conversation-read": [...dynamo("GetItem", "UpdateItem"), ...WRITE_KEY, ...SECRET],
+  "conversation-typing": [...dynamo("GetItem"), ...READ_KEY, ...SECRET],
   "message-send": [...dynamo("GetItem", "PutItem", "UpdateItem"), ...WRITE_KEY, "sqs:SendMessage"],
   "message-get": [...dynamo("GetItem"), ...READ_KEY],
   sender: [

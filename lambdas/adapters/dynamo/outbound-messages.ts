@@ -12,6 +12,7 @@ import { updateIf } from "./conditional";
 import { idempotencyFromItem, idempotencyItem } from "./idempotency";
 import { Keys } from "./keys";
 import { outboundFromItem, outboundItem } from "./outbound-item";
+import { noteReplyActivity } from "./reply-activity";
 import { UpdateBuilder } from "./update-expression";
 
 /** Outbound messages in the single table; every status change is conditioned on the status it leaves. */
@@ -172,6 +173,8 @@ export function dynamoOutboundStore(access: DynamoAccess, clock: () => number = 
         }),
       );
       noteCapacity(meter, result.ConsumedCapacity, "write");
+      // After the transaction, not in it: a conversation that moved on (or was erased) must not undo the send.
+      await noteReplyActivity(access, message, now);
     },
 
     async requeue(message, slotAt, now) {
