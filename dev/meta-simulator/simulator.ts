@@ -5,6 +5,7 @@ import { createSimContext } from "./context";
 import { GraphErrors } from "./graph-errors";
 import { graphRoutes } from "./graph-routes";
 import { type Answer, DROP, formOf, graph, mask, type Reply, type Req, readBody } from "./http";
+import { messengerProfileRoutes } from "./messenger-profile";
 import {
   EXCHANGED_EXPIRES_IN,
   KNOWN_SCOPES,
@@ -17,7 +18,6 @@ import {
 } from "./model";
 import { oauthRoutes } from "./oauth-routes";
 import { readRoutes } from "./read-routes";
-import { messengerProfileRoutes } from "./messenger-profile";
 import { richSender } from "./rich-send";
 import { maxInAnyHour } from "./rolling-hour";
 

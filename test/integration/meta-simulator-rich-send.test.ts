@@ -364,7 +364,9 @@ describe("echoes and customer taps", () => {
     expect(delivery?.signature).toBe(signMetaBody(delivery?.body ?? "", FAKE.igAppSecret));
     const event = JSON.parse(delivery?.body ?? "{}").entry[0].messaging[0];
     expect(event.postback).toEqual({ mid, title: "Buy", payload: "BUY_SHIRT" });
-    const view = await (await fetch(`${h.sim.url}/_sim/customer-view?igsid=${CUSTOMER}`)).json();
+    const view = (await (await fetch(`${h.sim.url}/_sim/customer-view?igsid=${CUSTOMER}`)).json()) as {
+      messages: unknown[];
+    };
     expect(view.messages).toHaveLength(1);
   });
 
