@@ -17,11 +17,11 @@ export const RICH_LIMITS = {
   images: 10,
   /** Button template page (IGL): "up to three attached buttons"; also per generic element. */
   buttons: 3,
-  /** Messenger button template: text "up to 640 characters" (not on the IGL page). */
+  /** Instagram Messaging button template: text "UTF-8-encoded text of up to 640 characters". */
   buttonText: 640,
   /** Not documented for Instagram: button titles, Messenger's 20 chosen. */
   buttonTitle: 20,
-  /** Messenger generic template: "Maximum of 10 elements", title and subtitle "80 character limit". */
+  /** Messenger generic template (the Instagram page shows the shape only): 10 elements, 80-character title and subtitle. */
   elements: 10,
   elementTitle: 80,
   elementSubtitle: 80,
