@@ -2,6 +2,7 @@ import * as z from "zod";
 import { MEDIA_ATTACHMENT_TYPES } from "../../lambdas/contract/vocabulary";
 import type { SimContext } from "./context";
 import { json, type Reply, type Req } from "./http";
+import type { messengerProfileRoutes } from "./messenger-profile";
 import { faultSchema } from "./model";
 import type { RichSender } from "./rich-send";
 
@@ -9,7 +10,11 @@ import type { RichSender } from "./rich-send";
  * The simulator's own admin API under `/_sim/` (state, faults, customer messages, clock). It never shows
  * tokens, codes or secrets. CORS-open so a local dev console can call it.
  */
-export function adminRoutes(ctx: SimContext, rich: RichSender) {
+export function adminRoutes(
+  ctx: SimContext,
+  rich: RichSender,
+  tapProfile: ReturnType<typeof messengerProfileRoutes>["tapProfile"],
+) {
   const { state, now, accounts, subscriptions, windows, sent, deliveries, injectFault, sendCustomerMessage } =
     ctx;
 
@@ -36,10 +41,13 @@ export function adminRoutes(ctx: SimContext, rich: RichSender) {
   });
   /** The customer taps a quick reply (`quick_reply`) or a postback button (`button`) of a business message. */
   const tapSchema = z.object({
-    kind: z.enum(["quick_reply", "button"]),
+    kind: z.enum(["quick_reply", "button", "ice_breaker", "menu"]),
     igAccountId: z.string().optional(),
     igsid: z.string().regex(/^\d+$/).optional(),
-    mid: z.string().min(1),
+    /** The business message answered (quick_reply, button). */
+    mid: z.string().min(1).optional(),
+    /** Ice breaker / menu locale (default `default`). */
+    locale: z.string().optional(),
     index: z.number().int().nonnegative(),
     elementIndex: z.number().int().nonnegative().optional(),
   });
@@ -157,10 +165,17 @@ export function adminRoutes(ctx: SimContext, rich: RichSender) {
       case "POST /_sim/customer-tap": {
         const parsed = tapSchema.safeParse(bodyJson());
         if (!parsed.success) return json(400, { error: "invalid tap", issues: parsed.error.issues });
-        const { kind, ...input } = parsed.data;
+        const { kind, mid, ...input } = parsed.data;
+        if ((kind === "quick_reply" || kind === "button") && mid === undefined) {
+          return json(400, { error: "mid is required for quick_reply and button taps" });
+        }
         try {
           const result =
-            kind === "quick_reply" ? await rich.tapQuickReply(input) : await rich.tapButton(input);
+            kind === "ice_breaker" || kind === "menu"
+              ? await tapProfile({ ...input, kind })
+              : kind === "quick_reply"
+                ? await rich.tapQuickReply({ ...input, mid: mid ?? "" })
+                : await rich.tapButton({ ...input, mid: mid ?? "" });
           return json(200, result);
         } catch (error) {
           return json(404, { error: error instanceof Error ? error.message : String(error) });

@@ -1,7 +1,8 @@
 import type { SimContext } from "./context";
 import { type GraphError, GraphErrors } from "./graph-errors";
 import { graph, json, type Reply, type Req, splitList } from "./http";
-import type { MessengerProfileState } from "./model";
+import { DEFAULT_CUSTOMER_IGSID, type MessengerProfileState } from "./model";
+import * as Payloads from "./webhook-payloads";
 
 /*
  * `GET/POST/DELETE /<IG_ID>/messenger_profile` on graph.instagram.com (Instagram Login ice-breakers and
@@ -195,5 +196,44 @@ export function messengerProfileRoutes(ctx: SimContext) {
 
   const state = (igId: string): MessengerProfileState => structuredClone(profiles.get(igId) ?? {});
 
-  return { messengerProfile, state };
+  /**
+   * The customer taps an ice breaker question or a persistent menu postback item of the locale `locale`
+   * (default `default`): a signed `postback` with `title` and `payload` and no `mid` (no message is answered).
+   * Both open the standard window (persistent menu page: "the standard messaging window opens"; an ice breaker
+   * starts the conversation).
+   */
+  async function tapProfile(input: {
+    igAccountId?: string;
+    igsid?: string;
+    kind: "ice_breaker" | "menu";
+    index: number;
+    locale?: string;
+  }): Promise<{ payload: object; delivery?: { status: number; body: string } }> {
+    const igId = ctx.accountOrThrow(input.igAccountId).igId;
+    const igsid = input.igsid ?? DEFAULT_CUSTOMER_IGSID;
+    const profile = profiles.get(igId) ?? {};
+    const list = (input.kind === "ice_breaker" ? profile.ice_breakers : profile.persistent_menu) as
+      | Obj[]
+      | undefined;
+    const entry = list?.find((e) => e.locale === (input.locale ?? "default"));
+    const item = (entry?.call_to_actions as Obj[] | undefined)?.[input.index];
+    if (item === undefined || (input.kind === "menu" && item.type !== "postback")) {
+      throw new Error(`No ${input.kind} postback ${input.index} set for ${igId}`);
+    }
+    const title = String(input.kind === "ice_breaker" ? item.question : item.title);
+    const timestamp = ctx.now();
+    const event: Payloads.MessagingEvent = {
+      sender: { id: igsid },
+      recipient: { id: igId },
+      timestamp,
+      postback: { title, payload: String(item.payload) },
+    };
+    const payload = Payloads.envelope(igId, timestamp + 589, event);
+    ctx.openWindow(igId, igsid, timestamp);
+    if (ctx.state.webhookUrl === undefined) return { payload };
+    const body = ctx.otherOwner.has(ctx.windowKey(igId, igsid)) ? Payloads.asStandby(payload) : payload;
+    return { payload, delivery: await ctx.deliver(body, { kind: "customer_message" }) };
+  }
+
+  return { messengerProfile, state, tapProfile };
 }

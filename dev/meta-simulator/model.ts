@@ -334,6 +334,14 @@ export interface MetaSimulator {
   tapButton(input: TapInput): Promise<TapResult>;
   /** The rich messages a customer has received from an account, oldest first (what they "see"). */
   customerView(input: { igAccountId?: string; igsid: string }): CustomerSeen[];
+  /** The customer taps an ice breaker question or a persistent menu postback: a signed `postback`, window opened. */
+  tapProfile(input: {
+    igAccountId?: string;
+    igsid?: string;
+    kind: "ice_breaker" | "menu";
+    index: number;
+    locale?: string;
+  }): Promise<{ payload: object; delivery?: { status: number; body: string } }>;
   /** The account's messenger profile as Meta holds it (ice breakers, persistent menu). */
   messengerProfile(igAccountId?: string): MessengerProfileState;
   /** Sender actions accepted so far. */

@@ -47,7 +47,7 @@ export async function startMetaSimulator(options: SimOptions): Promise<MetaSimul
   const rich = richSender(ctx);
   const profile = messengerProfileRoutes(ctx);
   const graphApi = graphRoutes(ctx, rich);
-  const { admin } = adminRoutes(ctx, rich);
+  const { admin } = adminRoutes(ctx, rich, profile.tapProfile);
   const reads = readRoutes(ctx);
 
   /**
@@ -270,6 +270,7 @@ export async function startMetaSimulator(options: SimOptions): Promise<MetaSimul
     },
     tapQuickReply: rich.tapQuickReply,
     tapButton: rich.tapButton,
+    tapProfile: profile.tapProfile,
     customerView: (input) => rich.customerView(input.igAccountId, input.igsid),
     messengerProfile: (igAccountId) => profile.state(ctx.accountOrThrow(igAccountId).igId),
     senderActions: (igAccountId) =>

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { call, type Harness, IG_ID, OTHER_IG_ID, startHarness } from "./meta-simulator-harness";
+import { call, DAY, type Harness, IG_ID, OTHER_IG_ID, startHarness } from "./meta-simulator-harness";
 
 /* Ice breakers and the persistent menu: `/<IG_ID>/messenger_profile` (docs/meta-simulator.md, "Rich messages"). */
 
@@ -166,5 +166,66 @@ describe("messenger_profile refused at each limit with 100 naming the field, not
     expect((await get(token, "greeting")).error?.message).toContain("fields[0]");
     const del = await call(h.sim, token, PATH, { method: "DELETE", json: { fields: ["get_started"] } });
     expect(del.error?.code).toBe(100);
+  });
+});
+
+describe("the customer taps an ice breaker or a menu item", () => {
+  const CUSTOMER = "3416870925138842";
+  const event = (body: unknown) =>
+    (body as { entry: { messaging: Record<string, unknown>[] }[] }).entry[0]?.messaging[0];
+
+  it("an ice breaker arrives as a postback with the question and payload, and opens the window", async () => {
+    h = await startHarness();
+    const token = h.sim.issueToken();
+    await post(token, { ice_breakers: ICE_BREAKERS });
+    const sendText = () =>
+      call(h?.sim as Harness["sim"], token, "/v25.0/me/messages", {
+        json: { recipient: { id: CUSTOMER }, message: { text: "Hi!" } },
+      });
+    expect((await sendText()).error?.code).toBe(10); // never messaged: window closed
+    const tap = await h.sim.tapProfile({ igsid: CUSTOMER, kind: "ice_breaker", index: 1 });
+    expect(tap.delivery?.status).toBe(200);
+    expect(event(h.received[0])).toMatchObject({
+      sender: { id: CUSTOMER },
+      recipient: { id: IG_ID },
+      postback: { title: "Question 2?", payload: "Q2" },
+    });
+    expect((await sendText()).status).toBe(200);
+    h.clock += DAY + 1;
+    expect((await sendText()).error?.code).toBe(10);
+  });
+
+  it("a menu postback item arrives over the admin route; URL items, unknown locales and other accounts are refused", async () => {
+    h = await startHarness();
+    const token = h.sim.issueToken();
+    await post(token, { persistent_menu: MENU });
+    const tap = (body: Record<string, unknown>) =>
+      fetch(`${h?.sim.url}/_sim/customer-tap`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ igsid: CUSTOMER, ...body }),
+      });
+    expect((await tap({ kind: "menu", index: 0 })).status).toBe(200);
+    expect(event(h.received[0])).toMatchObject({
+      postback: { title: "Talk to an agent", payload: "CARE_HELP" },
+    });
+    expect((await tap({ kind: "menu", index: 1 })).status).toBe(404); // a web_url item opens a browser
+    expect((await tap({ kind: "menu", index: 0, locale: "fr_FR" })).status).toBe(404);
+    expect((await tap({ kind: "menu", index: 0, igAccountId: OTHER_IG_ID })).status).toBe(404);
+    expect((await tap({ kind: "button", index: 0 })).status).toBe(400); // a button tap needs the message's mid
+    expect(h.received).toHaveLength(1);
+  });
+});
+
+describe("after the app is removed", () => {
+  it("the old token can neither read nor change the profile; Meta keeps it (our deletion must DELETE it first)", async () => {
+    h = await startHarness();
+    const token = h.sim.issueToken();
+    await post(token, { ice_breakers: ICE_BREAKERS, persistent_menu: MENU });
+    await h.sim.deauthorize({ url: h.webhookUrl });
+    expect((await get(token, "ice_breakers")).error?.code).toBe(190);
+    const del = await call(h.sim, token, PATH, { method: "DELETE", json: { fields: ["ice_breakers"] } });
+    expect(del.error?.code).toBe(190);
+    expect(h.sim.messengerProfile()).toEqual({ ice_breakers: ICE_BREAKERS, persistent_menu: MENU });
   });
 });
