@@ -69,6 +69,16 @@ export function richSender(ctx: SimContext) {
     if (typeof recipient !== "string" || recipient === "") {
       return graph(GraphErrors.invalidParameter("Invalid parameter [recipient][id]"));
     }
+    // The same envelope rules as the plain send: Meta's three messaging types, HUMAN_AGENT the only tag.
+    if (
+      body.messaging_type !== undefined &&
+      !["RESPONSE", "UPDATE", "MESSAGE_TAG"].includes(body.messaging_type)
+    ) {
+      return graph(GraphErrors.invalidParameter("Invalid parameter [messaging_type]"));
+    }
+    if (body.tag !== undefined && body.tag !== "HUMAN_AGENT") {
+      return graph(GraphErrors.invalidParameter("Invalid parameter [tag]"));
+    }
     const content = validateRichMessage(body.message);
     if ("status" in content) return graph(content as GraphError);
     const refused =

@@ -131,6 +131,21 @@ describe("rich messages accepted with the documented body", () => {
     expect(h.sim.sentMessages()).toHaveLength(1);
   });
 
+  it("keeps the plain send's envelope rules: an unknown tag or messaging_type is refused", async () => {
+    h = await startHarness();
+    const token = h.sim.issueToken();
+    h.sim.openWindow({ igsid: CUSTOMER });
+    const sticker = { attachment: { type: "like_heart" } };
+    const envelope = (extra: Record<string, unknown>) =>
+      call(h?.sim as Harness["sim"], token, "/v25.0/me/messages", {
+        json: { recipient: { id: CUSTOMER }, message: sticker, ...extra },
+      });
+    expect((await envelope({ tag: "CONFIRMED_EVENT_UPDATE" })).error?.message).toContain("[tag]");
+    expect((await envelope({ messaging_type: "PROMO" })).error?.message).toContain("[messaging_type]");
+    expect((await envelope({ messaging_type: "RESPONSE" })).status).toBe(200);
+    expect(h.sim.sentMessages()).toHaveLength(1);
+  });
+
   it("MEDIA_SHARE: with a post registry, only the sending account's own posts", async () => {
     h = await startHarness({ posts: { "18000000000000001": IG_ID, "18000000000000002": OTHER_IG_ID } });
     const token = h.sim.issueToken();
