@@ -1,4 +1,6 @@
 import * as z from "zod";
+import type { FacebookSimulator } from "./facebook-model";
+import type { FacebookOptions } from "./facebook-state";
 import type { Attachment } from "./webhook-payloads";
 
 /* Public types, defaults and limits of the simulator, and the records it keeps. */
@@ -125,7 +127,8 @@ export interface Delivery {
   readonly error?: string;
 }
 
-export interface SimOptions {
+/** Facebook-flavour options (`facebookAppId`, `facebookAppSecret`, `facebookUsers`) come from `FacebookOptions`. */
+export interface SimOptions extends FacebookOptions {
   readonly port?: number;
   readonly appId: string;
   readonly appSecret: string;
@@ -268,6 +271,8 @@ export interface CustomerMessageResult {
 /** A running simulator and its programmatic helpers. */
 export interface MetaSimulator {
   readonly url: string;
+  /** The Facebook Login flavour's helpers (facebook-graph.ts). */
+  readonly facebook: FacebookSimulator;
   stop(): Promise<void>;
   /** Runs the consent step without a browser; resolves to the redirect URL (with `code` or `error`). */
   authorize(input: {
