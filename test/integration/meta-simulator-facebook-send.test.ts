@@ -96,6 +96,28 @@ describe("Send API on graph.facebook.com with a Page token", () => {
     expect(h.sim.sentMessages()).toHaveLength(before);
   });
 
+  it("rich messages go through the same send function with a Page token (quick replies; 14 of them refused)", async () => {
+    const token = h.sim.facebook.issuePageToken();
+    h.sim.openWindow({ igAccountId: IG_ID, igsid: IGSID });
+    const qr = (title: string) => ({ content_type: "text", title, payload: title.toUpperCase() });
+    const ok = await fbCall(h.sim, `/v25.0/${PAGE_ID}/messages`, {
+      token,
+      json: {
+        recipient: { id: IGSID },
+        message: { text: "Size?", quick_replies: [qr("Small"), qr("Large")] },
+      },
+    });
+    expect(ok.status).toBe(200);
+    const tooMany = await fbCall(h.sim, `/v25.0/${PAGE_ID}/messages`, {
+      token,
+      json: {
+        recipient: { id: IGSID },
+        message: { text: "Size?", quick_replies: Array.from({ length: 14 }, () => qr("A")) },
+      },
+    });
+    expect(tooMany.error?.code).toBe(100);
+  });
+
   it("a Page token is refused on graph.instagram.com's Instagram-only routes", async () => {
     const token = h.sim.facebook.issuePageToken();
     const res = await fbCall(h.sim, `/v25.0/${IG_ID}/conversations`, {
