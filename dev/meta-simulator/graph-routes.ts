@@ -291,7 +291,15 @@ export function graphRoutes(ctx: SimContext, rich: RichSender) {
   async function postMessage(req: Req, id: string): Promise<Answer> {
     const own = ownAccount(req, id, "post");
     if ("status" in own) return own;
-    const igId = own.account.igId;
+    return sendAs(req, own.account.igId);
+  }
+
+  /**
+   * The Send API once the caller is known to speak for `igId`: faults, body, window, caps, the record and its
+   * echo. Shared by graph.instagram.com (Instagram token) and graph.facebook.com (Page token) so both hosts keep
+   * the same rules.
+   */
+  async function sendAs(req: Req, igId: string): Promise<Answer> {
     const fault = takeFault("send", igId);
     const faulted = await applyFault(fault, igId);
     if (faulted !== undefined) return faulted;
@@ -338,5 +346,5 @@ export function graphRoutes(ctx: SimContext, rich: RichSender) {
     return json(200, { success: true });
   }
 
-  return { getMe, subscribedApps, postMessage, revokePermissions };
+  return { getMe, subscribedApps, postMessage, sendAs, revokePermissions };
 }

@@ -1,4 +1,6 @@
 import * as z from "zod";
+import type { FacebookSimulator } from "./facebook-model";
+import type { FacebookOptions } from "./facebook-state";
 import type { RichContent } from "./rich-messages";
 import type { CustomerSeen, TapInput, TapResult } from "./rich-send";
 import type { Attachment } from "./webhook-payloads";
@@ -129,7 +131,8 @@ export interface Delivery {
   readonly error?: string;
 }
 
-export interface SimOptions {
+/** Facebook-flavour options (`facebookAppId`, `facebookAppSecret`, `facebookUsers`) come from `FacebookOptions`. */
+export interface SimOptions extends FacebookOptions {
   readonly port?: number;
   readonly appId: string;
   readonly appSecret: string;
@@ -283,6 +286,8 @@ export interface CustomerMessageResult {
 /** A running simulator and its programmatic helpers. */
 export interface MetaSimulator {
   readonly url: string;
+  /** The Facebook Login flavour's helpers (facebook-graph.ts). */
+  readonly facebook: FacebookSimulator;
   stop(): Promise<void>;
   /** Runs the consent step without a browser; resolves to the redirect URL (with `code` or `error`). */
   authorize(input: {

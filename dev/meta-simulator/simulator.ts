@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { adminRoutes } from "./admin-routes";
 import { createSimContext } from "./context";
+import { facebookRoutes } from "./facebook-graph";
 import { GraphErrors } from "./graph-errors";
 import { graphRoutes } from "./graph-routes";
 import { type Answer, DROP, formOf, graph, mask, type Reply, type Req, readBody } from "./http";
@@ -49,13 +50,14 @@ export async function startMetaSimulator(options: SimOptions): Promise<MetaSimul
   const graphApi = graphRoutes(ctx, rich);
   const { admin } = adminRoutes(ctx, rich, profile.tapProfile);
   const reads = readRoutes(ctx);
+  const facebook = facebookRoutes(ctx, options, graphApi.sendAs);
 
   /**
    * Graph object calls: refused while the account (or app) is throttled, counted, and answered with the usage
    * headers Meta puts on every answer, successes and errors alike (Graph API rate-limiting page).
    */
   async function graphCall(req: Req, handler: () => Answer | Promise<Answer>): Promise<Answer> {
-    const igId = ctx.tokenAccountId(req);
+    const igId = ctx.tokenAccountId(req) ?? facebook.tokenAccountId(req);
     const throttle = ctx.usage.throttled(igId);
     if (throttle !== undefined) {
       return { ...graph(GraphErrors.rateLimited(throttle.code)), headers: ctx.usage.headers(igId) };
@@ -68,7 +70,17 @@ export async function startMetaSimulator(options: SimOptions): Promise<MetaSimul
 
   function route(req: Req): Answer | Promise<Answer> {
     const { method, path } = req;
+    if (path.startsWith("/_sim/facebook/")) return facebook.admin(req);
     if (path.startsWith("/_sim/")) return admin(req);
+    // www.facebook.com's Login dialog and graph.facebook.com's versioned token endpoint (Facebook flavour);
+    // api.instagram.com's `/oauth/access_token` is unversioned, so the two never collide.
+    if (/^\/v\d+\.\d+\/dialog\/oauth\/?$/.test(path)) {
+      if (method === "GET") return facebook.oauth.getDialog(req);
+      if (method === "POST") return facebook.oauth.postDialog(req);
+    }
+    if (/^\/v\d+\.\d+\/oauth\/access_token$/.test(path) && method === "GET") {
+      return facebook.oauth.getAccessToken(req);
+    }
     if (path === "/oauth/authorize" && method === "GET") return oauth.getAuthorize(req);
     if (path === "/oauth/authorize" && method === "POST") return oauth.postAuthorize(req);
     if (path === "/oauth/access_token" && method === "POST") return oauth.postCodeExchange(req);
@@ -77,7 +89,12 @@ export async function startMetaSimulator(options: SimOptions): Promise<MetaSimul
     // Graph paths: /{version}/{id}[/{edge}], the version being optional as on graph.instagram.com.
     const versioned = /^(?:\/v\d+\.\d+)?\/([^/]+)(?:\/([^/]+))?\/?$/.exec(path);
     const id = versioned?.[1];
-    if (id !== undefined) return graphCall(req, () => graphRoute(req, id, versioned?.[2]));
+    if (id !== undefined) {
+      // Facebook tokens (and debug_token) belong to graph.facebook.com; each host accepts only its own tokens.
+      const edge = versioned?.[2];
+      const fbHost = id === "debug_token" || facebook.ownsRequest(req);
+      return graphCall(req, () => (fbHost ? facebook.route(req, id, edge) : graphRoute(req, id, edge)));
+    }
     return graph(method === "GET" ? GraphErrors.unsupportedGet() : GraphErrors.unsupportedPost());
   }
 
@@ -176,6 +193,7 @@ export async function startMetaSimulator(options: SimOptions): Promise<MetaSimul
 
   return {
     url: `http://127.0.0.1:${port}`,
+    facebook: facebook.helpers,
     async stop() {
       for (const t of timers) clearTimeout(t);
       timers.clear();
