@@ -84,8 +84,8 @@ export function verifySignedRequest(value: string, secrets: readonly string[]): 
 }
 
 /**
- * How old a signed_request may be. Meta documents no window for `issued_at`; its data deletion example carries
- * `expires` = `issued_at` + 3600, so an hour is what Meta itself treats as the life of one (docs/connect-flow.md).
+ * How old a signed_request may be. Meta documents no window for `issued_at`; the data deletion samples we have carry
+ * `expires` = `issued_at` + 3600, so an hour is the life such a request is given (docs/connect-flow.md).
  */
 export const SIGNED_REQUEST_MAX_AGE_SECONDS = 3600;
 /** Clock skew tolerated for an `issued_at` in the future. */
