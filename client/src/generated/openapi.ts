@@ -301,6 +301,13 @@ export type components = {
              */
             completedAt?: string;
             confirmationCode: string;
+            erased?: {
+                conversations: number;
+                integrations: number;
+                messages: number;
+                /** @description pending edits/reactions, sent-mid pointers, idempotency records, limiter state, person links */
+                other: number;
+            };
             /**
              * Format: date-time
              * @description ISO-8601 date-time, UTC
@@ -481,7 +488,7 @@ export type components = {
              * @description Stable error code; see docs/app-api.md
              * @enum {string}
              */
-            code: "request.invalid" | "request.too_large" | "request.unsupported_media_type" | "auth.unauthorized" | "resource.not_found" | "webhook.signature_invalid" | "webhook.verify_token_mismatch" | "webhook.body_invalid" | "signed_request.invalid" | "signed_request.signature_invalid" | "oauth.return_to_not_allowed" | "oauth.state_invalid" | "oauth.state_expired" | "integration.not_connected" | "integration.needs_reauth" | "send.window_closed" | "send.human_agent_disabled" | "idempotency.key_reused" | "dependency.unavailable" | "internal";
+            code: "request.invalid" | "request.too_large" | "request.unsupported_media_type" | "auth.unauthorized" | "resource.not_found" | "webhook.signature_invalid" | "webhook.verify_token_mismatch" | "webhook.body_invalid" | "signed_request.invalid" | "signed_request.signature_invalid" | "signed_request.stale" | "oauth.return_to_not_allowed" | "oauth.state_invalid" | "oauth.state_expired" | "integration.not_connected" | "integration.needs_reauth" | "send.window_closed" | "send.human_agent_disabled" | "idempotency.key_reused" | "dependency.unavailable" | "internal";
             detail?: string;
             /** @description Every invalid field, for request.invalid */
             errors?: {

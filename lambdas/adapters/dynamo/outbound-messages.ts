@@ -61,12 +61,12 @@ export function dynamoOutboundStore(access: DynamoAccess, clock: () => number = 
 
     async create(message, idempotency) {
       const now = clock();
-      const item = outboundItem(message, now);
+      const plain = outboundItem(message, now);
       if (idempotency === undefined) {
         const result = await db.send(
           new PutCommand({
             TableName: tableName,
-            Item: item,
+            Item: plain,
             ConditionExpression: "attribute_not_exists(pk)",
             ReturnConsumedCapacity: "TOTAL",
           }),
@@ -74,6 +74,11 @@ export function dynamoOutboundStore(access: DynamoAccess, clock: () => number = 
         noteCapacity(meter, result.ConsumedCapacity, "write");
         return "created";
       }
+      // The message names its idempotency record, so erasing the message erases the record too.
+      const item = {
+        ...plain,
+        idempotencyPk: Keys.idempotencyKey(message.imoId, message.userId, idempotency.key).pk,
+      };
       try {
         const result = await db.send(
           new TransactWriteCommand({
