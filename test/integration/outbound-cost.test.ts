@@ -182,7 +182,8 @@ describe("cost per sent message", () => {
     console.info(`[outbound-cost] ${JSON.stringify(report)}`);
     expect(free.acceptWcu).toBeLessThanOrEqual(2);
     expect(keyed.acceptWcu).toBeGreaterThan(free.acceptWcu);
-    expect(sendWcu).toBeLessThanOrEqual(12);
+    // 12, plus 1 since the sender moves the conversation's preview when Meta accepts a reply (issue 14).
+    expect(sendWcu).toBeLessThanOrEqual(13);
     expect(report.senderSqsPerWaitingMessage.ChangeMessageVisibility).toBe(1);
   }, 120_000);
 });

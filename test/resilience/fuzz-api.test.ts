@@ -17,7 +17,7 @@ import { tableSnapshot } from "../support/table-scan";
  */
 type Handler = (event: HttpEvent, context: ReturnType<typeof lambdaContext>) => Promise<HttpResult>;
 
-const RUNS_PER_ROUTE = 170; // 12 routes fuzzed here: > 2,000 requests in all
+const RUNS_PER_ROUTE = 170; // 14 routes fuzzed here: > 2,000 requests in all
 const TENANT = { sub: "fuzz-user", imo_id: "fuzz-org" };
 const IG_ACCOUNT = "17841400000000077";
 const UNREACHABLE = "http://127.0.0.1:9"; // nothing listens: any Meta call fails fast, nothing leaves the machine
