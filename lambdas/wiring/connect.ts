@@ -1,4 +1,5 @@
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { dynamoConnectTicketStore } from "../adapters/dynamo/connect-tickets";
 import { dynamoDataDeletionStore } from "../adapters/dynamo/data-deletion";
 import { dynamoIntegrationStore } from "../adapters/dynamo/integrations";
 import { dynamoOAuthStateStore } from "../adapters/dynamo/oauth-states";
@@ -90,6 +91,7 @@ export function connectWiring(config: ConnectConfig, clients: ConnectClients) {
   return {
     integrations,
     oauthStates: dynamoOAuthStateStore(clients.db, config.tableName),
+    connectTickets: dynamoConnectTicketStore(clients.db, config.tableName),
     dataDeletions,
     metaHosts: config.metaHosts,
     /** Parsed at load so a malformed allow-list fails the cold start, not the first user. */
