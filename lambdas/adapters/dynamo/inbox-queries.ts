@@ -107,14 +107,22 @@ export function dynamoInboxReader(db: DynamoDBDocumentClient, tableName: string)
     parse: (item: Record<string, unknown>) => T,
   ): Promise<StoredPage<T>> {
     const startKey = request.startKey && checkStartKey(request.startKey, gsi1pk, pkPrefix, sk);
-    const result = await db.send(
-      new QueryCommand({
-        ...gsi1Partition(tableName, gsi1pk),
-        ScanIndexForward: false,
-        Limit: request.limit + 1,
-        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-      }),
-    );
+    const result = await db
+      .send(
+        new QueryCommand({
+          ...gsi1Partition(tableName, gsi1pk),
+          ScanIndexForward: false,
+          Limit: request.limit + 1,
+          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        }),
+      )
+      .catch((error: unknown) => {
+        // Only the cursor is the caller's input here: whatever DynamoDB still refuses in it is a bad cursor (400).
+        if (startKey && error instanceof Error && error.name === "ValidationException") {
+          throw new ValidationError([{ field: "query.cursor", message: "Malformed cursor" }]);
+        }
+        throw error;
+      });
     const items = result.Items ?? [];
     const more = items.length > request.limit || result.LastEvaluatedKey !== undefined;
     const shown = items.slice(0, request.limit);
