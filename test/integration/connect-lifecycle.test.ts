@@ -338,7 +338,11 @@ describe("concurrency straight at the store", () => {
             appScopedUserId: `2691338470000010${i}`,
             username: `acct${i}`,
             accountType: "BUSINESS",
-            token: sealToken(`IGAAfake${i}`, TEST_KEYS),
+            token: sealToken(`IGAAfake${i}`, TEST_KEYS, {
+              imoId,
+              userId: "alice",
+              igAccountId: `1784140000000010${i}`,
+            }),
             tokenIssuedAt: Date.now(),
             tokenExpiresAt: Date.now() + 60 * DAY,
           },

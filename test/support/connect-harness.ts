@@ -225,7 +225,7 @@ export async function startConnectHarness(extraEnv: Record<string, string> = {})
 
   /** Writes an integration directly (for refresh tests): the token is sealed with the handlers' key. */
   const seedIntegration = async (integration: Omit<Integration, "token">, token: string) => {
-    const sealed: Integration = { ...integration, token: sealToken(token, TEST_KEYS) };
+    const sealed: Integration = { ...integration, token: sealToken(token, TEST_KEYS, integration) };
     await putIntegration(tableName, sealed, db);
     await db.send(
       new PutCommand({
@@ -241,7 +241,7 @@ export async function startConnectHarness(extraEnv: Record<string, string> = {})
   };
 
   const tokenOf = (integration: Integration | undefined) =>
-    integration?.token === undefined ? undefined : openToken(integration.token, TEST_KEYS);
+    integration?.token === undefined ? undefined : openToken(integration.token, TEST_KEYS, integration);
 
   return {
     sim,

@@ -190,7 +190,9 @@ describe("handleCallback with in-memory fakes", () => {
     expect([...tickets.records.keys()]).toEqual([ticketHash(ticket)]);
     const record = tickets.records.get(ticketHash(ticket));
     expect(JSON.stringify(record)).not.toContain("IGAAlong-lived-token");
-    expect(record?.token && openToken(record.token, KEYS)).toBe("IGAAlong-lived-token");
+    expect(
+      record?.token && openToken(record.token, KEYS, { ...record, igAccountId: PROFILE.igAccountId }),
+    ).toBe("IGAAlong-lived-token");
     expect(record?.expiresAt).toBe(NOW + 10 * 60_000);
     expect(states.records.size).toBe(0);
   });
@@ -289,7 +291,7 @@ describe("completeConnect (redeeming the ticket) with in-memory fakes", () => {
     expect(calls).toEqual(["exchangeCode", "exchangeLongLived", "profile", "subscribe"]);
     expect(secrets).toEqual(["IGAAlong-lived-token"]);
     const stored = store.items.get("org/alice");
-    expect(stored?.token && openToken(stored.token, KEYS)).toBe("IGAAlong-lived-token");
+    expect(stored?.token && openToken(stored.token, KEYS, stored)).toBe("IGAAlong-lived-token");
     expect(stored?.tokenExpiresAt).toBe(NOW + 5_183_944_000);
     expect(tickets.records.size).toBe(0);
     expect(await completeConnect(ticket, alice, completeDeps)).toMatchObject({
@@ -354,7 +356,11 @@ describe("refreshDueTokens with in-memory fakes", () => {
     username: userId,
     accountType: "BUSINESS",
     status: "connected",
-    token: sealToken(`IGAAold-${userId}`, KEYS),
+    token: sealToken(`IGAAold-${userId}`, KEYS, {
+      imoId: "org",
+      userId,
+      igAccountId: `1784${userId.length}`,
+    }),
     tokenIssuedAt: NOW - 55 * DAY,
     tokenExpiresAt: NOW + 5 * DAY,
     connectedAt: NOW - 55 * DAY,
@@ -395,7 +401,7 @@ describe("refreshDueTokens with in-memory fakes", () => {
 
     expect(report).toMatchObject({ examined: 4, refreshed: 1, rejected: 1, expired: 1, failed: 1, pages: 1 });
     const ok = store.items.get("org/ok");
-    expect(ok?.token && openToken(ok.token, KEYS)).toBe("IGAAnew-IGAAold-ok");
+    expect(ok?.token && openToken(ok.token, KEYS, ok)).toBe("IGAAnew-IGAAold-ok");
     expect(ok?.tokenExpiresAt).toBe(NOW + 5_184_000_000);
     for (const userId of ["rejected", "expired"]) {
       expect(store.items.get(`org/${userId}`)?.status).toBe("needs_reauth");
@@ -417,7 +423,11 @@ describe("eraseUserData with in-memory fakes", () => {
       username: "riviera",
       accountType: "BUSINESS",
       status: "connected",
-      token: sealToken("IGAAsecret", KEYS),
+      token: sealToken("IGAAsecret", KEYS, {
+        imoId: "org",
+        userId: "alice",
+        igAccountId: "17841462871093525",
+      }),
       tokenIssuedAt: NOW,
       tokenExpiresAt: NOW + 60 * DAY,
       connectedAt: NOW,

@@ -185,7 +185,7 @@ export async function handleCallback(input: CallbackInput, deps: CallbackDeps): 
           ...(profile.name === undefined ? {} : { name: profile.name }),
           accountType: accountType as AccountType,
         },
-        token: sealToken(longLived.accessToken, deps.keys),
+        token: sealToken(longLived.accessToken, deps.keys, { ...tenant, igAccountId: profile.igAccountId }),
         tokenIssuedAt: issuedAt,
         tokenExpiresAt: issuedAt + longLived.expiresInSeconds * 1000,
         createdAt: deps.now(),

@@ -66,7 +66,10 @@ export async function completeConnect(
   // Only the owner gets here, so telling it apart from an unknown ticket reveals nothing to anyone else.
   if (record.expiresAt <= deps.now()) return { kind: "refused", reason: "ticket_expired", why: "expired" };
 
-  const accessToken = openToken(record.token, deps.keys);
+  const accessToken = openToken(record.token, deps.keys, {
+    ...tenant,
+    igAccountId: record.profile.igAccountId,
+  });
   deps.onSecret(accessToken);
   try {
     await deps.login.subscribe(record.profile.igAccountId, accessToken);

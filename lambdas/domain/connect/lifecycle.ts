@@ -107,7 +107,7 @@ async function unsubscribeIfUnused(
   );
   if (stillUsed) return "skipped";
   try {
-    const token = openToken(removed.token, deps.keys);
+    const token = openToken(removed.token, deps.keys, removed);
     deps.onSecret(token);
     await deps.login.unsubscribe(removed.igAccountId, token);
     return "done";
