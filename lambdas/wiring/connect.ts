@@ -1,9 +1,12 @@
+import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { dynamoConnectTicketStore } from "../adapters/dynamo/connect-tickets";
 import { dynamoDataDeletionStore } from "../adapters/dynamo/data-deletion";
+import { dynamoErasureStore } from "../adapters/dynamo/erasure";
 import { dynamoIntegrationStore } from "../adapters/dynamo/integrations";
 import { dynamoOAuthStateStore } from "../adapters/dynamo/oauth-states";
 import { instagramLogin } from "../adapters/meta/instagram-login";
+import { missingErasureQueue, sqsErasureQueue } from "../adapters/sqs/erasure-queue";
 import type { AppSecrets } from "../contract/secrets";
 import { parseAllowedOrigins } from "../domain/connect/oauth-start";
 import type { InstagramLogin } from "../domain/connect/ports";
@@ -28,10 +31,14 @@ export interface ConnectConfig extends PublicUrlConfig {
   readonly returnToOrigins: string;
   /** The comma-separated scopes requested. */
   readonly oauthScopes: string;
+  /** Where data deletion jobs are queued; empty where the function queues none. */
+  readonly erasureQueueUrl?: string;
 }
 
 export interface ConnectClients {
   readonly db: DynamoDBDocumentClient;
+  /** Needed where an erasure queue is configured. */
+  readonly sqs?: SQSClient;
   readonly now?: () => number;
   /** Every token is masked in logs from the moment the process holds it. */
   readonly onSecret: (value: string) => void;
@@ -45,6 +52,11 @@ export function connectWiring(config: ConnectConfig, clients: ConnectClients) {
   const now = clients.now ?? (() => Date.now());
   const integrations = dynamoIntegrationStore(clients.db, config.tableName);
   const dataDeletions = dynamoDataDeletionStore(clients.db, config.tableName);
+  const erasure = dynamoErasureStore(clients.db, config.tableName);
+  const erasureQueue =
+    config.erasureQueueUrl && clients.sqs
+      ? sqsErasureQueue(clients.sqs, config.erasureQueueUrl)
+      : missingErasureQueue;
   const urls = publicUrls(config);
 
   const keysBySecrets = new WeakMap<AppSecrets, TokenKeys>();
@@ -93,6 +105,8 @@ export function connectWiring(config: ConnectConfig, clients: ConnectClients) {
     oauthStates: dynamoOAuthStateStore(clients.db, config.tableName),
     connectTickets: dynamoConnectTicketStore(clients.db, config.tableName),
     dataDeletions,
+    erasure,
+    erasureQueue,
     metaHosts: config.metaHosts,
     /** Parsed at load so a malformed allow-list fails the cold start, not the first user. */
     allowedOrigins: parseAllowedOrigins(config.returnToOrigins),
@@ -109,6 +123,8 @@ export function connectWiring(config: ConnectConfig, clients: ConnectClients) {
     signedRequestCallback: signedRequestCallbacks({
       integrations,
       dataDeletions,
+      erasure,
+      erasureQueue,
       now,
       statusUrl: urls.dataDeletionStatusUrl,
     }),

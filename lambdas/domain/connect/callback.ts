@@ -181,6 +181,7 @@ export async function handleCallback(input: CallbackInput, deps: CallbackDeps): 
         profile: {
           igAccountId: profile.igAccountId,
           appScopedUserId: profile.appScopedUserId,
+          ...(shortLived.appScopedUserId === undefined ? {} : { tokenUserId: shortLived.appScopedUserId }),
           username: profile.username,
           ...(profile.name === undefined ? {} : { name: profile.name }),
           accountType: accountType as AccountType,
