@@ -89,7 +89,7 @@ export async function outbound(options: OutboundOptions = defaultOutboundOptions
     await seedIntegration(stack, igAccountId, {
       ...TENANT,
       appScopedUserId: DEFAULT_ACCOUNT.appScopedId,
-      token: sealToken(sim.issueToken({ igAccountId }), keys),
+      token: sealToken(sim.issueToken({ igAccountId }), keys, { ...TENANT, igAccountId }),
       tokenIssuedAt: Date.now(),
       tokenExpiresAt: Date.now() + 50 * 86_400_000,
     });

@@ -22,6 +22,14 @@ export async function connectUrl(returnTo: string): Promise<string> {
   return `${authorizationUrl}#expires=${expiresAt}`;
 }
 
+/** On the returnTo page: finishes the connect with the ticket the callback put on the URL. */
+export async function finishConnect(landingUrl: string): Promise<string | undefined> {
+  const ticket = new URL(landingUrl).searchParams.get("connect_ticket");
+  if (ticket === null) return undefined;
+  const integration = await dm.completeConnect(ticket);
+  return integration.status === "none" ? undefined : integration.username;
+}
+
 /** One line per conversation: who, whether a reply can still go out, the last message. */
 export async function inboxLines(): Promise<string[]> {
   const integration = await dm.getIntegration();

@@ -44,7 +44,12 @@ export interface ConversationsQuery extends PageQuery {
 /** The app API, one method per route; every refused call throws {@link InstagramDmError}. */
 export interface InstagramDmClient {
   /** `POST /instagram/oauth/init`: where to send the user to connect their Instagram account. */
-  startConnect(body?: OAuthInitRequest): Promise<OAuthInitResponse>;
+  startConnect(body: OAuthInitRequest): Promise<OAuthInitResponse>;
+  /**
+   * `POST /instagram/oauth/complete`: finishes the connect on the returnTo page, with the `connect_ticket`
+   * the callback put on its URL. Only the user who called `startConnect` can complete it.
+   */
+  completeConnect(ticket: string): Promise<Integration>;
   /** `GET /instagram/integration`: the caller's connection (`status: "none"` when there is none). */
   getIntegration(): Promise<Integration>;
   /** `DELETE /instagram/integration`: disconnects the caller's account. */
@@ -118,7 +123,8 @@ export function createInstagramDmClient(options: InstagramDmClientOptions): Inst
 
   return {
     api,
-    startConnect: (body = {}) => bodyOf(api.POST("/instagram/oauth/init", { body })),
+    startConnect: (body) => bodyOf(api.POST("/instagram/oauth/init", { body })),
+    completeConnect: (ticket) => bodyOf(api.POST("/instagram/oauth/complete", { body: { ticket } })),
     getIntegration: () => bodyOf(api.GET("/instagram/integration")),
     disconnect: async () => {
       await bodyOf(api.DELETE("/instagram/integration"));

@@ -156,14 +156,27 @@ async function disconnect() {
   }
 }
 
-/** The OAuth callback sends the browser back here with `?instagram=connected` or `?instagram=error&reason=…`. */
-function readConnectOutcome() {
+/**
+ * The OAuth callback sends the browser back here with `?connect_ticket=…` or `?instagram=error&reason=…`.
+ * The ticket finishes the connect only with the signed-in user's JWT (`POST /instagram/oauth/complete`):
+ * it is taken off the address bar first, so a reload or a shared screenshot cannot replay it.
+ */
+async function readConnectOutcome() {
   const params = new URLSearchParams(location.search);
+  const ticket = params.get("connect_ticket");
   const outcome = params.get("instagram");
-  if (!outcome) return;
-  if (outcome === "connected") notice("Instagram connected.");
-  else notice(`Instagram connection failed: ${params.get("reason") ?? outcome}`, "error");
+  if (!ticket && !outcome) return;
   history.replaceState(null, "", location.pathname);
+  if (outcome) {
+    notice(`Instagram connection failed: ${params.get("reason") ?? outcome}`, "error");
+    return;
+  }
+  try {
+    const integration = await dm.completeConnect(ticket);
+    notice(`Instagram connected (@${integration.username}).`);
+  } catch (error) {
+    notice(`Instagram connection failed: ${error.code ?? error.message}`, "error");
+  }
 }
 
 // ---- simulator -------------------------------------------------------------------------------------------
@@ -419,7 +432,7 @@ async function start() {
       ? "Meta: simulator"
       : `Meta: ${state.config.metaMode === "custom" ? "custom" : "real"} hosts`;
   if (hosts) $("meta-mode").title = `OAuth ${hosts.oauth} · API ${hosts.api} · Graph ${hosts.graph}`;
-  readConnectOutcome();
+  await readConnectOutcome();
   $("sign-in-form").addEventListener("submit", signIn);
   $("sign-out").addEventListener("click", signOut);
   $("connect").addEventListener("click", connect);

@@ -12,6 +12,11 @@ export interface SealedToken {
   readonly iv: string;
   readonly ciphertext: string;
   readonly tag: string;
+  /**
+   * 2: sealed bound to its integration (organisation, user, account, key id as AES-GCM additional data).
+   * Absent: sealed before that (key id only); still opens, and is re-sealed bound at the next refresh.
+   */
+  readonly aad?: 2;
 }
 
 export interface Integration {

@@ -41,17 +41,40 @@ export function tokenKeysFrom(material: TokenKeyMaterial): TokenKeys {
   return { current, all: [current, ...previous] };
 }
 
-/** Encrypts a token with AES-256-GCM under the current key and a fresh random 96-bit IV. */
-export function sealToken(plaintext: string, keys: TokenKeys): SealedToken {
+/** The integration a token belongs to: sealed into the AES-GCM additional data, so it opens only there. */
+export interface TokenBinding {
+  readonly imoId: string;
+  readonly userId: string;
+  readonly igAccountId: string;
+}
+
+/** The marker of tokens sealed with the binding; tokens sealed before it have none (AAD = key id only). */
+export const BOUND_AAD_VERSION = 2;
+
+/**
+ * The additional authenticated data of a bound token: organisation, user, account and key id, as a JSON
+ * array so no id can run into the next (ids may hold any character but `#`; JSON escapes the rest).
+ */
+function boundAad(binding: TokenBinding, keyId: string): Buffer {
+  const parts = ["token-seal/aad/v2", binding.imoId, binding.userId, binding.igAccountId, keyId];
+  return Buffer.from(JSON.stringify(parts), "utf8");
+}
+
+/**
+ * Encrypts a token with AES-256-GCM under the current key and a fresh random 96-bit IV, bound to its
+ * integration: copied onto another integration (another organisation, user or account), it does not open.
+ */
+export function sealToken(plaintext: string, keys: TokenKeys, binding: TokenBinding): SealedToken {
   const iv = randomBytes(IV_BYTES);
   const cipher = createCipheriv(ALGORITHM, keys.current.key, iv, { authTagLength: TAG_BYTES });
-  cipher.setAAD(Buffer.from(keys.current.keyId, "utf8"));
+  cipher.setAAD(boundAad(binding, keys.current.keyId));
   const ciphertext = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final()]);
   return {
     keyId: keys.current.keyId,
     iv: iv.toString("base64url"),
     ciphertext: ciphertext.toString("base64url"),
     tag: cipher.getAuthTag().toString("base64url"),
+    aad: BOUND_AAD_VERSION,
   };
 }
 
@@ -63,16 +86,24 @@ export class TokenSealError extends Error {
   }
 }
 
-/** Decrypts a sealed token with the key its `keyId` names; unknown key or any tampering throws. */
-export function openToken(sealed: SealedToken, keys: TokenKeys): string {
+/**
+ * Decrypts a sealed token with the key its `keyId` names, for the integration it is read from; unknown key,
+ * another integration's token or any tampering throws. Tokens sealed before binding (no `aad` marker) still
+ * open with their key id as AAD; they are re-sealed bound at their next refresh or reconnect.
+ */
+export function openToken(sealed: SealedToken, keys: TokenKeys, binding: TokenBinding): string {
   const key = keys.all.find((candidate) => candidate.keyId === sealed.keyId);
   if (key === undefined) throw new TokenSealError("unknown key id");
   const iv = Buffer.from(sealed.iv, "base64url");
   const tag = Buffer.from(sealed.tag, "base64url");
   if (iv.length !== IV_BYTES || tag.length !== TAG_BYTES) throw new TokenSealError("malformed");
+  if (sealed.aad !== undefined && sealed.aad !== BOUND_AAD_VERSION)
+    throw new TokenSealError("unknown AAD version");
   try {
     const decipher = createDecipheriv(ALGORITHM, key.key, iv, { authTagLength: TAG_BYTES });
-    decipher.setAAD(Buffer.from(sealed.keyId, "utf8"));
+    decipher.setAAD(
+      sealed.aad === BOUND_AAD_VERSION ? boundAad(binding, sealed.keyId) : Buffer.from(sealed.keyId, "utf8"),
+    );
     decipher.setAuthTag(tag);
     const plaintext = Buffer.concat([
       decipher.update(Buffer.from(sealed.ciphertext, "base64url")),

@@ -1,7 +1,7 @@
 import { secretsLoaderFromEnv } from "../adapters/secrets";
 import { connectFromEnv } from "../config/connect";
 import { OAuthCallbackQuery } from "../contract/api/oauth";
-import { type CallbackOutcome, completeConnect } from "../domain/connect/callback";
+import { type CallbackOutcome, handleCallback } from "../domain/connect/callback";
 import { oauthCallbackResult } from "../http/connect-results";
 import { queryParams } from "../http/request";
 import { httpRouteWithSecrets } from "../http/route";
@@ -12,17 +12,18 @@ const callbackUrl = connect.redirectUri();
 const loadSecrets = secretsLoaderFromEnv();
 
 /**
- * `GET /instagram/oauth/callback`: Instagram sends the browser here. Redirects only to a stored, allow-listed
- * returnTo; an unknown, reused or expired state gets a page, never a redirect.
+ * `GET /instagram/oauth/callback`: Instagram sends the browser here. Connects nothing: redirects to the
+ * stored, allow-listed returnTo with a completion ticket only the starting tenant can redeem; an unknown,
+ * reused or expired state gets a page, never a redirect.
  */
 export const handler = httpRouteWithSecrets(loadSecrets, async (event, context) => {
   const query = queryParams(event, OAuthCallbackQuery);
-  const outcome = await completeConnect(
+  const outcome = await handleCallback(
     { ...query, ...(query.error_reason === undefined ? {} : { errorReason: query.error_reason }) },
     {
       states: connect.oauthStates,
       login: connect.loginClient(context.secrets),
-      integrations: connect.integrations,
+      tickets: connect.connectTickets,
       keys: connect.tokenKeys(context.secrets),
       redirectUri: callbackUrl,
       allowedOrigins: connect.allowedOrigins,
@@ -34,7 +35,7 @@ export const handler = httpRouteWithSecrets(loadSecrets, async (event, context) 
   return oauthCallbackResult(outcome);
 });
 
-/** One log line per callback: why a state was rejected, where a connect failed, or who connected. */
+/** One log line per callback: why a state was rejected, where a connect failed, or who got a ticket. */
 function logOutcome(outcome: CallbackOutcome): void {
   if (outcome.kind === "state_rejected") {
     logger.info("oauth callback rejected", { reason: outcome.reason });
@@ -43,7 +44,7 @@ function logOutcome(outcome: CallbackOutcome): void {
     const fields = { step, metaCode, metaSubcode, fbtrace_id: fbtraceId, detail: message };
     logger.warn("instagram connect failed", { reason: outcome.reason, ...fields });
   } else {
-    const { imoId, userId, igAccountId } = outcome.integration;
-    logger.info("instagram connected", { imoId, userId, igAccountId, connectKind: outcome.connectKind });
+    const { imoId, userId } = outcome.tenant;
+    logger.info("connect ticket issued", { imoId, userId, igAccountId: outcome.igAccountId });
   }
 }

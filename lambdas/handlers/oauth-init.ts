@@ -3,7 +3,7 @@ import { connectFromEnv } from "../config/connect";
 import { OAuthInitBody } from "../contract/api/oauth";
 import { startConnect } from "../domain/connect/oauth-start";
 import { oauthInitBody } from "../http/connect-results";
-import { jsonBody, rawBody } from "../http/request";
+import { jsonBody } from "../http/request";
 import { json } from "../http/responses";
 import { appRouteWithSecrets } from "../http/route";
 
@@ -13,7 +13,7 @@ const loadSecrets = secretsLoaderFromEnv();
 
 /** `POST /instagram/oauth/init`: a single-use sign-in link for the caller (tenant from the JWT only). */
 export const handler = appRouteWithSecrets("oauth-init", loadSecrets, async (event, { tenant, secrets }) => {
-  const body = rawBody(event).length === 0 ? {} : jsonBody(event, OAuthInitBody);
+  const body = jsonBody(event, OAuthInitBody);
   const started = await startConnect(tenant, body.returnTo, {
     states: connect.oauthStates,
     settings: {

@@ -3,8 +3,10 @@ import type { DataDeletionResponseBody, DataDeletionStatusBody } from "../contra
 import type { IntegrationResponseBody } from "../contract/api/integration";
 import type { OAuthInitResult } from "../contract/api/oauth";
 import type { CallbackOutcome } from "../domain/connect/callback";
-import type { IntegrationSummary } from "../domain/connect/lifecycle";
+import type { CompleteOutcome } from "../domain/connect/complete";
+import { type IntegrationSummary, summarise } from "../domain/connect/lifecycle";
 import type { DataDeletionRecord } from "../domain/connect/ports";
+import { AppError } from "../domain/errors";
 import type { SignedRequestOutcome } from "../wiring/signed-request";
 import { html, json, redirect } from "./responses";
 import type { HttpResult } from "./types";
@@ -20,6 +22,12 @@ export function integrationBody(summary: IntegrationSummary | undefined): Integr
     igAccountId: summary.igAccountId,
     connectedAt: isoTime(summary.connectedAt),
     ...(summary.tokenExpiresAt === undefined ? {} : { tokenExpiresAt: isoTime(summary.tokenExpiresAt) }),
+    ...(summary.otherOrganisations === undefined
+      ? {}
+      : {
+          sharedWithOtherOrganisations: summary.otherOrganisations > 0,
+          otherOrganisationCount: summary.otherOrganisations,
+        }),
   };
 }
 
@@ -51,7 +59,7 @@ export function signedRequestResult(outcome: SignedRequestOutcome): HttpResult {
 
 /**
  * `GET /instagram/oauth/callback`: redirects only to a stored, allow-listed returnTo; an unknown, reused or
- * expired state, or a failure without a returnTo, gets a page, never a redirect.
+ * expired state gets a page, never a redirect.
  */
 export function oauthCallbackResult(outcome: CallbackOutcome): HttpResult {
   switch (outcome.kind) {
@@ -64,20 +72,33 @@ export function oauthCallbackResult(outcome: CallbackOutcome): HttpResult {
         "Go back to the app and click Connect Instagram again.",
       );
     case "failed":
-      return outcome.location === undefined
-        ? html(
-            400,
-            "Instagram was not connected",
-            `Reason: ${outcome.reason}. Go back to the app and try again.`,
-          )
-        : redirect(outcome.location);
+    case "ticket_issued":
+      return redirect(outcome.location);
+  }
+}
+
+/** `POST /instagram/oauth/complete`: the connected integration, or a problem+json refusal. */
+export function oauthCompleteResult(outcome: CompleteOutcome): HttpResult {
+  switch (outcome.kind) {
     case "connected":
-      return outcome.location === undefined
-        ? html(
-            200,
-            "Instagram connected",
-            `@${outcome.integration.username} is connected. You can close this window.`,
-          )
-        : redirect(outcome.location);
+      return json(
+        200,
+        integrationBody({
+          ...summarise(outcome.integration),
+          otherOrganisations: outcome.otherOrganisations,
+        }),
+      );
+    case "refused":
+      throw outcome.reason === "ticket_expired"
+        ? new AppError("oauth.ticket_expired", "Click Connect Instagram again.")
+        : new AppError(
+            "oauth.ticket_invalid",
+            "The ticket is unknown, was already used, or was issued to another user or organisation.",
+          );
+    case "subscribe_failed":
+      throw new AppError(
+        "oauth.subscribe_failed",
+        "Instagram did not accept the webhook subscription; connect again.",
+      );
   }
 }

@@ -10,6 +10,18 @@ export function rawBody(event: HttpEvent): Buffer {
   return event.isBase64Encoded ? Buffer.from(event.body, "base64") : Buffer.from(event.body, "utf8");
 }
 
+/**
+ * The body as text. Bytes that are not valid UTF-8 are refused with 400 rather than decoded into replacement
+ * characters (which would then be stored, or sent to Meta, as something the client never wrote).
+ */
+export function textBody(event: HttpEvent): string {
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(rawBody(event));
+  } catch {
+    throw new ValidationError([{ field: "body", message: "Body is not valid UTF-8" }]);
+  }
+}
+
 /** The body size without decoding it first (base64 inflates by 4/3). */
 export function bodyBytes(event: HttpEvent): number {
   const body = event.body ?? "";
@@ -50,9 +62,10 @@ export function jsonBody<S extends z.ZodType>(event: HttpEvent, schema: S): z.ou
   if (type !== "application/json") {
     throw new AppError("request.unsupported_media_type", "Send the body as application/json.");
   }
+  const text = textBody(event);
   let parsed: unknown;
   try {
-    parsed = JSON.parse(rawBody(event).toString("utf8"));
+    parsed = JSON.parse(text);
   } catch {
     throw new ValidationError([{ field: "body", message: "Body is not valid JSON" }]);
   }
@@ -66,6 +79,23 @@ export function queryParams<S extends z.ZodType>(event: HttpEvent, schema: S): z
 
 export function pathParams<S extends z.ZodType>(event: HttpEvent, schema: S): z.output<S> {
   return parseWith(schema, event.pathParameters ?? {}, "path");
+}
+
+/** No `#` (our key separator) and no control characters (C0, DEL, C1), nor Unicode line/paragraph separators. */
+function isSafeTenantId(id: string): boolean {
+  for (const char of id) {
+    const code = char.codePointAt(0) ?? 0;
+    if (
+      char === "#" ||
+      code <= 0x1f ||
+      (code >= 0x7f && code <= 0x9f) ||
+      code === 0x2028 ||
+      code === 0x2029
+    ) {
+      return false;
+    }
+  }
+  return true;
 }
 
 /** Longest user or organisation id accepted from a token's claims. */
@@ -85,6 +115,14 @@ export function tenantOf(event: HttpEvent, claimNames: ClaimNames): Tenant {
   // Tenant ids become parts of DynamoDB keys (sort keys hold at most 1,024 bytes): bound them here.
   if (userId.length > MAX_TENANT_ID_LENGTH || imoId.length > MAX_TENANT_ID_LENGTH) {
     throw new AppError("auth.unauthorized", "The token's user or organisation claim is too long.");
+  }
+  // `#` separates the parts of our DynamoDB keys: a user `user-1#a` could otherwise address `user-1`'s items
+  // (e.g. replay its Idempotency-Key and learn its message id). Control characters have no place in an id.
+  if (!isSafeTenantId(userId) || !isSafeTenantId(imoId)) {
+    throw new AppError(
+      "auth.unauthorized",
+      "The token's user or organisation claim has characters ids may not hold.",
+    );
   }
   return { userId, imoId };
 }

@@ -1,5 +1,6 @@
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { dynamoConnectTicketStore } from "../adapters/dynamo/connect-tickets";
 import { dynamoDataDeletionStore } from "../adapters/dynamo/data-deletion";
 import { dynamoErasureStore } from "../adapters/dynamo/erasure";
 import { dynamoIntegrationStore } from "../adapters/dynamo/integrations";
@@ -102,6 +103,7 @@ export function connectWiring(config: ConnectConfig, clients: ConnectClients) {
   return {
     integrations,
     oauthStates: dynamoOAuthStateStore(clients.db, config.tableName),
+    connectTickets: dynamoConnectTicketStore(clients.db, config.tableName),
     dataDeletions,
     erasure,
     erasureQueue,

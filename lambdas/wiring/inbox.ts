@@ -35,7 +35,7 @@ export function senderActionWiring(
     meta: graphSenderActions(config.metaHosts, config.metaTimeoutMs),
     accessToken: (integration) => {
       if (integration.token === undefined) throw new Error("Integration has no token");
-      const token = openToken(integration.token, keys);
+      const token = openToken(integration.token, keys, integration);
       onToken(token);
       return token;
     },

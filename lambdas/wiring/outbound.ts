@@ -77,7 +77,7 @@ export function outboundWiring(config: OutboundConfig, clients: OutboundClients)
       // A missing or unopenable token is handled like Meta refusing it: the integration needs re-authorisation.
       accessToken: (integration) => {
         if (integration.token === undefined) throw new Error("Integration has no token");
-        const token = openToken(integration.token, keys);
+        const token = openToken(integration.token, keys, integration);
         onToken(token);
         return token;
       },

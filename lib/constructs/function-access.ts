@@ -35,8 +35,8 @@ export const Access: Record<HandlerName | WorkerName, FunctionAccess> = {
     secret: true,
     sendsToErasureQueue: true,
   },
-  // Consumes the OAuth state (Delete), reads integration and claim, writes both in one transaction.
-  "oauth-callback": { table: ["GetItem", "PutItem", "DeleteItem"], secret: true },
+  // Consumes the OAuth state (Delete) and stores the completion ticket (Put); it connects nothing itself.
+  "oauth-callback": { table: ["PutItem", "DeleteItem"], secret: true },
   // Finds the person (Query: their links, gsi1, gsi2), revokes their integrations and releases their claims.
   deauthorize: { table: ["GetItem", "Query", "PutItem", "DeleteItem"], secret: true },
   // Creates the request's record (conditional Put, Get on a replay, Update once queued) and queues the job.
@@ -44,7 +44,11 @@ export const Access: Record<HandlerName | WorkerName, FunctionAccess> = {
   "data-deletion-status": { table: ["GetItem"] },
   // Stores the OAuth state; the secret holds the app id for the authorize URL.
   "oauth-init": { table: ["PutItem"], secret: true },
-  "integration-get": { table: ["GetItem"] },
+  // Redeems the ticket (Delete), reads integration and claim, writes both in one transaction (Put, Delete),
+  // and counts other organisations sharing the account (Query on gsi1); subscribing needs the opened token.
+  "oauth-complete": { table: ["GetItem", "Query", "PutItem", "DeleteItem"], secret: true },
+  // The integration (Get) and how many other organisations share its account (Query on gsi1).
+  "integration-get": { table: ["GetItem", "Query"] },
   // Revokes (Put of the integration, Delete of the claim) and checks other holders of the account (Query);
   // the best-effort revoke at Meta needs the decrypted token.
   "integration-delete": { table: ["GetItem", "Query", "PutItem", "DeleteItem"], secret: true },

@@ -27,12 +27,24 @@ describe("the typed client against local mode", () => {
     await local?.interrupt();
   }, 30_000);
 
-  it("connects: startConnect gives the consent URL, and the integration is connected after Allow", async () => {
+  it("connects in two steps: startConnect, Allow, then completeConnect with the landing's ticket", async () => {
     expect(await dm.getIntegration()).toEqual({ status: "none" });
     const { authorizationUrl, expiresAt } = await dm.startConnect({ returnTo: `${local.url}/` });
     expect(Date.parse(expiresAt)).toBeGreaterThan(Date.now());
     const outcome = await allowOnConsentPage(authorizationUrl);
-    expect(outcome.landingUrl?.searchParams.get("instagram"), local.output()).toBe("connected");
+    expect(outcome.ticket, local.output()).toBeDefined();
+    expect(await dm.getIntegration()).toEqual({ status: "none" }); // the callback alone connects nothing
+    // Another user's client cannot redeem it: a typed error, and the ticket stays for its owner.
+    const other = await call(local.url, "POST", "/dev/token", { json: { userId: "app-2", imoId: "imo-9" } });
+    const intruder = createInstagramDmClient({ baseUrl: local.url, getToken: () => other.body.token });
+    await expect(intruder.completeConnect(outcome.ticket ?? "")).rejects.toMatchObject({
+      status: 400,
+      code: "oauth.ticket_invalid",
+    });
+    expect(await dm.completeConnect(outcome.ticket ?? "")).toMatchObject({ status: "connected" });
+    await expect(dm.completeConnect(outcome.ticket ?? "")).rejects.toMatchObject({
+      code: "oauth.ticket_invalid",
+    });
     const integration = await dm.getIntegration();
     expect(integration).toMatchObject({ status: "connected", username: "riviera.linen.studio" });
     if (integration.status === "none") throw new Error("not connected");

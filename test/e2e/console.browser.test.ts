@@ -82,7 +82,9 @@ describe.skipIf(!hasChromium)("dev console in a real browser", () => {
     await expect(page.locator("#title").textContent()).resolves.toContain("Meta simulator");
     await page.click("#allow");
     await page.waitForURL((url) => url.origin === local.url && url.pathname === "/");
-    await page.locator("#notice").getByText("Instagram connected.").waitFor();
+    // Back with a ticket only; the console completes the connect with the signed-in user's JWT.
+    await page.locator("#notice").getByText("Instagram connected (@riviera.linen.studio).").waitFor();
+    expect(new URL(page.url()).search).toBe("");
     await page.locator("#integration-status").getByText("connected").waitFor();
     await expect(page.locator("#integration-username").textContent()).resolves.toBe("@riviera.linen.studio");
 

@@ -90,7 +90,10 @@ describe("local mode end to end (npm run dev)", () => {
     );
     expect(outcome.callbackStatus, local.output()).toBe(302);
     expect(outcome.landingUrl?.origin).toBe(local.url);
-    expect(outcome.landingUrl?.searchParams.get("instagram")).toBe("connected");
+    const ticket = outcome.landingUrl?.searchParams.get("connect_ticket");
+    expect(ticket).toBeTruthy();
+    const completed = await call(local.url, "POST", "/instagram/oauth/complete", { token, json: { ticket } });
+    expect(completed.status, explain(completed)).toBe(200);
 
     const integration = await call(local.url, "GET", "/instagram/integration", { token });
     expect(integration.status, explain(integration)).toBe(200);
@@ -294,7 +297,13 @@ describe("local mode with --persist", () => {
       });
       expect(init.status, first.output()).toBe(200);
       const outcome = await allowOnConsentPage(init.body.authorizationUrl);
-      expect(outcome.landingUrl?.searchParams.get("instagram"), first.output()).toBe("connected");
+      const ticket = outcome.ticket;
+      expect(ticket, first.output()).toBeTruthy();
+      const completed = await call(first.url, "POST", "/instagram/oauth/complete", {
+        token,
+        json: { ticket },
+      });
+      expect(completed.status, first.output()).toBe(200);
     } finally {
       await first.interrupt();
     }

@@ -27,7 +27,7 @@ const expected: Record<string, readonly string[]> = {
     // Data deletion requests posted to the webhook URL are queued as jobs.
     "sqs:SendMessage",
   ],
-  "oauth-callback": [...dynamo("DeleteItem", "GetItem", "PutItem"), ...WRITE_KEY, ...SECRET],
+  "oauth-callback": [...dynamo("DeleteItem", "PutItem"), ...WRITE_KEY, ...SECRET],
   deauthorize: [...dynamo("DeleteItem", "GetItem", "PutItem", "Query"), ...WRITE_KEY, ...SECRET],
   "data-deletion": [
     ...dynamo("GetItem", "PutItem", "UpdateItem"),
@@ -37,7 +37,8 @@ const expected: Record<string, readonly string[]> = {
   ],
   "data-deletion-status": [...dynamo("GetItem"), ...READ_KEY],
   "oauth-init": [...dynamo("PutItem"), ...WRITE_KEY, ...SECRET],
-  "integration-get": [...dynamo("GetItem"), ...READ_KEY],
+  "oauth-complete": [...dynamo("DeleteItem", "GetItem", "PutItem", "Query"), ...WRITE_KEY, ...SECRET],
+  "integration-get": [...dynamo("GetItem", "Query"), ...READ_KEY],
   "integration-delete": [...dynamo("DeleteItem", "GetItem", "PutItem", "Query"), ...WRITE_KEY, ...SECRET],
   "conversations-list": [...dynamo("GetItem", "Query"), ...READ_KEY],
   "conversation-messages": [...dynamo("GetItem", "Query"), ...READ_KEY],

@@ -473,6 +473,26 @@ describe("tenant isolation", () => {
     expect(positioned.items.map((c) => c.participant.igsid)).toEqual([IGSID_ONLY_A]);
   });
 
+  it("an oversized cursor (a key value over DynamoDB's 1,024-byte sort key limit in UTF-8) is a 400, not a 500", async () => {
+    const forge = (scope: string, key: Record<string, string>) =>
+      Buffer.from(JSON.stringify({ v: 1, s: scope, k: key })).toString("base64url");
+    const scope = `conversations|org-a|u1|${ACCOUNT_A}`;
+    const own = conversation("org-a", ACCOUNT_A, IGSID_SHARED, T0 + 3000);
+    const key = Object.fromEntries(
+      ["pk", "sk", "gsi1pk"].map((k) => [k, String(own[k as keyof typeof own])]),
+    );
+    // 600 characters (under the old character limit) but 1,200 bytes: DynamoDB refused it with a 500 before.
+    const cursor = forge(scope, { ...key, gsi1sk: "é".repeat(600) });
+    expect(cursor.length).toBeLessThanOrEqual(2048);
+    expectProblem(await listConversations(await bearer(A1), { cursor }), 400, "request.invalid");
+    // And one that is simply too long to be ours.
+    expectProblem(
+      await listConversations(await bearer(A1), { cursor: "A".repeat(4096) }),
+      400,
+      "request.invalid",
+    );
+  });
+
   it("no integration: an empty inbox and 404 for any conversation; revoked reads as none; needs_reauth still reads", async () => {
     const nobody = { imoId: "org-a", userId: "nobody" };
     expect(ConversationsPage.parse((await listConversations(await bearer(nobody))).body)).toEqual({

@@ -162,7 +162,7 @@ describe("isolation on every app route", () => {
       body: { userId: OWNER.userId, imoId: OWNER.imoId },
     });
     expect(spoofed.status).toBe(400);
-    const started = await call("oauth-init", COLLEAGUE, { body: {} });
+    const started = await call("oauth-init", COLLEAGUE, { body: { returnTo: "https://app.example.test/x" } });
     expect(started.status).toBe(200);
     const state = new URL(String(started.body?.authorizationUrl)).searchParams.get("state");
     const stored = await db.send(

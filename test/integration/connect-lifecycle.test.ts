@@ -9,7 +9,7 @@ import { signedRequestResult } from "../../lambdas/http/connect-results";
 import {
   ACCOUNTS,
   type ConnectHarness,
-  landing,
+  expectConnected,
   PUBLIC_BASE_URL,
   startConnectHarness,
 } from "../support/connect-harness";
@@ -124,7 +124,7 @@ describe("token refresh", () => {
 describe("deauthorize", () => {
   it("a fresh signed_request: revokes the integration, erases its token, releases the account", async () => {
     const alice = { userId: "alice", imoId: org() };
-    landing(await h.connect(alice, ACCOUNTS.riviera.username));
+    expectConnected(await h.connect(alice, ACCOUNTS.riviera.username));
     const value = h.signedNow({ user_id: ACCOUNTS.riviera.appScopedId });
 
     const response = await h.signedRequest("deauthorize", value);
@@ -156,7 +156,7 @@ describe("deauthorize", () => {
     ],
   ])("%s: rejected, nothing changes", async (_name, value, status, code) => {
     const bob = { userId: "bob", imoId: org() };
-    landing(await h.connect(bob, ACCOUNTS.second.username));
+    expectConnected(await h.connect(bob, ACCOUNTS.second.username));
     const before = await h.storedIntegration(bob);
 
     const response = await h.signedRequest("deauthorize", value);
@@ -179,7 +179,7 @@ describe("data deletion", () => {
   it("erases the integration, token, conversations and messages; answers { url, confirmation_code }; status reports it", async () => {
     const imoId = org();
     const alice = { userId: "alice", imoId };
-    landing(await h.connect(alice, ACCOUNTS.creator.username));
+    expectConnected(await h.connect(alice, ACCOUNTS.creator.username));
     const ig = ACCOUNTS.creator.igId;
     const otherOrg = org();
     const seedConversation = async (inOrg: string, igsid: string, messages: number) => {
@@ -302,7 +302,7 @@ describe("data deletion", () => {
 describe("signed_request callbacks posted to the webhook URL (kind inferred)", () => {
   it("no `expires`: deauthorize; with `expires`: data deletion with { url, confirmation_code }", async () => {
     const dana = { userId: "dana", imoId: org() };
-    landing(await h.connect(dana, ACCOUNTS.second.username));
+    expectConnected(await h.connect(dana, ACCOUNTS.second.username));
 
     const deauth = signedRequestResult(
       await h.wiring.signedRequestCallback(
@@ -342,7 +342,11 @@ describe("concurrency straight at the store", () => {
             appScopedUserId: `2691338470000010${i}`,
             username: `acct${i}`,
             accountType: "BUSINESS",
-            token: sealToken(`IGAAfake${i}`, TEST_KEYS),
+            token: sealToken(`IGAAfake${i}`, TEST_KEYS, {
+              imoId,
+              userId: "alice",
+              igAccountId: `1784140000000010${i}`,
+            }),
             tokenIssuedAt: Date.now(),
             tokenExpiresAt: Date.now() + 60 * DAY,
           },

@@ -50,7 +50,8 @@ describe("no token or secret in logs or responses", () => {
     // Connect (codes are credentials too: remember them).
     const query = await h.authorize(alice);
     secretsAndCodes.push(query.code ?? "missing");
-    landing(keep(await h.callback(query)));
+    const ticket = landing(keep(await h.callback(query))).searchParams.get("connect_ticket") ?? "missing";
+    keep(await h.complete(alice, ticket));
     keep((await h.getIntegration(alice)).response);
     const firstToken = h.tokenOf(await h.storedIntegration(alice));
     expect(firstToken).toMatch(TOKEN_SHAPE);
@@ -60,11 +61,14 @@ describe("no token or secret in logs or responses", () => {
       const failing = await h.authorize(bob);
       secretsAndCodes.push(failing.code ?? "missing");
       h.sim.injectFault({ kind: "token_expired", target });
-      landing(keep(await h.callback(failing)));
+      const landed = landing(keep(await h.callback(failing)));
+      // The subscription is the completion's step: the callback lands with a ticket, completing fails.
+      const failingTicket = landed.searchParams.get("connect_ticket");
+      if (failingTicket !== null) expect(keep(await h.complete(bob, failingTicket)).statusCode).toBe(502);
     }
 
     // Reconnect by another user (takeover), refresh with a rejection, disconnect.
-    landing(keep(await h.connect(bob)));
+    keep(await h.connect(bob));
     const old = h.sim.issueToken({ igAccountId: ACCOUNTS.second.igId, kind: "long", ageMs: 55 * DAY });
     h.sim.invalidateToken(old);
     await h.seedIntegration(
@@ -105,6 +109,8 @@ describe("no token or secret in logs or responses", () => {
       ...responses.map((response) => JSON.stringify({ headers: response.headers, body: response.body })),
     ].join("\n");
     expect(everything).not.toMatch(TOKEN_SHAPE);
+    // The ticket is on the landing URL (that is its job) but never in a log line.
+    expect(output).not.toContain(ticket);
     for (const value of [...secretsAndCodes, firstToken ?? "", old]) {
       expect(value.length).toBeGreaterThan(8);
       expect(everything).not.toContain(value);

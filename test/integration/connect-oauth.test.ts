@@ -5,6 +5,7 @@ import {
   ACCOUNTS,
   APP_ORIGIN,
   type ConnectHarness,
+  expectConnected,
   landing,
   PUBLIC_BASE_URL,
   RETURN_TO,
@@ -52,6 +53,12 @@ describe("POST /instagram/oauth/init", () => {
     expect(item?.expiresAt).toBe(Math.ceil(Date.parse(body.expiresAt) / 1000));
   });
 
+  it("requires a returnTo (the page there completes the connect): none is a 400 and stores nothing", async () => {
+    const response = await h.init(tenant(), {});
+    expect(response.statusCode).toBe(400);
+    expect(JSON.parse(response.body ?? "{}").code).toBe("request.invalid");
+  });
+
   it("refuses a returnTo outside the allow-list with 400 and stores nothing", async () => {
     const response = await h.init(tenant(), { returnTo: "https://app.example.com.evil.test/x" });
     expect(response.statusCode).toBe(400);
@@ -74,14 +81,24 @@ describe("POST /instagram/oauth/init", () => {
   });
 });
 
-describe("GET /instagram/oauth/callback", () => {
-  it("happy path: connects, lands on returnTo with instagram=connected, and GET shows the username", async () => {
+describe("GET /instagram/oauth/callback, then POST /instagram/oauth/complete", () => {
+  it("happy path: the callback lands on returnTo with a ticket only; completing connects, GET shows the username", async () => {
     const who = tenant();
-    const response = await h.connect(who);
-    const url = landing(response);
+    const url = landing(await h.callback(await h.authorize(who)));
     expect(url.origin).toBe(APP_ORIGIN);
     expect(url.pathname).toBe("/settings/instagram");
-    expect(url.searchParams.get("instagram")).toBe("connected");
+    const ticket = url.searchParams.get("connect_ticket") ?? "";
+    expect(Buffer.from(ticket, "base64url")).toHaveLength(32);
+    expect([...url.searchParams.keys()]).toEqual(["connect_ticket"]); // never the Meta code
+    // The callback connected nothing and subscribed nothing.
+    expect(await h.storedIntegration(who)).toBeUndefined();
+    expect(h.sim.subscriptions(ACCOUNTS.riviera.igId)).toEqual([]);
+
+    const completed = expectConnected(await h.complete(who, ticket));
+    expect(completed).toMatchObject({
+      username: ACCOUNTS.riviera.username,
+      sharedWithOtherOrganisations: false,
+    });
 
     const { response: got, body } = await h.getIntegration(who);
     expect(got.statusCode).toBe(200);
@@ -116,7 +133,7 @@ describe("GET /instagram/oauth/callback", () => {
 
   it("asks /me only for fields valid with Instagram Login (the guide's bug #1)", async () => {
     const before = h.sim.requests().length;
-    landing(await h.connect(tenant()));
+    expectConnected(await h.connect(tenant()));
     const profileCalls = h.sim
       .requests()
       .slice(before)
@@ -131,7 +148,7 @@ describe("GET /instagram/oauth/callback", () => {
   it("accepts the documented token response shape ({data:[…]}, string user_id) as well", async () => {
     h.sim.setTokenResponseShape("documented");
     const who = tenant();
-    expect(landing(await h.connect(who)).searchParams.get("instagram")).toBe("connected");
+    expectConnected(await h.connect(who));
     expect((await h.storedIntegration(who))?.appScopedUserId).toBe(ACCOUNTS.riviera.appScopedId);
   });
 
@@ -156,9 +173,7 @@ describe("GET /instagram/oauth/callback", () => {
 
   it("connects a creator account (MEDIA_CREATOR is professional)", async () => {
     const who = tenant();
-    expect(landing(await h.connect(who, ACCOUNTS.creator.username)).searchParams.get("instagram")).toBe(
-      "connected",
-    );
+    expectConnected(await h.connect(who, ACCOUNTS.creator.username));
     expect((await h.getIntegration(who)).body.accountType).toBe("MEDIA_CREATOR");
   });
 
@@ -237,7 +252,6 @@ describe("GET /instagram/oauth/callback", () => {
       ["code_exchange", "code_exchange_failed"],
       ["long_lived_exchange", "long_lived_exchange_failed"],
       ["profile", "profile_fetch_failed"],
-      ["subscribe", "subscribe_failed"],
     ] as const)("%s error → %s", async (target, reason) => {
       const who = tenant();
       const query = await h.authorize(who);
@@ -253,6 +267,17 @@ describe("GET /instagram/oauth/callback", () => {
       const query = await h.authorize(who);
       const url = landing(await h.callback({ ...query, code: "AQnot-a-real-code" }));
       expect(url.searchParams.get("reason")).toBe("code_exchange_failed");
+    });
+
+    it("the subscription failing at completion → 502 oauth.subscribe_failed, nothing stored", async () => {
+      const who = tenant();
+      const ticket =
+        landing(await h.callback(await h.authorize(who))).searchParams.get("connect_ticket") ?? "";
+      h.sim.injectFault({ kind: "server_error", target: "subscribe" });
+      const response = await h.complete(who, ticket);
+      expect(response.statusCode).toBe(502);
+      expect(JSON.parse(response.body ?? "{}").code).toBe("oauth.subscribe_failed");
+      expect(await h.storedIntegration(who)).toBeUndefined();
     });
 
     it("a rejected token at profile time (code 190) → profile_fetch_failed", async () => {

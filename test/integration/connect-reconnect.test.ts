@@ -2,9 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   ACCOUNTS,
   type ConnectHarness,
-  landing,
+  expectConnected,
   startConnectHarness,
   type Tenant,
+  ticketOf,
 } from "../support/connect-harness";
 
 let h: ConnectHarness;
@@ -39,7 +40,7 @@ async function orgState(imoId: string) {
 }
 
 const connected = async (tenant: Tenant, username: string) =>
-  expect(landing(await h.connect(tenant, username)).searchParams.get("instagram")).toBe("connected");
+  expectConnected(await h.connect(tenant, username));
 
 describe("reconnect orders: one integration per (user, org) and per (account, org), never a duplicate-key error", () => {
   it("same user, same account: refreshes the one integration (new token, same connectedAt)", async () => {
@@ -124,9 +125,11 @@ describe("reconnect orders: one integration per (user, org) and per (account, or
       await h.authorize(alice, { username: ACCOUNTS.riviera.username }),
       await h.authorize(alice, { username: ACCOUNTS.second.username }),
     ];
-    const responses = await Promise.all([h.callback(q1 ?? {}), h.callback(q2 ?? {})]);
-    for (const response of responses)
-      expect(landing(response).searchParams.get("instagram")).toBe("connected");
+    const landed = await Promise.all([h.callback(q1 ?? {}), h.callback(q2 ?? {})]);
+    const responses = await Promise.all(
+      landed.map((response) => h.complete(alice, ticketOf(response) ?? "")),
+    );
+    for (const response of responses) expectConnected(response);
 
     const state = await orgState(alice.imoId);
     expect(state.integrations).toHaveLength(1);
@@ -136,9 +139,11 @@ describe("reconnect orders: one integration per (user, org) and per (account, or
   it("two concurrent callbacks for one user (same account): one integration, one claim", async () => {
     const alice = { userId: "alice", imoId: org() };
     const queries = [await h.authorize(alice), await h.authorize(alice), await h.authorize(alice)];
-    const responses = await Promise.all(queries.map((query) => h.callback(query)));
-    for (const response of responses)
-      expect(landing(response).searchParams.get("instagram")).toBe("connected");
+    const landed = await Promise.all(queries.map((query) => h.callback(query)));
+    const responses = await Promise.all(
+      landed.map((response) => h.complete(alice, ticketOf(response) ?? "")),
+    );
+    for (const response of responses) expectConnected(response);
     expect(await orgState(alice.imoId)).toEqual({
       integrations: [
         { userId: "alice", igAccountId: ACCOUNTS.riviera.igId, status: "connected", hasToken: true },
@@ -152,9 +157,12 @@ describe("reconnect orders: one integration per (user, org) and per (account, or
     const alice = { userId: "alice", imoId };
     const bob = { userId: "bob", imoId };
     const [qa, qb] = [await h.authorize(alice), await h.authorize(bob)];
-    const responses = await Promise.all([h.callback(qa), h.callback(qb)]);
-    for (const response of responses)
-      expect(landing(response).searchParams.get("instagram")).toBe("connected");
+    const [la, lb] = await Promise.all([h.callback(qa), h.callback(qb)]);
+    const responses = await Promise.all([
+      h.complete(alice, ticketOf(la) ?? ""),
+      h.complete(bob, ticketOf(lb) ?? ""),
+    ]);
+    for (const response of responses) expectConnected(response);
     const state = await orgState(imoId);
     expect(state.claims).toHaveLength(1);
     const holder = state.claims[0]?.userId;

@@ -15,11 +15,12 @@ import { processBatch } from "../../lambdas/domain/outbound/send";
 import { outboundWiring } from "../../lambdas/wiring/outbound";
 import { FAKE } from "../support/fake-secrets";
 import { setHandlerEnv } from "../support/handler-env";
-import { lambdaContext } from "../support/http-event";
+import { httpEvent, lambdaContext } from "../support/http-event";
 import { TEST_KEYS } from "../support/keys";
 import { freshQueues, freshTable, localSqs } from "../support/local-aws";
 import {
   ACCOUNT,
+  claimsOf,
   getMessage,
   type HttpHandler,
   postMessage,
@@ -38,6 +39,7 @@ describe("sender against DynamoDB Local, the local SQS server and the Meta simul
   let dlqUrl: string;
   let accept: HttpHandler;
   let get: HttpHandler;
+  let integrationGet: HttpHandler;
   let sender: SqsHandler;
   let scenarioCount = 0;
 
@@ -54,6 +56,7 @@ describe("sender against DynamoDB Local, the local SQS server and the Meta simul
     });
     accept = (await import("../../lambdas/handlers/message-send")).handler as HttpHandler;
     get = (await import("../../lambdas/handlers/message-get")).handler as HttpHandler;
+    integrationGet = (await import("../../lambdas/handlers/integration-get")).handler as HttpHandler;
     sender = (await import("../../lambdas/handlers/sender")).handler as unknown as SqsHandler;
   });
 
@@ -297,10 +300,18 @@ describe("sender against DynamoDB Local, the local SQS server and the Meta simul
       status: "failed",
       failureReason: "reauth_required",
     });
-    expect(await readItem(tableName, Keys.integration(s.tenant.imoId, s.tenant.userId))).toMatchObject({
-      status: "needs_reauth",
-      version: s.integration.version + 1,
-    });
+    const marked = await readItem(tableName, Keys.integration(s.tenant.imoId, s.tenant.userId));
+    expect(marked).toMatchObject({ status: "needs_reauth", version: s.integration.version + 1 });
+    // The rejected token is erased at once (issue 12 part 4), with its expiry and its refresh-index entry.
+    for (const gone of ["token", "tokenIssuedAt", "tokenExpiresAt", "gsi3pk", "gsi3sk"]) {
+      expect(marked, gone).not.toHaveProperty(gone);
+    }
+    const shown = await integrationGet(
+      httpEvent({ method: "GET", route: "/instagram/integration", claims: claimsOf(s.tenant) }),
+      lambdaContext(),
+    );
+    expect(JSON.parse(shown.body ?? "{}")).toMatchObject({ status: "needs_reauth" });
+    expect(JSON.parse(shown.body ?? "{}")).not.toHaveProperty("tokenExpiresAt");
     await localSqs().send(
       new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: first.record.receiptHandle }),
     );

@@ -114,7 +114,7 @@ describe("log hygiene", () => {
 
     // Connect through the simulator (code exchange, long-lived exchange, profile, subscription).
     const connected = await harness.connect(tenant);
-    expect(connected.statusCode).toBe(302);
+    expect(connected.statusCode).toBe(200);
     const integration = await harness.storedIntegration(tenant);
     const accessToken = harness.tokenOf(integration);
     expect(accessToken).toMatch(TOKEN_SHAPE);

@@ -90,6 +90,7 @@ export async function startConnectHarness(extraEnv: Record<string, string> = {})
   const handlers = {
     init: (await import("../../lambdas/handlers/oauth-init")).handler as Handler,
     callback: (await import("../../lambdas/handlers/oauth-callback")).handler as Handler,
+    complete: (await import("../../lambdas/handlers/oauth-complete")).handler as Handler,
     get: (await import("../../lambdas/handlers/integration-get")).handler as Handler,
     remove: (await import("../../lambdas/handlers/integration-delete")).handler as Handler,
     deauthorize: (await import("../../lambdas/handlers/deauthorize")).handler as Handler,
@@ -160,9 +161,29 @@ export async function startConnectHarness(extraEnv: Record<string, string> = {})
   const callback = (query: Record<string, string>) =>
     invoke(handlers.callback, httpEvent({ method: "GET", route: "/instagram/oauth/callback", query }));
 
-  /** The whole flow for one user; resolves to the callback's response. */
-  const connect = async (tenant: Tenant, username: string = ACCOUNTS.riviera.username) =>
-    callback(await authorize(tenant, { username }));
+  /** `POST /instagram/oauth/complete` as the app's page calls it; no tenant: a request without a JWT. */
+  const complete = (tenant: Tenant | undefined, ticket: string) =>
+    invoke(
+      handlers.complete,
+      httpEvent({
+        method: "POST",
+        route: "/instagram/oauth/complete",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ ticket }),
+        ...(tenant === undefined ? {} : { claims: claims(tenant) }),
+      }),
+    );
+
+  /**
+   * The whole flow for one user, both steps: the callback, then (when it landed with a ticket) the app's
+   * page redeeming it with the same tenant's JWT. Resolves to the completion's response, or the
+   * callback's when it issued no ticket.
+   */
+  const connect = async (tenant: Tenant, username: string = ACCOUNTS.riviera.username) => {
+    const landed = await callback(await authorize(tenant, { username }));
+    const ticket = ticketOf(landed);
+    return ticket === undefined ? landed : complete(tenant, ticket);
+  };
 
   const getIntegration = async (tenant: Tenant) => {
     const response = await invoke(
@@ -218,7 +239,7 @@ export async function startConnectHarness(extraEnv: Record<string, string> = {})
 
   /** Writes an integration directly (for refresh tests): the token is sealed with the handlers' key. */
   const seedIntegration = async (integration: Omit<Integration, "token">, token: string) => {
-    const sealed: Integration = { ...integration, token: sealToken(token, TEST_KEYS) };
+    const sealed: Integration = { ...integration, token: sealToken(token, TEST_KEYS, integration) };
     await putIntegration(tableName, sealed, db);
     await db.send(
       new PutCommand({
@@ -273,7 +294,7 @@ export async function startConnectHarness(extraEnv: Record<string, string> = {})
   };
 
   const tokenOf = (integration: Integration | undefined) =>
-    integration?.token === undefined ? undefined : openToken(integration.token, TEST_KEYS);
+    integration?.token === undefined ? undefined : openToken(integration.token, TEST_KEYS, integration);
 
   return {
     sim,
@@ -285,6 +306,7 @@ export async function startConnectHarness(extraEnv: Record<string, string> = {})
     init,
     authorize,
     callback,
+    complete,
     connect,
     getIntegration,
     disconnect,
@@ -309,4 +331,19 @@ export function landing(response: HttpResult): URL {
   const location = response.headers?.location;
   expect(typeof location).toBe("string");
   return new URL(String(location));
+}
+
+/** The `connect_ticket` of a callback's redirect, if it carries one. */
+export function ticketOf(response: HttpResult): string | undefined {
+  const location = response.headers?.location;
+  if (response.statusCode !== 302 || typeof location !== "string") return undefined;
+  return new URL(location).searchParams.get("connect_ticket") ?? undefined;
+}
+
+/** Asserts a completed connect (`POST /instagram/oauth/complete` answered 200 with a connected integration). */
+export function expectConnected(response: HttpResult): Record<string, unknown> {
+  expect(response.statusCode, response.body ?? "").toBe(200);
+  const body = JSON.parse(response.body ?? "{}") as Record<string, unknown>;
+  expect(body.status).toBe("connected");
+  return body;
 }

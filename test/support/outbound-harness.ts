@@ -82,7 +82,7 @@ export async function seedIntegration(
     username: DEFAULT_ACCOUNT.username,
     accountType: "BUSINESS",
     status: options.status ?? "connected",
-    token: sealToken(options.token, TEST_KEYS),
+    token: sealToken(options.token, TEST_KEYS, { ...tenant, igAccountId: options.igAccountId ?? ACCOUNT }),
     tokenIssuedAt: now,
     tokenExpiresAt: now + 50 * 24 * 3600 * 1000,
     connectedAt: now,

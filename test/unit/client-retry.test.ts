@@ -82,14 +82,38 @@ describe("the client's retries", () => {
     expect(seen[2]?.key).toBe("mine");
   });
 
-  it("never repeats connect or disconnect", async () => {
-    const { dm, seen } = clientOn([unavailable(), unavailable()]);
+  it("never repeats connect, its completion or disconnect", async () => {
+    const { dm, seen } = clientOn([unavailable(), unavailable(), unavailable()]);
     await expect(dm.startConnect({ returnTo: "https://app.test/" })).rejects.toMatchObject({
       code: "dependency.unavailable",
       status: 503,
     });
+    await expect(dm.completeConnect("t".repeat(43))).rejects.toBeInstanceOf(InstagramDmError);
     await expect(dm.disconnect()).rejects.toBeInstanceOf(InstagramDmError);
-    expect(seen.map((r) => r.method)).toEqual(["POST", "DELETE"]);
+    expect(seen.map((r) => r.method)).toEqual(["POST", "POST", "DELETE"]);
+  });
+
+  it("completeConnect posts the ticket with the bearer token and surfaces a refusal's code", async () => {
+    const { dm, seen } = clientOn([
+      json(400, {
+        type: "urn:instagram-dm:problem:oauth.ticket_invalid",
+        title: "Invalid",
+        status: 400,
+        code: "oauth.ticket_invalid",
+      }),
+    ]);
+    await expect(dm.completeConnect("the-ticket")).rejects.toMatchObject({
+      status: 400,
+      code: "oauth.ticket_invalid",
+    });
+    expect(seen).toEqual([
+      expect.objectContaining({
+        method: "POST",
+        path: "/instagram/oauth/complete",
+        body: JSON.stringify({ ticket: "the-ticket" }),
+        auth: "Bearer jwt-1",
+      }),
+    ]);
   });
 
   it("stops after the configured attempts and surfaces the last problem", async () => {

@@ -1,11 +1,18 @@
 import { describe, expect, it } from "vitest";
 import type { AppSecrets } from "../../lambdas/contract/secrets";
-import { type CallbackDeps, completeConnect } from "../../lambdas/domain/connect/callback";
+import {
+  type CallbackDeps,
+  type CallbackOutcome,
+  handleCallback,
+} from "../../lambdas/domain/connect/callback";
+import { type CompleteDeps, completeConnect } from "../../lambdas/domain/connect/complete";
 import { confirmationCodeFor, runErasureStep } from "../../lambdas/domain/connect/erasure";
 import type { DataDeletionStore, ErasureCounts, ErasureStore } from "../../lambdas/domain/connect/ports";
 import {
   type AccountClaim,
   type ConnectPlan,
+  type ConnectTicketRecord,
+  type ConnectTicketStore,
   type InstagramLogin,
   type IntegrationStore,
   MetaCallError,
@@ -14,6 +21,7 @@ import {
 } from "../../lambdas/domain/connect/ports";
 import { refreshDueTokens } from "../../lambdas/domain/connect/refresh";
 import { assertFresh } from "../../lambdas/domain/connect/signed-request";
+import { ticketHash } from "../../lambdas/domain/connect/ticket";
 import type { Integration } from "../../lambdas/domain/integration";
 import { openToken, sealToken, tokenKeysFrom } from "../../lambdas/domain/token-seal";
 
@@ -116,9 +124,27 @@ function fakeLogin(fail: Partial<Record<keyof InstagramLogin, MetaCallError>> = 
   return { login, calls };
 }
 
+/** In-memory tickets with the adapter's semantics: redeemed once, only by their tenant. */
+function memoryTickets(): ConnectTicketStore & { records: Map<string, ConnectTicketRecord> } {
+  const records = new Map<string, ConnectTicketRecord>();
+  return {
+    records,
+    put: async (hash, record) => void records.set(hash, record),
+    redeem: async (hash, tenant) => {
+      const record = records.get(hash);
+      if (record === undefined) return { kind: "refused", why: "unknown_or_used" };
+      if (record.imoId !== tenant.imoId || record.userId !== tenant.userId) {
+        return { kind: "refused", why: "other_tenant" };
+      }
+      records.delete(hash);
+      return { kind: "redeemed", record };
+    },
+  };
+}
+
 function setup(login: InstagramLogin, returnTo: string | null = "https://app.example.com/settings") {
   const states = memoryStates();
-  const store = memoryStore();
+  const tickets = memoryTickets();
   const secrets: string[] = [];
   states.records.set("S", {
     state: "S",
@@ -131,32 +157,45 @@ function setup(login: InstagramLogin, returnTo: string | null = "https://app.exa
   const deps: CallbackDeps = {
     states,
     login,
-    integrations: store,
+    tickets,
     keys: KEYS,
     redirectUri: "https://api.example.com/instagram/oauth/callback",
     allowedOrigins: ["https://app.example.com"],
     now: () => NOW,
     onSecret: (value) => secrets.push(value),
   };
-  return { deps, states, store, secrets };
+  return { deps, states, tickets, secrets };
 }
 
-describe("completeConnect with in-memory fakes", () => {
-  it("walks code → long-lived → profile → subscribe → store, registering each token as soon as it is held", async () => {
+/** The ticket on a landing URL. */
+function ticketOf(outcome: CallbackOutcome): string {
+  if (outcome.kind !== "ticket_issued") throw new Error(`no ticket: ${outcome.kind}`);
+  return new URL(outcome.location).searchParams.get("connect_ticket") ?? "";
+}
+
+describe("handleCallback with in-memory fakes", () => {
+  it("walks code → long-lived → profile and issues a ticket; connects and subscribes nothing", async () => {
     const { login, calls } = fakeLogin();
-    const { deps, store, secrets, states } = setup(login);
+    const { deps, tickets, secrets, states } = setup(login);
 
-    const outcome = await completeConnect({ state: "S", code: "AQcode" }, deps);
+    const outcome = await handleCallback({ state: "S", code: "AQcode" }, deps);
 
-    expect(outcome).toMatchObject({
-      kind: "connected",
-      location: "https://app.example.com/settings?instagram=connected",
-    });
-    expect(calls).toEqual(["exchangeCode", "exchangeLongLived", "profile", "subscribe"]);
+    const ticket = ticketOf(outcome);
+    expect(ticket).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(outcome).toMatchObject({ kind: "ticket_issued", tenant: { imoId: "org", userId: "alice" } });
+    expect(new URL(outcome.kind === "ticket_issued" ? outcome.location : "x:").origin).toBe(
+      "https://app.example.com",
+    );
+    expect(calls).toEqual(["exchangeCode", "exchangeLongLived", "profile"]);
     expect(secrets).toEqual(["IGAAshort-lived-token", "IGAAlong-lived-token"]);
-    const stored = store.items.get("org/alice");
-    expect(stored?.token && openToken(stored.token, KEYS)).toBe("IGAAlong-lived-token");
-    expect(stored?.tokenExpiresAt).toBe(NOW + 5_183_944_000);
+    // Stored under the ticket's hash, never the ticket; the token sealed, never in clear.
+    expect([...tickets.records.keys()]).toEqual([ticketHash(ticket)]);
+    const record = tickets.records.get(ticketHash(ticket));
+    expect(JSON.stringify(record)).not.toContain("IGAAlong-lived-token");
+    expect(
+      record?.token && openToken(record.token, KEYS, { ...record, igAccountId: PROFILE.igAccountId }),
+    ).toBe("IGAAlong-lived-token");
+    expect(record?.expiresAt).toBe(NOW + 10 * 60_000);
     expect(states.records.size).toBe(0);
   });
 
@@ -164,50 +203,48 @@ describe("completeConnect with in-memory fakes", () => {
     ["exchangeCode", "code_exchange_failed", "code_exchange"],
     ["exchangeLongLived", "long_lived_exchange_failed", "long_lived_exchange"],
     ["profile", "profile_fetch_failed", "profile"],
-    ["subscribe", "subscribe_failed", "subscribe"],
-  ] as const)(
-    "%s failing → %s, with Meta's code and trace id, nothing stored",
-    async (method, reason, step) => {
-      const error = new MetaCallError("boom", { code: 190, subcode: 463, fbtraceId: "AbCdEf" });
-      const { deps, store } = setup(fakeLogin({ [method]: error }).login);
+  ] as const)("%s failing → %s, with Meta's code and trace id, no ticket", async (method, reason, step) => {
+    const error = new MetaCallError("boom", { code: 190, subcode: 463, fbtraceId: "AbCdEf" });
+    const { deps, tickets } = setup(fakeLogin({ [method]: error }).login);
 
-      const outcome = await completeConnect({ state: "S", code: "AQcode" }, deps);
+    const outcome = await handleCallback({ state: "S", code: "AQcode" }, deps);
 
-      expect(outcome).toEqual({
-        kind: "failed",
-        reason,
-        location: `https://app.example.com/settings?instagram=error&reason=${reason}`,
-        cause: { step, metaCode: 190, metaSubcode: 463, fbtraceId: "AbCdEf", message: "boom" },
-      });
-      expect(store.items.size).toBe(0);
-    },
-  );
-
-  it("a personal account stops before subscribing", async () => {
-    const { login, calls } = fakeLogin({}, { ...PROFILE, accountType: "PERSONAL" });
-    const { deps } = setup(login);
-    const outcome = await completeConnect({ state: "S", code: "AQcode" }, deps);
-    expect(outcome).toMatchObject({ kind: "failed", reason: "account_not_professional" });
-    expect(calls).not.toContain("subscribe");
+    expect(outcome).toEqual({
+      kind: "failed",
+      reason,
+      location: `https://app.example.com/settings?instagram=error&reason=${reason}`,
+      cause: { step, metaCode: 190, metaSubcode: 463, fbtraceId: "AbCdEf", message: "boom" },
+    });
+    expect(tickets.records.size).toBe(0);
   });
 
-  it("without a returnTo the outcome has no location (the handler shows a page)", async () => {
-    const { deps } = setup(fakeLogin().login, null);
-    const outcome = await completeConnect({ state: "S", code: "AQcode" }, deps);
-    expect(outcome.kind).toBe("connected");
-    expect("location" in outcome).toBe(false);
+  it("a personal account gets no ticket", async () => {
+    const { deps, tickets } = setup(fakeLogin({}, { ...PROFILE, accountType: "PERSONAL" }).login);
+    const outcome = await handleCallback({ state: "S", code: "AQcode" }, deps);
+    expect(outcome).toMatchObject({ kind: "failed", reason: "account_not_professional" });
+    expect(tickets.records.size).toBe(0);
+  });
+
+  it("a state stored without a returnTo (before it was required) is refused: no page could redeem a ticket", async () => {
+    const { login, calls } = fakeLogin();
+    const { deps } = setup(login, null);
+    expect(await handleCallback({ state: "S", code: "AQcode" }, deps)).toEqual({
+      kind: "state_rejected",
+      reason: "state_invalid",
+    });
+    expect(calls).toEqual([]);
   });
 
   it("state checks come first: unknown, then expired; Meta is never called", async () => {
     const { login, calls } = fakeLogin();
     const { deps, states } = setup(login);
-    expect(await completeConnect({ state: "nope", code: "AQ" }, deps)).toEqual({
+    expect(await handleCallback({ state: "nope", code: "AQ" }, deps)).toEqual({
       kind: "state_rejected",
       reason: "state_invalid",
     });
     const record = states.records.get("S");
     if (record) states.records.set("S", { ...record, expiresAt: NOW });
-    expect(await completeConnect({ state: "S", code: "AQ" }, deps)).toEqual({
+    expect(await handleCallback({ state: "S", code: "AQ" }, deps)).toEqual({
       kind: "state_rejected",
       reason: "state_expired",
     });
@@ -216,13 +253,99 @@ describe("completeConnect with in-memory fakes", () => {
 
   it("denial maps to access_denied and other errors to authorization_failed", async () => {
     const denied = setup(fakeLogin().login);
-    expect(await completeConnect({ state: "S", error: "access_denied" }, denied.deps)).toMatchObject({
+    expect(await handleCallback({ state: "S", error: "access_denied" }, denied.deps)).toMatchObject({
       reason: "access_denied",
     });
     const other = setup(fakeLogin().login);
-    expect(await completeConnect({ state: "S", error: "server_error" }, other.deps)).toMatchObject({
+    expect(await handleCallback({ state: "S", error: "server_error" }, other.deps)).toMatchObject({
       reason: "authorization_failed",
     });
+  });
+});
+
+describe("completeConnect (redeeming the ticket) with in-memory fakes", () => {
+  async function issued(fail: Partial<Record<keyof InstagramLogin, MetaCallError>> = {}) {
+    const { login, calls } = fakeLogin(fail);
+    const { deps, tickets } = setup(login);
+    const ticket = ticketOf(await handleCallback({ state: "S", code: "AQcode" }, deps));
+    const store = memoryStore();
+    const secrets: string[] = [];
+    let now = NOW;
+    const completeDeps: CompleteDeps = {
+      tickets,
+      login,
+      integrations: store,
+      keys: KEYS,
+      now: () => now,
+      onSecret: (value) => secrets.push(value),
+    };
+    const later = (ms: number) => {
+      now += ms;
+    };
+    return { ticket, tickets, store, calls, secrets, completeDeps, later };
+  }
+  const alice = { imoId: "org", userId: "alice" };
+
+  it("the starting tenant connects: subscribe, then store; the ticket is spent", async () => {
+    const { ticket, tickets, store, calls, secrets, completeDeps } = await issued();
+    const outcome = await completeConnect(ticket, alice, completeDeps);
+    expect(outcome).toMatchObject({ kind: "connected", connectKind: "created", otherOrganisations: 0 });
+    expect(calls).toEqual(["exchangeCode", "exchangeLongLived", "profile", "subscribe"]);
+    expect(secrets).toEqual(["IGAAlong-lived-token"]);
+    const stored = store.items.get("org/alice");
+    expect(stored?.token && openToken(stored.token, KEYS, stored)).toBe("IGAAlong-lived-token");
+    expect(stored?.tokenExpiresAt).toBe(NOW + 5_183_944_000);
+    expect(tickets.records.size).toBe(0);
+    expect(await completeConnect(ticket, alice, completeDeps)).toMatchObject({
+      kind: "refused",
+      reason: "ticket_invalid",
+      why: "unknown_or_used",
+    });
+  });
+
+  it.each([
+    ["same organisation, other user", { imoId: "org", userId: "mallory" }],
+    ["other organisation, same user id", { imoId: "other-org", userId: "alice" }],
+  ])("%s: ticket_invalid, nothing written, the ticket stays for its owner", async (_name, intruder) => {
+    const { ticket, tickets, store, calls, completeDeps } = await issued();
+    expect(await completeConnect(ticket, intruder, completeDeps)).toEqual({
+      kind: "refused",
+      reason: "ticket_invalid",
+      why: "other_tenant",
+    });
+    expect(store.items.size).toBe(0);
+    expect(calls).not.toContain("subscribe");
+    expect(tickets.records.size).toBe(1);
+    expect(await completeConnect(ticket, alice, completeDeps)).toMatchObject({ kind: "connected" });
+  });
+
+  it("an expired ticket is refused as expired to its owner only; nothing written", async () => {
+    const { ticket, store, completeDeps, later } = await issued();
+    later(10 * 60_000);
+    expect(await completeConnect(ticket, { imoId: "org", userId: "mallory" }, completeDeps)).toMatchObject({
+      reason: "ticket_invalid",
+    });
+    expect(await completeConnect(ticket, alice, completeDeps)).toMatchObject({ reason: "ticket_expired" });
+    expect(store.items.size).toBe(0);
+  });
+
+  it("a malformed ticket is refused before any read", async () => {
+    const { completeDeps } = await issued();
+    for (const bad of ["", "short", `${"a".repeat(43)}#`, "a".repeat(44)]) {
+      expect(await completeConnect(bad, alice, completeDeps)).toMatchObject({ why: "malformed" });
+    }
+  });
+
+  it("Meta refusing the subscription: subscribe_failed with its code, nothing stored", async () => {
+    const error = new MetaCallError("boom", { code: 100, fbtraceId: "AbCdEf" });
+    const { ticket, store, completeDeps } = await issued({ subscribe: error });
+    expect(await completeConnect(ticket, alice, completeDeps)).toEqual({
+      kind: "subscribe_failed",
+      metaCode: 100,
+      fbtraceId: "AbCdEf",
+      message: "boom",
+    });
+    expect(store.items.size).toBe(0);
   });
 });
 
@@ -235,7 +358,11 @@ describe("refreshDueTokens with in-memory fakes", () => {
     username: userId,
     accountType: "BUSINESS",
     status: "connected",
-    token: sealToken(`IGAAold-${userId}`, KEYS),
+    token: sealToken(`IGAAold-${userId}`, KEYS, {
+      imoId: "org",
+      userId,
+      igAccountId: `1784${userId.length}`,
+    }),
     tokenIssuedAt: NOW - 55 * DAY,
     tokenExpiresAt: NOW + 5 * DAY,
     connectedAt: NOW - 55 * DAY,
@@ -276,7 +403,7 @@ describe("refreshDueTokens with in-memory fakes", () => {
 
     expect(report).toMatchObject({ examined: 4, refreshed: 1, rejected: 1, expired: 1, failed: 1, pages: 1 });
     const ok = store.items.get("org/ok");
-    expect(ok?.token && openToken(ok.token, KEYS)).toBe("IGAAnew-IGAAold-ok");
+    expect(ok?.token && openToken(ok.token, KEYS, ok)).toBe("IGAAnew-IGAAold-ok");
     expect(ok?.tokenExpiresAt).toBe(NOW + 5_184_000_000);
     for (const userId of ["rejected", "expired"]) {
       expect(store.items.get(`org/${userId}`)?.status).toBe("needs_reauth");
@@ -298,7 +425,11 @@ describe("an erasure job step with in-memory fakes", () => {
       username: "riviera",
       accountType: "BUSINESS",
       status: "connected",
-      token: sealToken("IGAAsecret", KEYS),
+      token: sealToken("IGAAsecret", KEYS, {
+        imoId: "org",
+        userId: "alice",
+        igAccountId: "17841462871093525",
+      }),
       tokenIssuedAt: NOW,
       tokenExpiresAt: NOW + 60 * DAY,
       connectedAt: NOW,

@@ -195,6 +195,26 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/instagram/oauth/complete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Finish connecting: redeem the connect ticket from the landing URL
+         * @description Only the tenant (organisation and user) that called `oauth/init` can redeem its ticket, once, within 10 minutes. Subscribes the account to webhooks and stores the integration. Another tenant's attempt gets `oauth.ticket_invalid` and leaves the ticket in place.
+         */
+        post: operations["oauth-complete"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/instagram/oauth/init": {
         parameters: {
             query?: never;
@@ -327,6 +347,10 @@ export type components = {
             /** @description Decimal id from Meta, always a string */
             igAccountId: string;
             name?: string;
+            /** @description How many other organisations have this account connected (never which ones) */
+            otherOrganisationCount?: number;
+            /** @description True when the same Instagram account is also connected in another organisation, which then receives its DMs too */
+            sharedWithOtherOrganisations?: boolean;
             /** @enum {string} */
             status: "connected" | "needs_reauth" | "revoked";
             /**
@@ -464,12 +488,16 @@ export type components = {
             /** @enum {string} */
             status: "queued" | "sending" | "sent" | "failed";
         };
+        OAuthCompleteRequest: {
+            /** @description The `connect_ticket` query parameter of the landing URL */
+            ticket: string;
+        };
         OAuthInitRequest: {
             /**
              * Format: uri
-             * @description Where to land after connecting; an allowed app origin
+             * @description The app page that receives `connect_ticket` and completes the connect; an allowed app origin
              */
-            returnTo?: string;
+            returnTo: string;
         };
         OAuthInitResponse: {
             /**
@@ -488,7 +516,7 @@ export type components = {
              * @description Stable error code; see docs/app-api.md
              * @enum {string}
              */
-            code: "request.invalid" | "request.too_large" | "request.unsupported_media_type" | "auth.unauthorized" | "resource.not_found" | "webhook.signature_invalid" | "webhook.verify_token_mismatch" | "webhook.body_invalid" | "signed_request.invalid" | "signed_request.signature_invalid" | "signed_request.stale" | "oauth.return_to_not_allowed" | "oauth.state_invalid" | "oauth.state_expired" | "integration.not_connected" | "integration.needs_reauth" | "send.window_closed" | "send.human_agent_disabled" | "idempotency.key_reused" | "dependency.unavailable" | "internal";
+            code: "request.invalid" | "request.too_large" | "request.unsupported_media_type" | "auth.unauthorized" | "resource.not_found" | "webhook.signature_invalid" | "webhook.verify_token_mismatch" | "webhook.body_invalid" | "signed_request.invalid" | "signed_request.signature_invalid" | "signed_request.stale" | "oauth.return_to_not_allowed" | "oauth.state_invalid" | "oauth.state_expired" | "oauth.ticket_invalid" | "oauth.ticket_expired" | "oauth.subscribe_failed" | "integration.not_connected" | "integration.needs_reauth" | "send.window_closed" | "send.human_agent_disabled" | "idempotency.key_reused" | "dependency.unavailable" | "internal";
             detail?: string;
             /** @description Every invalid field, for request.invalid */
             errors?: {
@@ -1228,7 +1256,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description To returnTo with `instagram=connected` or `instagram=error&reason=<code>` */
+            /** @description To returnTo with `connect_ticket=<ticket>` (redeem it with `POST /instagram/oauth/complete`) or `instagram=error&reason=<code>` */
             302: {
                 headers: {
                     /** @description The allow-listed return URL */
@@ -1244,6 +1272,75 @@ export interface operations {
                 };
                 content: {
                     "text/html": string;
+                };
+            };
+        };
+    };
+    "oauth-complete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OAuthCompleteRequest"];
+            };
+        };
+        responses: {
+            /** @description The connected integration */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Integration"];
+                };
+            };
+            /** @description Problem details; code: request.invalid, oauth.ticket_invalid, oauth.ticket_expired */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details; code: auth.unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details; code: request.unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details; code: internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details; code: oauth.subscribe_failed */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };

@@ -121,21 +121,30 @@ export function dynamoInboxReader(db: DynamoDBDocumentClient, tableName: string)
     // Unfiltered: one query of one item more than the page. Filtered: DynamoDB applies the filter after the
     // limit, so keep reading (a bounded number of rounds) until the page is full or the partition ends.
     for (let round = 0; round < (filtered ? MAX_FILTER_ROUNDS : 1); round += 1) {
-      const result = await db.send(
-        new QueryCommand({
-          ...base,
-          ScanIndexForward: false,
-          Limit: filtered ? Math.max(request.limit + 1, 100) : request.limit + 1,
-          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-          ...(filtered
-            ? {
-                FilterExpression: filtered.expression,
-                ExpressionAttributeNames: filtered.names,
-                ExpressionAttributeValues: { ...base.ExpressionAttributeValues, ...filtered.values },
-              }
-            : {}),
-        }),
-      );
+      const callersKey = round === 0 && startKey !== undefined;
+      const result = await db
+        .send(
+          new QueryCommand({
+            ...base,
+            ScanIndexForward: false,
+            Limit: filtered ? Math.max(request.limit + 1, 100) : request.limit + 1,
+            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+            ...(filtered
+              ? {
+                  FilterExpression: filtered.expression,
+                  ExpressionAttributeNames: filtered.names,
+                  ExpressionAttributeValues: { ...base.ExpressionAttributeValues, ...filtered.values },
+                }
+              : {}),
+          }),
+        )
+        .catch((error: unknown) => {
+          // Only the cursor is the caller's input: whatever DynamoDB still refuses in it is a bad cursor (400).
+          if (callersKey && error instanceof Error && error.name === "ValidationException") {
+            throw new ValidationError([{ field: "query.cursor", message: "Malformed cursor" }]);
+          }
+          throw error;
+        });
       matched.push(...(result.Items ?? []));
       startKey = result.LastEvaluatedKey;
       if (matched.length > request.limit || startKey === undefined) break;

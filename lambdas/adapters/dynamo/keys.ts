@@ -17,6 +17,8 @@ export const Keys = {
   /** gsi3 on integrations: by token expiry, for the scheduled refresh. */
   tokenExpiryPartition: () => ({ gsi3pk: "TOKEN_EXPIRY" }),
   oauthState: (state: string) => ({ pk: `OAUTH_STATE#${state}`, sk: "STATE" }),
+  /** A connect completion ticket, by the hash of the ticket (the ticket itself is never stored). */
+  connectTicket: (ticketHash: string) => ({ pk: `CONNECT_TICKET#${ticketHash}`, sk: "TICKET" }),
   /** A conversation: one Instagram account and one customer (IGSID), within an organisation. */
   conversation: (imoId: string, igAccountId: string, igsid: string) => ({
     pk: `CONV#${imoId}#${igAccountId}#${igsid}`,

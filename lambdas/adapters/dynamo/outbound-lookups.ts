@@ -7,7 +7,7 @@ import { integrationFromItem } from "./integration-item";
 import { Keys } from "./keys";
 import { allOf, UpdateBuilder } from "./update-expression";
 
-/** The caller's integration, and the one write the sender makes to it (needs_reauth after a token error). */
+/** The caller's integration, and the one write the sender makes to it (needs_reauth, token erased, after a token error). */
 export function dynamoIntegrationAccess(access: DynamoAccess): IntegrationAccess {
   const { db, tableName, meter } = access;
   return {
@@ -24,10 +24,17 @@ export function dynamoIntegrationAccess(access: DynamoAccess): IntegrationAccess
       return result.Item ? integrationFromItem(result.Item) : undefined;
     },
     async markNeedsReauth(integration: Integration, now: number) {
+      // A token Meta rejected (190) is useless and still a credential: erased in the same write, with its
+      // expiry (so GET /instagram/integration shows none) and its place in the refresh index (gsi3).
       const builder = new UpdateBuilder()
         .set("status", "needs_reauth")
         .set("updatedAt", now)
-        .set("version", integration.version + 1);
+        .set("version", integration.version + 1)
+        .remove("token")
+        .remove("tokenIssuedAt")
+        .remove("tokenExpiresAt")
+        .remove("gsi3pk")
+        .remove("gsi3sk");
       const condition = allOf(
         `${builder.path("status")} = ${builder.value("connected")}`,
         `${builder.path("version")} = ${builder.value(integration.version)}`,

@@ -27,7 +27,7 @@ import {
   MessageSendHeaders,
   MessageStatus,
 } from "./messages";
-import { OAuthCallbackQuery, OAuthInitBody, OAuthInitResponse } from "./oauth";
+import { OAuthCallbackQuery, OAuthCompleteBody, OAuthInitBody, OAuthInitResponse } from "./oauth";
 import { WebhookDelivery, WebhookReceiveHeaders, WebhookVerifyQuery } from "./webhook";
 
 export * from "./common";
@@ -95,7 +95,8 @@ export const RouteSchemas: Readonly<Record<HandlerName, RouteSchema>> = {
     query: OAuthCallbackQuery,
     responses: {
       302: {
-        description: "To returnTo with `instagram=connected` or `instagram=error&reason=<code>`",
+        description:
+          "To returnTo with `connect_ticket=<ticket>` (redeem it with `POST /instagram/oauth/complete`) or `instagram=error&reason=<code>`",
         headers: { location: "The allow-listed return URL" },
       },
       400: {
@@ -144,6 +145,23 @@ export const RouteSchemas: Readonly<Record<HandlerName, RouteSchema>> = {
       ...problems(
         "request.invalid",
         "oauth.return_to_not_allowed",
+        "auth.unauthorized",
+        "request.unsupported_media_type",
+      ),
+    },
+  },
+  "oauth-complete": {
+    summary: "Finish connecting: redeem the connect ticket from the landing URL",
+    description:
+      "Only the tenant (organisation and user) that called `oauth/init` can redeem its ticket, once, within 10 minutes. Subscribes the account to webhooks and stores the integration. Another tenant's attempt gets `oauth.ticket_invalid` and leaves the ticket in place.",
+    body: { contentType: "application/json", schema: OAuthCompleteBody },
+    responses: {
+      200: json("The connected integration", IntegrationResponse),
+      ...problems(
+        "request.invalid",
+        "oauth.ticket_invalid",
+        "oauth.ticket_expired",
+        "oauth.subscribe_failed",
         "auth.unauthorized",
         "request.unsupported_media_type",
       ),

@@ -10,6 +10,18 @@ export const IntegrationView = z.object({
   igAccountId: MetaId,
   connectedAt: IsoTime,
   tokenExpiresAt: IsoTime.optional(),
+  sharedWithOtherOrganisations: z
+    .boolean()
+    .optional()
+    .describe(
+      "True when the same Instagram account is also connected in another organisation, which then receives its DMs too",
+    ),
+  otherOrganisationCount: z
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .describe("How many other organisations have this account connected (never which ones)"),
 });
 
 /** No integration for this user in this organisation. */

@@ -1,9 +1,9 @@
-import type { AccountType, Integration } from "../integration";
+import type { AccountType } from "../integration";
 import type { TokenKeys } from "../token-seal";
 import { sealToken } from "../token-seal";
-import { type ConnectKind, connectIntegration } from "./connect-rules";
 import { allowedReturnTo } from "./oauth-start";
-import { type InstagramLogin, type IntegrationStore, MetaCallError, type OAuthStateStore } from "./ports";
+import { type ConnectTicketStore, type InstagramLogin, MetaCallError, type OAuthStateStore } from "./ports";
+import { newTicket, TICKET_LIFETIME_MS, ticketHash } from "./ticket";
 
 /**
  * Stable reasons on `returnTo?instagram=error&reason=…`; apps branch on them (docs/connect-flow.md).
@@ -23,7 +23,14 @@ export type ConnectFailureReason = (typeof ConnectFailureReasons)[number];
 
 /** The Meta step that failed, with Meta's code and trace id for the log (never a token). */
 export interface ConnectFailureCause {
-  readonly step: "authorize" | "code_exchange" | "long_lived_exchange" | "profile" | "subscribe" | "store";
+  readonly step:
+    | "authorize"
+    | "code_exchange"
+    | "long_lived_exchange"
+    | "profile"
+    | "subscribe"
+    | "store"
+    | "ticket";
   readonly metaCode?: number;
   readonly metaSubcode?: number;
   readonly fbtraceId?: string;
@@ -35,15 +42,16 @@ export type CallbackOutcome =
   /** Unknown, reused or expired state: answer with a page, never a redirect. */
   | { readonly kind: "state_rejected"; readonly reason: "state_invalid" | "state_expired" }
   | {
-      readonly kind: "connected";
-      /** Absent when the app started the flow without a returnTo. */
-      readonly location?: string;
-      readonly integration: Integration;
-      readonly connectKind: ConnectKind;
+      /** The account is ready to connect: the app's page completes it with `POST /instagram/oauth/complete`. */
+      readonly kind: "ticket_issued";
+      /** returnTo with `connect_ticket=<ticket>`. */
+      readonly location: string;
+      readonly tenant: { readonly imoId: string; readonly userId: string };
+      readonly igAccountId: string;
     }
   | {
       readonly kind: "failed";
-      readonly location?: string;
+      readonly location: string;
       readonly reason: ConnectFailureReason;
       readonly cause: ConnectFailureCause;
     };
@@ -58,7 +66,7 @@ export interface CallbackInput {
 export interface CallbackDeps {
   readonly states: OAuthStateStore;
   readonly login: InstagramLogin;
-  readonly integrations: IntegrationStore;
+  readonly tickets: ConnectTicketStore;
   readonly keys: TokenKeys;
   readonly redirectUri: string;
   readonly allowedOrigins: readonly string[];
@@ -69,11 +77,18 @@ export interface CallbackDeps {
 
 const PROFESSIONAL: readonly string[] = ["BUSINESS", "MEDIA_CREATOR"] satisfies AccountType[];
 
-/** Builds `returnTo` + `instagram=<result>[&reason=…]` from a stored, allow-listed returnTo. */
-export function landingUrl(returnTo: string, result: "connected" | "error", reason?: string): string {
+/** Builds `returnTo` + `instagram=error&reason=…` from a stored, allow-listed returnTo. */
+export function landingUrl(returnTo: string, result: "error", reason?: string): string {
   const url = new URL(returnTo);
   url.searchParams.set("instagram", result);
   if (reason !== undefined) url.searchParams.set("reason", reason);
+  return url.href;
+}
+
+/** Builds `returnTo` + `connect_ticket=<ticket>`: the app's page redeems it with its own JWT. */
+export function ticketUrl(returnTo: string, ticket: string): string {
+  const url = new URL(returnTo);
+  url.searchParams.set("connect_ticket", ticket);
   return url.href;
 }
 
@@ -109,10 +124,12 @@ async function step<T>(
 
 /**
  * The OAuth callback: consumes the state (once), then code → short-lived token → long-lived token →
- * profile (valid fields only) → professional check → webhook subscription → stored integration.
- * Every failure after the state check lands on the app with a stable reason.
+ * profile (valid fields only) → professional check → a single-use completion ticket bound to the tenant
+ * that started the flow. It connects nothing: whoever finishes the consent in a browser only gets a ticket
+ * that the starting tenant's JWT must redeem (`completeConnect` in complete.ts). Every failure after the
+ * state check lands on the app with a stable reason.
  */
-export async function completeConnect(input: CallbackInput, deps: CallbackDeps): Promise<CallbackOutcome> {
+export async function handleCallback(input: CallbackInput, deps: CallbackDeps): Promise<CallbackOutcome> {
   if (input.state === undefined) return { kind: "state_rejected", reason: "state_invalid" };
   const record = await deps.states.consume(input.state);
   if (record === undefined) return { kind: "state_rejected", reason: "state_invalid" };
@@ -120,14 +137,13 @@ export async function completeConnect(input: CallbackInput, deps: CallbackDeps):
   // Re-checked against today's allow-list: an origin removed since the flow started is not redirected to.
   const returnTo =
     record.returnTo === undefined ? undefined : allowedReturnTo(record.returnTo, deps.allowedOrigins);
-  if (record.returnTo !== undefined && returnTo === undefined) {
-    return { kind: "state_rejected", reason: "state_invalid" };
-  }
+  // A ticket needs the app's page to redeem it; states stored before returnTo became required have none.
+  if (returnTo === undefined) return { kind: "state_rejected", reason: "state_invalid" };
   const fail = (reason: ConnectFailureReason, cause: ConnectFailureCause): CallbackOutcome => ({
     kind: "failed",
     reason,
     cause,
-    ...(returnTo === undefined ? {} : { location: landingUrl(returnTo, "error", reason) }),
+    location: landingUrl(returnTo, "error", reason),
   });
 
   if (input.error !== undefined) {
@@ -158,33 +174,30 @@ export async function completeConnect(input: CallbackInput, deps: CallbackDeps):
         message: `account_type ${accountType || "absent"}`,
       });
     }
-    await step("subscribe", "subscribe_failed", () =>
-      deps.login.subscribe(profile.igAccountId, longLived.accessToken),
-    );
-    const stored = await step("store", "connect_failed", () =>
-      connectIntegration(
-        deps.integrations,
-        tenant,
-        {
+    const ticket = newTicket();
+    await step("ticket", "connect_failed", () =>
+      deps.tickets.put(ticketHash(ticket), {
+        ...tenant,
+        profile: {
           igAccountId: profile.igAccountId,
           appScopedUserId: profile.appScopedUserId,
           ...(shortLived.appScopedUserId === undefined ? {} : { tokenUserId: shortLived.appScopedUserId }),
           username: profile.username,
           ...(profile.name === undefined ? {} : { name: profile.name }),
           accountType: accountType as AccountType,
-          token: sealToken(longLived.accessToken, deps.keys),
-          tokenIssuedAt: issuedAt,
-          tokenExpiresAt: issuedAt + longLived.expiresInSeconds * 1000,
         },
-        deps.now,
-        (attempt) => new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt)),
-      ),
+        token: sealToken(longLived.accessToken, deps.keys, { ...tenant, igAccountId: profile.igAccountId }),
+        tokenIssuedAt: issuedAt,
+        tokenExpiresAt: issuedAt + longLived.expiresInSeconds * 1000,
+        createdAt: deps.now(),
+        expiresAt: deps.now() + TICKET_LIFETIME_MS,
+      }),
     );
     return {
-      kind: "connected",
-      integration: stored.integration,
-      connectKind: stored.kind,
-      ...(returnTo === undefined ? {} : { location: landingUrl(returnTo, "connected") }),
+      kind: "ticket_issued",
+      location: ticketUrl(returnTo, ticket),
+      tenant,
+      igAccountId: profile.igAccountId,
     };
   } catch (error) {
     if (error instanceof StepFailure) return fail(error.reason, error.failure);

@@ -16,6 +16,11 @@ export interface IntegrationSummary {
   readonly igAccountId: string;
   readonly connectedAt: number;
   readonly tokenExpiresAt?: number;
+  /**
+   * How many other organisations have this account connected (they receive its DMs too). Only a count:
+   * never which organisations. Absent when not looked up.
+   */
+  readonly otherOrganisations?: number;
 }
 
 export function summarise(integration: Integration): IntegrationSummary {
@@ -35,7 +40,19 @@ export async function integrationOf(
   tenant: Tenant,
 ): Promise<IntegrationSummary | undefined> {
   const integration = await store.get(tenant.imoId, tenant.userId);
-  return integration === undefined ? undefined : summarise(integration);
+  if (integration === undefined) return undefined;
+  return { ...summarise(integration), otherOrganisations: await otherOrganisations(store, integration) };
+}
+
+/** Organisations other than the integration's own where the same account is connected (webhooks reach them). */
+export async function otherOrganisations(store: IntegrationStore, integration: Integration): Promise<number> {
+  const sharing = await store.findByAccount(integration.igAccountId);
+  const orgs = new Set(
+    sharing
+      .filter((other) => other.status !== "revoked" && other.imoId !== integration.imoId)
+      .map((other) => other.imoId),
+  );
+  return orgs.size;
 }
 
 /** Outcome of a disconnect; `unsubscribe` reports the best-effort call to Meta. */
@@ -89,7 +106,7 @@ async function unsubscribeIfUnused(
   );
   if (stillUsed) return "skipped";
   try {
-    const token = openToken(removed.token, deps.keys);
+    const token = openToken(removed.token, deps.keys, removed);
     deps.onSecret(token);
     await deps.login.unsubscribe(removed.igAccountId, token);
     return "done";

@@ -68,18 +68,16 @@ export function authorizationUrl(settings: OAuthSettings, state: string): string
  */
 export async function startConnect(
   tenant: Tenant,
-  returnTo: string | undefined,
+  returnTo: string,
   deps: { states: OAuthStateStore; settings: OAuthSettings; now: () => number },
 ): Promise<{ authorizationUrl: string; expiresAt: number }> {
-  let validReturnTo: string | undefined;
-  if (returnTo !== undefined) {
-    validReturnTo = allowedReturnTo(returnTo, deps.settings.allowedOrigins);
-    if (validReturnTo === undefined) {
-      throw new AppError(
-        "oauth.return_to_not_allowed",
-        "returnTo must be on one of the app's configured origins.",
-      );
-    }
+  // Required: the connect finishes on the app's page there, which redeems the ticket with its JWT.
+  const validReturnTo = allowedReturnTo(returnTo, deps.settings.allowedOrigins);
+  if (validReturnTo === undefined) {
+    throw new AppError(
+      "oauth.return_to_not_allowed",
+      "returnTo must be on one of the app's configured origins.",
+    );
   }
   const createdAt = deps.now();
   const expiresAt = createdAt + STATE_LIFETIME_MS;
@@ -88,7 +86,7 @@ export async function startConnect(
     state,
     userId: tenant.userId,
     imoId: tenant.imoId,
-    ...(validReturnTo === undefined ? {} : { returnTo: validReturnTo }),
+    returnTo: validReturnTo,
     createdAt,
     expiresAt,
   });

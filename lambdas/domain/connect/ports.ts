@@ -1,4 +1,4 @@
-import type { Integration } from "../integration";
+import type { Integration, SealedToken } from "../integration";
 
 /**
  * The narrow interfaces the connect flow depends on. Adapters implement them over DynamoDB and Meta's
@@ -209,4 +209,48 @@ export class MetaCallError extends Error {
     this.tokenRejected = details.tokenRejected ?? details.code === 190;
     this.transient = details.transient ?? false;
   }
+}
+
+/**
+ * What the OAuth callback hands over to `POST /instagram/oauth/complete`: everything needed to finish the
+ * connect for the tenant that started it. The token is sealed; the ticket itself is stored only as a hash.
+ */
+export interface ConnectTicketRecord {
+  readonly userId: string;
+  readonly imoId: string;
+  readonly profile: {
+    readonly igAccountId: string;
+    readonly appScopedUserId: string;
+    /** The token exchange's `user_id`, when Meta sent one (deauthorize/data deletion may carry it). */
+    readonly tokenUserId?: string;
+    readonly username: string;
+    readonly name?: string;
+    readonly accountType: "BUSINESS" | "MEDIA_CREATOR";
+  };
+  readonly token: SealedToken;
+  /** Epoch ms. */
+  readonly tokenIssuedAt: number;
+  readonly tokenExpiresAt: number;
+  readonly createdAt: number;
+  readonly expiresAt: number;
+}
+
+/** Why a ticket was not redeemed: only `expired` is ever told to the caller apart from the rest. */
+export type TicketRefusal = "unknown_or_used" | "other_tenant";
+
+export type TicketRedemption =
+  | { readonly kind: "redeemed"; readonly record: ConnectTicketRecord }
+  | { readonly kind: "refused"; readonly why: TicketRefusal };
+
+export interface ConnectTicketStore {
+  /** Stores a ticket under its hash; never overwrites. */
+  put(ticketHash: string, record: ConnectTicketRecord): Promise<void>;
+  /**
+   * Removes and returns the ticket in one conditional step, only if it belongs to this tenant: a ticket is
+   * redeemed at most once, and another tenant's attempt leaves it in place.
+   */
+  redeem(
+    ticketHash: string,
+    tenant: { readonly imoId: string; readonly userId: string },
+  ): Promise<TicketRedemption>;
 }

@@ -62,7 +62,7 @@ export async function refreshOne(integration: Integration, deps: RefreshDeps): P
   if (decision !== "refresh" || integration.token === undefined) return "skipped";
   let token: string;
   try {
-    token = openToken(integration.token, deps.keys);
+    token = openToken(integration.token, deps.keys, integration);
   } catch (error) {
     deps.onFailure?.(integration, error);
     return "failed";
@@ -74,7 +74,7 @@ export async function refreshOne(integration: Integration, deps: RefreshDeps): P
     const now = deps.now();
     const next: Integration = {
       ...integration,
-      token: sealToken(refreshed.accessToken, deps.keys),
+      token: sealToken(refreshed.accessToken, deps.keys, integration),
       tokenIssuedAt: now,
       tokenExpiresAt: now + refreshed.expiresInSeconds * 1000,
       updatedAt: now,

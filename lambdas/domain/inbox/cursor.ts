@@ -4,6 +4,11 @@ import { ValidationError } from "../errors";
 export type PageKey = Readonly<Record<string, string>>;
 
 const MAX_CURSOR_LENGTH = 2048;
+/**
+ * DynamoDB limits key attributes in bytes (UTF-8): 2,048 for a partition key, 1,024 for a sort key. Every
+ * value is held to the smaller, so no cursor reaches DynamoDB with a key it would refuse.
+ */
+const MAX_KEY_VALUE_BYTES = 1024;
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 
 interface CursorBody {
@@ -33,7 +38,9 @@ function isPageKey(value: unknown): value is PageKey {
   return (
     entries.length > 0 &&
     entries.length <= 8 &&
-    entries.every(([, v]) => typeof v === "string" && v.length > 0 && v.length <= 1024)
+    entries.every(
+      ([, v]) => typeof v === "string" && v.length > 0 && Buffer.byteLength(v, "utf8") <= MAX_KEY_VALUE_BYTES,
+    )
   );
 }
 

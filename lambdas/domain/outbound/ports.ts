@@ -75,7 +75,7 @@ export interface OutboundStore {
 
 export interface IntegrationAccess {
   get(imoId: string, userId: string): Promise<Integration | undefined>;
-  /** Conditional on the version read: marks it `needs_reauth` after Meta refused its token. */
+  /** Conditional on the version read: marks it `needs_reauth` and erases its token after Meta refused it. */
   markNeedsReauth(integration: Integration, now: number): Promise<void>;
 }
 

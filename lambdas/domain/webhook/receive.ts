@@ -18,5 +18,14 @@ export async function receiveDelivery(
     deps.count(Metric.signatureInvalid);
     throw new AppError("webhook.signature_invalid");
   }
-  return ingestDelivery(parseDelivery(new TextDecoder().decode(body)), deps);
+  return ingestDelivery(parseDelivery(utf8(body)), deps);
+}
+
+/** Decodes the verified bytes; bytes that are not UTF-8 are refused, never turned into U+FFFD. */
+function utf8(body: Uint8Array): string {
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(body);
+  } catch {
+    throw new AppError("webhook.body_invalid", "The body is not valid UTF-8.");
+  }
 }

@@ -4,8 +4,10 @@ export interface ConsentOutcome {
   /** The simulator's redirect after Allow (our OAuth callback with `code` and `state`). */
   readonly callbackUrl: URL;
   readonly callbackStatus: number;
-  /** Where our callback redirects the browser (returnTo with `instagram=connected` or `=error`). */
+  /** Where our callback redirects the browser (returnTo with `connect_ticket=…` or `instagram=error`). */
   readonly landingUrl: URL | undefined;
+  /** The `connect_ticket` on the landing URL, for the app's page to redeem with its JWT. */
+  readonly ticket: string | undefined;
 }
 
 const ENTITIES: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', "#39": "'" };
@@ -39,5 +41,6 @@ export async function allowOnConsentPage(authorizationUrl: string): Promise<Cons
     callbackUrl,
     callbackStatus: callback.status,
     landingUrl: landing ? new URL(landing) : undefined,
+    ticket: landing ? (new URL(landing).searchParams.get("connect_ticket") ?? undefined) : undefined,
   };
 }
