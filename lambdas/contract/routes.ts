@@ -61,6 +61,9 @@ export const Routes = [
 /** Handlers of the routes the app calls with its JWT: these get the caller's tenant from the token's claims. */
 export type JwtHandlerName = Extract<(typeof Routes)[number], { auth: "jwt" }>["handler"];
 
-/** Non-HTTP functions: the SQS sender and the scheduled token refresh. */
-export const WorkerNames = ["sender", "token-refresh"] as const;
+/**
+ * Non-HTTP functions: the SQS sender, the scheduled token refresh, the stream-fed `events` publisher and the
+ * outgoing webhook delivery (docs/events.md).
+ */
+export const WorkerNames = ["sender", "token-refresh", "events", "webhook-delivery"] as const;
 export type WorkerName = (typeof WorkerNames)[number];

@@ -57,4 +57,8 @@ export const Access: Record<HandlerName | WorkerName, FunctionAccess> = {
   sender: { table: ["GetItem", "PutItem", "UpdateItem", "DeleteItem"], secret: true },
   // Expiring tokens (Query on gsi), each refreshed or cleared with a conditional Put.
   "token-refresh": { table: ["Query", "PutItem"], secret: true },
+  // No table actions: it reads the table's stream (granted by its event source) and puts events on the bus.
+  events: {},
+  // Neither table nor app secret: its own signing secret and queue are granted in lib/constructs/events.ts.
+  "webhook-delivery": {},
 };

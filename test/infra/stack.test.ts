@@ -17,7 +17,8 @@ beforeAll(() => {
 describe("functions", () => {
   it("every function runs Node.js 24 on ARM64 with its own retained-for-a-while log group", () => {
     const functions = resources("AWS::Lambda::Function");
-    expect(functions).toHaveLength(Routes.length + 2);
+    // The routes, the sender, the token refresh and the events publisher (no app webhook URL in dev).
+    expect(functions).toHaveLength(Routes.length + 3);
     for (const fn of functions) {
       expect(fn.Properties.Runtime).toBe("nodejs24.x");
       expect(fn.Properties.Architectures).toEqual(["arm64"]);
@@ -96,7 +97,8 @@ describe("storage", () => {
 
 describe("outbound", () => {
   it("a FIFO queue with an encrypted FIFO dead-letter queue and the declared receive count", () => {
-    const queues = resources("AWS::SQS::Queue");
+    // The events' queues are standard queues (test/infra/events.test.ts).
+    const queues = resources("AWS::SQS::Queue").filter((queue) => queue.Properties.FifoQueue === true);
     expect(queues).toHaveLength(2);
     for (const queue of queues)
       expect(queue.Properties).toMatchObject({ FifoQueue: true, SqsManagedSseEnabled: true });
@@ -163,6 +165,7 @@ describe("outputs", () => {
         "AppSecretArn",
         "DataDeletionRequestUrl",
         "DeauthorizeCallbackUrl",
+        "EventBusName",
         "OAuthRedirectUri",
         "WebhookCallbackUrl",
       ].sort(),

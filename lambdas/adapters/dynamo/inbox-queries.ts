@@ -71,6 +71,12 @@ const MessageItem = z.object({
   failureReason: z.custom<SendFailureReason>((value) => typeof value === "string").optional(),
 });
 
+/** A stored message item read back, or undefined when the item is not a complete message (the events stream). */
+export function messageFromItem(item: Record<string, unknown>): MessageRecord | undefined {
+  const result = MessageItem.safeParse(item);
+  return result.success ? stripUndefined(result.data) : undefined;
+}
+
 function stripUndefined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
