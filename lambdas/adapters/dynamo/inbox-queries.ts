@@ -69,6 +69,8 @@ const MessageItem = z.object({
   status: z.enum(["queued", "sending", "sent", "failed"]).optional(),
   // A string, so a reason added by the sender never breaks reading the thread.
   failureReason: z.custom<SendFailureReason>((value) => typeof value === "string").optional(),
+  // The app user who sent it through the API (events carry it as their userId; views never show it).
+  userId: z.string().optional(),
 });
 
 /** A stored message item read back, or undefined when the item is not a complete message (the events stream). */

@@ -134,10 +134,10 @@ function messageEvents(
 /** What changed between two versions of a message, as the app cares about it. */
 export function messageChanges(before: MessageRecord, after: MessageRecord): MessageChange[] {
   const changes: MessageChange[] = [];
-  if ((after.editCount ?? 0) !== (before.editCount ?? 0) || after.editedAt !== before.editedAt) {
-    changes.push("edited");
-  }
-  if (after.deleted === true && before.deleted !== true) changes.push("unsent");
+  const unsent = after.deleted === true && before.deleted !== true;
+  // An unsend clears the content (and its edit history): that is the unsend, not an edit.
+  if (!unsent && (after.editCount ?? 0) > (before.editCount ?? 0)) changes.push("edited");
+  if (unsent) changes.push("unsent");
   if (reactionsKey(before) !== reactionsKey(after)) changes.push("reaction");
   if (after.readAt !== undefined && after.readAt !== before.readAt) changes.push("seen");
   return changes;
