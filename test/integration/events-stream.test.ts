@@ -6,7 +6,7 @@ import { dynamoDataDeletionStore } from "../../lambdas/adapters/dynamo/data-dele
 import { dynamoIntegrationStore } from "../../lambdas/adapters/dynamo/integrations";
 import { dynamoOutboundStore } from "../../lambdas/adapters/dynamo/outbound-messages";
 import type { EventPublisher } from "../../lambdas/adapters/events/event-bus";
-import { AppEvent, type EventType } from "../../lambdas/contract/events";
+import { AppEvent } from "../../lambdas/contract/events";
 import type { OutboundMessage } from "../../lambdas/domain/outbound/ports";
 import { messageView } from "../../lambdas/http/inbox-bodies";
 import type { HttpEvent, HttpResult } from "../../lambdas/http/types";
