@@ -48,6 +48,7 @@ export async function deliverBatch(
       report.retried++;
       const delay = retryDelaySeconds(attempt);
       deps.log("webhook: delivery failed, retrying later", { ...extra, retryInSeconds: delay });
+      // If the backoff cannot be set, SQS still redelivers after the queue's visibility timeout: only sooner.
       await deps.retryLater(record.receiptHandle, delay).catch(() => undefined);
       failures.push({ itemIdentifier: record.messageId });
     }),
