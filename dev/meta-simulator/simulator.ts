@@ -5,6 +5,7 @@ import { createSimContext } from "./context";
 import { GraphErrors } from "./graph-errors";
 import { graphRoutes } from "./graph-routes";
 import { type Answer, DROP, formOf, graph, mask, type Reply, type Req, readBody } from "./http";
+import { messengerProfileRoutes } from "./messenger-profile";
 import {
   EXCHANGED_EXPIRES_IN,
   KNOWN_SCOPES,
@@ -17,6 +18,7 @@ import {
 } from "./model";
 import { oauthRoutes } from "./oauth-routes";
 import { readRoutes } from "./read-routes";
+import { richSender } from "./rich-send";
 import { maxInAnyHour } from "./rolling-hour";
 
 export * from "./model";
@@ -42,8 +44,10 @@ export async function startMetaSimulator(options: SimOptions): Promise<MetaSimul
   const ctx = createSimContext(options);
   const { state, now, tokens, sent, recorded, subscriptions, pending, timers } = ctx;
   const oauth = oauthRoutes(ctx);
-  const graphApi = graphRoutes(ctx);
-  const { admin } = adminRoutes(ctx);
+  const rich = richSender(ctx);
+  const profile = messengerProfileRoutes(ctx);
+  const graphApi = graphRoutes(ctx, rich);
+  const { admin } = adminRoutes(ctx, rich, profile.tapProfile);
   const reads = readRoutes(ctx);
 
   /**
@@ -86,6 +90,9 @@ export async function startMetaSimulator(options: SimOptions): Promise<MetaSimul
       return graphApi.subscribedApps(req, id);
     }
     if (edge === "messages" && method === "POST") return graphApi.postMessage(req, id);
+    if (edge === "messenger_profile" && ["GET", "POST", "DELETE"].includes(method)) {
+      return profile.messengerProfile(req, id);
+    }
     if (id === "me" && edge === "permissions" && method === "DELETE") return graphApi.revokePermissions(req);
     return graph(method === "GET" ? GraphErrors.unsupportedGet() : GraphErrors.unsupportedPost());
   }
@@ -261,6 +268,11 @@ export async function startMetaSimulator(options: SimOptions): Promise<MetaSimul
       if (input.owner === "other") ctx.otherOwner.add(key);
       else ctx.otherOwner.delete(key);
     },
+    tapQuickReply: rich.tapQuickReply,
+    tapButton: rich.tapButton,
+    tapProfile: profile.tapProfile,
+    customerView: (input) => rich.customerView(input.igAccountId, input.igsid),
+    messengerProfile: (igAccountId) => profile.state(ctx.accountOrThrow(igAccountId).igId),
     senderActions: (igAccountId) =>
       ctx.senderActions.filter((a) => igAccountId === undefined || a.igAccountId === igAccountId),
     setCustomer(customer) {

@@ -43,3 +43,24 @@ export const WebhookDeliveryQueue = {
   dlqRetentionSeconds: 14 * 24 * 3600,
   batchSize: 10,
 } as const;
+
+/**
+ * The erasure queue: data deletion jobs, run by the erasure worker off Meta's 10-second callback. Standard (order
+ * does not matter; a duplicate finds the job's lease held or the job completed and does nothing).
+ */
+export const ErasureQueue = {
+  fifo: false,
+  /** Worker timeout; each step stops starting new pages this long before it, then re-queues the job. */
+  workerTimeoutSeconds: 60,
+  stopBeforeTimeoutSeconds: 15,
+  /** Six times the timeout, as Lambda recommends; longer than the job lease, so a crashed step's lease has lapsed. */
+  visibilityTimeoutSeconds: 360,
+  /** A step holds the job this long; a crashed holder's lease lapses before its message is received again. */
+  leaseSeconds: 75,
+  retentionSeconds: 4 * 24 * 3600,
+  dlqRetentionSeconds: 14 * 24 * 3600,
+  /** A job that failed this often (not one that ran out of time: that re-queues itself) goes to the DLQ. */
+  maxReceiveCount: 5,
+  batchSize: 1,
+  maxConcurrency: 2,
+} as const;

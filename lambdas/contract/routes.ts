@@ -22,6 +22,8 @@ export const HandlerNames = [
   "integration-delete",
   "conversations-list",
   "conversation-messages",
+  "conversation-read",
+  "conversation-typing",
   "message-send",
   "message-get",
 ] as const;
@@ -38,6 +40,8 @@ export const Paths = {
   integration: "/instagram/integration",
   conversations: "/instagram/conversations",
   conversationMessages: "/instagram/conversations/{conversationId}/messages",
+  conversationRead: "/instagram/conversations/{conversationId}/read",
+  conversationTyping: "/instagram/conversations/{conversationId}/typing",
   messages: "/instagram/messages",
   message: "/instagram/messages/{messageId}",
 } as const;
@@ -54,6 +58,8 @@ export const Routes = [
   { method: "DELETE", path: Paths.integration, auth: "jwt", handler: "integration-delete" },
   { method: "GET", path: Paths.conversations, auth: "jwt", handler: "conversations-list" },
   { method: "GET", path: Paths.conversationMessages, auth: "jwt", handler: "conversation-messages" },
+  { method: "POST", path: Paths.conversationRead, auth: "jwt", handler: "conversation-read" },
+  { method: "POST", path: Paths.conversationTyping, auth: "jwt", handler: "conversation-typing" },
   { method: "POST", path: Paths.messages, auth: "jwt", handler: "message-send" },
   { method: "GET", path: Paths.message, auth: "jwt", handler: "message-get" },
 ] as const satisfies readonly RouteDeclaration[];
@@ -62,8 +68,8 @@ export const Routes = [
 export type JwtHandlerName = Extract<(typeof Routes)[number], { auth: "jwt" }>["handler"];
 
 /**
- * Non-HTTP functions: the SQS sender, the scheduled token refresh, the stream-fed `events` publisher and the
- * outgoing webhook delivery (docs/events.md).
+ * Non-HTTP functions: the SQS sender, the scheduled token refresh, the SQS erasure worker, the stream-fed
+ * `events` publisher and the outgoing webhook delivery (docs/events.md).
  */
-export const WorkerNames = ["sender", "token-refresh", "events", "webhook-delivery"] as const;
+export const WorkerNames = ["sender", "token-refresh", "erasure", "events", "webhook-delivery"] as const;
 export type WorkerName = (typeof WorkerNames)[number];

@@ -66,3 +66,7 @@ export type EventKind = (typeof EVENT_KINDS)[number];
 /** Reply-window states: open (any reply), human_agent_only (only tag HUMAN_AGENT), closed (none). */
 export const WINDOW_STATES = ["open", "human_agent_only", "closed"] as const;
 export type WindowState = (typeof WINDOW_STATES)[number];
+
+/** `window=` filter of the conversation list: `closing` is an open window with little time left. */
+export const WINDOW_FILTERS = ["open", "closing", "closed"] as const;
+export type WindowFilter = (typeof WINDOW_FILTERS)[number];

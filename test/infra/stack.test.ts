@@ -1,6 +1,6 @@
 import { Match, type Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
-import { OutboundQueue } from "../../lambdas/contract/queues";
+import { ErasureQueue, OutboundQueue } from "../../lambdas/contract/queues";
 import { Routes } from "../../lambdas/contract/routes";
 import { MainTable } from "../../lambdas/contract/table";
 import { devConfig, synthStack } from "../support/synth";
@@ -17,8 +17,8 @@ beforeAll(() => {
 describe("functions", () => {
   it("every function runs Node.js 24 on ARM64 with its own retained-for-a-while log group", () => {
     const functions = resources("AWS::Lambda::Function");
-    // The routes, the sender, the token refresh and the events publisher (no app webhook URL in dev).
-    expect(functions).toHaveLength(Routes.length + 3);
+    // The routes, the sender, the token refresh, the erasure worker and the events publisher (no webhook URL in dev).
+    expect(functions).toHaveLength(Routes.length + 4);
     for (const fn of functions) {
       expect(fn.Properties.Runtime).toBe("nodejs24.x");
       expect(fn.Properties.Architectures).toEqual(["arm64"]);
@@ -116,6 +116,21 @@ describe("outbound", () => {
       FunctionResponseTypes: ["ReportBatchItemFailures"],
       BatchSize: OutboundQueue.batchSize,
       ScalingConfig: { MaximumConcurrency: OutboundQueue.maxConcurrency },
+    });
+  });
+
+  it("erasure: a standard queue with an encrypted dead-letter queue, consumed by the worker in partial batches", () => {
+    const standard = resources("AWS::SQS::Queue").filter((queue) => queue.Properties.FifoQueue === undefined);
+    expect(standard).toHaveLength(2);
+    for (const queue of standard) expect(queue.Properties).toMatchObject({ SqsManagedSseEnabled: true });
+    template.hasResourceProperties("AWS::SQS::Queue", {
+      VisibilityTimeout: ErasureQueue.visibilityTimeoutSeconds,
+      RedrivePolicy: { maxReceiveCount: ErasureQueue.maxReceiveCount, deadLetterTargetArn: Match.anyValue() },
+    });
+    template.hasResourceProperties("AWS::Lambda::EventSourceMapping", {
+      FunctionResponseTypes: ["ReportBatchItemFailures"],
+      BatchSize: ErasureQueue.batchSize,
+      ScalingConfig: { MaximumConcurrency: ErasureQueue.maxConcurrency },
     });
   });
 

@@ -236,15 +236,11 @@ describe("each event type comes from its real write, and from nothing else", () 
 
   it("a data deletion reaching `completed` → data_deletion.completed once; the pending record → nothing", async () => {
     const store = dynamoDataDeletionStore(db, tableName);
-    await store.put({ code: "DEL-EVENTS-1", status: "pending", requestedAt: 1 });
-    await store.put({
-      code: "DEL-EVENTS-1",
-      status: "completed",
-      requestedAt: 1,
-      completedAt: 2,
-      erased: { integrations: 1, conversations: 2, messages: 3 },
-    });
-    await store.put({ code: "DEL-EVENTS-1", status: "completed", requestedAt: 1, completedAt: 3 });
+    // The erasure job's real writes: open (pending), counts, completion; a second completion fails its condition.
+    await store.open("DEL-EVENTS-1", 1);
+    await store.addCounts("DEL-EVENTS-1", { integrations: 1, conversations: 2, messages: 3, other: 4 });
+    await store.complete("DEL-EVENTS-1", 2);
+    await store.complete("DEL-EVENTS-1", 3).catch(() => undefined);
     const events = await settle();
     expect(typesOf(events)).toEqual(["data_deletion.completed"]);
     expect(events[0]?.data).toEqual({
