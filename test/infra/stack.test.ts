@@ -121,7 +121,8 @@ describe("outbound", () => {
 
   it("erasure: a standard queue with an encrypted dead-letter queue, consumed by the worker in partial batches", () => {
     const standard = resources("AWS::SQS::Queue").filter((queue) => queue.Properties.FifoQueue === undefined);
-    expect(standard).toHaveLength(2);
+    // The erasure queue and its DLQ, and the events' failed-batch queue (test/infra/events.test.ts).
+    expect(standard).toHaveLength(3);
     for (const queue of standard) expect(queue.Properties).toMatchObject({ SqsManagedSseEnabled: true });
     template.hasResourceProperties("AWS::SQS::Queue", {
       VisibilityTimeout: ErasureQueue.visibilityTimeoutSeconds,
