@@ -61,6 +61,11 @@ function handlerEnvironment(): Record<string, string> {
     [Env.sendCapPerHour]: "200",
     [Env.humanAgentEnabled]: "false",
     [Env.dataDeletionStatusUrl]: "https://api.example.test/instagram/data-deletion",
+    // Events out: the bus and, for the webhook delivery, its endpoint, queue and signing secret.
+    [Env.eventBusName]: "bench-events",
+    [Env.appWebhookUrl]: "https://app.example.test/instagram-events",
+    [Env.webhookQueueUrl]: "https://sqs.us-east-1.amazonaws.com/000000000000/bench-webhooks",
+    [Env.appWebhookSecretId]: "arn:aws:secretsmanager:us-east-1:000000000000:secret:bench-webhook-secret",
     [Env.logLevel]: "INFO",
   };
   const environment: Record<string, string> = {

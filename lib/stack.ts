@@ -7,6 +7,7 @@ import { Alarms } from "./constructs/alarms";
 import { Api } from "./constructs/api";
 import { AppSecret } from "./constructs/app-secret";
 import { Erasure } from "./constructs/erasure";
+import { Events } from "./constructs/events";
 import { Outbound } from "./constructs/outbound";
 import { Scheduling } from "./constructs/scheduling";
 import { Storage } from "./constructs/storage";
@@ -52,6 +53,13 @@ export class InstagramDmStack extends Stack {
       ...(config.publicBaseUrl ? { publicBaseUrl: config.publicBaseUrl } : {}),
     });
     const scheduling = new Scheduling(this, "Scheduling", shared);
+    const events = new Events(this, "EventsOut", {
+      table: storage.table,
+      tableKey: storage.key,
+      logRetention,
+      environment,
+      ...(config.appWebhookUrl ? { appWebhookUrl: config.appWebhookUrl } : {}),
+    });
     new Alarms(this, "Alarms", {
       api,
       deadLetterQueue: outbound.deadLetterQueue,
@@ -61,7 +69,27 @@ export class InstagramDmStack extends Stack {
         ["sender", outbound.sender] as const,
         ["token-refresh", scheduling.tokenRefresh] as const,
         ["erasure", erasure.worker] as const,
+        ["events", events.publisher] as const,
+        ...(events.delivery ? [["webhook-delivery", events.delivery] as const] : []),
       ]),
+      deadLetterQueues: [
+        {
+          id: "EventBatchesFailed",
+          what: "Stream batches the events function could not publish were sent to the failed-batch queue",
+          runbook: "event-batches-failed",
+          queue: events.failedBatches,
+        },
+        ...(events.webhookDeadLetterQueue
+          ? [
+              {
+                id: "WebhooksDeadLettered",
+                what: "Outgoing webhooks exhausted their retry budget and are in the DLQ",
+                runbook: "webhooks-dead-lettered",
+                queue: events.webhookDeadLetterQueue,
+              },
+            ]
+          : []),
+      ],
       ...(config.alarmEmail ? { alarmEmail: config.alarmEmail } : {}),
     });
 
@@ -83,6 +111,15 @@ export class InstagramDmStack extends Stack {
         description: "Put INSTAGRAM_APP_ID, INSTAGRAM_APP_SECRET, INSTAGRAM_WEBHOOK_VERIFY_TOKEN here",
       },
       ApiUrl: { value: base, description: "Base URL of the app API" },
+      EventBusName: { value: events.bus.eventBusName, description: "EventBridge bus of events out" },
+      ...(events.webhookSecret
+        ? {
+            AppWebhookSecretArn: {
+              value: events.webhookSecret.secretArn,
+              description: "Outgoing webhooks: the signing secret is whsec_ + this secret's value",
+            },
+          }
+        : {}),
     };
     for (const [name, output] of Object.entries(outputs)) new CfnOutput(this, name, output);
 

@@ -24,6 +24,8 @@ export interface StageConfig {
   readonly publicBaseUrl?: string;
   /** Page where a user checks a data deletion request; `?code=` is appended. Defaults to our status route. */
   readonly dataDeletionStatusUrl?: string;
+  /** The app's endpoint for outgoing webhooks (docs/events.md); none are sent when absent. */
+  readonly appWebhookUrl?: string;
   readonly apiThrottle: Throttle;
   /** Per-route limits of Meta's public routes: `webhook` (POST deliveries) and `callbacks` (the others). */
   readonly publicRouteThrottle: { readonly webhook: Throttle; readonly callbacks: Throttle };
@@ -94,6 +96,7 @@ export function parseStageConfig(stageName: string, raw: unknown): StageConfig {
   }
   if (input.publicBaseUrl !== undefined) httpsUrl("publicBaseUrl");
   if (input.dataDeletionStatusUrl !== undefined) httpsUrl("dataDeletionStatusUrl");
+  if (input.appWebhookUrl !== undefined) httpsUrl("appWebhookUrl");
   if (problems.length > 0) throw new Error(`Stage "${stageName}" config: ${problems.join("; ")}`);
   return { ...(input as unknown as StageConfig), stageName };
 }

@@ -10,6 +10,7 @@ export {
   type PageQuery,
 } from "./client";
 export { InstagramDmError, UNEXPECTED_RESPONSE } from "./errors";
+export * from "./events";
 export type { components, operations, paths } from "./generated/openapi";
 export { DEFAULT_RETRY, type RetryPolicy } from "./retry";
 export type * from "./types";

@@ -26,6 +26,14 @@ export const Env = {
   dataDeletionStatusUrl: "DATA_DELETION_STATUS_URL",
   /** Token refresh: refresh long-lived tokens expiring within this many days. */
   tokenRefreshWindowDays: "TOKEN_REFRESH_WINDOW_DAYS",
+  /** The custom EventBridge bus the `events` function publishes to (docs/events.md). */
+  eventBusName: "EVENT_BUS_NAME",
+  /** The app's webhook endpoint (stage config `appWebhookUrl`); set on the delivery function only. */
+  appWebhookUrl: "APP_WEBHOOK_URL",
+  /** The outgoing webhook queue: the delivery function delays failed events on it (backoff). */
+  webhookQueueUrl: "WEBHOOK_QUEUE_URL",
+  /** ARN of the generated webhook signing secret (Standard Webhooks, `whsec_…`). */
+  appWebhookSecretId: "APP_WEBHOOK_SECRET_ID",
   serviceName: "POWERTOOLS_SERVICE_NAME",
   metricsNamespace: "POWERTOOLS_METRICS_NAMESPACE",
   logLevel: "POWERTOOLS_LOG_LEVEL",

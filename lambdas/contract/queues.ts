@@ -25,6 +25,26 @@ export const OutboundQueue = {
 export const SENDING_LEASE_MS = (OutboundQueue.senderTimeoutSeconds + 5) * 1000;
 
 /**
+ * The outgoing webhook queue (an EventBridge rule feeds it; docs/events.md). Standard, not FIFO: every event
+ * carries its own id and time, and one slow event must not hold back the others.
+ */
+export const WebhookDeliveryQueue = {
+  /** One POST waits at most this long; a timeout counts as a failure to retry. */
+  requestTimeoutMs: 10_000,
+  deliveryTimeoutSeconds: 30,
+  /** Six times the function timeout, as Lambda recommends for SQS sources. */
+  visibilityTimeoutSeconds: 180,
+  /** Retry n waits firstRetrySeconds · 2^(n-1), at most maxRetrySeconds (via the message's visibility). */
+  firstRetrySeconds: 60,
+  maxRetrySeconds: 6 * 3600,
+  /** 12 attempts span about 20.5 h of backoff; the 13th receive moves the event to the DLQ (≈ 26 h). */
+  maxReceiveCount: 12,
+  retentionSeconds: 4 * 24 * 3600,
+  dlqRetentionSeconds: 14 * 24 * 3600,
+  batchSize: 10,
+} as const;
+
+/**
  * The erasure queue: data deletion jobs, run by the erasure worker off Meta's 10-second callback. Standard (order
  * does not matter; a duplicate finds the job's lease held or the job completed and does nothing).
  */

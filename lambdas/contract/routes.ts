@@ -70,6 +70,9 @@ export const Routes = [
 /** Handlers of the routes the app calls with its JWT: these get the caller's tenant from the token's claims. */
 export type JwtHandlerName = Extract<(typeof Routes)[number], { auth: "jwt" }>["handler"];
 
-/** Non-HTTP functions: the SQS sender, the scheduled token refresh and the SQS erasure worker. */
-export const WorkerNames = ["sender", "token-refresh", "erasure"] as const;
+/**
+ * Non-HTTP functions: the SQS sender, the scheduled token refresh, the SQS erasure worker, the stream-fed
+ * `events` publisher and the outgoing webhook delivery (docs/events.md).
+ */
+export const WorkerNames = ["sender", "token-refresh", "erasure", "events", "webhook-delivery"] as const;
 export type WorkerName = (typeof WorkerNames)[number];

@@ -40,6 +40,8 @@ export interface AlarmsProps {
   /** Data deletion jobs that failed repeatedly: a person's data is not erased yet. */
   readonly erasureDeadLetterQueue: IQueue;
   readonly functions: ReadonlyMap<string, IFunction>;
+  /** Further dead-letter queues (events out), each alarmed when it holds anything. */
+  readonly deadLetterQueues?: ReadonlyArray<{ id: string; what: string; runbook: string; queue: IQueue }>;
   readonly alarmEmail?: string;
 }
 
@@ -123,6 +125,16 @@ export class Alarms extends Construct {
         statistic: "Maximum",
       }),
     });
+    for (const extra of props.deadLetterQueues ?? []) {
+      this.alarm(extra.id, {
+        what: extra.what,
+        runbook: extra.runbook,
+        metric: extra.queue.metricApproximateNumberOfMessagesVisible({
+          period: Duration.minutes(1),
+          statistic: "Maximum",
+        }),
+      });
+    }
     for (const [name, fn] of props.functions) {
       this.alarm(`${name}Errors`, {
         what: `${name} is failing`,

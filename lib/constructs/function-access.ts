@@ -73,4 +73,8 @@ export const Access: Record<HandlerName | WorkerName, FunctionAccess> = {
     table: ["GetItem", "Query", "PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem"],
     sendsToErasureQueue: true,
   },
+  // No table actions: it reads the table's stream (granted by its event source) and puts events on the bus.
+  events: {},
+  // Neither table nor app secret: its own signing secret and queue are granted in lib/constructs/events.ts.
+  "webhook-delivery": {},
 };

@@ -1,7 +1,7 @@
 import type { Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
 import { HandlerNames, WorkerNames } from "../../lambdas/contract/routes";
-import { synthStack } from "../support/synth";
+import { devConfig, synthStack } from "../support/synth";
 
 type Statement = { Action: string | string[]; Resource: unknown; Condition?: Record<string, unknown> };
 type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
@@ -70,12 +70,37 @@ const expected: Record<string, readonly string[]> = {
     "sqs:ReceiveMessage",
     "sqs:SendMessage",
   ],
+  // Reads the table's stream (the event source's grant, its key to decrypt the records), puts on the bus,
+  // and sends a failed batch's description to the on-failure queue.
+  events: [
+    "dynamodb:DescribeStream",
+    "dynamodb:GetRecords",
+    "dynamodb:GetShardIterator",
+    "dynamodb:ListStreams",
+    "events:PutEvents",
+    ...READ_KEY,
+    "sqs:GetQueueAttributes",
+    "sqs:GetQueueUrl",
+    "sqs:SendMessage",
+  ],
+  // Consumes the webhook queue (the event source's grant; ChangeMessageVisibility is also the backoff) and
+  // reads its own signing secret; no table, no app secret.
+  "webhook-delivery": [
+    ...SECRET,
+    "sqs:ChangeMessageVisibility",
+    "sqs:DeleteMessage",
+    "sqs:GetQueueAttributes",
+    "sqs:GetQueueUrl",
+    "sqs:ReceiveMessage",
+  ],
 };
 
 let resources: Resources;
 
 beforeAll(() => {
-  const { template } = synthStack(undefined, { bundle: false });
+  // With an app webhook URL, so the optional webhook delivery function exists too.
+  const config = devConfig({ appWebhookUrl: "https://app.example.com/instagram-events" });
+  const { template } = synthStack(config, { bundle: false });
   resources = (template as Template).toJSON().Resources as Resources;
 });
 
@@ -88,7 +113,7 @@ function functionId(name: string): string {
   const ids = Object.keys(resources).filter(
     (id) =>
       resources[id]?.Type === "AWS::Lambda::Function" &&
-      new RegExp(`^(Api|Outbound|Scheduling)?${pascal}[0-9A-F]{8}$`).test(id),
+      new RegExp(`^(Api|Outbound|Scheduling|EventsOut)?${pascal}[0-9A-F]{8}$`).test(id),
   );
   expect(ids, name).toHaveLength(1);
   return ids[0] as string;

@@ -17,7 +17,8 @@ beforeAll(() => {
 describe("functions", () => {
   it("every function runs Node.js 24 on ARM64 with its own retained-for-a-while log group", () => {
     const functions = resources("AWS::Lambda::Function");
-    expect(functions).toHaveLength(Routes.length + 3);
+    // The routes, the sender, the token refresh, the erasure worker and the events publisher (no webhook URL in dev).
+    expect(functions).toHaveLength(Routes.length + 4);
     for (const fn of functions) {
       expect(fn.Properties.Runtime).toBe("nodejs24.x");
       expect(fn.Properties.Architectures).toEqual(["arm64"]);
@@ -96,6 +97,7 @@ describe("storage", () => {
 
 describe("outbound", () => {
   it("a FIFO queue with an encrypted FIFO dead-letter queue and the declared receive count", () => {
+    // The events' queues are standard queues (test/infra/events.test.ts).
     const queues = resources("AWS::SQS::Queue").filter((queue) => queue.Properties.FifoQueue === true);
     expect(queues).toHaveLength(2);
     for (const queue of queues)
@@ -119,7 +121,8 @@ describe("outbound", () => {
 
   it("erasure: a standard queue with an encrypted dead-letter queue, consumed by the worker in partial batches", () => {
     const standard = resources("AWS::SQS::Queue").filter((queue) => queue.Properties.FifoQueue === undefined);
-    expect(standard).toHaveLength(2);
+    // The erasure queue and its DLQ, and the events' failed-batch queue (test/infra/events.test.ts).
+    expect(standard).toHaveLength(3);
     for (const queue of standard) expect(queue.Properties).toMatchObject({ SqsManagedSseEnabled: true });
     template.hasResourceProperties("AWS::SQS::Queue", {
       VisibilityTimeout: ErasureQueue.visibilityTimeoutSeconds,
@@ -178,6 +181,7 @@ describe("outputs", () => {
         "AppSecretArn",
         "DataDeletionRequestUrl",
         "DeauthorizeCallbackUrl",
+        "EventBusName",
         "OAuthRedirectUri",
         "WebhookCallbackUrl",
       ].sort(),

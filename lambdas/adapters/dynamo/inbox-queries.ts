@@ -70,7 +70,15 @@ const MessageItem = z.object({
   status: z.enum(["queued", "sending", "sent", "failed"]).optional(),
   // A string, so a reason added by the sender never breaks reading the thread.
   failureReason: z.custom<SendFailureReason>((value) => typeof value === "string").optional(),
+  // The app user who sent it through the API (events carry it as their userId; views never show it).
+  userId: z.string().optional(),
 });
+
+/** A stored message item read back, or undefined when the item is not a complete message (the events stream). */
+export function messageFromItem(item: Record<string, unknown>): MessageRecord | undefined {
+  const result = MessageItem.safeParse(item);
+  return result.success ? stripUndefined(result.data) : undefined;
+}
 
 /** A stored conversation item as the domain reads it. */
 export function conversationFromItem(item: Record<string, unknown>): Conversation {
