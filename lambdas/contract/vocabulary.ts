@@ -41,6 +41,10 @@ export const SEND_FAILURE_REASONS = [
   "delivery_unconfirmed",
   /** Stored but the queue refused it; the client was told to retry. */
   "enqueue_failed",
+  /** 100/2534037: another app owns the thread (handover protocol); ours may not send into it. */
+  "not_thread_owner",
+  /** Meta refused every send of the account (10/1893063, 100/2534029) for longer than the message could wait. */
+  "account_restricted",
 ] as const;
 export type SendFailureReason = (typeof SEND_FAILURE_REASONS)[number];
 

@@ -20,6 +20,15 @@ export function integrationBody(summary: IntegrationSummary | undefined): Integr
     igAccountId: summary.igAccountId,
     connectedAt: isoTime(summary.connectedAt),
     ...(summary.tokenExpiresAt === undefined ? {} : { tokenExpiresAt: isoTime(summary.tokenExpiresAt) }),
+    ...(summary.restriction === undefined
+      ? {}
+      : {
+          restriction: {
+            reason: summary.restriction.reason,
+            since: isoTime(summary.restriction.since),
+            seenAt: isoTime(summary.restriction.seenAt),
+          },
+        }),
   };
 }
 

@@ -123,6 +123,7 @@ describe("alarms on what matters", () => {
       { name: AlarmedMetrics.signatureInvalid, threshold: 10, anchor: "webhook-signature-invalid" },
       { name: AlarmedMetrics.deadLettered, threshold: 0, anchor: "sends-dead-lettered" },
       { name: AlarmedMetrics.needsReauth, threshold: 0, anchor: "integration-needs-reauth" },
+      { name: AlarmedMetrics.restricted, threshold: 0, anchor: "integration-restricted" },
     ];
     for (const { name, threshold, anchor } of expectations) {
       const alarm = alarms().find((candidate) => candidate.MetricName === name);

@@ -272,8 +272,29 @@ export type components = {
             /** @description Decimal id from Meta, always a string */
             igAccountId: string;
             name?: string;
-            /** @enum {string} */
-            status: "connected" | "needs_reauth" | "revoked";
+            /** @description Present while status is restricted */
+            restriction?: {
+                /**
+                 * @description account_restricted: Meta 10/1893063; business_blocked: Meta 100/2534029
+                 * @enum {string}
+                 */
+                reason: "account_restricted" | "business_blocked";
+                /**
+                 * Format: date-time
+                 * @description Meta's latest refusal (sends are probed about once an hour)
+                 */
+                seenAt: string;
+                /**
+                 * Format: date-time
+                 * @description ISO-8601 date-time, UTC
+                 */
+                since: string;
+            };
+            /**
+             * @description restricted: connected, but Meta refuses every send of the account for now (see restriction); queued messages wait
+             * @enum {string}
+             */
+            status: "connected" | "restricted" | "needs_reauth" | "revoked";
             /**
              * Format: date-time
              * @description ISO-8601 date-time, UTC
@@ -377,6 +398,7 @@ export type components = {
              * @constant
              */
             tag?: "HUMAN_AGENT";
+            /** @description At most 1000 bytes in UTF-8 (an emoji counts 4) */
             text?: string;
         };
         MessagesPage: {
@@ -392,7 +414,7 @@ export type components = {
             acceptedAt: string;
             conversationId: string;
             /** @enum {string} */
-            failureReason?: "window_closed" | "reauth_required" | "recipient_unavailable" | "permission_missing" | "integration_disconnected" | "rejected_by_meta" | "retries_exhausted" | "delivery_unconfirmed" | "enqueue_failed";
+            failureReason?: "window_closed" | "reauth_required" | "recipient_unavailable" | "permission_missing" | "integration_disconnected" | "rejected_by_meta" | "retries_exhausted" | "delivery_unconfirmed" | "enqueue_failed" | "not_thread_owner" | "account_restricted";
             messageId: string;
             /** @description Meta's message id once sent */
             mid?: string;

@@ -10,18 +10,22 @@ const MAX_ATTEMPTS = 5;
 
 /** What `GET /instagram/integration` shows: never a token. Times are epoch ms here, ISO on the wire. */
 export interface IntegrationSummary {
-  readonly status: Integration["status"];
+  /** `restricted` is a connected integration whose account Meta currently refuses to send for. */
+  readonly status: Integration["status"] | "restricted";
   readonly username: string;
   readonly name?: string;
   readonly accountType: Integration["accountType"];
   readonly igAccountId: string;
   readonly connectedAt: number;
   readonly tokenExpiresAt?: number;
+  readonly restriction?: Integration["restriction"];
 }
 
 export function summarise(integration: Integration): IntegrationSummary {
+  const restricted = integration.status === "connected" && integration.restriction !== undefined;
   return {
-    status: integration.status,
+    status: restricted ? "restricted" : integration.status,
+    ...(restricted ? { restriction: integration.restriction } : {}),
     username: integration.username,
     ...(integration.name === undefined ? {} : { name: integration.name }),
     accountType: integration.accountType,
