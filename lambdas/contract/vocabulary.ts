@@ -70,3 +70,7 @@ export type EventKind = (typeof EVENT_KINDS)[number];
 /** Reply-window states: open (any reply), human_agent_only (only tag HUMAN_AGENT), closed (none). */
 export const WINDOW_STATES = ["open", "human_agent_only", "closed"] as const;
 export type WindowState = (typeof WINDOW_STATES)[number];
+
+/** Which window is open: the standard 24 hours, or the 7 days after the first message of an ad-started thread. */
+export const WINDOW_KINDS = ["standard", "ad_referral"] as const;
+export type WindowKind = (typeof WINDOW_KINDS)[number];

@@ -90,7 +90,7 @@ export function memoryIntegrations(
 }
 
 export function fixedWindows(lastCustomerMessageAt: number | undefined): ConversationWindows {
-  return { lastCustomerMessageAt: async () => lastCustomerMessageAt };
+  return { anchors: async () => (lastCustomerMessageAt === undefined ? {} : { lastCustomerMessageAt }) };
 }
 
 export interface RecordedSend {

@@ -203,6 +203,17 @@ export type components = {
             nextCursor?: string;
         };
         ConversationSummary: {
+            /** @description The ad that started this thread (referral of its first message: ad_id, source ADS, ads_context_data …) */
+            adReferral?: {
+                /**
+                 * Format: date-time
+                 * @description ISO-8601 date-time, UTC
+                 */
+                at: string;
+                referral: {
+                    [key: string]: string;
+                };
+            };
             conversationId: string;
             /** @description Decimal id from Meta, always a string */
             igAccountId: string;
@@ -214,6 +225,28 @@ export type components = {
             /** @enum {string} */
             lastMessageDirection?: "inbound" | "outbound";
             lastMessagePreview?: string;
+            /** @description The latest ig.me link (`ref`) or ad opened in this existing thread (messaging_referral) */
+            lastReferral?: {
+                /**
+                 * Format: date-time
+                 * @description ISO-8601 date-time, UTC
+                 */
+                at: string;
+                referral: {
+                    [key: string]: string;
+                };
+            };
+            /** @description The latest marketing-message opt-in (messaging_optins), without its token */
+            optin?: {
+                /**
+                 * Format: date-time
+                 * @description ISO-8601 date-time, UTC
+                 */
+                at: string;
+                fields: {
+                    [key: string]: string;
+                };
+            };
             participant: {
                 /** @description The customer's Instagram-scoped id */
                 igsid: string;
@@ -223,7 +256,7 @@ export type components = {
             window: {
                 /**
                  * Format: date-time
-                 * @description End of the standard 24-hour window; absent if the customer never wrote
+                 * @description End of the open window (of its kind); absent if the customer never wrote
                  */
                 closesAt?: string;
                 /**
@@ -231,6 +264,11 @@ export type components = {
                  * @description End of the 7-day HUMAN_AGENT window
                  */
                 humanAgentClosesAt?: string;
+                /**
+                 * @description standard: 24 hours after the customer's last message; ad_referral: 7 days after the first message of a thread started from an ad
+                 * @enum {string}
+                 */
+                kind: "standard" | "ad_referral";
                 /**
                  * @description open: any reply; human_agent_only: only with tag HUMAN_AGENT; closed: none
                  * @enum {string}
@@ -307,6 +345,10 @@ export type components = {
         };
         Message: {
             attachments?: {
+                /** @description A shared post's media id: it outlives the CDN link */
+                igPostMediaId?: string;
+                /** @description A shared reel's id: it outlives the CDN link */
+                reelVideoId?: string;
                 title?: string;
                 /** @enum {string} */
                 type: "image" | "video" | "audio" | "file" | "share" | "ig_post" | "ig_reel" | "story_mention" | "ephemeral" | "unknown";
@@ -314,7 +356,7 @@ export type components = {
                 url?: string;
                 /**
                  * Format: date-time
-                 * @description When the CDN link stops working, when the link says
+                 * @description When the CDN link stops working, when the link says (`oe=`); absent otherwise, never guessed
                  */
                 urlExpiresAt?: string;
             }[];
@@ -352,6 +394,10 @@ export type components = {
              * @description When the customer read it (outbound)
              */
             readAt?: string;
+            /** @description Meta's referral on this message or postback: the ad (ad_id, source ADS, title, photo) or ig.me link (ref) */
+            referral?: {
+                [key: string]: string;
+            };
             replyToMid?: string;
             replyToStory?: {
                 id?: string;
@@ -364,6 +410,8 @@ export type components = {
             sentAt: string;
             /** @enum {string} */
             source: "customer" | "echo" | "api";
+            /** @description Arrived while another app owned the thread (standby); it did not open the reply window */
+            standby?: boolean;
             /**
              * @description Outbound via the API only
              * @enum {string}

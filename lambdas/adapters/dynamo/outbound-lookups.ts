@@ -61,19 +61,24 @@ export function dynamoIntegrationAccess(access: DynamoAccess): IntegrationAccess
 export function dynamoConversationWindows(access: DynamoAccess): ConversationWindows {
   const { db, tableName, meter } = access;
   return {
-    async lastCustomerMessageAt(imoId, igAccountId, igsid) {
+    async anchors(imoId, igAccountId, igsid) {
       const result = await db.send(
         new GetCommand({
           TableName: tableName,
           Key: Keys.conversation(imoId, igAccountId, igsid),
           ConsistentRead: true,
-          ProjectionExpression: "lastCustomerMessageAt",
+          ProjectionExpression: "lastCustomerMessageAt, adReferral.#at",
+          ExpressionAttributeNames: { "#at": "at" },
           ReturnConsumedCapacity: "TOTAL",
         }),
       );
       noteCapacity(meter, result.ConsumedCapacity, "read");
-      const at = result.Item?.lastCustomerMessageAt;
-      return typeof at === "number" ? at : undefined;
+      const last = result.Item?.lastCustomerMessageAt;
+      const ad = (result.Item?.adReferral as { at?: unknown } | undefined)?.at;
+      return {
+        ...(typeof last === "number" ? { lastCustomerMessageAt: last } : {}),
+        ...(typeof ad === "number" ? { adReferralAt: ad } : {}),
+      };
     },
   };
 }

@@ -1,4 +1,10 @@
-import { type Conversation, parseConversationId, type ReplyWindow, replyWindow } from "../conversation";
+import {
+  type Conversation,
+  parseConversationId,
+  type ReplyWindow,
+  replyWindow,
+  windowAnchors,
+} from "../conversation";
 import { AppError } from "../errors";
 import type { Integration } from "../integration";
 import type { MessageRecord } from "../message";
@@ -91,7 +97,7 @@ export async function listConversations(
   const now = deps.now();
   const items = page.items.map((conversation) => ({
     conversation,
-    window: replyWindow(conversation.lastCustomerMessageAt, now),
+    window: replyWindow(windowAnchors(conversation), now),
   }));
   return { items, ...nextCursor(scope, page.lastKey) };
 }

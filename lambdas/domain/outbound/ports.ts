@@ -1,4 +1,5 @@
 import type { SendableAttachmentType } from "../../contract/vocabulary";
+import type { WindowAnchors } from "../conversation";
 import type { Integration, RestrictionReason } from "../integration";
 import type { OutboundStatus, SendFailureReason } from "../message";
 import type { MetaErrorClass, UsageSignal } from "../meta-errors";
@@ -81,8 +82,8 @@ export interface IntegrationAccess {
 }
 
 export interface ConversationWindows {
-  /** Epoch ms of the customer's last message, or undefined if the conversation is unknown. */
-  lastCustomerMessageAt(imoId: string, igAccountId: string, igsid: string): Promise<number | undefined>;
+  /** What the reply window is computed from (empty if the conversation is unknown). */
+  anchors(imoId: string, igAccountId: string, igsid: string): Promise<WindowAnchors>;
 }
 
 /** The per-account limiter as stored (DynamoDB in production, conditional writes against races). */

@@ -124,12 +124,8 @@ async function decide(ref: OutboundRef, deps: SenderDeps): Promise<RecordOutcome
   if (integration === undefined || notReady !== undefined) {
     return fail(message, "queued", notReady ?? "integration_disconnected", deps);
   }
-  const lastCustomerMessageAt = await deps.conversations.lastCustomerMessageAt(
-    message.imoId,
-    message.igAccountId,
-    message.igsid,
-  );
-  if (!canReply(replyWindow(lastCustomerMessageAt, deps.now()), message.tag)) {
+  const anchors = await deps.conversations.anchors(message.imoId, message.igAccountId, message.igsid);
+  if (!canReply(replyWindow(anchors, deps.now()), message.tag)) {
     return fail(message, "queued", "window_closed", deps);
   }
 

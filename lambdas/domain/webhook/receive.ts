@@ -18,5 +18,5 @@ export async function receiveDelivery(
     deps.count(Metric.signatureInvalid);
     throw new AppError("webhook.signature_invalid");
   }
-  return ingestDelivery(parseDelivery(new TextDecoder().decode(body)), deps);
+  return ingestDelivery(parseDelivery(new TextDecoder().decode(body), deps.now?.()), deps);
 }
