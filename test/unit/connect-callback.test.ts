@@ -94,7 +94,11 @@ const PROFILE = {
 };
 
 /** A scripted Instagram Login: records the calls, fails where told. */
-function fakeLogin(fail: Partial<Record<keyof InstagramLogin, MetaCallError>> = {}, profile = PROFILE) {
+function fakeLogin(
+  fail: Partial<Record<keyof InstagramLogin, MetaCallError>> = {},
+  profile = PROFILE,
+  granted: readonly string[] = ["instagram_business_basic", "instagram_business_manage_messages"],
+) {
   const calls: string[] = [];
   const step = <T>(name: keyof InstagramLogin, value: T) => {
     calls.push(name);
@@ -103,7 +107,11 @@ function fakeLogin(fail: Partial<Record<keyof InstagramLogin, MetaCallError>> = 
     return value;
   };
   const login: InstagramLogin = {
-    exchangeCode: async () => step("exchangeCode", { accessToken: "IGAAshort-lived-token", permissions: [] }),
+    exchangeCode: async () =>
+      step("exchangeCode", {
+        accessToken: "IGAAshort-lived-token",
+        permissions: granted,
+      }),
     exchangeLongLived: async () =>
       step("exchangeLongLived", { accessToken: "IGAAlong-lived-token", expiresInSeconds: 5_183_944 }),
     refresh: async () => step("refresh", { accessToken: "IGAArefreshed-token", expiresInSeconds: 5_184_000 }),
@@ -328,5 +336,21 @@ describe("eraseUserData with in-memory fakes", () => {
     });
     expect(store.items.size).toBe(0);
     expect(records).toEqual(["pending", "pending", "completed"]);
+  });
+});
+
+describe("granted permissions", () => {
+  it("a connect without instagram_business_manage_messages ends with permission_missing and stores nothing", async () => {
+    const { login, calls } = fakeLogin({}, PROFILE, ["instagram_business_basic"]);
+    const { deps, store } = setup(login);
+    const outcome = await completeConnect({ state: "S", code: "AQcode" }, deps);
+    expect(outcome).toMatchObject({
+      kind: "failed",
+      reason: "permission_missing",
+      location: "https://app.example.com/settings?instagram=error&reason=permission_missing",
+      cause: { step: "permissions" },
+    });
+    expect(calls).toEqual(["exchangeCode"]);
+    expect(await store.get("org", "alice")).toBeUndefined();
   });
 });

@@ -18,12 +18,21 @@ export const ConnectFailureReasons = [
   "account_not_professional",
   "subscribe_failed",
   "connect_failed",
+  /** The user did not grant `instagram_business_manage_messages`: the integration could not send or receive DMs. */
+  "permission_missing",
 ] as const;
 export type ConnectFailureReason = (typeof ConnectFailureReasons)[number];
 
 /** The Meta step that failed, with Meta's code and trace id for the log (never a token). */
 export interface ConnectFailureCause {
-  readonly step: "authorize" | "code_exchange" | "long_lived_exchange" | "profile" | "subscribe" | "store";
+  readonly step:
+    | "authorize"
+    | "code_exchange"
+    | "permissions"
+    | "long_lived_exchange"
+    | "profile"
+    | "subscribe"
+    | "store";
   readonly metaCode?: number;
   readonly metaSubcode?: number;
   readonly fbtraceId?: string;
@@ -66,6 +75,9 @@ export interface CallbackDeps {
   /** Called with every token as soon as it is held, so logs mask it. */
   readonly onSecret: (value: string) => void;
 }
+
+/** The permission without which an integration can neither receive nor send DMs. */
+export const MESSAGING_PERMISSION = "instagram_business_manage_messages";
 
 const PROFESSIONAL: readonly string[] = ["BUSINESS", "MEDIA_CREATOR"] satisfies AccountType[];
 
@@ -143,6 +155,15 @@ export async function completeConnect(input: CallbackInput, deps: CallbackDeps):
       deps.login.exchangeCode(code, deps.redirectUri),
     );
     deps.onSecret(shortLived.accessToken);
+    // Meta lists the permissions the user granted; one can be declined on the consent screen. An empty list is
+    // "not reported" (no documented answer omits it), so only a list without the messaging permission fails.
+    const granted = shortLived.permissions;
+    if (granted.length > 0 && !granted.includes(MESSAGING_PERMISSION)) {
+      return fail("permission_missing", {
+        step: "permissions",
+        message: `granted: ${granted.filter((p) => /^[a-z_]{1,60}$/.test(p)).join(",")}`,
+      });
+    }
     const longLived = await step("long_lived_exchange", "long_lived_exchange_failed", () =>
       deps.login.exchangeLongLived(shortLived.accessToken),
     );

@@ -70,7 +70,8 @@ export function planConnect(
     token: incoming.token,
     tokenIssuedAt: incoming.tokenIssuedAt,
     tokenExpiresAt: incoming.tokenExpiresAt,
-    connectedAt: sameAccount && current.status === "connected" ? current.connectedAt : now,
+    // Reconnecting the same account (a new token, or after needs_reauth) keeps when it was first connected.
+    connectedAt: sameAccount && current.status !== "revoked" ? current.connectedAt : now,
     updatedAt: now,
     version: (current?.version ?? 0) + 1,
   };
