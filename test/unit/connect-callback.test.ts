@@ -354,3 +354,34 @@ describe("granted permissions", () => {
     expect(await store.get("org", "alice")).toBeUndefined();
   });
 });
+
+describe("switching accounts", () => {
+  it("unsubscribes the old account at Meta with its own token when no other organisation holds it", async () => {
+    const unsubscribed: { igAccountId: string; token: string }[] = [];
+    const { login } = fakeLogin();
+    const switching: InstagramLogin = {
+      ...login,
+      unsubscribe: async (igAccountId, token) => void unsubscribed.push({ igAccountId, token }),
+    };
+    const { deps, store } = setup(switching);
+    store.items.set("org/alice", {
+      imoId: "org",
+      userId: "alice",
+      igAccountId: "17841400000000111",
+      appScopedUserId: "26913384700000111",
+      username: "old.shop",
+      accountType: "BUSINESS",
+      status: "connected",
+      token: sealToken("IGAAold-account-token", KEYS),
+      tokenIssuedAt: NOW - DAY,
+      tokenExpiresAt: NOW + 50 * DAY,
+      connectedAt: NOW - DAY,
+      updatedAt: NOW - DAY,
+      version: 1,
+    });
+    const outcome = await completeConnect({ state: "S", code: "AQcode" }, deps);
+    expect(outcome).toMatchObject({ kind: "connected", connectKind: "replaced", unsubscribedOld: "done" });
+    expect(unsubscribed).toEqual([{ igAccountId: "17841400000000111", token: "IGAAold-account-token" }]);
+    expect(store.items.get("org/alice")?.igAccountId).toBe(PROFILE.igAccountId);
+  });
+});

@@ -2,6 +2,7 @@ import type { AccountType, Integration } from "../integration";
 import type { TokenKeys } from "../token-seal";
 import { sealToken } from "../token-seal";
 import { type ConnectKind, connectIntegration } from "./connect-rules";
+import { unsubscribeIfUnused } from "./lifecycle";
 import { allowedReturnTo } from "./oauth-start";
 import { type InstagramLogin, type IntegrationStore, MetaCallError, type OAuthStateStore } from "./ports";
 
@@ -49,6 +50,8 @@ export type CallbackOutcome =
       readonly location?: string;
       readonly integration: Integration;
       readonly connectKind: ConnectKind;
+      /** After a switch of account: whether the old account was unsubscribed at Meta. */
+      readonly unsubscribedOld?: "done" | "skipped" | "failed";
     }
   | {
       readonly kind: "failed";
@@ -200,8 +203,24 @@ export async function completeConnect(input: CallbackInput, deps: CallbackDeps):
         (attempt) => new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt)),
       ),
     );
+    // Best effort, like disconnect: a failure leaves the old account subscribed, which only costs deliveries
+    // that route to nobody; the connect itself succeeded.
+    const unsubscribedOld =
+      stored.replaced === undefined
+        ? undefined
+        : await unsubscribeIfUnused(stored.replaced, {
+            store: deps.integrations,
+            login: deps.login,
+            keys: deps.keys,
+            onSecret: deps.onSecret,
+          });
     return {
       kind: "connected",
+      ...(unsubscribedOld === undefined
+        ? {}
+        : {
+            unsubscribedOld: typeof unsubscribedOld === "string" ? unsubscribedOld : "failed",
+          }),
       integration: stored.integration,
       connectKind: stored.kind,
       ...(returnTo === undefined ? {} : { location: landingUrl(returnTo, "connected") }),

@@ -115,7 +115,7 @@ export async function connectIntegration(
   incoming: IncomingConnection,
   now: () => number,
   pause: (attempt: number) => Promise<void> = async () => undefined,
-): Promise<{ integration: Integration; kind: ConnectKind; attempts: number }> {
+): Promise<{ integration: Integration; kind: ConnectKind; attempts: number; replaced?: Integration }> {
   for (let attempt = 1; attempt <= MAX_CONNECT_ATTEMPTS; attempt++) {
     const [current, claim] = await Promise.all([
       store.get(tenant.imoId, tenant.userId),
@@ -131,8 +131,11 @@ export async function connectIntegration(
       ...(claimHolder === undefined ? {} : { claimHolder }),
     };
     const { plan, kind } = planConnect(tenant, incoming, snapshot, now());
-    if ((await store.applyConnect(plan)) === "applied")
-      return { integration: plan.integration, kind, attempts: attempt };
+    if ((await store.applyConnect(plan)) === "applied") {
+      // The user switched accounts: the caller unsubscribes the old one at Meta if nobody else holds it.
+      const replaced = kind === "replaced" ? current : undefined;
+      return { integration: plan.integration, kind, attempts: attempt, ...(replaced ? { replaced } : {}) };
+    }
     await pause(attempt);
   }
   throw new Error("Connect lost the race too many times; the integration was not changed");

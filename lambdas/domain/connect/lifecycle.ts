@@ -77,7 +77,8 @@ export async function disconnect(
   throw new Error("Disconnect lost the race too many times");
 }
 
-async function unsubscribeIfUnused(
+/** Unsubscribes a removed integration's account at Meta (best effort) unless another live integration holds it. */
+export async function unsubscribeIfUnused(
   removed: Integration,
   deps: {
     store: IntegrationStore;
