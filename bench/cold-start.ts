@@ -81,6 +81,8 @@ interface BuiltBundle {
   readonly gzipBytes: number;
   /** The external `@aws-sdk/*` modules the bundle imports. */
   readonly sdkImports: string[];
+  /** Whether the bundle carries the Powertools Tracer (and with it the X-Ray SDK, which Lambda does not ship). */
+  readonly tracer: boolean;
 }
 
 async function bundle(entry: string | { contents: string }, outDir: string): Promise<BuiltBundle> {
@@ -103,7 +105,10 @@ async function bundle(entry: string | { contents: string }, outDir: string): Pro
         .sort(),
     ),
   ];
-  return { file: outfile, bytes: code.length, gzipBytes: gzipSync(code).length, sdkImports };
+  const tracer = Object.keys(result.metafile?.inputs ?? {}).some((path) =>
+    path.includes("node_modules/@aws-lambda-powertools/tracer/"),
+  );
+  return { file: outfile, bytes: code.length, gzipBytes: gzipSync(code).length, sdkImports, tracer };
 }
 
 /** Imports a bundle in a fresh Node process and returns the milliseconds the import took (module init). */
@@ -157,8 +162,20 @@ export interface ColdStartRow {
 }
 
 /**
+ * What a function must load whatever our code does: the `@aws-sdk/*` clients it uses and, when it traces, the
+ * Powertools Tracer constructed once (it pulls in the X-Ray SDK). The ratio is our code's init over that.
+ */
+function baselineFor(handler: BuiltBundle): string {
+  const sdk = handler.sdkImports.map((m) => `import ${JSON.stringify(m)};`);
+  const tracer = handler.tracer
+    ? ['import { Tracer } from "@aws-lambda-powertools/tracer";', "new Tracer();"]
+    : [];
+  return [...sdk, ...tracer].join("\n");
+}
+
+/**
  * Per function: bundle like the stack does, then alternate fresh-process imports of the bundle and of a
- * baseline bundle that imports only the same `@aws-sdk/*` modules, so drift on a shared machine hits both.
+ * baseline bundle that loads only the same libraries (`baselineFor`), so drift on a shared machine hits both.
  */
 export async function coldStart(options: {
   samples: number;
@@ -174,7 +191,7 @@ export async function coldStart(options: {
   try {
     for (const name of names) {
       const handler = await bundle(join(projectRoot, "lambdas/handlers", `${name}.ts`), join(workDir, name));
-      const baselineSource = handler.sdkImports.map((m) => `import ${JSON.stringify(m)};`).join("\n");
+      const baselineSource = baselineFor(handler);
       const baseline = await bundle(
         { contents: `${baselineSource}\nexport {};\n` },
         join(workDir, `${name}-baseline`),
