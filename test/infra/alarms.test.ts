@@ -84,7 +84,7 @@ describe("alarm delivery", () => {
 describe("alarms on what matters", () => {
   it("the full set: public routes' 5xx, app API 5xx, custom metrics, DLQ, every function's errors and throttles", () => {
     const functions = ofType("AWS::Lambda::Function").length;
-    expect(alarms()).toHaveLength(publicRoutes.length + 1 + 3 + 1 + 2 * functions);
+    expect(alarms()).toHaveLength(publicRoutes.length + 1 + 4 + 1 + 2 * functions);
   });
 
   it("each public route has a 5xx alarm on its route-level metric, the webhook with its own runbook", () => {
