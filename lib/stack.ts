@@ -6,6 +6,7 @@ import { Paths } from "../lambdas/contract/routes";
 import { Alarms } from "./constructs/alarms";
 import { Api } from "./constructs/api";
 import { AppSecret } from "./constructs/app-secret";
+import { Erasure } from "./constructs/erasure";
 import { Outbound } from "./constructs/outbound";
 import { Scheduling } from "./constructs/scheduling";
 import { Storage } from "./constructs/storage";
@@ -39,9 +40,11 @@ export class InstagramDmStack extends Stack {
     const shared = { table: storage.table, tableKey: storage.key, secret, logRetention, environment };
 
     const outbound = new Outbound(this, "Outbound", shared);
+    const erasure = new Erasure(this, "Erasure", shared);
     const api = new Api(this, "Api", {
       ...shared,
       outboundQueue: outbound.queue,
+      erasureQueue: erasure.queue,
       jwtIssuer: config.jwtIssuer,
       jwtAudience: config.jwtAudience,
       throttle: config.apiThrottle,
@@ -52,10 +55,12 @@ export class InstagramDmStack extends Stack {
     new Alarms(this, "Alarms", {
       api,
       deadLetterQueue: outbound.deadLetterQueue,
+      erasureDeadLetterQueue: erasure.deadLetterQueue,
       functions: new Map([
         ...[...api.functions].map(([name, fn]) => [name, fn] as const),
         ["sender", outbound.sender] as const,
         ["token-refresh", scheduling.tokenRefresh] as const,
+        ["erasure", erasure.worker] as const,
       ]),
       ...(config.alarmEmail ? { alarmEmail: config.alarmEmail } : {}),
     });

@@ -3,6 +3,7 @@ import { InstagramDmError } from "./errors";
 import type { paths } from "./generated/openapi";
 import { DEFAULT_RETRY, type RetryPolicy, retryingFetch } from "./retry";
 import type {
+  ConversationReadRequest,
   ConversationSummary,
   ConversationsPage,
   Integration,
@@ -32,6 +33,14 @@ export interface PageQuery {
   readonly cursor?: string;
 }
 
+/** Filters of the conversation list (docs/app-api.md); a cursor continues the list with the same filters. */
+export interface ConversationsQuery extends PageQuery {
+  /** open; closing (open, at most 2 hours left); closed (including human_agent_only, or never wrote). */
+  readonly window?: "open" | "closing" | "closed";
+  /** "true": only conversations with unread customer messages. */
+  readonly unread?: "true" | "false";
+}
+
 /** The app API, one method per route; every refused call throws {@link InstagramDmError}. */
 export interface InstagramDmClient {
   /** `POST /instagram/oauth/init`: where to send the user to connect their Instagram account. */
@@ -41,13 +50,20 @@ export interface InstagramDmClient {
   /** `DELETE /instagram/integration`: disconnects the caller's account. */
   disconnect(): Promise<void>;
   /** `GET /instagram/conversations`: one page of the inbox, most recent activity first. */
-  listConversations(query?: PageQuery): Promise<ConversationsPage>;
+  listConversations(query?: ConversationsQuery): Promise<ConversationsPage>;
   /** Every conversation, fetching pages as the loop goes on. */
-  conversations(query?: Omit<PageQuery, "cursor">): AsyncIterable<ConversationSummary>;
+  conversations(query?: Omit<ConversationsQuery, "cursor">): AsyncIterable<ConversationSummary>;
   /** `GET /instagram/conversations/{id}/messages`: one page of a conversation, newest first. */
   listMessages(conversationId: string, query?: PageQuery): Promise<MessagesPage>;
   /** Every message of a conversation, fetching pages as the loop goes on. */
   messages(conversationId: string, query?: Omit<PageQuery, "cursor">): AsyncIterable<Message>;
+  /**
+   * `POST /instagram/conversations/{id}/read`: unread count to 0 up to the latest customer message (or up to
+   * `upToMessageId`; a stale one changes nothing). Returns the conversation.
+   */
+  markRead(conversationId: string, body?: ConversationReadRequest): Promise<ConversationSummary>;
+  /** `POST /instagram/conversations/{id}/typing`: the typing indicator on or off (409 outside the window). */
+  setTyping(conversationId: string, on: boolean): Promise<void>;
   /**
    * `POST /instagram/messages`: queues a DM. An `Idempotency-Key` is generated unless given, so a retried send
    * (here or by the caller with the same key) never sends twice.
@@ -91,7 +107,7 @@ export function createInstagramDmClient(options: InstagramDmClientOptions): Inst
     },
   });
 
-  const listConversations = (query: PageQuery = {}) =>
+  const listConversations = (query: ConversationsQuery = {}) =>
     bodyOf(api.GET("/instagram/conversations", { params: { query } }));
   const listMessages = (conversationId: string, query: PageQuery = {}) =>
     bodyOf(
@@ -112,6 +128,21 @@ export function createInstagramDmClient(options: InstagramDmClientOptions): Inst
     listMessages,
     messages: (conversationId, query = {}) =>
       everyItem((cursor) => listMessages(conversationId, { ...query, cursor })),
+    markRead: (conversationId, body = {}) =>
+      bodyOf(
+        api.POST("/instagram/conversations/{conversationId}/read", {
+          body,
+          params: { path: { conversationId } },
+        }),
+      ),
+    setTyping: async (conversationId, on) => {
+      await bodyOf(
+        api.POST("/instagram/conversations/{conversationId}/typing", {
+          body: { on },
+          params: { path: { conversationId } },
+        }),
+      );
+    },
     sendMessage: (body, { idempotencyKey = crypto.randomUUID() } = {}) =>
       bodyOf(
         api.POST("/instagram/messages", { body, params: { header: { "idempotency-key": idempotencyKey } } }),

@@ -3,6 +3,7 @@
  * body types (generated from docs/openapi.json) and the one error class. See client/README.md.
  */
 export {
+  type ConversationsQuery,
   createInstagramDmClient,
   type InstagramDmClient,
   type InstagramDmClientOptions,

@@ -8,6 +8,7 @@ export type OAuthInitResponse = Schemas["OAuthInitResponse"];
 export type Integration = Schemas["Integration"];
 export type ConversationSummary = Schemas["ConversationSummary"];
 export type ConversationsPage = Schemas["ConversationsPage"];
+export type ConversationReadRequest = Schemas["ConversationReadRequest"];
 export type Message = Schemas["Message"];
 export type MessagesPage = Schemas["MessagesPage"];
 export type MessageSendRequest = Schemas["MessageSendRequest"];

@@ -210,7 +210,12 @@ async function clearFaults() {
 async function loadConversations() {
   if (state.integration?.status !== "connected") return;
   try {
-    const page = await dm.listConversations({ limit: 50 });
+    const windowFilter = $("filter-window").value;
+    const page = await dm.listConversations({
+      limit: 50,
+      ...(windowFilter ? { window: windowFilter } : {}),
+      ...($("filter-unread").checked ? { unread: "true" } : {}),
+    });
     state.conversations = page.items;
   } catch (error) {
     notice(`Could not list conversations: ${error.message}`, "error");
@@ -257,6 +262,7 @@ async function openConversation(conversationId) {
     item.classList.toggle("selected", item.dataset.conversationId === conversationId);
   }
   show($("reply-form"), true);
+  $("typing").checked = false;
   $("reply-status").textContent = "";
   await loadMessages();
 }
@@ -291,6 +297,39 @@ async function loadMessages() {
       .join(" · ");
     item.append(meta);
     list.append(item);
+  }
+  await markShownAsRead(conversation, page.items[0]);
+}
+
+/**
+ * The person now sees the thread: read up to the newest message shown (a customer message that arrived
+ * after it stays unread), then clear the badge from what the API answers.
+ */
+async function markShownAsRead(conversation, newest) {
+  if (conversation.unreadCount === 0 || newest === undefined) return;
+  let updated;
+  try {
+    updated = await dm.markRead(conversation.conversationId, { upToMessageId: newest.messageId });
+  } catch (error) {
+    notice(`Could not mark the conversation read: ${error.message}`, "error");
+    return;
+  }
+  conversation.unreadCount = updated.unreadCount;
+  const item = [...$("conversations").children].find(
+    (li) => li.dataset.conversationId === conversation.conversationId,
+  );
+  if (updated.unreadCount === 0) item?.querySelector(".unread")?.remove();
+}
+
+/** Shows or hides the typing indicator in the customer's thread (409 outside the window). */
+async function toggleTyping() {
+  const box = $("typing");
+  if (!state.selected) return;
+  try {
+    await dm.setTyping(state.selected, box.checked);
+  } catch (error) {
+    box.checked = false;
+    notice(`Typing indicator refused: ${error.message}`, "error");
   }
 }
 
@@ -387,9 +426,12 @@ async function start() {
   $("disconnect").addEventListener("click", disconnect);
   $("simulate-form").addEventListener("submit", simulateCustomerMessage);
   $("reply-form").addEventListener("submit", sendReply);
+  $("typing").addEventListener("change", toggleTyping);
   $("fault-form").addEventListener("submit", injectFault);
   $("clear-faults").addEventListener("click", clearFaults);
   $("refresh").addEventListener("click", () => loadConversations());
+  $("filter-window").addEventListener("change", () => loadConversations());
+  $("filter-unread").addEventListener("change", () => loadConversations());
   $("token-refresh").addEventListener("click", runTokenRefresh);
   setInterval(tickCountdowns, 1000);
   setInterval(() => {

@@ -53,7 +53,12 @@ export function localFunctions(): LocalFunctions {
       throw new Error(`lambdas/handlers/${name}.ts exports no handler function`);
     return handler as T;
   };
-  const names: FunctionName[] = [...new Set(Routes.map((route) => route.handler)), "sender", "token-refresh"];
+  const names: FunctionName[] = [
+    ...new Set(Routes.map((route) => route.handler)),
+    "sender",
+    "token-refresh",
+    "erasure",
+  ];
   return {
     load,
     loadAll: async () => {

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { Defaults, Env } from "../../lambdas/contract/env";
-import { OutboundQueue } from "../../lambdas/contract/queues";
+import { ErasureQueue, OutboundQueue } from "../../lambdas/contract/queues";
 import { LOCAL_REGION } from "../services/dynamodb-local";
 import { freePort } from "../services/free-port";
 import { lambdaContext } from "./api-gateway";
@@ -78,7 +78,7 @@ function metaConfig(metaMode: MetaMode, metaHosts: MetaHosts | undefined, simula
   return { metaMode, metaHosts: metaHosts ?? null, simulatorUrl: simulatorUrl ?? null };
 }
 
-/** Runs the sender on the outbound queue as Lambda's event source mapping would. */
+/** Runs the sender on the outbound queue, and the erasure worker on its queue, as Lambda's event source mappings would. */
 function startSender(
   settings: LocalSettings,
   services: LocalServices,
@@ -99,6 +99,20 @@ function startSender(
     onError: (message, error) => log.error(message, error),
   });
   stops.push(() => sender.stop());
+  // The erasure worker on its queue, as its event source mapping runs it in the stack.
+  const erasure = startSqsEventSource({
+    client: services.sqsClient,
+    queueUrl: services.erasure.queueUrl,
+    queueArn: services.erasure.queueArn,
+    region: LOCAL_REGION,
+    batchSize: ErasureQueue.batchSize,
+    pollers: 1,
+    waitTimeSeconds: settings.senderWaitSeconds,
+    loadHandler: () => functions.load<SqsHandler>("erasure"),
+    context: () => lambdaContext("erasure", ErasureQueue.workerTimeoutSeconds * 1000),
+    onError: (message, error) => log.error(message, error),
+  });
+  stops.push(() => erasure.stop());
 }
 
 /**

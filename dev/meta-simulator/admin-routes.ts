@@ -2,13 +2,19 @@ import * as z from "zod";
 import { MEDIA_ATTACHMENT_TYPES } from "../../lambdas/contract/vocabulary";
 import type { SimContext } from "./context";
 import { json, type Reply, type Req } from "./http";
+import type { messengerProfileRoutes } from "./messenger-profile";
 import { faultSchema } from "./model";
+import type { RichSender } from "./rich-send";
 
 /**
  * The simulator's own admin API under `/_sim/` (state, faults, customer messages, clock). It never shows
  * tokens, codes or secrets. CORS-open so a local dev console can call it.
  */
-export function adminRoutes(ctx: SimContext) {
+export function adminRoutes(
+  ctx: SimContext,
+  rich: RichSender,
+  tapProfile: ReturnType<typeof messengerProfileRoutes>["tapProfile"],
+) {
   const { state, now, accounts, subscriptions, windows, sent, deliveries, injectFault, sendCustomerMessage } =
     ctx;
 
@@ -32,6 +38,18 @@ export function adminRoutes(ctx: SimContext) {
         ref: z.string().optional(),
       })
       .optional(),
+  });
+  /** The customer taps a quick reply (`quick_reply`) or a postback button (`button`) of a business message. */
+  const tapSchema = z.object({
+    kind: z.enum(["quick_reply", "button", "ice_breaker", "menu"]),
+    igAccountId: z.string().optional(),
+    igsid: z.string().regex(/^\d+$/).optional(),
+    /** The business message answered (quick_reply, button). */
+    mid: z.string().min(1).optional(),
+    /** Ice breaker / menu locale (default `default`). */
+    locale: z.string().optional(),
+    index: z.number().int().nonnegative(),
+    elementIndex: z.number().int().nonnegative().optional(),
   });
   const throttleSchema = z.object({
     igAccountId: z.string().optional(),
@@ -143,6 +161,32 @@ export function adminRoutes(ctx: SimContext) {
         if (parsed.data.owner === "other") ctx.otherOwner.add(key);
         else ctx.otherOwner.delete(key);
         return json(200, { threadsOwnedByOtherApps: [...ctx.otherOwner] });
+      }
+      case "POST /_sim/customer-tap": {
+        const parsed = tapSchema.safeParse(bodyJson());
+        if (!parsed.success) return json(400, { error: "invalid tap", issues: parsed.error.issues });
+        const { kind, mid, ...input } = parsed.data;
+        if ((kind === "quick_reply" || kind === "button") && mid === undefined) {
+          return json(400, { error: "mid is required for quick_reply and button taps" });
+        }
+        try {
+          const result =
+            kind === "ice_breaker" || kind === "menu"
+              ? await tapProfile({ ...input, kind })
+              : kind === "quick_reply"
+                ? await rich.tapQuickReply({ ...input, mid: mid ?? "" })
+                : await rich.tapButton({ ...input, mid: mid ?? "" });
+          return json(200, result);
+        } catch (error) {
+          return json(404, { error: error instanceof Error ? error.message : String(error) });
+        }
+      }
+      case "GET /_sim/customer-view": {
+        const igsid = req.query.get("igsid");
+        const account = ctx.accountById(req.query.get("igAccountId") ?? ctx.defaultAccount().igId);
+        if (igsid === null || account === undefined)
+          return json(400, { error: "expected igsid (and a known igAccountId)" });
+        return json(200, { messages: rich.customerView(account.igId, igsid) });
       }
       case "GET /_sim/health":
         return json(200, { ok: true });

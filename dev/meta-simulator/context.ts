@@ -64,6 +64,11 @@ export function createSimContext(options: SimOptions) {
   const deliveries: Delivery[] = [];
   /** Echo deliveries in flight (`idle()` waits for them). */
   const pending = new Set<Promise<unknown>>();
+  /**
+   * Per IG account id, the secret its deliveries are signed with when not the default: an account whose Page is
+   * subscribed through the Facebook app gets the Facebook app secret (facebook-graph.ts).
+   */
+  const webhookSecrets = new Map<string, string>();
   /** Fault delays in flight (`stop()` cancels them). */
   const timers = new Set<NodeJS.Timeout>();
 
@@ -275,7 +280,7 @@ export function createSimContext(options: SimOptions) {
         : { attachments: [{ type: m.attachment.type as Payloads.AttachmentType, url: m.attachment.url }] }),
     });
     const p = new Promise((resolve) => setImmediate(resolve))
-      .then(() => deliver(payload, { kind: "echo" }))
+      .then(() => deliver(payload, { kind: "echo", secret: webhookSecrets.get(m.igAccountId) }))
       .catch(() => undefined)
       .finally(() => pending.delete(p));
     pending.add(p);
@@ -309,7 +314,8 @@ export function createSimContext(options: SimOptions) {
     const result = { igAccountId, igsid, mid, timestamp };
     if (state.webhookUrl === undefined) return result;
     const body = otherOwner.has(key) ? Payloads.asStandby(payload) : payload;
-    return { ...result, delivery: await deliver(body, { kind: "customer_message" }) };
+    const secret = webhookSecrets.get(igAccountId);
+    return { ...result, delivery: await deliver(body, { kind: "customer_message", secret }) };
   }
 
   /** POSTs `signed_request=…` form-encoded, as Meta calls the deauthorize and data-deletion callbacks. */
@@ -353,6 +359,7 @@ export function createSimContext(options: SimOptions) {
     tokens,
     codes,
     subscriptions,
+    webhookSecrets,
     windows,
     sent,
     recorded,

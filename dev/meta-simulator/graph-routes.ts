@@ -14,9 +14,10 @@ import {
   SUBSCRIBABLE_FIELDS,
   TEXT_LIMIT_BYTES,
 } from "./model";
+import { asRichSendBody, type RichSendBody, type RichSender } from "./rich-send";
 
 /** graph.instagram.com's profile, webhook subscription, Send API and permission revoke (§1.5–1.7). */
-export function graphRoutes(ctx: SimContext) {
+export function graphRoutes(ctx: SimContext, rich: RichSender) {
   const {
     now,
     sent,
@@ -148,7 +149,7 @@ export function graphRoutes(ctx: SimContext) {
   type SenderAction = z.infer<typeof senderActionSchema>;
 
   /** The Send API body as JSON, or as form fields holding JSON (Graph accepts both). */
-  function readSendBody(req: Req): SendBody | { action: SenderAction } | Reply {
+  function readSendBody(req: Req): SendBody | { action: SenderAction } | { rich: RichSendBody } | Reply {
     let body: unknown;
     try {
       if (req.form !== undefined) {
@@ -181,6 +182,8 @@ export function graphRoutes(ctx: SimContext) {
       const path = action.error.issues[0]?.path.join("][") ?? "sender_action";
       return graph(GraphErrors.invalidParameter(`Invalid parameter [${path}]`));
     }
+    const richBody = asRichSendBody(body);
+    if (richBody !== undefined) return { rich: richBody };
     const parsed = sendSchema.safeParse(body);
     if (parsed.success) return parsed.data;
     const path = parsed.error.issues[0]?.path.join("][") ?? "message";
@@ -236,6 +239,20 @@ export function graphRoutes(ctx: SimContext) {
       const media = refuseMedia(message.attachment.type, message.attachment.payload.url);
       if (media !== undefined) return media;
     }
+    return refuseRate(igId, recipient.id);
+  }
+
+  /** Every send's thread rules (rich sends too): owned thread, open window, then the rate limits. */
+  function refuseThreadSend(igId: string, igsid: string, tag: string | undefined): Reply | undefined {
+    const thread = refuseThread(igId, igsid);
+    if (thread !== undefined) return thread;
+    if (!windowOpen(igId, igsid, tag)) return graph(GraphErrors.windowClosed());
+    return refuseRate(igId, igsid);
+  }
+
+  /** The optional per-thread and per-hour caps. */
+  function refuseRate(igId: string, recipientId: string): Reply | undefined {
+    const recipient = { id: recipientId };
     const perThread = ctx.options.threadSendsPerMinute;
     if (perThread !== undefined) {
       const recent = sent.filter(
@@ -274,7 +291,15 @@ export function graphRoutes(ctx: SimContext) {
   async function postMessage(req: Req, id: string): Promise<Answer> {
     const own = ownAccount(req, id, "post");
     if ("status" in own) return own;
-    const igId = own.account.igId;
+    return sendAs(req, own.account.igId);
+  }
+
+  /**
+   * The Send API once the caller is known to speak for `igId`: faults, body, window, caps, the record and its
+   * echo. Shared by graph.instagram.com (Instagram token) and graph.facebook.com (Page token) so both hosts keep
+   * the same rules.
+   */
+  async function sendAs(req: Req, igId: string): Promise<Answer> {
     const fault = takeFault("send", igId);
     const faulted = await applyFault(fault, igId);
     if (faulted !== undefined) return faulted;
@@ -282,6 +307,7 @@ export function graphRoutes(ctx: SimContext) {
     const parsed = readSendBody(req);
     if ("status" in parsed) return parsed;
     if ("action" in parsed) return senderAction(igId, parsed.action);
+    if ("rich" in parsed) return rich.send(igId, parsed.rich, fault, refuseThreadSend, refuseMedia);
     const { recipient, message, messaging_type, tag } = parsed;
     const refusal = refuseSend(igId, parsed);
     if (refusal !== undefined) return refusal;
@@ -320,5 +346,5 @@ export function graphRoutes(ctx: SimContext) {
     return json(200, { success: true });
   }
 
-  return { getMe, subscribedApps, postMessage, revokePermissions };
+  return { getMe, subscribedApps, postMessage, sendAs, revokePermissions };
 }

@@ -3,7 +3,7 @@ import type { GraphError } from "./graph-errors";
 
 /* The small HTTP toolkit the routes share: parsed requests, replies, body parsing. */
 
-const MASKED_PARAMS = new Set(["access_token", "client_secret", "code"]);
+const MASKED_PARAMS = new Set(["access_token", "client_secret", "code", "fb_exchange_token", "input_token"]);
 
 /** What a route answers. */
 export interface Reply {

@@ -2,6 +2,18 @@
  * A local stand-in for Meta's Instagram hosts (www.instagram.com, api.instagram.com, graph.instagram.com on one
  * base URL), speaking the responses of shared/reference/graph-responses.md. See docs/meta-simulator.md.
  */
+
+export {
+  DEFAULT_FACEBOOK_PAGE,
+  DEFAULT_FACEBOOK_USER,
+  type FacebookSimulator,
+  INVALIDATION_SUBCODE,
+  type InvalidationReason,
+  PAGE_SUBSCRIBABLE_FIELDS,
+  type SimFacebookPage,
+  type SimFacebookUser,
+} from "./facebook-model";
+export type { FacebookOptions } from "./facebook-state";
 export { type GraphError, GraphErrors, igOAuthError } from "./graph-errors";
 export { metaJson, signedRequest, signMetaBody } from "./signing";
 export {

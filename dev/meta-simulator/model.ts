@@ -1,4 +1,8 @@
 import * as z from "zod";
+import type { FacebookSimulator } from "./facebook-model";
+import type { FacebookOptions } from "./facebook-state";
+import type { RichContent } from "./rich-messages";
+import type { CustomerSeen, TapInput, TapResult } from "./rich-send";
 import type { Attachment } from "./webhook-payloads";
 
 /* Public types, defaults and limits of the simulator, and the records it keeps. */
@@ -97,6 +101,8 @@ export interface SentMessage {
   readonly attachment?: { readonly type: string; readonly url: string };
   readonly messagingType?: string;
   readonly tag?: string;
+  /** A rich message (quick replies, images, sticker, share, templates, reply_to): what the customer sees. */
+  readonly rich?: RichContent;
   /** Simulator clock, Unix ms. */
   readonly at: number;
   /** `invalid_reply`: recorded as sent but answered with 1/1357046. */
@@ -125,7 +131,8 @@ export interface Delivery {
   readonly error?: string;
 }
 
-export interface SimOptions {
+/** Facebook-flavour options (`facebookAppId`, `facebookAppSecret`, `facebookUsers`) come from `FacebookOptions`. */
+export interface SimOptions extends FacebookOptions {
   readonly port?: number;
   readonly appId: string;
   readonly appSecret: string;
@@ -165,6 +172,11 @@ export interface SimOptions {
   readonly media?: Record<string, MediaFile>;
   /** Sends to one thread allowed per rolling minute; past it, 613 (Meta: "may be rate limited", no number). */
   readonly threadSendsPerMinute?: number;
+  /**
+   * Posts by id and the IG account that owns each. When set, a `MEDIA_SHARE` of a post the sending account does
+   * not own is refused (send-message page: the app user must own the post). Unset: any post id is accepted.
+   */
+  readonly posts?: Record<string, string>;
 }
 
 /** A file at a URL, as Meta would find it when fetching an attachment. */
@@ -228,6 +240,12 @@ export interface SenderActionRecord {
   readonly at: number;
 }
 
+/** Ice breakers and persistent menu of one account (messenger-profile.ts). */
+export interface MessengerProfileState {
+  readonly ice_breakers?: readonly unknown[];
+  readonly persistent_menu?: readonly unknown[];
+}
+
 /** Which of the person's ids a deauthorize / data-deletion `signed_request` carries as `user_id`. */
 export type SignedRequestUserId = "app_scoped" | "ig_account" | "token_exchange";
 
@@ -268,6 +286,8 @@ export interface CustomerMessageResult {
 /** A running simulator and its programmatic helpers. */
 export interface MetaSimulator {
   readonly url: string;
+  /** The Facebook Login flavour's helpers (facebook-graph.ts). */
+  readonly facebook: FacebookSimulator;
   stop(): Promise<void>;
   /** Runs the consent step without a browser; resolves to the redirect URL (with `code` or `error`). */
   authorize(input: {
@@ -313,6 +333,22 @@ export interface MetaSimulator {
   setAccountRestriction(igAccountId: string | undefined, restriction: AccountRestriction | undefined): void;
   /** Another app owns the customer's thread (`"other"`): events go under `standby[]`, sends are refused. */
   setThreadOwner(input: { igAccountId?: string; igsid: string; owner: "us" | "other" }): void;
+  /** The customer taps a text quick reply of a rich message: a signed `message` with `quick_reply.payload`. */
+  tapQuickReply(input: TapInput): Promise<TapResult>;
+  /** The customer taps a postback button of a button / generic template: a signed `postback`. */
+  tapButton(input: TapInput): Promise<TapResult>;
+  /** The rich messages a customer has received from an account, oldest first (what they "see"). */
+  customerView(input: { igAccountId?: string; igsid: string }): CustomerSeen[];
+  /** The customer taps an ice breaker question or a persistent menu postback: a signed `postback`, window opened. */
+  tapProfile(input: {
+    igAccountId?: string;
+    igsid?: string;
+    kind: "ice_breaker" | "menu";
+    index: number;
+    locale?: string;
+  }): Promise<{ payload: object; delivery?: { status: number; body: string } }>;
+  /** The account's messenger profile as Meta holds it (ice breakers, persistent menu). */
+  messengerProfile(igAccountId?: string): MessengerProfileState;
   /** Sender actions accepted so far. */
   senderActions(igAccountId?: string): SenderActionRecord[];
   /** Adds or replaces a customer for the User Profile API. */

@@ -2,9 +2,11 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { adminRoutes } from "./admin-routes";
 import { createSimContext } from "./context";
+import { facebookRoutes } from "./facebook-graph";
 import { GraphErrors } from "./graph-errors";
 import { graphRoutes } from "./graph-routes";
 import { type Answer, DROP, formOf, graph, mask, type Reply, type Req, readBody } from "./http";
+import { messengerProfileRoutes } from "./messenger-profile";
 import {
   EXCHANGED_EXPIRES_IN,
   KNOWN_SCOPES,
@@ -17,6 +19,7 @@ import {
 } from "./model";
 import { oauthRoutes } from "./oauth-routes";
 import { readRoutes } from "./read-routes";
+import { richSender } from "./rich-send";
 import { maxInAnyHour } from "./rolling-hour";
 
 export * from "./model";
@@ -42,16 +45,19 @@ export async function startMetaSimulator(options: SimOptions): Promise<MetaSimul
   const ctx = createSimContext(options);
   const { state, now, tokens, sent, recorded, subscriptions, pending, timers } = ctx;
   const oauth = oauthRoutes(ctx);
-  const graphApi = graphRoutes(ctx);
-  const { admin } = adminRoutes(ctx);
+  const rich = richSender(ctx);
+  const profile = messengerProfileRoutes(ctx);
+  const graphApi = graphRoutes(ctx, rich);
+  const { admin } = adminRoutes(ctx, rich, profile.tapProfile);
   const reads = readRoutes(ctx);
+  const facebook = facebookRoutes(ctx, options, graphApi.sendAs);
 
   /**
    * Graph object calls: refused while the account (or app) is throttled, counted, and answered with the usage
    * headers Meta puts on every answer, successes and errors alike (Graph API rate-limiting page).
    */
   async function graphCall(req: Req, handler: () => Answer | Promise<Answer>): Promise<Answer> {
-    const igId = ctx.tokenAccountId(req);
+    const igId = ctx.tokenAccountId(req) ?? facebook.tokenAccountId(req);
     const throttle = ctx.usage.throttled(igId);
     if (throttle !== undefined) {
       return { ...graph(GraphErrors.rateLimited(throttle.code)), headers: ctx.usage.headers(igId) };
@@ -64,7 +70,17 @@ export async function startMetaSimulator(options: SimOptions): Promise<MetaSimul
 
   function route(req: Req): Answer | Promise<Answer> {
     const { method, path } = req;
+    if (path.startsWith("/_sim/facebook/")) return facebook.admin(req);
     if (path.startsWith("/_sim/")) return admin(req);
+    // www.facebook.com's Login dialog and graph.facebook.com's versioned token endpoint (Facebook flavour);
+    // api.instagram.com's `/oauth/access_token` is unversioned, so the two never collide.
+    if (/^\/v\d+\.\d+\/dialog\/oauth\/?$/.test(path)) {
+      if (method === "GET") return facebook.oauth.getDialog(req);
+      if (method === "POST") return facebook.oauth.postDialog(req);
+    }
+    if (/^\/v\d+\.\d+\/oauth\/access_token$/.test(path) && method === "GET") {
+      return facebook.oauth.getAccessToken(req);
+    }
     if (path === "/oauth/authorize" && method === "GET") return oauth.getAuthorize(req);
     if (path === "/oauth/authorize" && method === "POST") return oauth.postAuthorize(req);
     if (path === "/oauth/access_token" && method === "POST") return oauth.postCodeExchange(req);
@@ -73,7 +89,12 @@ export async function startMetaSimulator(options: SimOptions): Promise<MetaSimul
     // Graph paths: /{version}/{id}[/{edge}], the version being optional as on graph.instagram.com.
     const versioned = /^(?:\/v\d+\.\d+)?\/([^/]+)(?:\/([^/]+))?\/?$/.exec(path);
     const id = versioned?.[1];
-    if (id !== undefined) return graphCall(req, () => graphRoute(req, id, versioned?.[2]));
+    if (id !== undefined) {
+      // Facebook tokens (and debug_token) belong to graph.facebook.com; each host accepts only its own tokens.
+      const edge = versioned?.[2];
+      const fbHost = id === "debug_token" || facebook.ownsRequest(req);
+      return graphCall(req, () => (fbHost ? facebook.route(req, id, edge) : graphRoute(req, id, edge)));
+    }
     return graph(method === "GET" ? GraphErrors.unsupportedGet() : GraphErrors.unsupportedPost());
   }
 
@@ -86,6 +107,9 @@ export async function startMetaSimulator(options: SimOptions): Promise<MetaSimul
       return graphApi.subscribedApps(req, id);
     }
     if (edge === "messages" && method === "POST") return graphApi.postMessage(req, id);
+    if (edge === "messenger_profile" && ["GET", "POST", "DELETE"].includes(method)) {
+      return profile.messengerProfile(req, id);
+    }
     if (id === "me" && edge === "permissions" && method === "DELETE") return graphApi.revokePermissions(req);
     return graph(method === "GET" ? GraphErrors.unsupportedGet() : GraphErrors.unsupportedPost());
   }
@@ -169,6 +193,7 @@ export async function startMetaSimulator(options: SimOptions): Promise<MetaSimul
 
   return {
     url: `http://127.0.0.1:${port}`,
+    facebook: facebook.helpers,
     async stop() {
       for (const t of timers) clearTimeout(t);
       timers.clear();
@@ -261,6 +286,11 @@ export async function startMetaSimulator(options: SimOptions): Promise<MetaSimul
       if (input.owner === "other") ctx.otherOwner.add(key);
       else ctx.otherOwner.delete(key);
     },
+    tapQuickReply: rich.tapQuickReply,
+    tapButton: rich.tapButton,
+    tapProfile: profile.tapProfile,
+    customerView: (input) => rich.customerView(input.igAccountId, input.igsid),
+    messengerProfile: (igAccountId) => profile.state(ctx.accountOrThrow(igAccountId).igId),
     senderActions: (igAccountId) =>
       ctx.senderActions.filter((a) => igAccountId === undefined || a.igAccountId === igAccountId),
     setCustomer(customer) {

@@ -1,6 +1,6 @@
 import { CreateTableCommand, type DynamoDBClient, ResourceInUseException } from "@aws-sdk/client-dynamodb";
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from "@aws-sdk/client-sqs";
-import { OutboundQueue } from "../../lambdas/contract/queues";
+import { ErasureQueue, OutboundQueue } from "../../lambdas/contract/queues";
 import { createTableInput } from "../../lambdas/contract/table";
 
 /** Creates the table from the shared declaration (no-op if it exists, so --persist restarts work). */
@@ -45,4 +45,43 @@ export async function createOutboundQueues(client: SQSClient, baseName: string):
   );
   if (!queue.QueueUrl) throw new Error("CreateQueue returned no URL");
   return { queueUrl: queue.QueueUrl, dlqUrl: dlq.QueueUrl };
+}
+
+/** Creates the erasure (standard) queue and its DLQ with the settings the stack uses. */
+export async function createErasureQueues(
+  client: SQSClient,
+  baseName: string,
+): Promise<OutboundQueueUrls & { readonly queueArn: string }> {
+  const dlq = await client.send(
+    new CreateQueueCommand({
+      QueueName: `${baseName}-dlq`,
+      Attributes: { MessageRetentionPeriod: String(ErasureQueue.dlqRetentionSeconds) },
+    }),
+  );
+  if (!dlq.QueueUrl) throw new Error("CreateQueue returned no URL for the erasure DLQ");
+  const dlqAttributes = await client.send(
+    new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl, AttributeNames: ["QueueArn"] }),
+  );
+  const queue = await client.send(
+    new CreateQueueCommand({
+      QueueName: baseName,
+      Attributes: {
+        VisibilityTimeout: String(ErasureQueue.visibilityTimeoutSeconds),
+        MessageRetentionPeriod: String(ErasureQueue.retentionSeconds),
+        RedrivePolicy: JSON.stringify({
+          deadLetterTargetArn: dlqAttributes.Attributes?.QueueArn,
+          maxReceiveCount: ErasureQueue.maxReceiveCount,
+        }),
+      },
+    }),
+  );
+  if (!queue.QueueUrl) throw new Error("CreateQueue returned no URL for the erasure queue");
+  const attributes = await client.send(
+    new GetQueueAttributesCommand({ QueueUrl: queue.QueueUrl, AttributeNames: ["QueueArn"] }),
+  );
+  return {
+    queueUrl: queue.QueueUrl,
+    dlqUrl: dlq.QueueUrl,
+    queueArn: attributes.Attributes?.QueueArn ?? "arn:aws:sqs:us-east-1:000000000000:erasure",
+  };
 }

@@ -3,6 +3,7 @@ import { metaHostsFromEnv, optionalEnv, requiredEnv } from "../platform/runtime-
 import type { ConnectConfig } from "../wiring/connect";
 import type { OutboundConfig } from "../wiring/outbound";
 import type { PublicUrlConfig } from "../wiring/public-urls";
+import type { WebhookConfig } from "../wiring/webhook";
 
 /**
  * The one place a feature's settings are read from the environment; handlers call these once at module
@@ -24,6 +25,7 @@ export function connectConfigFromEnv(): ConnectConfig {
     metaHosts: metaHostsFromEnv(),
     returnToOrigins: optionalEnv(Env.returnToOrigins, ""),
     oauthScopes: optionalEnv(Env.oauthScopes, Defaults.oauthScopes),
+    erasureQueueUrl: optionalEnv(Env.erasureQueueUrl, ""),
   };
 }
 
@@ -43,4 +45,14 @@ export function outboundConfigFromEnv(): OutboundConfig {
 /** The token refresh window in days, as configured. */
 export function refreshWindowDaysFromEnv(): number {
   return Number(optionalEnv(Env.tokenRefreshWindowDays, String(Defaults.tokenRefreshWindowDays)));
+}
+
+/** The webhook's settings: the table, and the erasure queue for data deletion requests posted to its URL. */
+export function webhookConfigFromEnv(concurrency: number): WebhookConfig {
+  return {
+    ...publicUrlConfigFromEnv(),
+    tableName: requiredEnv(Env.tableName),
+    concurrency,
+    erasureQueueUrl: optionalEnv(Env.erasureQueueUrl, ""),
+  };
 }

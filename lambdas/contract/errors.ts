@@ -13,6 +13,10 @@ export const ErrorCatalog = {
   "webhook.body_invalid": { status: 400, title: "The webhook body is not a valid delivery" },
   "signed_request.invalid": { status: 400, title: "The signed_request is malformed" },
   "signed_request.signature_invalid": { status: 403, title: "The signed_request signature does not match" },
+  "signed_request.stale": {
+    status: 400,
+    title: "The signed_request was issued too long ago (or in the future)",
+  },
   "oauth.return_to_not_allowed": { status: 400, title: "returnTo is not an allowed app origin" },
   "oauth.state_invalid": { status: 400, title: "The sign-in link is unknown or was already used" },
   "oauth.state_expired": { status: 400, title: "The sign-in link has expired" },

@@ -23,3 +23,24 @@ export const OutboundQueue = {
 
 /** No send outlives the sender's timeout; a `sending` message older than this was left by a crash. */
 export const SENDING_LEASE_MS = (OutboundQueue.senderTimeoutSeconds + 5) * 1000;
+
+/**
+ * The erasure queue: data deletion jobs, run by the erasure worker off Meta's 10-second callback. Standard (order
+ * does not matter; a duplicate finds the job's lease held or the job completed and does nothing).
+ */
+export const ErasureQueue = {
+  fifo: false,
+  /** Worker timeout; each step stops starting new pages this long before it, then re-queues the job. */
+  workerTimeoutSeconds: 60,
+  stopBeforeTimeoutSeconds: 15,
+  /** Six times the timeout, as Lambda recommends; longer than the job lease, so a crashed step's lease has lapsed. */
+  visibilityTimeoutSeconds: 360,
+  /** A step holds the job this long; a crashed holder's lease lapses before its message is received again. */
+  leaseSeconds: 75,
+  retentionSeconds: 4 * 24 * 3600,
+  dlqRetentionSeconds: 14 * 24 * 3600,
+  /** A job that failed this often (not one that ran out of time: that re-queues itself) goes to the DLQ. */
+  maxReceiveCount: 5,
+  batchSize: 1,
+  maxConcurrency: 2,
+} as const;

@@ -22,6 +22,8 @@ export const HandlerNames = [
   "integration-delete",
   "conversations-list",
   "conversation-messages",
+  "conversation-read",
+  "conversation-typing",
   "message-send",
   "message-get",
 ] as const;
@@ -38,6 +40,8 @@ export const Paths = {
   integration: "/instagram/integration",
   conversations: "/instagram/conversations",
   conversationMessages: "/instagram/conversations/{conversationId}/messages",
+  conversationRead: "/instagram/conversations/{conversationId}/read",
+  conversationTyping: "/instagram/conversations/{conversationId}/typing",
   messages: "/instagram/messages",
   message: "/instagram/messages/{messageId}",
 } as const;
@@ -54,6 +58,8 @@ export const Routes = [
   { method: "DELETE", path: Paths.integration, auth: "jwt", handler: "integration-delete" },
   { method: "GET", path: Paths.conversations, auth: "jwt", handler: "conversations-list" },
   { method: "GET", path: Paths.conversationMessages, auth: "jwt", handler: "conversation-messages" },
+  { method: "POST", path: Paths.conversationRead, auth: "jwt", handler: "conversation-read" },
+  { method: "POST", path: Paths.conversationTyping, auth: "jwt", handler: "conversation-typing" },
   { method: "POST", path: Paths.messages, auth: "jwt", handler: "message-send" },
   { method: "GET", path: Paths.message, auth: "jwt", handler: "message-get" },
 ] as const satisfies readonly RouteDeclaration[];
@@ -61,6 +67,6 @@ export const Routes = [
 /** Handlers of the routes the app calls with its JWT: these get the caller's tenant from the token's claims. */
 export type JwtHandlerName = Extract<(typeof Routes)[number], { auth: "jwt" }>["handler"];
 
-/** Non-HTTP functions: the SQS sender and the scheduled token refresh. */
-export const WorkerNames = ["sender", "token-refresh"] as const;
+/** Non-HTTP functions: the SQS sender, the scheduled token refresh and the SQS erasure worker. */
+export const WorkerNames = ["sender", "token-refresh", "erasure"] as const;
 export type WorkerName = (typeof WorkerNames)[number];

@@ -74,3 +74,7 @@ export type WindowState = (typeof WINDOW_STATES)[number];
 /** Which window is open: the standard 24 hours, or the 7 days after the first message of an ad-started thread. */
 export const WINDOW_KINDS = ["standard", "ad_referral"] as const;
 export type WindowKind = (typeof WINDOW_KINDS)[number];
+
+/** `window=` filter of the conversation list: `closing` is an open window with little time left. */
+export const WINDOW_FILTERS = ["open", "closing", "closed"] as const;
+export type WindowFilter = (typeof WINDOW_FILTERS)[number];

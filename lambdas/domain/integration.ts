@@ -33,6 +33,12 @@ export interface Integration {
   readonly igAccountId: string;
   /** The app-scoped Instagram user id (`/me.id`, token exchange `user_id`): what deauthorize/data deletion carry. */
   readonly appScopedUserId: string;
+  /**
+   * The token exchange's `user_id` (`api.instagram.com/oauth/access_token`), kept in case it differs from `/me.id`:
+   * Meta does not document which id a deauthorize/data deletion `signed_request` carries for Instagram Login.
+   * Absent on integrations stored before it was kept.
+   */
+  readonly tokenUserId?: string;
   readonly username: string;
   readonly name?: string;
   readonly accountType: AccountType;

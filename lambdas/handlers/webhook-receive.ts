@@ -1,7 +1,7 @@
 import { documentClient } from "../adapters/dynamo/client";
 import { secretsLoaderFromEnv } from "../adapters/secrets";
-import { publicUrlConfigFromEnv } from "../config/env";
-import { Env } from "../contract/env";
+import { sqsClient } from "../adapters/sqs/client";
+import { webhookConfigFromEnv } from "../config/env";
 import { AppError } from "../domain/errors";
 import { receiveDelivery } from "../domain/webhook/receive";
 import { signedRequestResult } from "../http/connect-results";
@@ -11,7 +11,6 @@ import { httpRouteWithSecrets } from "../http/route";
 import { signedRequestForm } from "../http/signed-request-form";
 import { logger } from "../platform/logger";
 import { countMetric, flushMetrics } from "../platform/metrics";
-import { requiredEnv } from "../platform/runtime-config";
 import { webhookWiring } from "../wiring/webhook";
 
 /**
@@ -23,14 +22,12 @@ const MAX_BODY_BYTES = 10 * 1000 * 1000;
 /** Conversations written at the same time for one delivery. */
 const WRITE_CONCURRENCY = 32;
 
-const webhook = webhookWiring(
-  { ...publicUrlConfigFromEnv(), tableName: requiredEnv(Env.tableName), concurrency: WRITE_CONCURRENCY },
-  {
-    db: documentClient(),
-    count: countMetric,
-    log: (message, attributes) => logger.info(message, attributes),
-  },
-);
+const webhook = webhookWiring(webhookConfigFromEnv(WRITE_CONCURRENCY), {
+  db: documentClient(),
+  sqs: sqsClient(),
+  count: countMetric,
+  log: (message, attributes) => logger.info(message, attributes),
+});
 
 /**
  * `POST /instagram/webhook`: content type, size, then the signature over the raw bytes, before any

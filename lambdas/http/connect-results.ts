@@ -44,6 +44,7 @@ export function dataDeletionStatusBody(record: DataDeletionRecord): DataDeletion
     status: record.status,
     requestedAt: isoTime(record.requestedAt),
     ...(record.completedAt === undefined ? {} : { completedAt: isoTime(record.completedAt) }),
+    ...(record.erased === undefined ? {} : { erased: { ...record.erased } }),
   };
 }
 

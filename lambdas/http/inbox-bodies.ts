@@ -115,6 +115,10 @@ export function messageView(message: MessageRecord): MessageViewBody {
     ...optional("standby", message.standby),
     ...optional("reactions", reactions.length > 0 ? reactions : undefined),
     ...optional("readAt", message.readAt === undefined ? undefined : isoTime(message.readAt)),
+    ...optional(
+      "seenByCustomerAt",
+      message.readAt === undefined || message.direction !== "outbound" ? undefined : isoTime(message.readAt),
+    ),
     ...optional("editCount", message.editCount),
     ...optional("editedAt", message.editedAt === undefined ? undefined : isoTime(message.editedAt)),
     ...optional("deleted", message.deleted),

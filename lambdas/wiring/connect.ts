@@ -1,8 +1,11 @@
+import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { dynamoDataDeletionStore } from "../adapters/dynamo/data-deletion";
+import { dynamoErasureStore } from "../adapters/dynamo/erasure";
 import { dynamoIntegrationStore } from "../adapters/dynamo/integrations";
 import { dynamoOAuthStateStore } from "../adapters/dynamo/oauth-states";
 import { instagramLogin } from "../adapters/meta/instagram-login";
+import { missingErasureQueue, sqsErasureQueue } from "../adapters/sqs/erasure-queue";
 import type { AppSecrets } from "../contract/secrets";
 import { parseAllowedOrigins } from "../domain/connect/oauth-start";
 import type { InstagramLogin } from "../domain/connect/ports";
@@ -27,10 +30,14 @@ export interface ConnectConfig extends PublicUrlConfig {
   readonly returnToOrigins: string;
   /** The comma-separated scopes requested. */
   readonly oauthScopes: string;
+  /** Where data deletion jobs are queued; empty where the function queues none. */
+  readonly erasureQueueUrl?: string;
 }
 
 export interface ConnectClients {
   readonly db: DynamoDBDocumentClient;
+  /** Needed where an erasure queue is configured. */
+  readonly sqs?: SQSClient;
   readonly now?: () => number;
   /** Every token is masked in logs from the moment the process holds it. */
   readonly onSecret: (value: string) => void;
@@ -44,6 +51,11 @@ export function connectWiring(config: ConnectConfig, clients: ConnectClients) {
   const now = clients.now ?? (() => Date.now());
   const integrations = dynamoIntegrationStore(clients.db, config.tableName);
   const dataDeletions = dynamoDataDeletionStore(clients.db, config.tableName);
+  const erasure = dynamoErasureStore(clients.db, config.tableName);
+  const erasureQueue =
+    config.erasureQueueUrl && clients.sqs
+      ? sqsErasureQueue(clients.sqs, config.erasureQueueUrl)
+      : missingErasureQueue;
   const urls = publicUrls(config);
 
   const keysBySecrets = new WeakMap<AppSecrets, TokenKeys>();
@@ -91,6 +103,8 @@ export function connectWiring(config: ConnectConfig, clients: ConnectClients) {
     integrations,
     oauthStates: dynamoOAuthStateStore(clients.db, config.tableName),
     dataDeletions,
+    erasure,
+    erasureQueue,
     metaHosts: config.metaHosts,
     /** Parsed at load so a malformed allow-list fails the cold start, not the first user. */
     allowedOrigins: parseAllowedOrigins(config.returnToOrigins),
@@ -107,6 +121,8 @@ export function connectWiring(config: ConnectConfig, clients: ConnectClients) {
     signedRequestCallback: signedRequestCallbacks({
       integrations,
       dataDeletions,
+      erasure,
+      erasureQueue,
       now,
       statusUrl: urls.dataDeletionStatusUrl,
     }),

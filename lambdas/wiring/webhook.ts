@@ -1,8 +1,11 @@
+import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { dynamoDataDeletionStore } from "../adapters/dynamo/data-deletion";
+import { dynamoErasureStore } from "../adapters/dynamo/erasure";
 import { dynamoInboundStore } from "../adapters/dynamo/inbound-store";
 import { dynamoIntegrationRouting } from "../adapters/dynamo/integration-routing";
 import { dynamoIntegrationStore } from "../adapters/dynamo/integrations";
+import { missingErasureQueue, sqsErasureQueue } from "../adapters/sqs/erasure-queue";
 import type { IngestDependencies } from "../domain/webhook/ports";
 import { type PublicUrlConfig, publicUrls } from "./public-urls";
 import { signedRequestCallbacks } from "./signed-request";
@@ -11,10 +14,13 @@ export interface WebhookConfig extends PublicUrlConfig {
   readonly tableName: string;
   /** Conversations written at the same time for one delivery. */
   readonly concurrency: number;
+  /** Where data deletion requests posted to the webhook URL are queued. */
+  readonly erasureQueueUrl?: string;
 }
 
 export interface WebhookClients {
   readonly db: DynamoDBDocumentClient;
+  readonly sqs?: SQSClient;
   readonly count: IngestDependencies["count"];
   readonly log: IngestDependencies["log"];
   readonly now?: () => number;
@@ -38,6 +44,11 @@ export function webhookWiring(config: WebhookConfig, clients: WebhookClients) {
   const signedRequestCallback = signedRequestCallbacks({
     integrations: dynamoIntegrationStore(db, tableName),
     dataDeletions: dynamoDataDeletionStore(db, tableName),
+    erasure: dynamoErasureStore(db, tableName),
+    erasureQueue:
+      config.erasureQueueUrl && clients.sqs
+        ? sqsErasureQueue(clients.sqs, config.erasureQueueUrl)
+        : missingErasureQueue,
     now: clients.now ?? (() => Date.now()),
     statusUrl: publicUrls(config).dataDeletionStatusUrl,
   });

@@ -39,6 +39,8 @@ const SIGNATURE_SPIKE = 10;
 export interface AlarmsProps {
   readonly api: Api;
   readonly deadLetterQueue: IQueue;
+  /** Data deletion jobs that failed repeatedly: a person's data is not erased yet. */
+  readonly erasureDeadLetterQueue: IQueue;
   readonly functions: ReadonlyMap<string, IFunction>;
   readonly alarmEmail?: string;
 }
@@ -116,6 +118,14 @@ export class Alarms extends Construct {
       what: "Outbound messages are in the dead-letter queue",
       runbook: "dead-letter-queue-not-empty",
       metric: props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(1),
+        statistic: "Maximum",
+      }),
+    });
+    this.alarm("ErasureDeadLetters", {
+      what: "Data deletion jobs are in the erasure dead-letter queue (a person's data is not erased)",
+      runbook: "erasure-dead-letters",
+      metric: props.erasureDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
         period: Duration.minutes(1),
         statistic: "Maximum",
       }),

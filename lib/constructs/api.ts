@@ -27,6 +27,7 @@ export interface ApiProps {
   readonly tableKey: IKey;
   readonly secret: ISecret;
   readonly outboundQueue: IQueue;
+  readonly erasureQueue: IQueue;
   readonly jwtIssuer: string;
   readonly jwtAudience: readonly string[];
   readonly throttle: Throttle;

@@ -17,6 +17,8 @@ export interface FunctionAccess {
   readonly secret?: true;
   /** Sends to the outbound queue (message-send); the sender's own queue access is wired in Outbound. */
   readonly sendsToQueue?: true;
+  /** Queues data deletion jobs (the callbacks; the erasure worker re-queues a job it has not finished). */
+  readonly sendsToErasureQueue?: true;
 }
 
 /**
@@ -29,18 +31,16 @@ export const Access: Record<HandlerName | WorkerName, FunctionAccess> = {
   // Inbound store (Update, TransactWrite of Updates, Get) and routing (Query on gsi1); also serves the
   // signed_request callbacks posted to the webhook URL, hence deauthorize's and data deletion's actions.
   "webhook-receive": {
-    table: ["GetItem", "Query", "PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem"],
+    table: ["GetItem", "Query", "PutItem", "UpdateItem", "DeleteItem"],
     secret: true,
+    sendsToErasureQueue: true,
   },
   // Consumes the OAuth state (Delete), reads integration and claim, writes both in one transaction.
   "oauth-callback": { table: ["GetItem", "PutItem", "DeleteItem"], secret: true },
-  // Finds the person's integrations (Query on gsi2), revokes them and releases their claims.
+  // Finds the person (Query: their links, gsi1, gsi2), revokes their integrations and releases their claims.
   deauthorize: { table: ["GetItem", "Query", "PutItem", "DeleteItem"], secret: true },
-  // As deauthorize, plus the deletion record (Put) and erasing the account's items (Query, BatchWrite).
-  "data-deletion": {
-    table: ["GetItem", "Query", "PutItem", "DeleteItem", "BatchWriteItem"],
-    secret: true,
-  },
+  // Creates the request's record (conditional Put, Get on a replay, Update once queued) and queues the job.
+  "data-deletion": { table: ["GetItem", "PutItem", "UpdateItem"], secret: true, sendsToErasureQueue: true },
   "data-deletion-status": { table: ["GetItem"] },
   // Stores the OAuth state; the secret holds the app id for the authorize URL.
   "oauth-init": { table: ["PutItem"], secret: true },
@@ -50,6 +50,11 @@ export const Access: Record<HandlerName | WorkerName, FunctionAccess> = {
   "integration-delete": { table: ["GetItem", "Query", "PutItem", "DeleteItem"], secret: true },
   "conversations-list": { table: ["GetItem", "Query"] },
   "conversation-messages": { table: ["GetItem", "Query"] },
+  // Integration, conversation and the read-up-to message (Get); the conditional reset of unreadCount (Update);
+  // the best-effort mark_seen at Meta needs the decrypted token.
+  "conversation-read": { table: ["GetItem", "UpdateItem"], secret: true },
+  // Integration and conversation (Get: the window); typing_on/off at Meta needs the decrypted token.
+  "conversation-typing": { table: ["GetItem"], secret: true },
   // Message and idempotency record (Put), integration and reply window (Get), failed on enqueue error (Update).
   "message-send": { table: ["GetItem", "PutItem", "UpdateItem"], sendsToQueue: true },
   "message-get": { table: ["GetItem"] },
@@ -57,4 +62,11 @@ export const Access: Record<HandlerName | WorkerName, FunctionAccess> = {
   sender: { table: ["GetItem", "PutItem", "UpdateItem", "DeleteItem"], secret: true },
   // Expiring tokens (Query on gsi), each refreshed or cleared with a conditional Put.
   "token-refresh": { table: ["Query", "PutItem"], secret: true },
+  // Finds the person (Query), revokes (Put, Delete of claims in the transaction), erases in pages (Query,
+  // BatchWrite of deletes, Delete of the limiter), keeps the job record (Get, Update), re-queues an unfinished job.
+  // No secret: it never opens a token, it deletes them.
+  erasure: {
+    table: ["GetItem", "Query", "PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem"],
+    sendsToErasureQueue: true,
+  },
 };

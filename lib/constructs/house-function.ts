@@ -23,6 +23,7 @@ export interface AccessResources {
   readonly tableKey: IKey;
   readonly secret: ISecret;
   readonly outboundQueue?: IQueue;
+  readonly erasureQueue?: IQueue;
 }
 
 export interface HouseFunctionProps {
@@ -90,6 +91,12 @@ export class HouseFunction extends NodejsFunction {
     if (access.sendsToQueue) {
       if (!resources.outboundQueue) throw new Error(`${this.node.id} sends to the queue but none was given`);
       this.useOutboundQueue(resources.outboundQueue);
+    }
+    if (access.sendsToErasureQueue) {
+      if (!resources.erasureQueue)
+        throw new Error(`${this.node.id} queues erasure jobs but no queue was given`);
+      this.addEnvironment(Env.erasureQueueUrl, resources.erasureQueue.queueUrl);
+      this.sendsTo(resources.erasureQueue);
     }
     return this;
   }

@@ -96,8 +96,27 @@ describe.skipIf(!hasChromium)("dev console in a real browser", () => {
     await expect(conversation.locator(".window-countdown").textContent()).resolves.toMatch(
       /^Window open · closes in 2[34]h \d\dm \d\ds$/,
     );
+    // Unread until opened; opening it marks it read (POST .../read) and the badge goes.
+    await expect(conversation.locator(".unread").textContent()).resolves.toBe("1");
+    const readAnswer = page.waitForResponse(
+      (response) =>
+        response.request().method() === "POST" &&
+        /\/instagram\/conversations\/[^/]+\/read$/.test(response.url()),
+    );
     await conversation.click();
     await page.locator("#messages li.message.inbound").getByText("linen shirt", { exact: false }).waitFor();
+    const read = await readAnswer;
+    expect(read.status()).toBe(200);
+    await expect(read.json()).resolves.toMatchObject({ unreadCount: 0 });
+    await conversation.locator(".unread").waitFor({ state: "detached" });
+
+    // The typing indicator reaches Meta (the simulator) inside the window: 204, and the box stays checked.
+    const typingAnswer = page.waitForResponse(
+      (response) => response.request().method() === "POST" && response.url().endsWith("/typing"),
+    );
+    await page.check("#typing");
+    expect((await typingAnswer).status()).toBe(204);
+    await expect(page.locator("#typing").isChecked()).resolves.toBe(true);
 
     // Reply and watch the status go queued → sent.
     await page.fill("#reply-text", "Yes, M is in stock. Shall I reserve one?");

@@ -21,16 +21,19 @@ const dynamo = (...actions: string[]) => actions.map((action) => `dynamodb:${act
 const expected: Record<string, readonly string[]> = {
   "webhook-verify": [...SECRET],
   "webhook-receive": [
-    ...dynamo("BatchWriteItem", "DeleteItem", "GetItem", "PutItem", "Query", "UpdateItem"),
+    ...dynamo("DeleteItem", "GetItem", "PutItem", "Query", "UpdateItem"),
     ...WRITE_KEY,
     ...SECRET,
+    // Data deletion requests posted to the webhook URL are queued as jobs.
+    "sqs:SendMessage",
   ],
   "oauth-callback": [...dynamo("DeleteItem", "GetItem", "PutItem"), ...WRITE_KEY, ...SECRET],
   deauthorize: [...dynamo("DeleteItem", "GetItem", "PutItem", "Query"), ...WRITE_KEY, ...SECRET],
   "data-deletion": [
-    ...dynamo("BatchWriteItem", "DeleteItem", "GetItem", "PutItem", "Query"),
+    ...dynamo("GetItem", "PutItem", "UpdateItem"),
     ...WRITE_KEY,
     ...SECRET,
+    "sqs:SendMessage",
   ],
   "data-deletion-status": [...dynamo("GetItem"), ...READ_KEY],
   "oauth-init": [...dynamo("PutItem"), ...WRITE_KEY, ...SECRET],
@@ -38,6 +41,8 @@ const expected: Record<string, readonly string[]> = {
   "integration-delete": [...dynamo("DeleteItem", "GetItem", "PutItem", "Query"), ...WRITE_KEY, ...SECRET],
   "conversations-list": [...dynamo("GetItem", "Query"), ...READ_KEY],
   "conversation-messages": [...dynamo("GetItem", "Query"), ...READ_KEY],
+  "conversation-read": [...dynamo("GetItem", "UpdateItem"), ...WRITE_KEY, ...SECRET],
+  "conversation-typing": [...dynamo("GetItem"), ...READ_KEY, ...SECRET],
   "message-send": [...dynamo("GetItem", "PutItem", "UpdateItem"), ...WRITE_KEY, "sqs:SendMessage"],
   "message-get": [...dynamo("GetItem"), ...READ_KEY],
   sender: [
@@ -53,6 +58,17 @@ const expected: Record<string, readonly string[]> = {
     "sqs:SendMessage",
   ],
   "token-refresh": [...dynamo("PutItem", "Query"), ...WRITE_KEY, ...SECRET],
+  erasure: [
+    ...dynamo("BatchWriteItem", "DeleteItem", "GetItem", "PutItem", "Query", "UpdateItem"),
+    ...WRITE_KEY,
+    // Consuming the erasure queue (the event source mapping's grant) and re-queuing an unfinished job.
+    "sqs:ChangeMessageVisibility",
+    "sqs:DeleteMessage",
+    "sqs:GetQueueAttributes",
+    "sqs:GetQueueUrl",
+    "sqs:ReceiveMessage",
+    "sqs:SendMessage",
+  ],
 };
 
 let resources: Resources;
@@ -62,13 +78,16 @@ beforeAll(() => {
   resources = (template as Template).toJSON().Resources as Resources;
 });
 
-/** The function of a handler: construct ids are the handler's name in PascalCase (plus CDK's hash). */
+/**
+ * The function of a handler: construct ids are the handler's name in PascalCase (plus CDK's hash); the erasure
+ * worker is `Erasure/Erasure`, which CDK shortens to one `Erasure`.
+ */
 function functionId(name: string): string {
   const pascal = name.replace(/(^|-)(\w)/g, (_, __, c: string) => c.toUpperCase());
   const ids = Object.keys(resources).filter(
     (id) =>
       resources[id]?.Type === "AWS::Lambda::Function" &&
-      new RegExp(`^(Api|Outbound|Scheduling)${pascal}[0-9A-F]{8}$`).test(id),
+      new RegExp(`^(Api|Outbound|Scheduling)?${pascal}[0-9A-F]{8}$`).test(id),
   );
   expect(ids, name).toHaveLength(1);
   return ids[0] as string;

@@ -82,9 +82,18 @@ describe("alarm delivery", () => {
 });
 
 describe("alarms on what matters", () => {
-  it("the full set: public routes' 5xx, app API 5xx, custom metrics, DLQ, every function's errors and throttles", () => {
+  it("the full set: public routes' 5xx, app API 5xx, custom metrics, both DLQs, every function's errors and throttles", () => {
     const functions = ofType("AWS::Lambda::Function").length;
-    expect(alarms()).toHaveLength(publicRoutes.length + 1 + 4 + 1 + 2 * functions);
+    expect(alarms()).toHaveLength(publicRoutes.length + 1 + 4 + 2 + 2 * functions);
+  });
+
+  it("the erasure dead-letter queue alarms on any message, naming its runbook section", () => {
+    const alarm = alarms().find((candidate) => candidate.AlarmDescription?.includes("#erasure-dead-letters"));
+    expect(alarm).toMatchObject({
+      MetricName: "ApproximateNumberOfMessagesVisible",
+      Namespace: "AWS/SQS",
+      Threshold: 0,
+    });
   });
 
   it("each public route has a 5xx alarm on its route-level metric, the webhook with its own runbook", () => {

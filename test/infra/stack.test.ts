@@ -1,6 +1,6 @@
 import { Match, type Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
-import { OutboundQueue } from "../../lambdas/contract/queues";
+import { ErasureQueue, OutboundQueue } from "../../lambdas/contract/queues";
 import { Routes } from "../../lambdas/contract/routes";
 import { MainTable } from "../../lambdas/contract/table";
 import { devConfig, synthStack } from "../support/synth";
@@ -17,7 +17,7 @@ beforeAll(() => {
 describe("functions", () => {
   it("every function runs Node.js 24 on ARM64 with its own retained-for-a-while log group", () => {
     const functions = resources("AWS::Lambda::Function");
-    expect(functions).toHaveLength(Routes.length + 2);
+    expect(functions).toHaveLength(Routes.length + 3);
     for (const fn of functions) {
       expect(fn.Properties.Runtime).toBe("nodejs24.x");
       expect(fn.Properties.Architectures).toEqual(["arm64"]);
@@ -96,7 +96,7 @@ describe("storage", () => {
 
 describe("outbound", () => {
   it("a FIFO queue with an encrypted FIFO dead-letter queue and the declared receive count", () => {
-    const queues = resources("AWS::SQS::Queue");
+    const queues = resources("AWS::SQS::Queue").filter((queue) => queue.Properties.FifoQueue === true);
     expect(queues).toHaveLength(2);
     for (const queue of queues)
       expect(queue.Properties).toMatchObject({ FifoQueue: true, SqsManagedSseEnabled: true });
@@ -114,6 +114,21 @@ describe("outbound", () => {
       FunctionResponseTypes: ["ReportBatchItemFailures"],
       BatchSize: OutboundQueue.batchSize,
       ScalingConfig: { MaximumConcurrency: OutboundQueue.maxConcurrency },
+    });
+  });
+
+  it("erasure: a standard queue with an encrypted dead-letter queue, consumed by the worker in partial batches", () => {
+    const standard = resources("AWS::SQS::Queue").filter((queue) => queue.Properties.FifoQueue === undefined);
+    expect(standard).toHaveLength(2);
+    for (const queue of standard) expect(queue.Properties).toMatchObject({ SqsManagedSseEnabled: true });
+    template.hasResourceProperties("AWS::SQS::Queue", {
+      VisibilityTimeout: ErasureQueue.visibilityTimeoutSeconds,
+      RedrivePolicy: { maxReceiveCount: ErasureQueue.maxReceiveCount, deadLetterTargetArn: Match.anyValue() },
+    });
+    template.hasResourceProperties("AWS::Lambda::EventSourceMapping", {
+      FunctionResponseTypes: ["ReportBatchItemFailures"],
+      BatchSize: ErasureQueue.batchSize,
+      ScalingConfig: { MaximumConcurrency: ErasureQueue.maxConcurrency },
     });
   });
 

@@ -136,7 +136,10 @@ describe("webhook in, app API out", () => {
       source: "echo",
       text: "Yes, it is!",
       readAt: new Date(t + 7000).toISOString(),
+      seenByCustomerAt: new Date(t + 7000).toISOString(),
       reactions: [{ by: IGSID, reaction: "love" }],
     });
+    // Only our messages are "seen by the customer".
+    expect(byMid.mid_1?.seenByCustomerAt).toBeUndefined();
   });
 });

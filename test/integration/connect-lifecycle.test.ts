@@ -122,11 +122,12 @@ describe("token refresh", () => {
 });
 
 describe("deauthorize", () => {
-  it("vector 3 (Instagram app secret): revokes the integration, erases its token, releases the account", async () => {
+  it("a fresh signed_request: revokes the integration, erases its token, releases the account", async () => {
     const alice = { userId: "alice", imoId: org() };
     landing(await h.connect(alice, ACCOUNTS.riviera.username));
+    const value = h.signedNow({ user_id: ACCOUNTS.riviera.appScopedId });
 
-    const response = await h.signedRequest("deauthorize", VECTOR_3);
+    const response = await h.signedRequest("deauthorize", value);
 
     expect(response.statusCode).toBe(200);
     const stored = await h.storedIntegration(alice);
@@ -134,7 +135,7 @@ describe("deauthorize", () => {
     expect(stored?.token).toBeUndefined();
     expect(await h.rawItem(Keys.accountClaim(alice.imoId, ACCOUNTS.riviera.igId))).toBeUndefined();
     // Meta may repeat a callback: still 200, nothing else changes.
-    expect((await h.signedRequest("deauthorize", VECTOR_3)).statusCode).toBe(200);
+    expect((await h.signedRequest("deauthorize", value)).statusCode).toBe(200);
     expect((await h.storedIntegration(alice))?.version).toBe(stored?.version);
   });
 
@@ -221,17 +222,23 @@ describe("data deletion", () => {
     await seedConversation(imoId, "3416870925138843", 2);
     await seedConversation(otherOrg, "3416870925138844", 1); // no integration there for this person: kept
 
+    const now = Math.floor(Date.now() / 1000);
     const response = await h.signedRequest(
       "dataDeletion",
-      signed({
-        algorithm: "HMAC-SHA256",
-        expires: 1773156600,
-        issued_at: 1773153000,
-        user_id: ACCOUNTS.creator.appScopedId,
-      }),
+      h.signedNow({ expires: now + 3600, user_id: ACCOUNTS.creator.appScopedId }),
     );
 
     expect(response.statusCode).toBe(200);
+    // The callback only queued the job: nothing is erased before the worker runs it.
+    expect(await h.storedIntegration(alice)).toBeDefined();
+    const code = JSON.parse(response.body ?? "{}").confirmation_code as string;
+    const pending = await h.handlers.dataDeletionStatus(
+      httpEvent({ method: "GET", route: "/instagram/data-deletion/{code}", pathParameters: { code } }),
+      lambdaContext(),
+    );
+    expect(JSON.parse(pending.body ?? "{}")).toMatchObject({ status: "pending" });
+    expect(await h.runErasureJobs()).toBe(1);
+
     expect(response.headers?.["content-type"]).toBe("application/json");
     const body = JSON.parse(response.body ?? "{}");
     expect(body.confirmation_code).toMatch(/^[A-Z0-9]{16}$/);
@@ -265,6 +272,9 @@ describe("data deletion", () => {
     expect(JSON.parse(status.body ?? "{}")).toMatchObject({
       confirmationCode: body.confirmation_code,
       status: "completed",
+      // 32 messages and a sent-mid pointer per conversation, the links of its 2 distinct ids; integrations: this
+      // one and any other organisation's of the same account (earlier tests of this file connect it too).
+      erased: { integrations: expect.any(Number), conversations: 2, messages: 32, other: 4 },
     });
     expect(status.body).not.toContain(ACCOUNTS.creator.appScopedId);
   });
@@ -282,12 +292,10 @@ describe("data deletion", () => {
   });
 
   it("answers 200 with a code even when nothing is stored for that person", async () => {
-    const response = await h.signedRequest(
-      "dataDeletion",
-      signed({ algorithm: "HMAC-SHA256", user_id: "123456789" }),
-    );
+    const response = await h.signedRequest("dataDeletion", h.signedNow({ user_id: "123456789" }));
     expect(response.statusCode).toBe(200);
     expect(JSON.parse(response.body ?? "{}").confirmation_code).toMatch(/^[A-Z0-9]{16}$/);
+    expect(await h.runErasureJobs()).toBe(1);
   });
 });
 
@@ -299,7 +307,7 @@ describe("signed_request callbacks posted to the webhook URL (kind inferred)", (
     const deauth = signedRequestResult(
       await h.wiring.signedRequestCallback(
         "infer",
-        signed({ algorithm: "HMAC-SHA256", issued_at: 1773153000, user_id: ACCOUNTS.second.appScopedId }),
+        h.signedNow({ user_id: ACCOUNTS.second.appScopedId }),
         TEST_SECRETS,
       ),
     );
@@ -309,17 +317,13 @@ describe("signed_request callbacks posted to the webhook URL (kind inferred)", (
     const deletion = signedRequestResult(
       await h.wiring.signedRequestCallback(
         "infer",
-        signed({
-          algorithm: "HMAC-SHA256",
-          expires: 1773156600,
-          issued_at: 1773153000,
-          user_id: ACCOUNTS.second.appScopedId,
-        }),
+        h.signedNow({ expires: Math.floor(Date.now() / 1000) + 3600, user_id: ACCOUNTS.second.appScopedId }),
         TEST_SECRETS,
       ),
     );
     expect(deletion.statusCode).toBe(200);
     expect(JSON.parse(deletion.body ?? "{}").confirmation_code).toMatch(/^[A-Z0-9]{16}$/);
+    await h.runErasureJobs();
     expect(await h.storedIntegration(dana)).toBeUndefined();
   });
 });

@@ -1,5 +1,5 @@
 import { DeleteMessageCommand } from "@aws-sdk/client-sqs";
-import { PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { DeleteCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type MetaSimulator, startMetaSimulator } from "../../dev/meta-simulator/index";
@@ -131,6 +131,59 @@ describe("sender against DynamoDB Local, the local SQS server and the Meta simul
     });
     const status = JSON.parse((await getMessage(get, messageId, s.tenant)).body ?? "{}");
     expect(status).toMatchObject({ status: "sent", mid: sent?.messageId, sentAt: expect.any(String) });
+  });
+
+  it("a reply Meta accepted moves the conversation's preview, direction and activity without waiting for its echo", async () => {
+    const s = await scenario();
+    const conversationKey = Keys.conversation(s.tenant.imoId, ACCOUNT, s.igsid);
+    const before = await readItem(tableName, conversationKey);
+    const { messageId, record } = await acceptOne(s, "On its way today 📦");
+    expect(await readItem(tableName, conversationKey)).toEqual(before); // accepting alone moves nothing
+    await runSender([record]);
+    const item = await messageItem(s.tenant.imoId, messageId);
+    const after = await readItem(tableName, conversationKey);
+    expect(after).toMatchObject({
+      lastMessagePreview: "On its way today 📦",
+      lastMessageDirection: "outbound",
+      lastMessageId: messageId,
+      lastActivityAt: item?.sentAt,
+      gsi1sk: `${new Date(Number(item?.sentAt)).toISOString()}#${s.igsid}`,
+      // The reply reads nothing and opens no window.
+      unreadCount: before?.unreadCount,
+      lastCustomerMessageAt: before?.lastCustomerMessageAt,
+    });
+  });
+
+  it("a reply never hides later activity shown in the inbox", async () => {
+    const s = await scenario();
+    const conversationKey = Keys.conversation(s.tenant.imoId, ACCOUNT, s.igsid);
+    const later = Date.now() + 60 * 60_000;
+    await documentClient().send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: conversationKey,
+        UpdateExpression: "SET lastActivityAt = :later, lastMessagePreview = :p, lastMessageDirection = :d",
+        ExpressionAttributeValues: { ":later": later, ":p": "newer customer text", ":d": "inbound" },
+      }),
+    );
+    const first = await acceptOne(s, "older reply");
+    await runSender([first.record]);
+    expect(await readItem(tableName, conversationKey)).toMatchObject({
+      lastActivityAt: later,
+      lastMessagePreview: "newer customer text",
+      lastMessageDirection: "inbound",
+    });
+    expect(await messageItem(s.tenant.imoId, first.messageId)).toMatchObject({ status: "sent" });
+  });
+
+  it("a reply sent while its conversation was erased does not bring the conversation back", async () => {
+    const s = await scenario();
+    const conversationKey = Keys.conversation(s.tenant.imoId, ACCOUNT, s.igsid);
+    const second = await acceptOne(s, "sent while the conversation is erased");
+    await documentClient().send(new DeleteCommand({ TableName: tableName, Key: conversationKey }));
+    const result = await runSender([second.record]);
+    expect(result.batchItemFailures).toEqual([]);
+    expect(await readItem(tableName, conversationKey)).toBeUndefined();
   });
 
   it("sends HUMAN_AGENT messages with messaging_type MESSAGE_TAG, and attachments as Meta expects", async () => {

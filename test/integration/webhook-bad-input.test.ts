@@ -3,6 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { signedRequest } from "../../dev/meta-simulator/index";
+import { createErasureQueues } from "../../dev/services/provision";
 import { documentClient } from "../../lambdas/adapters/dynamo/client";
 import { Keys } from "../../lambdas/adapters/dynamo/keys";
 import { Env } from "../../lambdas/contract/env";
@@ -15,7 +17,7 @@ import { FAKE, secretDocument } from "../support/fake-secrets";
 import { setHandlerEnv } from "../support/handler-env";
 import { httpEvent, lambdaContext } from "../support/http-event";
 import { putIntegration } from "../support/integrations";
-import { freshTable } from "../support/local-aws";
+import { freshTable, localSqs } from "../support/local-aws";
 import { ACCOUNT, fixtureText, webhookPost } from "../support/webhook-fixtures";
 import { connectIntegration, scanAll } from "../support/webhook-seed";
 
@@ -27,10 +29,18 @@ const VECTOR_C =
 const C_RIGHT = "sha256=92ee0e51ba7e81d8f1bd4b6ae338a94cf0307bd1edb3c6f568baa55dbeaa50c3";
 const C_WRONG = "sha256=166b997172283a761203b5febeb6e696fdad72849792b3888767bd10ef2840dc";
 
-// shared/reference/signed-request.md
-const VECTOR_2_FB_DATA_DELETION =
-  "-PDWE0n9J6rTDrabiyozoAY7akppWA-pDjjZ-2ETvX4.eyJhbGdvcml0aG0iOiJITUFDLVNIQTI1NiIsImV4cGlyZXMiOjE3NzMxNTY2MDAsImlzc3VlZF9hdCI6MTc3MzE1MzAwMCwidXNlcl9pZCI6IjEyMjEwNDU5MzIxODc2NTQzMiJ9";
-const VECTOR_3_IG_DEAUTHORIZE =
+// shared/reference/signed-request.md: vectors 2 and 3 are issued in March 2026, now stale (refused with
+// signed_request.stale, docs/connect-flow.md), so the same payloads are signed again with a fresh issued_at.
+const now = () => Math.floor(Date.now() / 1000);
+const VECTOR_2_FB_DATA_DELETION = signedRequest(
+  { algorithm: "HMAC-SHA256", expires: now() + 3600, issued_at: now(), user_id: "122104593218765432" },
+  FAKE.metaAppSecret,
+);
+const VECTOR_3_IG_DEAUTHORIZE = signedRequest(
+  { algorithm: "HMAC-SHA256", issued_at: now(), user_id: "26913384755103422" },
+  FAKE.igAppSecret,
+);
+const VECTOR_3_AS_PUBLISHED =
   "CyxEoxoChM7zRAnd0J0K06y7r1yqSfiA4A7PvExx5b4.eyJhbGdvcml0aG0iOiJITUFDLVNIQTI1NiIsImlzc3VlZF9hdCI6MTc3MzE1MzAwMCwidXNlcl9pZCI6IjI2OTEzMzg0NzU1MTAzNDIyIn0";
 const VECTOR_4_TAMPERED =
   "kBwfSqN2EP6WbAF3OeQWrJy89a1Tq82_UEl_F0S0xEw.eyJhbGdvcml0aG0iOiJITUFDLVNIQTI1NiIsImlzc3VlZF9hdCI6MTc3MzE1MzAwMCwidXNlcl9pZCI6IjEyMjEwNDU5MzIxODc2NTQzMyJ9";
@@ -72,7 +82,8 @@ beforeAll(async () => {
   writeFileSync(secretsFile, secretDocument({ [SecretFields.metaAppSecret]: FAKE.metaAppSecret }), {
     mode: 0o600,
   });
-  setHandlerEnv({ tableName, [Env.localSecretsFile]: secretsFile });
+  const erasure = await createErasureQueues(localSqs(), `test-erasure-${tableName.slice(-8)}`);
+  setHandlerEnv({ tableName, [Env.localSecretsFile]: secretsFile, [Env.erasureQueueUrl]: erasure.queueUrl });
   const { handler } = await import("../../lambdas/handlers/webhook-receive");
   handle = (event) => handler(event, lambdaContext("webhook-receive"));
   await connectIntegration(tableName, "imo-1", ACCOUNT);
@@ -170,6 +181,10 @@ describe("bad webhook input gets its 4xx problem and leaves the table unchanged"
 
   it("a form-encoded signed_request with a tampered payload (vector 4) → 403, nothing changed", async () => {
     await expectRejected(signedRequestPost(VECTOR_4_TAMPERED), 403, "signed_request.signature_invalid");
+  });
+
+  it("vector 3 as published (issued in March 2026, long stale) → 400 signed_request.stale, nothing changed", async () => {
+    await expectRejected(signedRequestPost(VECTOR_3_AS_PUBLISHED), 400, "signed_request.stale");
   });
 });
 

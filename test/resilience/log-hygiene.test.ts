@@ -246,6 +246,8 @@ describe("log hygiene", () => {
     );
     const code =
       (JSON.parse(deletion.body ?? "{}") as { confirmation_code?: string }).confirmation_code ?? "none";
+    // The erasure worker runs the job (its log lines are checked with the rest).
+    await harness.runErasureJobs();
     await harness.handlers.dataDeletionStatus(
       httpEvent({
         method: "GET",

@@ -1,11 +1,17 @@
+import { createHmac, randomUUID } from "node:crypto";
+import { DeleteMessageCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs";
 import { GetCommand, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { expect } from "vitest";
+import { lambdaContext as localLambdaContext } from "../../dev/local-server/api-gateway";
+import { succeededRecords, toSqsEvent } from "../../dev/local-server/sqs-event-source";
 import {
   DEFAULT_ACCOUNT,
   type MetaSimulator,
   type SimAccount,
   startMetaSimulator,
 } from "../../dev/meta-simulator/index";
+import { createErasureQueues } from "../../dev/services/provision";
 import { documentClient } from "../../lambdas/adapters/dynamo/client";
 import { integrationFromItem } from "../../lambdas/adapters/dynamo/integration-item";
 import { Keys } from "../../lambdas/adapters/dynamo/keys";
@@ -18,7 +24,7 @@ import { setHandlerEnv } from "./handler-env";
 import { httpEvent, lambdaContext } from "./http-event";
 import { putIntegration } from "./integrations";
 import { TEST_KEYS, TEST_SECRETS } from "./keys";
-import { freshTable } from "./local-aws";
+import { freshTable, localSqs } from "./local-aws";
 
 /** Test accounts on the simulator, besides its default (riviera.linen.studio, app-scoped 26913384755103422). */
 export const ACCOUNTS = {
@@ -69,8 +75,11 @@ export async function startConnectHarness(extraEnv: Record<string, string> = {})
     redirectUris: [`${PUBLIC_BASE_URL}/instagram/oauth/callback`],
   });
   const tableName = await freshTable();
+  const sqs = localSqs();
+  const erasureQueue = await createErasureQueues(sqs, `test-erasure-${randomUUID().slice(0, 8)}`);
   setHandlerEnv({
     tableName,
+    ERASURE_QUEUE_URL: erasureQueue.queueUrl,
     INSTAGRAM_OAUTH_URL: sim.url,
     INSTAGRAM_API_URL: sim.url,
     INSTAGRAM_GRAPH_URL: sim.url,
@@ -86,6 +95,10 @@ export async function startConnectHarness(extraEnv: Record<string, string> = {})
     deauthorize: (await import("../../lambdas/handlers/deauthorize")).handler as Handler,
     dataDeletion: (await import("../../lambdas/handlers/data-deletion")).handler as Handler,
     dataDeletionStatus: (await import("../../lambdas/handlers/data-deletion-status")).handler as Handler,
+    erasure: (await import("../../lambdas/handlers/erasure")).handler as unknown as (
+      event: SQSEvent,
+      context: ReturnType<typeof lambdaContext>,
+    ) => Promise<SQSBatchResponse>,
   };
   const db = documentClient();
   // Loaded after the environment is set: the logger reads its level (tests raise it) when first loaded.
@@ -105,8 +118,9 @@ export async function startConnectHarness(extraEnv: Record<string, string> = {})
       oauthScopes: Defaults.oauthScopes,
       publicBaseUrl: PUBLIC_BASE_URL,
       dataDeletionStatusUrl: "",
+      erasureQueueUrl: erasureQueue.queueUrl,
     },
-    { db: documentClient(), onSecret: registerSecretValue },
+    { db: documentClient(), sqs, onSecret: registerSecretValue },
   );
   /** The scheduled token refresh with the default window. */
   const runTokenRefresh = () =>
@@ -219,6 +233,45 @@ export async function startConnectHarness(extraEnv: Record<string, string> = {})
     );
   };
 
+  /**
+   * Runs the erasure worker on its queue as Lambda's event source mapping would, until the queue is empty:
+   * each record gets `timeMs` of function time (a short one makes the job stop and re-queue itself).
+   */
+  const runErasureJobs = async (options: { timeMs?: number; maxSteps?: number } = {}) => {
+    let steps = 0;
+    for (;;) {
+      const received = await sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: erasureQueue.queueUrl,
+          MaxNumberOfMessages: 1,
+          WaitTimeSeconds: 0,
+          AttributeNames: ["All"],
+        }),
+      );
+      const messages = received.Messages ?? [];
+      if (messages.length === 0 || steps >= (options.maxSteps ?? 10_000)) return steps;
+      const event = toSqsEvent(messages, erasureQueue.queueArn, "us-east-1");
+      const context = localLambdaContext("erasure", options.timeMs ?? 60_000);
+      const outcome = await handlers.erasure(event, context).then(
+        (result) => ({ result }),
+        (error: unknown) => ({ error }),
+      );
+      for (const record of succeededRecords(event.Records, outcome)) {
+        await sqs.send(
+          new DeleteMessageCommand({ QueueUrl: erasureQueue.queueUrl, ReceiptHandle: record.receiptHandle }),
+        );
+      }
+      steps++;
+    }
+  };
+
+  /** A signed_request Meta would send now (issued_at = now unless given), signed with the Instagram app secret. */
+  const signedNow = (payload: Record<string, unknown>, secret = FAKE.igAppSecret) => {
+    const body = { algorithm: "HMAC-SHA256", issued_at: Math.floor(Date.now() / 1000), ...payload };
+    const encoded = Buffer.from(JSON.stringify(body)).toString("base64url");
+    return `${createHmac("sha256", secret).update(encoded).digest("base64url")}.${encoded}`;
+  };
+
   const tokenOf = (integration: Integration | undefined) =>
     integration?.token === undefined ? undefined : openToken(integration.token, TEST_KEYS);
 
@@ -236,6 +289,9 @@ export async function startConnectHarness(extraEnv: Record<string, string> = {})
     getIntegration,
     disconnect,
     signedRequest,
+    signedNow,
+    runErasureJobs,
+    erasureQueue,
     storedIntegration,
     rawItem,
     orgItems,

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { AppSecrets } from "../../lambdas/contract/secrets";
 import { type CallbackDeps, completeConnect } from "../../lambdas/domain/connect/callback";
-import { eraseUserData } from "../../lambdas/domain/connect/lifecycle";
+import { confirmationCodeFor, runErasureStep } from "../../lambdas/domain/connect/erasure";
+import type { DataDeletionStore, ErasureCounts, ErasureStore } from "../../lambdas/domain/connect/ports";
 import {
   type AccountClaim,
   type ConnectPlan,
@@ -12,6 +13,7 @@ import {
   type OAuthStateStore,
 } from "../../lambdas/domain/connect/ports";
 import { refreshDueTokens } from "../../lambdas/domain/connect/refresh";
+import { assertFresh } from "../../lambdas/domain/connect/signed-request";
 import type { Integration } from "../../lambdas/domain/integration";
 import { openToken, sealToken, tokenKeysFrom } from "../../lambdas/domain/token-seal";
 
@@ -293,8 +295,8 @@ describe("refreshDueTokens with in-memory fakes", () => {
   });
 });
 
-describe("eraseUserData with in-memory fakes", () => {
-  it("can be resumed: an interrupted erasure leaves the integration revoked and findable, a retry finishes", async () => {
+describe("an erasure job step with in-memory fakes", () => {
+  it("can be resumed: an interrupted step leaves the integration revoked and findable, the next one finishes", async () => {
     const store = memoryStore();
     store.items.set("org/alice", {
       imoId: "org",
@@ -312,30 +314,74 @@ describe("eraseUserData with in-memory fakes", () => {
       version: 1,
     });
     let failNext = true;
-    const records: string[] = [];
-    const deletions = {
-      put: async (record: { status: string }) => void records.push(record.status),
+    const counted: ErasureCounts[] = [];
+    let status: "pending" | "completed" = "pending";
+    let lease: string | undefined;
+    const deletions: DataDeletionStore = {
       get: async () => undefined,
+      open: async () => ({ created: true, queued: false, status: "pending" }),
+      markQueued: async () => undefined,
+      takeLease: async (_code, id) => {
+        if (status !== "pending" || (lease !== undefined && lease !== id)) return false;
+        lease = id;
+        return true;
+      },
+      releaseLease: async () => {
+        lease = undefined;
+      },
+      addCounts: async (_code, counts) => void counted.push(counts),
+      complete: async () => {
+        status = "completed";
+      },
+    };
+    const erasure: ErasureStore = {
+      linksOf: async () => [],
       eraseAccountData: async () => {
         if (failNext) {
           failNext = false;
           throw new Error("timed out");
         }
-        return { conversations: 2, messages: 7 };
+        return { counts: { integrations: 0, conversations: 2, messages: 7, other: 1 }, done: true };
       },
+      eraseAccountState: async () => 1,
+      removeLinks: async () => 0,
     };
+    const job = { code: "CODE", personIds: ["26913384755103422"] };
+    const deps = { store, erasure, deletions, now: () => NOW, leaseMs: 60_000, stop: () => false };
 
-    await expect(eraseUserData("26913384755103422", { store, deletions, now: () => NOW })).rejects.toThrow();
+    await expect(runErasureStep(job, { ...deps, leaseId: "a" })).rejects.toThrow();
     expect(store.items.get("org/alice")).toMatchObject({ status: "revoked" });
     expect(store.items.get("org/alice")?.token).toBeUndefined();
+    expect(lease).toBeUndefined();
 
-    const record = await eraseUserData("26913384755103422", { store, deletions, now: () => NOW });
-    expect(record).toMatchObject({
-      status: "completed",
-      erased: { integrations: 1, conversations: 2, messages: 7 },
-    });
+    expect(await runErasureStep(job, { ...deps, leaseId: "b" })).toBe("completed");
     expect(store.items.size).toBe(0);
-    expect(records).toEqual(["pending", "pending", "completed"]);
+    expect(counted.at(-1)).toEqual({ integrations: 1, conversations: 2, messages: 7, other: 2 });
+    // A duplicate of the job's message finds it completed and does nothing.
+    expect(await runErasureStep(job, { ...deps, leaseId: "c" })).toBe("skipped");
+  });
+});
+
+describe("signed_request confirmation codes and age", () => {
+  it("the same signed_request always gets the same code, another one another code", () => {
+    expect(confirmationCodeFor("a.b")).toBe(confirmationCodeFor("a.b"));
+    expect(confirmationCodeFor("a.b")).toMatch(/^[A-Z2-9]{16}$/);
+    expect(confirmationCodeFor("a.c")).not.toBe(confirmationCodeFor("a.b"));
+  });
+
+  it("accepts an hour's age, refuses older, future beyond the skew, past expires, or no issued_at", () => {
+    const now = 1_800_000_000_000;
+    const at = (seconds: number) => ({
+      userId: "1",
+      algorithm: "HMAC-SHA256",
+      issuedAt: now / 1000 + seconds,
+    });
+    expect(() => assertFresh(at(-3600), now)).not.toThrow();
+    expect(() => assertFresh(at(-3601), now)).toThrow(/too long ago/);
+    expect(() => assertFresh(at(300), now)).not.toThrow();
+    expect(() => assertFresh(at(301), now)).toThrow(/too long ago/);
+    expect(() => assertFresh({ ...at(-60), expires: now / 1000 - 301 }, now)).toThrow(/too long ago/);
+    expect(() => assertFresh({ userId: "1", algorithm: "HMAC-SHA256" }, now)).toThrow(/issued_at/);
   });
 });
 

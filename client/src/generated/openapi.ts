@@ -35,6 +35,46 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/instagram/conversations/{conversationId}/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark one of the caller's conversations read
+         * @description Sets `unreadCount` to 0 up to the latest customer message (or up to `upToMessageId`); later messages count again. Idempotent; a stale request changes nothing and never raises the count. The body may be empty. Also tells Meta `mark_seen` while the 24-hour window is open (best effort: never fails the call, never counted against the send cap).
+         */
+        post: operations["conversation-read"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/instagram/conversations/{conversationId}/typing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Show or hide the typing indicator in one of the caller's conversations
+         * @description Meta's `typing_on` / `typing_off` sender action; only while the 24-hour window is open. Not a message: never counted against the send cap.
+         */
+        post: operations["conversation-typing"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/instagram/data-deletion": {
         parameters: {
             query?: never;
@@ -197,6 +237,10 @@ export type paths = {
 export type webhooks = Record<string, never>;
 export type components = {
     schemas: {
+        ConversationReadRequest: {
+            /** @description The newest message the person saw (`messageId` from the messages route). When a customer message came after it, the request is stale and changes nothing. Absent: read up to the latest customer message. */
+            upToMessageId?: string;
+        };
         ConversationsPage: {
             items: components["schemas"]["ConversationSummary"][];
             /** @description Pass as `cursor` to get the next page; absent on the last */
@@ -276,6 +320,10 @@ export type components = {
                 state: "open" | "human_agent_only" | "closed";
             };
         };
+        ConversationTypingRequest: {
+            /** @description true: typing_on; false: typing_off */
+            on: boolean;
+        };
         DataDeletionResponse: {
             confirmation_code: string;
             /**
@@ -291,6 +339,13 @@ export type components = {
              */
             completedAt?: string;
             confirmationCode: string;
+            erased?: {
+                conversations: number;
+                integrations: number;
+                messages: number;
+                /** @description pending edits/reactions, sent-mid pointers, idempotency records, limiter state, person links */
+                other: number;
+            };
             /**
              * Format: date-time
              * @description ISO-8601 date-time, UTC
@@ -405,6 +460,11 @@ export type components = {
             };
             /**
              * Format: date-time
+             * @description Outbound: when the customer's read receipt for this message arrived (same value as readAt); earlier outbound messages are seen too once a later one is
+             */
+            seenByCustomerAt?: string;
+            /**
+             * Format: date-time
              * @description ISO-8601 date-time, UTC
              */
             sentAt: string;
@@ -498,7 +558,7 @@ export type components = {
              * @description Stable error code; see docs/app-api.md
              * @enum {string}
              */
-            code: "request.invalid" | "request.too_large" | "request.unsupported_media_type" | "auth.unauthorized" | "resource.not_found" | "webhook.signature_invalid" | "webhook.verify_token_mismatch" | "webhook.body_invalid" | "signed_request.invalid" | "signed_request.signature_invalid" | "oauth.return_to_not_allowed" | "oauth.state_invalid" | "oauth.state_expired" | "integration.not_connected" | "integration.needs_reauth" | "send.window_closed" | "send.human_agent_disabled" | "idempotency.key_reused" | "dependency.unavailable" | "internal";
+            code: "request.invalid" | "request.too_large" | "request.unsupported_media_type" | "auth.unauthorized" | "resource.not_found" | "webhook.signature_invalid" | "webhook.verify_token_mismatch" | "webhook.body_invalid" | "signed_request.invalid" | "signed_request.signature_invalid" | "signed_request.stale" | "oauth.return_to_not_allowed" | "oauth.state_invalid" | "oauth.state_expired" | "integration.not_connected" | "integration.needs_reauth" | "send.window_closed" | "send.human_agent_disabled" | "idempotency.key_reused" | "dependency.unavailable" | "internal";
             detail?: string;
             /** @description Every invalid field, for request.invalid */
             errors?: {
@@ -543,6 +603,10 @@ export interface operations {
                 cursor?: string;
                 /** @description Items per page, 1..100 */
                 limit?: number;
+                /** @description true: only conversations with unread customer messages */
+                unread?: "true" | "false";
+                /** @description open: the 24-hour window is open; closing: open with at most 2 hours left; closed: the 24-hour window is closed (including human_agent_only) or the customer never wrote */
+                window?: "open" | "closing" | "closed";
             };
             header?: never;
             path?: never;
@@ -643,6 +707,166 @@ export interface operations {
             };
             /** @description Problem details; code: internal */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "conversation-read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description `<igAccountId>_<igsid>` from the conversation list */
+                conversationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConversationReadRequest"];
+            };
+        };
+        responses: {
+            /** @description The conversation after the read */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConversationSummary"];
+                };
+            };
+            /** @description Problem details; code: request.invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details; code: auth.unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details; code: resource.not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details; code: request.unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details; code: internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "conversation-typing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description `<igAccountId>_<igsid>` from the conversation list */
+                conversationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConversationTypingRequest"];
+            };
+        };
+        responses: {
+            /** @description Meta took the indicator */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem details; code: request.invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details; code: auth.unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details; code: resource.not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details; code: integration.needs_reauth, send.window_closed */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details; code: request.unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details; code: internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details; code: dependency.unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,85 +1,137 @@
-import {
-  BatchWriteCommand,
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-} from "@aws-sdk/lib-dynamodb";
-import type { DataDeletionRecord, DataDeletionStore } from "../../domain/connect/ports";
+import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import type { DataDeletionRecord, DataDeletionStore, ErasureCounts } from "../../domain/connect/ports";
 import { Keys } from "./keys";
-import { gsi1Partition, queryPages } from "./query";
 
-type Key = { pk: string; sk: string };
-
-/** Status records of data deletion requests, and the erasure of an account's conversations and messages. */
+/** Status records of data deletion requests, which are also the state of their erasure jobs (no personal data). */
 export function dynamoDataDeletionStore(db: DynamoDBDocumentClient, tableName: string): DataDeletionStore {
-  /** Every item of a gsi1 partition, page by page. */
-  const queryAll = (gsi1pk: string, onPage: (items: Record<string, unknown>[]) => Promise<void>) =>
-    queryPages(db, gsi1Partition(tableName, gsi1pk), onPage);
-
-  /** Deletes keys 25 at a time, re-sending what DynamoDB reports unprocessed. */
-  const deleteAll = async (keys: readonly Key[]) => {
-    for (let start = 0; start < keys.length; start += 25) {
-      let requests = keys.slice(start, start + 25).map((key) => ({ DeleteRequest: { Key: key } }));
-      for (let attempt = 0; requests.length > 0; attempt++) {
-        if (attempt > 8) throw new Error("Data deletion: DynamoDB kept items unprocessed");
-        const result = await db.send(new BatchWriteCommand({ RequestItems: { [tableName]: requests } }));
-        requests = (result.UnprocessedItems?.[tableName] ?? []).flatMap((request) =>
-          request.DeleteRequest?.Key ? [{ DeleteRequest: { Key: request.DeleteRequest.Key as Key } }] : [],
-        );
-        if (requests.length > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
-      }
+  const key = (code: string) => Keys.dataDeletion(code);
+  /** An update that may lose its condition: false then, other errors thrown. */
+  const updateIf = async (input: Omit<ConstructorParameters<typeof UpdateCommand>[0], "TableName">) => {
+    try {
+      await db.send(new UpdateCommand({ TableName: tableName, ...input }));
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
     }
   };
 
-  const keyOf = (item: Record<string, unknown>): Key[] =>
-    typeof item.pk === "string" && typeof item.sk === "string" ? [{ pk: item.pk, sk: item.sk }] : [];
-
   return {
-    async put(record) {
-      await db.send(
-        new PutCommand({
-          TableName: tableName,
-          Item: { ...Keys.dataDeletion(record.code), entity: "data_deletion", ...record },
-        }),
-      );
-    },
-
     async get(code): Promise<DataDeletionRecord | undefined> {
-      const result = await db.send(new GetCommand({ TableName: tableName, Key: Keys.dataDeletion(code) }));
+      const result = await db.send(
+        new GetCommand({ TableName: tableName, Key: key(code), ConsistentRead: true }),
+      );
       const item = result.Item;
       if (item === undefined || (item.status !== "pending" && item.status !== "completed")) return undefined;
-      const erased = item.erased as DataDeletionRecord["erased"] | undefined;
+      const erased = item.erased as Partial<ErasureCounts> | undefined;
       return {
         code,
         status: item.status,
         requestedAt: typeof item.requestedAt === "number" ? item.requestedAt : 0,
         ...(typeof item.completedAt === "number" ? { completedAt: item.completedAt } : {}),
-        ...(erased === undefined ? {} : { erased }),
+        ...(erased === undefined
+          ? {}
+          : {
+              erased: {
+                integrations: erased.integrations ?? 0,
+                conversations: erased.conversations ?? 0,
+                messages: erased.messages ?? 0,
+                other: erased.other ?? 0,
+              },
+            }),
       };
     },
 
-    async eraseAccountData(imoId, igAccountId) {
-      let conversations = 0;
-      let messages = 0;
-      await queryAll(Keys.inbox(imoId, igAccountId).gsi1pk, async (items) => {
-        for (const conversation of items) {
-          const igsid = conversation.igsid;
-          if (typeof igsid !== "string") continue;
-          await queryAll(Keys.conversationMessages(imoId, igAccountId, igsid).gsi1pk, async (page) => {
-            // A message we sent also has a pointer from Meta's mid to our id; it goes with the message.
-            const pointers = page.flatMap((message) =>
-              typeof message.mid === "string" && message.mid !== message.messageId
-                ? [Keys.sentMid(imoId, message.mid)]
-                : [],
-            );
-            await deleteAll([...page.flatMap(keyOf), ...pointers]);
-            messages += page.length;
-          });
-          await deleteAll(keyOf(conversation));
-          conversations++;
-        }
+    async open(code, requestedAt) {
+      try {
+        await db.send(
+          new PutCommand({
+            TableName: tableName,
+            Item: {
+              ...key(code),
+              entity: "data_deletion",
+              code,
+              status: "pending",
+              requestedAt,
+              queued: false,
+              erased: { integrations: 0, conversations: 0, messages: 0, other: 0 },
+            },
+            ConditionExpression: "attribute_not_exists(pk)",
+          }),
+        );
+        return { created: true, queued: false, status: "pending" as const };
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      }
+      const existing = await db.send(
+        new GetCommand({ TableName: tableName, Key: key(code), ConsistentRead: true }),
+      );
+      const item = existing.Item ?? {};
+      return {
+        created: false,
+        queued: item.queued === true,
+        status: item.status === "completed" ? ("completed" as const) : ("pending" as const),
+      };
+    },
+
+    async markQueued(code) {
+      await db.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: key(code),
+          UpdateExpression: "SET queued = :yes",
+          ExpressionAttributeValues: { ":yes": true },
+        }),
+      );
+    },
+
+    takeLease(code, leaseId, now, until) {
+      return updateIf({
+        Key: key(code),
+        UpdateExpression: "SET leaseId = :id, leaseUntil = :until",
+        ConditionExpression:
+          "#status = :pending AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now OR leaseId = :id)",
+        ExpressionAttributeNames: { "#status": "status" },
+        ExpressionAttributeValues: { ":id": leaseId, ":until": until, ":now": now, ":pending": "pending" },
       });
-      return { conversations, messages };
+    },
+
+    async releaseLease(code, leaseId) {
+      await updateIf({
+        Key: key(code),
+        UpdateExpression: "REMOVE leaseId, leaseUntil",
+        ConditionExpression: "leaseId = :id",
+        ExpressionAttributeValues: { ":id": leaseId },
+      });
+    },
+
+    async addCounts(code, counts) {
+      await db.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: key(code),
+          UpdateExpression:
+            "ADD erased.integrations :i, erased.conversations :c, erased.messages :m, erased.#other :o",
+          ExpressionAttributeNames: { "#other": "other" },
+          ExpressionAttributeValues: {
+            ":i": counts.integrations,
+            ":c": counts.conversations,
+            ":m": counts.messages,
+            ":o": counts.other,
+          },
+        }),
+      );
+    },
+
+    async complete(code, completedAt) {
+      await updateIf({
+        Key: key(code),
+        UpdateExpression: "SET #status = :completed, completedAt = :at",
+        ConditionExpression: "#status = :pending",
+        ExpressionAttributeNames: { "#status": "status" },
+        ExpressionAttributeValues: { ":completed": "completed", ":pending": "pending", ":at": completedAt },
+      });
     },
   };
 }

@@ -95,7 +95,8 @@ export function messageUpdate(
     builder.set("text", message.text).set("attachments", message.attachments);
     return { builder, condition: `attribute_not_exists(${builder.path("pk")})` };
   }
-  builder.remove("expiresAt");
+  // A message merged into a pending item leaves the pending index (gsi2) with its TTL.
+  builder.remove("expiresAt").remove("gsi2pk").remove("gsi2sk");
   const entity = `${builder.path("entity")} = ${builder.value(PENDING_MESSAGE_ENTITY)}`;
   if (mode === "unsent") return { builder, condition: entity };
   // An edit that arrived first already holds the newer text.
@@ -117,6 +118,9 @@ export function pendingFields(
     .set("igsid", target.igsid)
     .set("messageId", target.mid)
     .set("mid", target.mid)
+    // Indexed by account so a data deletion finds what waits for a message that never came (it holds text).
+    .set("gsi2pk", Keys.pendingByAccount(target.imoId, target.igAccountId).gsi2pk)
+    .set("gsi2sk", target.mid)
     .set("expiresAt", ttlSeconds(now + PENDING_TTL_SECONDS * 1000));
   if (withReactions) builder.set("reactions", {});
 }

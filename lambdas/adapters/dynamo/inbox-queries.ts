@@ -3,9 +3,10 @@ import * as z from "zod";
 import type { Conversation } from "../../domain/conversation";
 import { ValidationError } from "../../domain/errors";
 import type { PageKey } from "../../domain/inbox/cursor";
-import type { InboxReader, PageRequest, StoredPage } from "../../domain/inbox/inbox";
+import type { InboxReader, PageRequest, StoredFilter, StoredPage } from "../../domain/inbox/inbox";
 import { ATTACHMENT_TYPES, type MessageRecord, type SendFailureReason } from "../../domain/message";
 import type { Tenant } from "../../domain/tenant";
+import { filterExpression, MAX_FILTER_ROUNDS } from "./inbox-filter";
 import { integrationFromItem } from "./integration-item";
 import { Keys } from "./keys";
 import { gsi1Partition } from "./query";
@@ -78,6 +79,11 @@ const MessageItem = z.object({
   failureReason: z.custom<SendFailureReason>((value) => typeof value === "string").optional(),
 });
 
+/** A stored conversation item as the domain reads it. */
+export function conversationFromItem(item: Record<string, unknown>): Conversation {
+  return stripUndefined(ConversationItem.parse(item));
+}
+
 function stripUndefined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
@@ -112,24 +118,45 @@ export function dynamoInboxReader(db: DynamoDBDocumentClient, tableName: string)
     sk: string,
     request: PageRequest,
     parse: (item: Record<string, unknown>) => T,
+    filter?: StoredFilter,
   ): Promise<StoredPage<T>> {
-    const startKey = request.startKey && checkStartKey(request.startKey, gsi1pk, pkPrefix, sk);
-    const result = await db.send(
-      new QueryCommand({
-        ...gsi1Partition(tableName, gsi1pk),
-        ScanIndexForward: false,
-        Limit: request.limit + 1,
-        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-      }),
-    );
-    const items = result.Items ?? [];
-    const more = items.length > request.limit || result.LastEvaluatedKey !== undefined;
-    const shown = items.slice(0, request.limit);
+    let startKey: Record<string, unknown> | undefined =
+      request.startKey && checkStartKey(request.startKey, gsi1pk, pkPrefix, sk);
+    const base = gsi1Partition(tableName, gsi1pk);
+    const filtered = filter === undefined ? undefined : filterExpression(filter);
+    const matched: Record<string, unknown>[] = [];
+    // Unfiltered: one query of one item more than the page. Filtered: DynamoDB applies the filter after the
+    // limit, so keep reading (a bounded number of rounds) until the page is full or the partition ends.
+    for (let round = 0; round < (filtered ? MAX_FILTER_ROUNDS : 1); round += 1) {
+      const result = await db.send(
+        new QueryCommand({
+          ...base,
+          ScanIndexForward: false,
+          Limit: filtered ? Math.max(request.limit + 1, 100) : request.limit + 1,
+          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+          ...(filtered
+            ? {
+                FilterExpression: filtered.expression,
+                ExpressionAttributeNames: filtered.names,
+                ExpressionAttributeValues: { ...base.ExpressionAttributeValues, ...filtered.values },
+              }
+            : {}),
+        }),
+      );
+      matched.push(...(result.Items ?? []));
+      startKey = result.LastEvaluatedKey;
+      if (matched.length > request.limit || startKey === undefined) break;
+    }
+    const shown = matched.slice(0, request.limit);
     const last = shown.at(-1);
-    return {
-      items: shown.map(parse),
-      ...(more && last ? { lastKey: keyOf(last) } : {}),
-    };
+    // More to read: after the last item shown when the page is full, else where the reading stopped.
+    const lastKey =
+      matched.length > request.limit && last
+        ? keyOf(last)
+        : startKey === undefined
+          ? undefined
+          : keyOf(startKey);
+    return { items: shown.map(parse), ...(lastKey ? { lastKey } : {}) };
   }
 
   return {
@@ -140,13 +167,14 @@ export function dynamoInboxReader(db: DynamoDBDocumentClient, tableName: string)
       return result.Item ? integrationFromItem(result.Item) : undefined;
     },
 
-    conversationsPage(imoId, igAccountId, request) {
+    conversationsPage(imoId, igAccountId, request, filter) {
       return page(
         Keys.inbox(imoId, igAccountId).gsi1pk,
         `CONV#${imoId}#${igAccountId}#`,
         "CONV",
         request,
-        (item): Conversation => stripUndefined(ConversationItem.parse(item)),
+        conversationFromItem,
+        filter,
       );
     },
 
@@ -154,7 +182,7 @@ export function dynamoInboxReader(db: DynamoDBDocumentClient, tableName: string)
       const result = await db.send(
         new GetCommand({ TableName: tableName, Key: Keys.conversation(imoId, igAccountId, igsid) }),
       );
-      return result.Item ? stripUndefined(ConversationItem.parse(result.Item)) : undefined;
+      return result.Item ? conversationFromItem(result.Item) : undefined;
     },
 
     messagesPage(imoId, igAccountId, igsid, request) {

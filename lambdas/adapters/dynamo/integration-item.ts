@@ -58,6 +58,7 @@ export function integrationFromItem(item: Record<string, unknown>): Integration 
   };
   const token = item.token as SealedToken | undefined;
   const name = item.name;
+  const tokenUserId = item.tokenUserId;
   const tokenIssuedAt = number("tokenIssuedAt");
   const tokenExpiresAt = number("tokenExpiresAt");
   const restriction = restrictionOf(item.restriction);
@@ -66,6 +67,7 @@ export function integrationFromItem(item: Record<string, unknown>): Integration 
     userId: text("userId"),
     igAccountId: text("igAccountId"),
     appScopedUserId: text("appScopedUserId"),
+    ...(typeof tokenUserId === "string" ? { tokenUserId } : {}),
     username: text("username"),
     ...(typeof name === "string" ? { name } : {}),
     accountType: text("accountType") as AccountType,
@@ -90,4 +92,10 @@ function restrictionOf(value: unknown): Restriction | undefined {
     since: r.since,
     seenAt: r.seenAt,
   };
+}
+
+/** Every id Meta may name the integration's person by, without repeats (see Keys.personLink). */
+export function personIdsOf(integration: Integration): string[] {
+  const ids = [integration.appScopedUserId, integration.igAccountId, integration.tokenUserId];
+  return [...new Set(ids.filter((id): id is string => id !== undefined && id !== ""))];
 }

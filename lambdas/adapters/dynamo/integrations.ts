@@ -20,7 +20,7 @@ import type {
 } from "../../domain/connect/ports";
 import type { Integration } from "../../domain/integration";
 import { sortKeyTime } from "./dates";
-import { integrationFromItem, integrationItem } from "./integration-item";
+import { integrationFromItem, integrationItem, personIdsOf } from "./integration-item";
 import { Keys } from "./keys";
 import { queryPages } from "./query";
 
@@ -73,6 +73,27 @@ export function dynamoIntegrationStore(db: DynamoDBDocumentClient, tableName: st
       ExpressionAttributeValues: { ":user": userId },
     },
   });
+
+  /**
+   * A link from each id Meta may name the person by to this (organisation, account), written with the connect:
+   * data deletion finds every account the person ever connected, even after the integration moved on.
+   */
+  const personLinkPuts = (integration: Integration): TransactItem[] => {
+    const personIds = personIdsOf(integration);
+    return personIds.map((personId) => ({
+      Put: {
+        TableName: tableName,
+        Item: {
+          ...Keys.personLink(personId, integration.imoId, integration.igAccountId),
+          entity: "person_link",
+          personIds,
+          imoId: integration.imoId,
+          igAccountId: integration.igAccountId,
+          linkedAt: integration.updatedAt,
+        },
+      },
+    }));
+  };
 
   const transact = async (items: TransactItem[]): Promise<WriteOutcome> => {
     try {
@@ -145,6 +166,7 @@ export function dynamoIntegrationStore(db: DynamoDBDocumentClient, tableName: st
           },
         },
       ];
+      items.push(...personLinkPuts(integration));
       if (plan.releaseClaimOf !== undefined) items.push(releaseClaim(imoId, plan.releaseClaimOf, userId));
       if (plan.displaced !== undefined) {
         items.push(putIntegration(plan.displaced.integration, plan.displaced.expectedVersion));

@@ -38,5 +38,17 @@ export const Keys = {
   }),
   /** Send-cap bookkeeping for one Instagram account. */
   sendLimiter: (igAccountId: string) => ({ pk: `LIMITER#${igAccountId}`, sk: "LIMITER" }),
+  /**
+   * One of the ids Meta may name a person by (app-scoped `/me.id`, account `/me.user_id`, token exchange `user_id`)
+   * → an (organisation, account) it was ever connected to. Data deletion and deauthorize find the person with
+   * one Query per id; a replaced integration leaves its link behind, so its data is still found.
+   */
+  personLink: (personId: string, imoId: string, igAccountId: string) => ({
+    pk: `PERSON#${personId}`,
+    sk: `LINK#${igAccountId}#ORG#${imoId}`,
+  }),
+  personLinks: (personId: string) => ({ pk: `PERSON#${personId}` }),
+  /** gsi2 on pending message items: an organisation's pending edits/reactions for one account (erasure). */
+  pendingByAccount: (imoId: string, igAccountId: string) => ({ gsi2pk: `PENDING#${imoId}#${igAccountId}` }),
   dataDeletion: (confirmationCode: string) => ({ pk: `DELETION#${confirmationCode}`, sk: "DELETION" }),
 } as const;

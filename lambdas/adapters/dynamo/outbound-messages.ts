@@ -12,6 +12,7 @@ import { updateIf } from "./conditional";
 import { idempotencyFromItem, idempotencyItem } from "./idempotency";
 import { Keys } from "./keys";
 import { outboundFromItem, outboundItem } from "./outbound-item";
+import { noteReplyActivity } from "./reply-activity";
 import { UpdateBuilder } from "./update-expression";
 
 /** Outbound messages in the single table; every status change is conditioned on the status it leaves. */
@@ -60,12 +61,12 @@ export function dynamoOutboundStore(access: DynamoAccess, clock: () => number = 
 
     async create(message, idempotency) {
       const now = clock();
-      const item = outboundItem(message, now);
+      const plain = outboundItem(message, now);
       if (idempotency === undefined) {
         const result = await db.send(
           new PutCommand({
             TableName: tableName,
-            Item: item,
+            Item: plain,
             ConditionExpression: "attribute_not_exists(pk)",
             ReturnConsumedCapacity: "TOTAL",
           }),
@@ -73,6 +74,11 @@ export function dynamoOutboundStore(access: DynamoAccess, clock: () => number = 
         noteCapacity(meter, result.ConsumedCapacity, "write");
         return "created";
       }
+      // The message names its idempotency record, so erasing the message erases the record too.
+      const item = {
+        ...plain,
+        idempotencyPk: Keys.idempotencyKey(message.imoId, message.userId, idempotency.key).pk,
+      };
       try {
         const result = await db.send(
           new TransactWriteCommand({
@@ -167,6 +173,8 @@ export function dynamoOutboundStore(access: DynamoAccess, clock: () => number = 
         }),
       );
       noteCapacity(meter, result.ConsumedCapacity, "write");
+      // After the transaction, not in it: a conversation that moved on (or was erased) must not undo the send.
+      await noteReplyActivity(access, message, now);
     },
 
     async requeue(message, slotAt, now) {

@@ -4,6 +4,7 @@ import {
   DIRECTIONS,
   MESSAGE_SOURCES,
   OUTBOUND_STATUSES,
+  WINDOW_FILTERS,
   WINDOW_KINDS,
   WINDOW_STATES,
 } from "../vocabulary";
@@ -56,8 +57,20 @@ export const ConversationSummary = z
   })
   .meta({ id: "ConversationSummary" });
 
-/** `GET /instagram/conversations` query. */
-export const ConversationsListQuery = PageQuery;
+/** `GET /instagram/conversations` query: paging plus optional filters (the cursor keeps its filters). */
+export const ConversationsListQuery = PageQuery.extend({
+  window: z
+    .enum(WINDOW_FILTERS)
+    .optional()
+    .describe(
+      "open: the 24-hour window is open; closing: open with at most 2 hours left; closed: the 24-hour " +
+        "window is closed (including human_agent_only) or the customer never wrote",
+    ),
+  unread: z
+    .enum(["true", "false"])
+    .optional()
+    .describe("true: only conversations with unread customer messages"),
+});
 export const ConversationsPage = pageOf(ConversationSummary).meta({ id: "ConversationsPage" });
 
 /** `GET /instagram/conversations/{conversationId}/messages` path and query. */
@@ -107,6 +120,10 @@ export const MessageView = z
       ),
     reactions: z.array(ReactionView).optional(),
     readAt: IsoTime.optional().describe("When the customer read it (outbound)"),
+    seenByCustomerAt: IsoTime.optional().describe(
+      "Outbound: when the customer's read receipt for this message arrived (same value as readAt); " +
+        "earlier outbound messages are seen too once a later one is",
+    ),
     editCount: z.number().int().min(0).optional(),
     editedAt: IsoTime.optional(),
     deleted: z.boolean().optional().describe("Unsent by the customer; content removed"),
@@ -120,3 +137,25 @@ export const MessagesPage = pageOf(MessageView).meta({ id: "MessagesPage" });
 
 export type ConversationSummaryBody = z.input<typeof ConversationSummary>;
 export type MessageViewBody = z.input<typeof MessageView>;
+
+/** `POST /instagram/conversations/{conversationId}/read` path and (optional) body. */
+export const ConversationReadPath = z.object({ conversationId: ConversationIdParam });
+export const ConversationReadBody = z
+  .object({
+    upToMessageId: z
+      .string()
+      .min(1)
+      .max(512)
+      .optional()
+      .describe(
+        "The newest message the person saw (`messageId` from the messages route). When a customer message " +
+          "came after it, the request is stale and changes nothing. Absent: read up to the latest customer message.",
+      ),
+  })
+  .meta({ id: "ConversationReadRequest" });
+
+/** `POST /instagram/conversations/{conversationId}/typing` path and body. */
+export const ConversationTypingPath = z.object({ conversationId: ConversationIdParam });
+export const ConversationTypingBody = z
+  .object({ on: z.boolean().describe("true: typing_on; false: typing_off") })
+  .meta({ id: "ConversationTypingRequest" });

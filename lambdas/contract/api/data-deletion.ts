@@ -27,6 +27,20 @@ export const DataDeletionStatus = z
     status: z.enum(["pending", "completed"]),
     requestedAt: IsoTime,
     completedAt: IsoTime.optional(),
+    /** Counts only (never personal data): what the erasure job removed so far; final once `completed`. */
+    erased: z
+      .object({
+        integrations: z.int().nonnegative(),
+        conversations: z.int().nonnegative(),
+        messages: z.int().nonnegative(),
+        other: z
+          .int()
+          .nonnegative()
+          .describe(
+            "pending edits/reactions, sent-mid pointers, idempotency records, limiter state, person links",
+          ),
+      })
+      .optional(),
   })
   .meta({ id: "DataDeletionStatus" });
 

@@ -4,8 +4,13 @@ import { problems, type ResponseSpec } from "./common";
 import {
   ConversationMessagesPath,
   ConversationMessagesQuery,
+  ConversationReadBody,
+  ConversationReadPath,
+  ConversationSummary,
   ConversationsListQuery,
   ConversationsPage,
+  ConversationTypingBody,
+  ConversationTypingPath,
   MessagesPage,
 } from "./conversations";
 import {
@@ -173,6 +178,41 @@ export const RouteSchemas: Readonly<Record<HandlerName, RouteSchema>> = {
     responses: {
       200: json("A page of messages", MessagesPage),
       ...problems("request.invalid", "auth.unauthorized", "resource.not_found"),
+    },
+  },
+  "conversation-read": {
+    summary: "Mark one of the caller's conversations read",
+    description:
+      "Sets `unreadCount` to 0 up to the latest customer message (or up to `upToMessageId`); later messages count again. Idempotent; a stale request changes nothing and never raises the count. The body may be empty. Also tells Meta `mark_seen` while the 24-hour window is open (best effort: never fails the call, never counted against the send cap).",
+    path: ConversationReadPath,
+    body: { contentType: "application/json", schema: ConversationReadBody },
+    responses: {
+      200: json("The conversation after the read", ConversationSummary),
+      ...problems(
+        "request.invalid",
+        "auth.unauthorized",
+        "resource.not_found",
+        "request.unsupported_media_type",
+      ),
+    },
+  },
+  "conversation-typing": {
+    summary: "Show or hide the typing indicator in one of the caller's conversations",
+    description:
+      "Meta's `typing_on` / `typing_off` sender action; only while the 24-hour window is open. Not a message: never counted against the send cap.",
+    path: ConversationTypingPath,
+    body: { contentType: "application/json", schema: ConversationTypingBody },
+    responses: {
+      204: { description: "Meta took the indicator" },
+      ...problems(
+        "request.invalid",
+        "auth.unauthorized",
+        "resource.not_found",
+        "integration.needs_reauth",
+        "send.window_closed",
+        "request.unsupported_media_type",
+        "dependency.unavailable",
+      ),
     },
   },
   "message-send": {

@@ -192,6 +192,7 @@ export async function completeConnect(input: CallbackInput, deps: CallbackDeps):
         {
           igAccountId: profile.igAccountId,
           appScopedUserId: profile.appScopedUserId,
+          ...(shortLived.appScopedUserId === undefined ? {} : { tokenUserId: shortLived.appScopedUserId }),
           username: profile.username,
           ...(profile.name === undefined ? {} : { name: profile.name }),
           accountType: accountType as AccountType,

@@ -6,6 +6,8 @@ import type { AccountClaim, ConnectPlan, IntegrationStore } from "./ports";
 export interface IncomingConnection {
   readonly igAccountId: string;
   readonly appScopedUserId: string;
+  /** The token exchange's `user_id`, when Meta sent one. */
+  readonly tokenUserId?: string;
   readonly username: string;
   readonly name?: string;
   readonly accountType: AccountType;
@@ -63,6 +65,7 @@ export function planConnect(
     userId: tenant.userId,
     igAccountId: incoming.igAccountId,
     appScopedUserId: incoming.appScopedUserId,
+    ...(incoming.tokenUserId === undefined ? {} : { tokenUserId: incoming.tokenUserId }),
     username: incoming.username,
     ...(incoming.name === undefined ? {} : { name: incoming.name }),
     accountType: incoming.accountType,

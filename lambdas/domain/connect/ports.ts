@@ -74,25 +74,78 @@ export interface IntegrationStore {
   expiringBefore(threshold: number, cursor?: string): Promise<Page<Integration>>;
 }
 
+/** What an erasure job removed so far; counts only, never personal data. */
+export interface ErasureCounts {
+  readonly integrations: number;
+  readonly conversations: number;
+  readonly messages: number;
+  /** Pending edits/reactions, sent-mid pointers, idempotency records, limiter state, person links. */
+  readonly other: number;
+}
+
 /** A status record of one data deletion request, looked up by its confirmation code. */
 export interface DataDeletionRecord {
   readonly code: string;
   readonly status: "pending" | "completed";
   readonly requestedAt: number;
   readonly completedAt?: number;
-  /** How many integrations, conversations and messages were erased. */
-  readonly erased?: {
-    readonly integrations: number;
-    readonly conversations: number;
-    readonly messages: number;
-  };
+  /** What the job erased so far (complete once `status` is `completed`). */
+  readonly erased?: ErasureCounts;
 }
 
+/** The status record doubles as the job's state: created once per code, leased by one worker at a time. */
 export interface DataDeletionStore {
-  put(record: DataDeletionRecord): Promise<void>;
   get(code: string): Promise<DataDeletionRecord | undefined>;
-  /** Erases an organisation's conversations and messages with one Instagram account. */
-  eraseAccountData(imoId: string, igAccountId: string): Promise<{ conversations: number; messages: number }>;
+  /** Creates the pending record unless the code exists; answers whether its job was already queued. */
+  open(
+    code: string,
+    requestedAt: number,
+  ): Promise<{
+    readonly created: boolean;
+    readonly queued: boolean;
+    readonly status: DataDeletionRecord["status"];
+  }>;
+  markQueued(code: string): Promise<void>;
+  /** Takes the job's lease until `until` if it is pending and nobody holds a live lease; false otherwise. */
+  takeLease(code: string, leaseId: string, now: number, until: number): Promise<boolean>;
+  releaseLease(code: string, leaseId: string): Promise<void>;
+  addCounts(code: string, counts: ErasureCounts): Promise<void>;
+  complete(code: string, completedAt: number): Promise<void>;
+}
+
+/** A person id's link to an (organisation, account) it was connected to, with every id the person is known by. */
+export interface PersonLink {
+  readonly personIds: readonly string[];
+  readonly imoId: string;
+  readonly igAccountId: string;
+}
+
+/** The stored data of a person, erased in bounded steps that a later call resumes (deleted items stay gone). */
+export interface ErasureStore {
+  linksOf(personId: string): Promise<readonly PersonLink[]>;
+  /**
+   * Erases an organisation's conversations, messages (with their sent-mid pointers and idempotency records) and
+   * pending edits/reactions of one account, page by page until done or `stop()` says the time is up.
+   */
+  eraseAccountData(
+    imoId: string,
+    igAccountId: string,
+    stop: () => boolean,
+  ): Promise<{ readonly counts: ErasureCounts; readonly done: boolean }>;
+  /** Erases what is kept per account in every organisation (the send limiter). */
+  eraseAccountState(igAccountId: string): Promise<number>;
+  /** Deletes every link item of these links (one per person id). */
+  removeLinks(links: readonly PersonLink[]): Promise<number>;
+}
+
+/** The erasure queue: a job names the request's code and the ids the person was named by. */
+export interface ErasureJob {
+  readonly code: string;
+  readonly personIds: readonly string[];
+}
+
+export interface ErasureQueue {
+  enqueue(job: ErasureJob): Promise<void>;
 }
 
 /** Tokens and ids from Meta's token exchange (`api.instagram.com/oauth/access_token`). */

@@ -82,3 +82,26 @@ export function verifySignedRequest(value: string, secrets: readonly string[]): 
     ...(expires === undefined ? {} : { expires }),
   };
 }
+
+/**
+ * How old a signed_request may be. Meta documents no window for `issued_at`; its data deletion example carries
+ * `expires` = `issued_at` + 3600, so an hour is what Meta itself treats as the life of one (docs/connect-flow.md).
+ */
+export const SIGNED_REQUEST_MAX_AGE_SECONDS = 3600;
+/** Clock skew tolerated for an `issued_at` in the future. */
+export const SIGNED_REQUEST_SKEW_SECONDS = 300;
+
+/**
+ * Refuses a payload without `issued_at`, issued more than an hour ago, from the future beyond the skew, or past
+ * its `expires`: a captured signed_request cannot be replayed later to revoke or erase someone's data.
+ */
+export function assertFresh(payload: SignedRequestPayload, nowMs: number): void {
+  const now = Math.floor(nowMs / 1000);
+  const issuedAt = payload.issuedAt;
+  if (issuedAt === undefined || !Number.isFinite(issuedAt))
+    throw new AppError("signed_request.invalid", "The payload has no issued_at.");
+  if (issuedAt < now - SIGNED_REQUEST_MAX_AGE_SECONDS || issuedAt > now + SIGNED_REQUEST_SKEW_SECONDS)
+    throw new AppError("signed_request.stale");
+  if (payload.expires !== undefined && payload.expires + SIGNED_REQUEST_SKEW_SECONDS < now)
+    throw new AppError("signed_request.stale");
+}

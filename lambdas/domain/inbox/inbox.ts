@@ -1,8 +1,10 @@
+import type { WindowFilter } from "../../contract/vocabulary";
 import {
   type Conversation,
   parseConversationId,
   type ReplyWindow,
   replyWindow,
+  STANDARD_WINDOW_MS,
   windowAnchors,
 } from "../conversation";
 import { AppError } from "../errors";
@@ -22,12 +24,29 @@ export interface StoredPage<T> {
 }
 
 /**
+ * A filter on stored conversation fields, applied by the store while it pages (so pages stay full and cursors
+ * keep working). All present conditions hold together.
+ */
+export interface StoredFilter {
+  /** `lastCustomerMessageAt` later than this (epoch ms). */
+  readonly customerWroteAfter?: number;
+  /** `lastCustomerMessageAt` at or before this, or absent (the customer never wrote). */
+  readonly customerWroteAtOrBefore?: number;
+  readonly unreadOnly?: boolean;
+}
+
+/**
  * What the inbox reads need from storage. Pages are newest first; a `startKey` outside the requested
  * partition is rejected by the store as a 400 (it can never widen the query).
  */
 export interface InboxReader {
   integrationOf(tenant: Tenant): Promise<Integration | undefined>;
-  conversationsPage(imoId: string, igAccountId: string, page: PageRequest): Promise<StoredPage<Conversation>>;
+  conversationsPage(
+    imoId: string,
+    igAccountId: string,
+    page: PageRequest,
+    filter?: StoredFilter,
+  ): Promise<StoredPage<Conversation>>;
   conversation(imoId: string, igAccountId: string, igsid: string): Promise<Conversation | undefined>;
   messagesPage(
     imoId: string,
@@ -53,6 +72,33 @@ export interface PageQuery {
   readonly cursor?: string | undefined;
 }
 
+/** `GET /instagram/conversations` filters. */
+export interface ConversationFilters {
+  readonly window?: WindowFilter | undefined;
+  readonly unread?: "true" | "false" | undefined;
+}
+
+/** "closing": an open 24-hour window with less than this left (docs/app-api.md). */
+export const CLOSING_SOON_MS = 2 * 60 * 60 * 1000;
+
+/**
+ * The filters as conditions on stored fields at `now`. The window state is `open` while
+ * now < lastCustomerMessageAt + 24 h, i.e. lastCustomerMessageAt > now − 24 h.
+ */
+export function storedFilter(filters: ConversationFilters, now: number): StoredFilter | undefined {
+  const openSince = now - STANDARD_WINDOW_MS;
+  const window: StoredFilter =
+    filters.window === "open"
+      ? { customerWroteAfter: openSince }
+      : filters.window === "closing"
+        ? { customerWroteAfter: openSince, customerWroteAtOrBefore: openSince + CLOSING_SOON_MS }
+        : filters.window === "closed"
+          ? { customerWroteAtOrBefore: openSince }
+          : {};
+  const filter: StoredFilter = { ...window, ...(filters.unread === "true" ? { unreadOnly: true } : {}) };
+  return Object.keys(filter).length === 0 ? undefined : filter;
+}
+
 export interface Page<T> {
   readonly items: readonly T[];
   readonly nextCursor?: string;
@@ -63,7 +109,7 @@ export interface Page<T> {
  * organisation, while it is connected or awaiting reauthorisation. A revoked integration reads as none, so
  * an account that moved to another user is never visible to its former owner.
  */
-async function readableAccount(inbox: InboxReader, tenant: Tenant): Promise<string | undefined> {
+export async function readableAccount(inbox: InboxReader, tenant: Tenant): Promise<string | undefined> {
   const integration = await inbox.integrationOf(tenant);
   if (integration === undefined || integration.status === "revoked") return undefined;
   return integration.igAccountId;
@@ -81,20 +127,28 @@ function nextCursor(scope: string, lastKey: PageKey | undefined): { nextCursor?:
 export async function listConversations(
   deps: InboxDeps,
   tenant: Tenant,
-  query: PageQuery,
+  query: PageQuery & ConversationFilters,
 ): Promise<Page<ConversationListing>> {
   const igAccountId = await readableAccount(deps.inbox, tenant);
   if (igAccountId === undefined) {
     // A cursor can only have come from a list the caller could read; now there is none to continue.
     return { items: [] };
   }
-  const scope = scopeOf("conversations", tenant, igAccountId);
+  // A cursor continues the list it came from, filters included.
+  const filters =
+    query.window === undefined && query.unread === undefined
+      ? []
+      : [`window=${query.window ?? ""}&unread=${query.unread ?? ""}`];
+  const scope = scopeOf("conversations", tenant, igAccountId, ...filters);
   const startKey = query.cursor === undefined ? undefined : decodeCursor(query.cursor, scope);
-  const page = await deps.inbox.conversationsPage(tenant.imoId, igAccountId, {
-    limit: query.limit,
-    ...(startKey ? { startKey } : {}),
-  });
   const now = deps.now();
+  const filter = storedFilter(query, now);
+  const page = await deps.inbox.conversationsPage(
+    tenant.imoId,
+    igAccountId,
+    { limit: query.limit, ...(startKey ? { startKey } : {}) },
+    ...(filter ? [filter] : []),
+  );
   const items = page.items.map((conversation) => ({
     conversation,
     window: replyWindow(windowAnchors(conversation), now),

@@ -58,7 +58,10 @@ export interface OutboundStore {
   holdSlot(message: OutboundMessage, slotAt: number): Promise<boolean>;
   /** queued → sending (attempts + 1). False if it was not queued: someone else owns it. */
   markSending(message: OutboundMessage, slotAt: number, now: number): Promise<boolean>;
-  /** sending → sent with Meta's mid, the mid pointer and removal of an early echo, in one transaction. */
+  /**
+   * sending → sent with Meta's mid, the mid pointer and removal of an early echo, in one transaction; then the
+   * conversation shows the reply (preview, direction, last activity) unless it already shows something later.
+   */
   markSent(message: OutboundMessage, mid: string, now: number): Promise<void>;
   /** sending → queued again (transient failure or rate limit), holding the slot of its next attempt. */
   requeue(message: OutboundMessage, slotAt: number, now: number): Promise<void>;

@@ -1,0 +1,49 @@
+import type { SenderActions } from "../../domain/inbox/sender-actions";
+import { classifyMetaError } from "../../domain/meta-errors";
+import { registerSecretValue } from "../../platform/redaction";
+import type { MetaHosts } from "../../platform/runtime-config";
+import { MetaApiError, MetaNetworkError, MetaTimeoutError, metaFetch } from "./graph-http";
+
+/** Short: a typing indicator or read mark that takes longer is worth nothing, and the app waits on it. */
+export const SENDER_ACTION_TIMEOUT_MS = 3_000;
+
+/**
+ * `POST /<IG_ID>/messages` with `sender_action` (typing_on, typing_off, mark_seen): not a message, so it never
+ * counts against the send cap. Failures are classified, never thrown.
+ */
+export function graphSenderActions(hosts: MetaHosts, timeoutMs = SENDER_ACTION_TIMEOUT_MS): SenderActions {
+  return {
+    async act({ igAccountId, accessToken, recipientId, action }) {
+      registerSecretValue(accessToken);
+      const url = `${hosts.graphUrl}/${hosts.graphVersion}/${encodeURIComponent(igAccountId)}/messages`;
+      try {
+        await metaFetch(
+          url,
+          {
+            method: "POST",
+            headers: { authorization: `Bearer ${accessToken}`, "content-type": "application/json" },
+            body: JSON.stringify({ recipient: { id: recipientId }, sender_action: action }),
+          },
+          { timeoutMs },
+        );
+        return { ok: true };
+      } catch (error) {
+        if (error instanceof MetaApiError) {
+          return {
+            ok: false,
+            kind: classifyMetaError({
+              ...(error.code === undefined ? {} : { code: error.code }),
+              ...(error.subcode === undefined ? {} : { subcode: error.subcode }),
+              ...(error.isTransient === undefined ? {} : { isTransient: error.isTransient }),
+              httpStatus: error.httpStatus,
+            }),
+          };
+        }
+        if (error instanceof MetaTimeoutError || error instanceof MetaNetworkError) {
+          return { ok: false, kind: "transient" };
+        }
+        throw error;
+      }
+    },
+  };
+}
