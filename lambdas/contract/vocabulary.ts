@@ -41,6 +41,10 @@ export const SEND_FAILURE_REASONS = [
   "delivery_unconfirmed",
   /** Stored but the queue refused it; the client was told to retry. */
   "enqueue_failed",
+  /** 100/2534037: another app owns the thread (handover protocol); ours may not send into it. */
+  "not_thread_owner",
+  /** Meta refused every send of the account (10/1893063, 100/2534029) for longer than the message could wait. */
+  "account_restricted",
 ] as const;
 export type SendFailureReason = (typeof SEND_FAILURE_REASONS)[number];
 
@@ -66,6 +70,10 @@ export type EventKind = (typeof EVENT_KINDS)[number];
 /** Reply-window states: open (any reply), human_agent_only (only tag HUMAN_AGENT), closed (none). */
 export const WINDOW_STATES = ["open", "human_agent_only", "closed"] as const;
 export type WindowState = (typeof WINDOW_STATES)[number];
+
+/** Which window is open: the standard 24 hours, or the 7 days after the first message of an ad-started thread. */
+export const WINDOW_KINDS = ["standard", "ad_referral"] as const;
+export type WindowKind = (typeof WINDOW_KINDS)[number];
 
 /** `window=` filter of the conversation list: `closing` is an open window with little time left. */
 export const WINDOW_FILTERS = ["open", "closing", "closed"] as const;

@@ -19,6 +19,18 @@ export interface SealedToken {
   readonly aad?: 2;
 }
 
+/** Why Meta refuses every send of the account: 10/1893063 (restricted) or 100/2534029 (business blocked). */
+export type RestrictionReason = "account_restricted" | "business_blocked";
+
+/** An account-wide stop Meta reported, and when we last saw it. */
+export interface Restriction {
+  readonly reason: RestrictionReason;
+  /** Epoch ms of the first refusal of this spell. */
+  readonly since: number;
+  /** Epoch ms of the latest refusal (the latest probe). */
+  readonly seenAt: number;
+}
+
 export interface Integration {
   readonly imoId: string;
   readonly userId: string;
@@ -42,6 +54,8 @@ export interface Integration {
   readonly tokenIssuedAt?: number;
   readonly tokenExpiresAt?: number;
   readonly connectedAt: number;
+  /** Meta refuses every send of the account for now; cleared by a successful send or a reconnect. */
+  readonly restriction?: Restriction;
   readonly updatedAt: number;
   /** Optimistic-concurrency counter for conditional writes. */
   readonly version: number;

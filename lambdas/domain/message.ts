@@ -24,6 +24,10 @@ export interface Attachment {
   readonly title?: string;
   /** Epoch ms when the CDN link stops working (from its `oe` parameter), when the link says. */
   readonly urlExpiresAt?: number;
+  /** A shared reel's id (`payload.reel_video_id`): it outlives the CDN link. */
+  readonly reelVideoId?: string;
+  /** A shared post's media id (`payload.ig_post_media_id`). */
+  readonly igPostMediaId?: string;
 }
 
 export interface Reaction {
@@ -55,7 +59,10 @@ export interface MessageRecord {
   readonly quickReplyPayload?: string;
   /** A button tap (postback): its payload; the button title is the text. */
   readonly postbackPayload?: string;
+  /** Meta's referral on the message or postback (ad id, source, ad title/photo; ig.me `ref`). */
   readonly referral?: Readonly<Record<string, string>>;
+  /** Arrived under `standby`: another app owned the thread; it did not open our reply window. */
+  readonly standby?: boolean;
   /** Keyed by the reacting party's id. */
   readonly reactions?: Readonly<Record<string, Reaction>>;
   readonly readAt?: number;

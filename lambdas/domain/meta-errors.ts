@@ -9,8 +9,15 @@ export type MetaErrorClass =
   | "rate_limited"
   /** Token expired, invalidated or unparseable: the integration needs re-authorisation. */
   | "token_invalid"
-  /** The app or account may not message (permission, disabled DMs, business blocked or restricted). */
+  /** The app or account may not message (permission, disabled DMs). */
   | "permission_missing"
+  /**
+   * Every send of the account is refused for now: 10/1893063 (temporarily restricted) or 100/2534029 (business
+   * blocked). Pause the account's queue and probe later; one message's answer speaks for all of them.
+   */
+  | "account_restricted"
+  /** 100/2534037: another app owns the thread (handover protocol); this message cannot be sent by us. */
+  | "not_thread_owner"
   /** This customer cannot be messaged (no such user, unavailable). */
   | "recipient_unavailable"
   /** Meta says wait and retry (codes 1 and 2, `is_transient`, HTTP 5xx). */
@@ -41,12 +48,14 @@ export function classifyMetaError(facts: MetaErrorFacts): MetaErrorClass {
   if (subcode === 1545041 || code === 551) return "recipient_unavailable";
   if (code === 10) {
     if (subcode !== undefined && WINDOW_SUBCODES.has(subcode)) return "window_closed";
-    // 10/1893063 ("temporarily restricted from sending") and plain 10 stop every send of the account.
+    // 10/1893063: "temporarily restricted from sending" — the whole account, for a while.
+    if (subcode === 1893063) return "account_restricted";
     return "permission_missing";
   }
   if (code === 100 && subcode === 2534014) return "recipient_unavailable";
-  // 100/2534029: the business is blocked from the IG Messaging API, an account-level stop like a missing permission.
-  if (code === 100 && subcode === 2534029) return "permission_missing";
+  // 100/2534029: the business is blocked from the IG Messaging API — every send of the account.
+  if (code === 100 && subcode === 2534029) return "account_restricted";
+  if (code === 100 && subcode === 2534037) return "not_thread_owner";
   if (code === 3 || (code !== undefined && code >= 200 && code <= 299)) return "permission_missing";
   if (code === 1 || code === 2 || isTransient === true) return "transient";
   if (httpStatus !== undefined && httpStatus >= 500) return "transient";
@@ -92,4 +101,51 @@ export function parseBusinessUseCaseUsage(header: string | null | undefined): Us
     }
   }
   return seen ? { maxCallCountPercent, regainAccessMinutes } : undefined;
+}
+
+/** Reads `x-app-usage` (one object of percentages: call_count, total_time, total_cputime); the highest, or undefined. */
+export function parseAppUsage(header: string | null | undefined): number | undefined {
+  if (header === null || header === undefined || header === "") return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(header);
+  } catch {
+    return undefined;
+  }
+  if (typeof parsed !== "object" || parsed === null) return undefined;
+  const e = parsed as Record<string, unknown>;
+  const usage = [e.call_count, e.total_time, e.total_cputime].filter(
+    (v): v is number => typeof v === "number",
+  );
+  return usage.length === 0 ? undefined : Math.max(...usage);
+}
+
+/**
+ * Usage at or above this percentage slows the account down before Meta throttles it. Meta's rate-limiting
+ * page (docs/meta-simulator.md source RL) says calls are throttled once usage reaches 100 % and advises to
+ * "spread out queries evenly" as usage nears it; it names no lower threshold, so we pick 90 %: ten percent
+ * of the hour's allowance kept in hand for retries and the connect flow.
+ */
+export const SLOW_DOWN_AT_PERCENT = 90;
+
+/** What the usage headers of one Graph answer tell the sender. */
+export interface UsageSignal {
+  /** Highest per-account (BUC) usage, percent. */
+  readonly accountPercent?: number;
+  /** Highest app-wide usage (`x-app-usage`), percent. */
+  readonly appPercent?: number;
+  /** Meta's `estimated_time_to_regain_access`, in ms (0 when not throttled). */
+  readonly regainAccessMs: number;
+}
+
+/** Both usage headers of one answer, read together (absent or malformed headers mean "no hint"). */
+export function usageSignal(headers: { get(name: string): string | null }): UsageSignal | undefined {
+  const buc = parseBusinessUseCaseUsage(headers.get("x-business-use-case-usage"));
+  const app = parseAppUsage(headers.get("x-app-usage"));
+  if (buc === undefined && app === undefined) return undefined;
+  return {
+    ...(buc === undefined ? {} : { accountPercent: buc.maxCallCountPercent }),
+    ...(app === undefined ? {} : { appPercent: app }),
+    regainAccessMs: (buc?.regainAccessMinutes ?? 0) * 60_000,
+  };
 }

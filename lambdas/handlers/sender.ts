@@ -33,5 +33,6 @@ export const handler = workerHandler(async (event: SQSEvent): Promise<SQSBatchRe
     if (typeof extra.outcome === "string") countMetric(OUTCOME_METRICS[extra.outcome] ?? "OutboundOther");
     if (extra.result === "sent") countMetric("OutboundSent");
     if (extra.result === "failed_reauth_required") countMetric("IntegrationNeedsReauth");
+    if (extra.result === "account_restricted") countMetric("IntegrationRestricted");
   });
 });

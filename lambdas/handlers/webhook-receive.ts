@@ -13,8 +13,12 @@ import { logger } from "../platform/logger";
 import { countMetric, flushMetrics } from "../platform/metrics";
 import { webhookWiring } from "../wiring/webhook";
 
-/** Meta's deliveries are far smaller; anything above this is refused before it is hashed. */
-const MAX_BODY_BYTES = 1024 * 1024;
+/**
+ * What API Gateway accepts (10 MB): Meta retries a refused delivery, so no limit of ours may sit below what can
+ * arrive (Meta batches many entries into one delivery and documents no size). Lambda's 6 MB invocation limit
+ * applies first in AWS; the check still guards local mode and refuses a larger body before it is hashed.
+ */
+const MAX_BODY_BYTES = 10 * 1000 * 1000;
 /** Conversations written at the same time for one delivery. */
 const WRITE_CONCURRENCY = 32;
 
@@ -40,7 +44,7 @@ export const handler = httpRouteWithSecrets(secretsLoaderFromEnv(), async (event
   if (type !== "application/json") {
     throw new AppError("request.unsupported_media_type", "Webhook deliveries are application/json.");
   }
-  if (bodyBytes(event) > MAX_BODY_BYTES) throw new AppError("request.too_large", "The body exceeds 1 MiB.");
+  if (bodyBytes(event) > MAX_BODY_BYTES) throw new AppError("request.too_large", "The body exceeds 10 MB.");
   const summary = await receiveDelivery(
     rawBody(event),
     header(event, "x-hub-signature-256"),

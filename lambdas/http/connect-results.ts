@@ -28,6 +28,15 @@ export function integrationBody(summary: IntegrationSummary | undefined): Integr
           sharedWithOtherOrganisations: summary.otherOrganisations > 0,
           otherOrganisationCount: summary.otherOrganisations,
         }),
+    ...(summary.restriction === undefined
+      ? {}
+      : {
+          restriction: {
+            reason: summary.restriction.reason,
+            since: isoTime(summary.restriction.since),
+            seenAt: isoTime(summary.restriction.seenAt),
+          },
+        }),
   };
 }
 

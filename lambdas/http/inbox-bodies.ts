@@ -1,6 +1,12 @@
 import { isoTime } from "../contract/api/common";
 import type { ConversationSummaryBody, MessageViewBody } from "../contract/api/conversations";
-import { type Conversation, conversationId, type ReplyWindow, replyWindow } from "../domain/conversation";
+import {
+  type Conversation,
+  conversationId,
+  type ReplyWindow,
+  replyWindow,
+  windowAnchors,
+} from "../domain/conversation";
 import type { ConversationListing, Page } from "../domain/inbox/inbox";
 import type { MessageRecord } from "../domain/message";
 
@@ -19,7 +25,7 @@ export function messagesPageBody(page: Page<MessageRecord>): Page<MessageViewBod
 
 /** A conversation as the inbox shows it, with its reply window computed at `now`. */
 export function conversationView(conversation: Conversation, now: number): ConversationSummaryBody {
-  return conversationBody(conversation, replyWindow(conversation.lastCustomerMessageAt, now));
+  return conversationBody(conversation, replyWindow(windowAnchors(conversation), now));
 }
 
 function conversationBody(conversation: Conversation, window: ReplyWindow): ConversationSummaryBody {
@@ -37,11 +43,31 @@ function conversationBody(conversation: Conversation, window: ReplyWindow): Conv
     unreadCount: conversation.unreadCount,
     window: {
       state: window.state,
+      kind: window.kind,
       ...(window.closesAt === undefined ? {} : { closesAt: isoTime(window.closesAt) }),
       ...(window.humanAgentClosesAt === undefined
         ? {}
         : { humanAgentClosesAt: isoTime(window.humanAgentClosesAt) }),
     },
+    ...(conversation.adReferral === undefined
+      ? {}
+      : {
+          adReferral: {
+            at: isoTime(conversation.adReferral.at),
+            referral: { ...conversation.adReferral.referral },
+          },
+        }),
+    ...(conversation.lastReferral === undefined
+      ? {}
+      : {
+          lastReferral: {
+            at: isoTime(conversation.lastReferral.at),
+            referral: { ...conversation.lastReferral.referral },
+          },
+        }),
+    ...(conversation.optin === undefined
+      ? {}
+      : { optin: { at: isoTime(conversation.optin.at), fields: { ...conversation.optin.fields } } }),
   };
 }
 
@@ -85,6 +111,8 @@ export function messageView(message: MessageRecord): MessageViewBody {
     ...optional("replyToStory", message.replyToStory && { ...message.replyToStory }),
     ...optional("quickReplyPayload", message.quickReplyPayload),
     ...optional("postbackPayload", message.postbackPayload),
+    ...optional("referral", message.referral && { ...message.referral }),
+    ...optional("standby", message.standby),
     ...optional("reactions", reactions.length > 0 ? reactions : undefined),
     ...optional("readAt", message.readAt === undefined ? undefined : isoTime(message.readAt)),
     ...optional(

@@ -39,6 +39,7 @@ export function webhookWiring(config: WebhookConfig, clients: WebhookClients) {
     count: clients.count,
     log: clients.log,
     concurrency: config.concurrency,
+    now: clients.now ?? (() => Date.now()),
   };
   const signedRequestCallback = signedRequestCallbacks({
     integrations: dynamoIntegrationStore(db, tableName),

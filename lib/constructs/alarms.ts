@@ -29,6 +29,8 @@ export const AlarmedMetrics = {
   deadLettered: "OutboundDeadLettered",
   /** lambdas/handlers/sender.ts and token-refresh.ts, when Meta refuses a token and it must be reconnected. */
   needsReauth: "IntegrationNeedsReauth",
+  /** lambdas/handlers/sender.ts, when Meta refuses every send of an account (10/1893063, 100/2534029). */
+  restricted: "IntegrationRestricted",
 } as const;
 
 /** Invalid signatures within five minutes that mean more than a stray scanner: a wrong app secret, or an attack. */
@@ -108,6 +110,11 @@ export class Alarms extends Construct {
       what: "Meta refused an integration's token; it needs reconnecting",
       runbook: "integration-needs-reauth",
       metric: custom(AlarmedMetrics.needsReauth, Duration.hours(1)),
+    });
+    this.alarm("IntegrationsRestricted", {
+      what: "Meta refuses every send of an account (restricted or business blocked); its queue is paused",
+      runbook: "integration-restricted",
+      metric: custom(AlarmedMetrics.restricted, Duration.hours(1)),
     });
     this.alarm("DeadLetters", {
       what: "Outbound messages are in the dead-letter queue",

@@ -85,7 +85,7 @@ describe("alarms on what matters", () => {
   it("the full set: public routes' 5xx, app API 5xx, custom metrics, both DLQs, every function's errors and throttles", () => {
     const functions = ofType("AWS::Lambda::Function").length;
     // + 1: the events' failed-batch queue (the webhook DLQ exists only with an app webhook URL).
-    expect(alarms()).toHaveLength(publicRoutes.length + 1 + 3 + 2 + 1 + 2 * functions);
+    expect(alarms()).toHaveLength(publicRoutes.length + 1 + 4 + 2 + 1 + 2 * functions);
   });
 
   it("the erasure dead-letter queue alarms on any message, naming its runbook section", () => {
@@ -133,6 +133,7 @@ describe("alarms on what matters", () => {
       { name: AlarmedMetrics.signatureInvalid, threshold: 10, anchor: "webhook-signature-invalid" },
       { name: AlarmedMetrics.deadLettered, threshold: 0, anchor: "sends-dead-lettered" },
       { name: AlarmedMetrics.needsReauth, threshold: 0, anchor: "integration-needs-reauth" },
+      { name: AlarmedMetrics.restricted, threshold: 0, anchor: "integration-restricted" },
     ];
     for (const { name, threshold, anchor } of expectations) {
       const alarm = alarms().find((candidate) => candidate.MetricName === name);

@@ -326,11 +326,12 @@ describe("the reply window, computed at request time", () => {
     for (const [igsid, at] of Object.entries(cases)) {
       expect(byIgsid[igsid]?.window, `igsid ${igsid}`).toEqual({
         state: expected[igsid],
+        kind: "standard",
         closesAt: iso(at + STANDARD_WINDOW_MS),
         humanAgentClosesAt: iso(at + HUMAN_AGENT_WINDOW_MS),
       });
     }
-    expect(byIgsid["6"]?.window).toEqual({ state: "closed" });
+    expect(byIgsid["6"]?.window).toEqual({ state: "closed", kind: "standard" });
     expect(byIgsid["6"]?.lastMessageDirection).toBe("outbound");
   });
 

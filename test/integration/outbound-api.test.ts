@@ -160,6 +160,24 @@ describe("POST /instagram/messages and GET /instagram/messages/{id} (DynamoDB Lo
     expect(await queueDepth()).toBe(0);
   });
 
+  it("text is limited by UTF-8 bytes as Meta counts them: 250 emoji (1000 bytes) pass, 1001 bytes are refused with the count", async () => {
+    // 250 four-byte emoji = 1000 bytes, plus one ASCII byte = 1001 bytes, yet only 501 UTF-16 units.
+    const tooLong = `${"\u{1F600}".repeat(250)}x`;
+    expect(Buffer.byteLength(tooLong, "utf8")).toBe(1001);
+    const before = (await itemsOf(tableName, "message")).length;
+    const refused = await postMessage(send, { conversationId: CONVERSATION, text: tooLong });
+    expect(refused.statusCode).toBe(400);
+    const problem = JSON.parse(refused.body ?? "{}");
+    expect(problem.errors).toContainEqual(
+      expect.objectContaining({ field: "body.text", message: expect.stringContaining("1001 UTF-8 bytes") }),
+    );
+    expect((await itemsOf(tableName, "message")).length).toBe(before);
+    expect(await queueDepth()).toBe(0);
+
+    const fits = await postMessage(send, { conversationId: CONVERSATION, text: "\u{1F600}".repeat(250) });
+    expect(fits.statusCode).toBe(202);
+  });
+
   it("400 for a malformed Idempotency-Key; 415 for a non-JSON body", async () => {
     const badKey = await postMessage(
       send,

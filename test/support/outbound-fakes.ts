@@ -72,11 +72,25 @@ export function memoryIntegrations(
         version: current.version + 1,
       });
     },
+    async markRestricted(integration, reason, now) {
+      const key = `${integration.imoId}#${integration.userId}`;
+      const current = byUser.get(key);
+      if (current?.status !== "connected" || current.version !== integration.version) return;
+      const since = current.restriction?.since ?? now;
+      byUser.set(key, { ...current, restriction: { reason, since, seenAt: now }, updatedAt: now });
+    },
+    async clearRestriction(integration, now) {
+      const key = `${integration.imoId}#${integration.userId}`;
+      const current = byUser.get(key);
+      if (current?.restriction === undefined || current.version !== integration.version) return;
+      const { restriction: _cleared, ...rest } = current;
+      byUser.set(key, { ...rest, updatedAt: now });
+    },
   };
 }
 
 export function fixedWindows(lastCustomerMessageAt: number | undefined): ConversationWindows {
-  return { lastCustomerMessageAt: async () => lastCustomerMessageAt };
+  return { anchors: async () => (lastCustomerMessageAt === undefined ? {} : { lastCustomerMessageAt }) };
 }
 
 export interface RecordedSend {

@@ -156,45 +156,55 @@ export class SenderRig {
    * until the visibility timeout and come back with a higher receive count, to a fresh "process".
    */
   async drain(maxSteps = 50_000): Promise<void> {
-    const batchSize = this.options.batchSize ?? 1;
-    const senders = this.options.senders ?? 2;
     for (let step = 0; this.queue.size > 0; step += 1) {
       if (step > maxSteps) throw new Error("the backlog does not drain");
-      const batches = Array.from({ length: senders }, () => this.queue.receive(this.now, batchSize)).filter(
-        (batch) => batch.length > 0,
-      );
-      if (batches.length === 0) {
-        const next = this.queue.nextVisibleAt(this.now);
-        if (next === undefined) break;
-        this.now = next;
-        continue;
-      }
-      await Promise.all(
-        batches.map(async (batch) => {
-          for (const { queueRecord } of batch) {
-            const message = await this.store.get(queueRecord.ref);
-            if (message) this.inFlight.set(message.igsid, message.messageId);
-          }
-          const outcomes = await processBatch(
-            batch.map((b) => b.queueRecord),
-            this.deps,
-          );
-          if (this.dead) {
-            // The process died during this invocation: no batch response, nothing deleted or re-hidden.
-            this.dead = false;
-            return;
-          }
-          for (const [index, { record }] of batch.entries()) {
-            const outcome = outcomes[index];
-            if (outcome?.kind === "defer") this.queue.changeVisibility(record, outcome.until, this.now);
-            else if (outcome?.kind === "dead_letter") {
-              this.queue.delete(record);
-              this.queue.deadLetters.push(record);
-            } else if (outcome) this.queue.delete(record);
-          }
-        }),
-      );
-      this.now += 150;
+      if (!(await this.step())) break;
     }
+  }
+
+  /** Called whenever the virtual clock jumps to the next visible record (e.g. to change Meta's state then). */
+  onClock: (now: number) => void = () => undefined;
+
+  /** One round: every sender takes a batch, or the clock moves to the next visible record. False when idle for good. */
+  async step(): Promise<boolean> {
+    const batchSize = this.options.batchSize ?? 1;
+    const senders = this.options.senders ?? 2;
+    const batches = Array.from({ length: senders }, () => this.queue.receive(this.now, batchSize)).filter(
+      (batch) => batch.length > 0,
+    );
+    if (batches.length === 0) {
+      const next = this.queue.nextVisibleAt(this.now);
+      if (next === undefined) return false;
+      this.now = next;
+      this.onClock(next);
+      return true;
+    }
+    await Promise.all(
+      batches.map(async (batch) => {
+        for (const { queueRecord } of batch) {
+          const message = await this.store.get(queueRecord.ref);
+          if (message) this.inFlight.set(message.igsid, message.messageId);
+        }
+        const outcomes = await processBatch(
+          batch.map((b) => b.queueRecord),
+          this.deps,
+        );
+        if (this.dead) {
+          // The process died during this invocation: no batch response, nothing deleted or re-hidden.
+          this.dead = false;
+          return;
+        }
+        for (const [index, { record }] of batch.entries()) {
+          const outcome = outcomes[index];
+          if (outcome?.kind === "defer") this.queue.changeVisibility(record, outcome.until, this.now);
+          else if (outcome?.kind === "dead_letter") {
+            this.queue.delete(record);
+            this.queue.deadLetters.push(record);
+          } else if (outcome) this.queue.delete(record);
+        }
+      }),
+    );
+    this.now += 150;
+    return true;
   }
 }

@@ -104,7 +104,11 @@ const PROFILE = {
 };
 
 /** A scripted Instagram Login: records the calls, fails where told. */
-function fakeLogin(fail: Partial<Record<keyof InstagramLogin, MetaCallError>> = {}, profile = PROFILE) {
+function fakeLogin(
+  fail: Partial<Record<keyof InstagramLogin, MetaCallError>> = {},
+  profile = PROFILE,
+  granted: readonly string[] = ["instagram_business_basic", "instagram_business_manage_messages"],
+) {
   const calls: string[] = [];
   const step = <T>(name: keyof InstagramLogin, value: T) => {
     calls.push(name);
@@ -113,7 +117,11 @@ function fakeLogin(fail: Partial<Record<keyof InstagramLogin, MetaCallError>> = 
     return value;
   };
   const login: InstagramLogin = {
-    exchangeCode: async () => step("exchangeCode", { accessToken: "IGAAshort-lived-token", permissions: [] }),
+    exchangeCode: async () =>
+      step("exchangeCode", {
+        accessToken: "IGAAshort-lived-token",
+        permissions: granted,
+      }),
     exchangeLongLived: async () =>
       step("exchangeLongLived", { accessToken: "IGAAlong-lived-token", expiresInSeconds: 5_183_944 }),
     refresh: async () => step("refresh", { accessToken: "IGAArefreshed-token", expiresInSeconds: 5_184_000 }),
@@ -505,5 +513,62 @@ describe("signed_request confirmation codes and age", () => {
     expect(() => assertFresh(at(301), now)).toThrow(/too long ago/);
     expect(() => assertFresh({ ...at(-60), expires: now / 1000 - 301 }, now)).toThrow(/too long ago/);
     expect(() => assertFresh({ userId: "1", algorithm: "HMAC-SHA256" }, now)).toThrow(/issued_at/);
+  });
+});
+
+describe("granted permissions", () => {
+  it("a connect without instagram_business_manage_messages ends with permission_missing and stores nothing", async () => {
+    const { login, calls } = fakeLogin({}, PROFILE, ["instagram_business_basic"]);
+    const { deps, tickets } = setup(login);
+    const outcome = await handleCallback({ state: "S", code: "AQcode" }, deps);
+    expect(outcome).toMatchObject({
+      kind: "failed",
+      reason: "permission_missing",
+      location: "https://app.example.com/settings?instagram=error&reason=permission_missing",
+      cause: { step: "permissions" },
+    });
+    expect(calls).toEqual(["exchangeCode"]);
+    expect(tickets.records.size).toBe(0);
+  });
+});
+
+describe("switching accounts", () => {
+  it("unsubscribes the old account at Meta with its own token when no other organisation holds it", async () => {
+    const unsubscribed: { igAccountId: string; token: string }[] = [];
+    const { login } = fakeLogin();
+    const switching: InstagramLogin = {
+      ...login,
+      unsubscribe: async (igAccountId, token) => void unsubscribed.push({ igAccountId, token }),
+    };
+    const { deps, tickets } = setup(switching);
+    const store = memoryStore();
+    store.items.set("org/alice", {
+      imoId: "org",
+      userId: "alice",
+      igAccountId: "17841400000000111",
+      appScopedUserId: "26913384700000111",
+      username: "old.shop",
+      accountType: "BUSINESS",
+      status: "connected",
+      token: sealToken("IGAAold-account-token", KEYS, {
+        imoId: "org",
+        userId: "alice",
+        igAccountId: "17841400000000111",
+      }),
+      tokenIssuedAt: NOW - DAY,
+      tokenExpiresAt: NOW + 50 * DAY,
+      connectedAt: NOW - DAY,
+      updatedAt: NOW - DAY,
+      version: 1,
+    });
+    const ticket = ticketOf(await handleCallback({ state: "S", code: "AQcode" }, deps));
+    const outcome = await completeConnect(
+      ticket,
+      { imoId: "org", userId: "alice" },
+      { tickets, login: switching, integrations: store, keys: KEYS, now: () => NOW, onSecret: () => {} },
+    );
+    expect(outcome).toMatchObject({ kind: "connected", connectKind: "replaced", unsubscribedOld: "done" });
+    expect(unsubscribed).toEqual([{ igAccountId: "17841400000000111", token: "IGAAold-account-token" }]);
+    expect(store.items.get("org/alice")?.igAccountId).toBe(PROFILE.igAccountId);
   });
 });

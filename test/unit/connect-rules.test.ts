@@ -73,6 +73,18 @@ describe("connect rules (both uniqueness rules, every order)", () => {
     expect(plan.releaseClaimOf).toBeUndefined();
   });
 
+  it("reconnecting the same account from needs_reauth keeps connectedAt (docs/connect-flow.md); after revoked it starts anew", () => {
+    const reauth = { ...existing("alice", "111"), status: "needs_reauth" as const };
+    const claim = { imoId: "org", igAccountId: "111", userId: "alice", version: 2 };
+    expect(
+      planConnect(alice, incoming("111"), { current: reauth, claim }, NOW).plan.integration.connectedAt,
+    ).toBe(reauth.connectedAt);
+    const revoked = { ...existing("alice", "111"), status: "revoked" as const };
+    expect(planConnect(alice, incoming("111"), { current: revoked }, NOW).plan.integration.connectedAt).toBe(
+      NOW,
+    );
+  });
+
   it("same user, new account: replaces the integration and releases the old account's claim", () => {
     const current = existing("alice", "111");
     const { plan, kind } = planConnect(alice, incoming("222"), { current }, NOW);

@@ -27,6 +27,7 @@ describe("conversation view", () => {
     expect(ConversationSummary.parse(view)).toEqual(view);
     expect(view.window).toEqual({
       state,
+      kind: "standard",
       closesAt: new Date(NOW - age + STANDARD_WINDOW_MS).toISOString(),
       humanAgentClosesAt: new Date(NOW - age + HUMAN_AGENT_WINDOW_MS).toISOString(),
     });
@@ -36,7 +37,7 @@ describe("conversation view", () => {
 
   it("without a customer message the window is closed with no times", () => {
     const view = conversationView({ ...base, lastActivityAt: NOW }, NOW);
-    expect(view.window).toEqual({ state: "closed" });
+    expect(view.window).toEqual({ state: "closed", kind: "standard" });
     expect(view).not.toHaveProperty("lastMessagePreview");
   });
 });

@@ -146,13 +146,19 @@ const REFERENCE_EXAMPLES: [string, number, string, MetaErrorClass][] = [
     "business blocked 100/2534029",
     400,
     '{"error":{"message":"(#100) The business has been blocked from sending messages via the IG Messaging API","type":"OAuthException","code":100,"error_subcode":2534029,"fbtrace_id":"AMEeq6iTqTfibBb5z6_aBfC"}}',
-    "permission_missing",
+    "account_restricted",
   ],
   [
     "business restricted 10/1893063",
     400,
     '{"error":{"message":"(#10) You are temporarily restricted from sending messages.","type":"OAuthException","code":10,"error_subcode":1893063,"fbtrace_id":"At3xq6KceMheFYV_rKSteQV"}}',
-    "permission_missing",
+    "account_restricted",
+  ],
+  [
+    "not the thread owner 100/2534037",
+    400,
+    '{"error":{"message":"(#100) The app is not the thread owner","type":"OAuthException","code":100,"error_subcode":2534037,"fbtrace_id":"AbCdq6KceMheFYV_rKSteQV"}}',
+    "not_thread_owner",
   ],
   [
     "invalid JSON reply 1/1357046",

@@ -265,3 +265,54 @@ describe("sender decisions (domain, in-memory fakes)", () => {
     expect(meta.calls).toBe(0);
   });
 });
+
+describe("Meta's usage signals (X-Business-Use-Case-Usage, X-App-Usage)", () => {
+  const MINUTE = 60_000;
+
+  it("a success at 95 % account usage slows the account down: paused 6 minutes, the next message waits", async () => {
+    const { deps, store, limiter, meta } = setup();
+    const send = meta.send;
+    deps.meta.send = async (request) => {
+      await send(request);
+      return { ok: true, mid: `mid-${meta.calls}`, usage: { accountPercent: 95, regainAccessMs: 0 } };
+    };
+    await store.create(message({ messageId: "m1" }));
+    await store.create(message({ messageId: "m2", igsid: "3416870925138843" }));
+    const [first, second] = await processBatch([record("m1", "g1"), record("m2", "g2")], deps);
+    expect(first).toMatchObject({ kind: "done", result: "sent" });
+    expect(limiter.states.get(ACCOUNT)?.pausedUntil).toBe(T0 + 6 * MINUTE);
+    expect(second).toMatchObject({ kind: "defer" });
+    expect(meta.calls).toBe(1);
+  });
+
+  it("usage below 90 % changes nothing", async () => {
+    const { deps, store, limiter } = setup();
+    const send = deps.meta.send;
+    deps.meta.send = async (request) => {
+      const result = await send(request);
+      return result.ok
+        ? { ...result, usage: { accountPercent: 89, appPercent: 50, regainAccessMs: 0 } }
+        : result;
+    };
+    await store.create(message());
+    await processBatch([record("m1")], deps);
+    expect(limiter.states.get(ACCOUNT)?.pausedUntil).toBeUndefined();
+    expect(limiter.states.get("*app")).toBeUndefined();
+  });
+
+  it("code 4 (the app's limit) pauses every account for Meta's estimated time: another account's message makes no call", async () => {
+    const other: Integration = { ...integration, userId: "user-2", igAccountId: "17841400000000999" };
+    const { deps, store, limiter, meta } = setup({ integrations: [integration, other] });
+    deps.meta.send = async () => {
+      meta.calls += 1;
+      return { ok: false, kind: "rate_limited", scope: "app", retryAfterMs: 20 * MINUTE };
+    };
+    await store.create(message({ messageId: "m1" }));
+    await store.create(message({ messageId: "m2", userId: "user-2", igAccountId: other.igAccountId }));
+    const outcomes = await processBatch([record("m1", "g1"), record("m2", "g2")], deps);
+    expect(limiter.states.get("*app")?.pausedUntil).toBe(T0 + 20 * MINUTE);
+    expect(outcomes[0]).toMatchObject({ kind: "defer", result: "app_rate_limited" });
+    expect(outcomes[1]).toMatchObject({ kind: "defer", until: T0 + 20 * MINUTE, result: "app_rate_limited" });
+    expect(meta.calls).toBe(1);
+  });
+});

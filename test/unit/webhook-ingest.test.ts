@@ -34,6 +34,10 @@ function recordingStore(options: { echoMatches?: boolean; failOn?: string } = {}
       await track("recordMessage", message.imoId, message.messageId);
       return "applied";
     },
+    recordAdReferral: async (ref) => {
+      await track("recordAdReferral", ref.imoId);
+      return "applied";
+    },
     recordMessages: async (batch) => {
       batches.push(batch.length);
       const outcomes: "applied"[] = [];
@@ -166,11 +170,12 @@ describe("ingestDelivery", () => {
     const { store, calls, batches } = recordingStore();
     const { deps } = dependencies(store, { [ACCOUNT]: ["imo-a"] });
     const events = [
-      ...Array.from({ length: 30 }, (_, i) => fromCustomer(i, text(midOf(i), `m${i}`))),
-      fromCustomer(30, text(midOf(29), "the same mid again")),
-      fromCustomer(31, { message_edit: { mid: midOf(1), text: "e", num_edit: 1 } }),
-      fromCustomer(32, text(midOf(40), "after the edit")),
-      fromBusiness(33, echo(midOf(41), "echo")),
+      // Times from 1 ms: `timestamp: 0` is a malformed event.
+      ...Array.from({ length: 30 }, (_, i) => fromCustomer(i + 1, text(midOf(i), `m${i}`))),
+      fromCustomer(31, text(midOf(29), "the same mid again")),
+      fromCustomer(32, { message_edit: { mid: midOf(1), text: "e", num_edit: 1 } }),
+      fromCustomer(33, text(midOf(40), "after the edit")),
+      fromBusiness(34, echo(midOf(41), "echo")),
     ];
     await ingestDelivery(parseDelivery(deliveryOf(events)), deps);
     expect(batches).toEqual([25, 5]);

@@ -267,6 +267,17 @@ export type components = {
             nextCursor?: string;
         };
         ConversationSummary: {
+            /** @description The ad that started this thread (referral of its first message: ad_id, source ADS, ads_context_data …) */
+            adReferral?: {
+                /**
+                 * Format: date-time
+                 * @description ISO-8601 date-time, UTC
+                 */
+                at: string;
+                referral: {
+                    [key: string]: string;
+                };
+            };
             conversationId: string;
             /** @description Decimal id from Meta, always a string */
             igAccountId: string;
@@ -278,6 +289,28 @@ export type components = {
             /** @enum {string} */
             lastMessageDirection?: "inbound" | "outbound";
             lastMessagePreview?: string;
+            /** @description The latest ig.me link (`ref`) or ad opened in this existing thread (messaging_referral) */
+            lastReferral?: {
+                /**
+                 * Format: date-time
+                 * @description ISO-8601 date-time, UTC
+                 */
+                at: string;
+                referral: {
+                    [key: string]: string;
+                };
+            };
+            /** @description The latest marketing-message opt-in (messaging_optins), without its token */
+            optin?: {
+                /**
+                 * Format: date-time
+                 * @description ISO-8601 date-time, UTC
+                 */
+                at: string;
+                fields: {
+                    [key: string]: string;
+                };
+            };
             participant: {
                 /** @description The customer's Instagram-scoped id */
                 igsid: string;
@@ -287,7 +320,7 @@ export type components = {
             window: {
                 /**
                  * Format: date-time
-                 * @description End of the standard 24-hour window; absent if the customer never wrote
+                 * @description End of the open window (of its kind); absent if the customer never wrote
                  */
                 closesAt?: string;
                 /**
@@ -295,6 +328,11 @@ export type components = {
                  * @description End of the 7-day HUMAN_AGENT window
                  */
                 humanAgentClosesAt?: string;
+                /**
+                 * @description standard: 24 hours after the customer's last message; ad_referral: 7 days after the first message of a thread started from an ad
+                 * @enum {string}
+                 */
+                kind: "standard" | "ad_referral";
                 /**
                  * @description open: any reply; human_agent_only: only with tag HUMAN_AGENT; closed: none
                  * @enum {string}
@@ -349,10 +387,31 @@ export type components = {
             name?: string;
             /** @description How many other organisations have this account connected (never which ones) */
             otherOrganisationCount?: number;
+            /** @description Present while status is restricted */
+            restriction?: {
+                /**
+                 * @description account_restricted: Meta 10/1893063; business_blocked: Meta 100/2534029
+                 * @enum {string}
+                 */
+                reason: "account_restricted" | "business_blocked";
+                /**
+                 * Format: date-time
+                 * @description Meta's latest refusal (sends are probed about once an hour)
+                 */
+                seenAt: string;
+                /**
+                 * Format: date-time
+                 * @description ISO-8601 date-time, UTC
+                 */
+                since: string;
+            };
             /** @description True when the same Instagram account is also connected in another organisation, which then receives its DMs too */
             sharedWithOtherOrganisations?: boolean;
-            /** @enum {string} */
-            status: "connected" | "needs_reauth" | "revoked";
+            /**
+             * @description restricted: connected, but Meta refuses every send of the account for now (see restriction); queued messages wait
+             * @enum {string}
+             */
+            status: "connected" | "restricted" | "needs_reauth" | "revoked";
             /**
              * Format: date-time
              * @description ISO-8601 date-time, UTC
@@ -365,6 +424,10 @@ export type components = {
         };
         Message: {
             attachments?: {
+                /** @description A shared post's media id: it outlives the CDN link */
+                igPostMediaId?: string;
+                /** @description A shared reel's id: it outlives the CDN link */
+                reelVideoId?: string;
                 title?: string;
                 /** @enum {string} */
                 type: "image" | "video" | "audio" | "file" | "share" | "ig_post" | "ig_reel" | "story_mention" | "ephemeral" | "unknown";
@@ -372,7 +435,7 @@ export type components = {
                 url?: string;
                 /**
                  * Format: date-time
-                 * @description When the CDN link stops working, when the link says
+                 * @description When the CDN link stops working, when the link says (`oe=`); absent otherwise, never guessed
                  */
                 urlExpiresAt?: string;
             }[];
@@ -410,6 +473,10 @@ export type components = {
              * @description When the customer read it (outbound)
              */
             readAt?: string;
+            /** @description Meta's referral on this message or postback: the ad (ad_id, source ADS, title, photo) or ig.me link (ref) */
+            referral?: {
+                [key: string]: string;
+            };
             replyToMid?: string;
             replyToStory?: {
                 id?: string;
@@ -427,6 +494,8 @@ export type components = {
             sentAt: string;
             /** @enum {string} */
             source: "customer" | "echo" | "api";
+            /** @description Arrived while another app owned the thread (standby); it did not open the reply window */
+            standby?: boolean;
             /**
              * @description Outbound via the API only
              * @enum {string}
@@ -461,6 +530,7 @@ export type components = {
              * @constant
              */
             tag?: "HUMAN_AGENT";
+            /** @description At most 1000 bytes in UTF-8 (an emoji counts 4) */
             text?: string;
         };
         MessagesPage: {
@@ -476,7 +546,7 @@ export type components = {
             acceptedAt: string;
             conversationId: string;
             /** @enum {string} */
-            failureReason?: "window_closed" | "reauth_required" | "recipient_unavailable" | "permission_missing" | "integration_disconnected" | "rejected_by_meta" | "retries_exhausted" | "delivery_unconfirmed" | "enqueue_failed";
+            failureReason?: "window_closed" | "reauth_required" | "recipient_unavailable" | "permission_missing" | "integration_disconnected" | "rejected_by_meta" | "retries_exhausted" | "delivery_unconfirmed" | "enqueue_failed" | "not_thread_owner" | "account_restricted";
             messageId: string;
             /** @description Meta's message id once sent */
             mid?: string;

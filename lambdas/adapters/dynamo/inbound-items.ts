@@ -89,6 +89,7 @@ export function messageUpdate(
     .set("quickReplyPayload", message.quickReplyPayload)
     .set("postbackPayload", message.postbackPayload)
     .set("referral", message.referral)
+    .set("standby", message.standby)
     .set("unsupported", message.unsupported);
   if (mode === "new") {
     builder.set("text", message.text).set("attachments", message.attachments);

@@ -212,5 +212,23 @@ export function inboundMessageChanges(
       );
       return outcome === "ok" ? "applied" : "stale";
     },
+
+    async recordAdReferral(ref, referral, at) {
+      const builder = conversationIdentity(new UpdateBuilder(), ref)
+        .setIfNotExists("unreadCount", 0)
+        .setIfNotExists("lastActivityAt", at)
+        .setIfNotExists("gsi1sk", `${sortKeyTime(at)}#${ref.igsid}`)
+        .set("adReferral", { at, referral });
+      const last = builder.path("lastCustomerMessageAt");
+      // Once per thread, and only when this message is its first known customer message.
+      const condition = allOf(
+        `attribute_not_exists(${builder.path("adReferral")})`,
+        `attribute_not_exists(${last}) OR ${last} >= ${builder.value(at)}`,
+      );
+      const outcome = await update(
+        updateInput(Keys.conversation(ref.imoId, ref.igAccountId, ref.igsid), builder, condition),
+      );
+      return outcome === "ok" ? "applied" : "stale";
+    },
   };
 }

@@ -25,6 +25,9 @@ const ConversationItem = z.object({
   lastMessageDirection: z.enum(["inbound", "outbound"]).optional(),
   unreadCount: z.number().int().nonnegative().default(0),
   lastCustomerMessageAt: epochMs.optional(),
+  lastReferral: z.object({ at: epochMs, referral: z.record(z.string(), z.string()) }).optional(),
+  optin: z.object({ at: epochMs, fields: z.record(z.string(), z.string()) }).optional(),
+  adReferral: z.object({ at: epochMs, referral: z.record(z.string(), z.string()) }).optional(),
 });
 
 const MessageItem = z.object({
@@ -44,6 +47,8 @@ const MessageItem = z.object({
         url: z.string().optional(),
         title: z.string().optional(),
         urlExpiresAt: epochMs.optional(),
+        reelVideoId: z.string().optional(),
+        igPostMediaId: z.string().optional(),
       }),
     )
     .optional(),
@@ -51,6 +56,8 @@ const MessageItem = z.object({
   replyToStory: z.object({ id: z.string().optional(), url: z.string().optional() }).optional(),
   quickReplyPayload: z.string().optional(),
   postbackPayload: z.string().optional(),
+  referral: z.record(z.string(), z.string()).optional(),
+  standby: z.boolean().optional(),
   reactions: z
     .record(
       z.string(),

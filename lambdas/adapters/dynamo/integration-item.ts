@@ -1,4 +1,10 @@
-import type { AccountType, Integration, IntegrationStatus, SealedToken } from "../../domain/integration";
+import type {
+  AccountType,
+  Integration,
+  IntegrationStatus,
+  Restriction,
+  SealedToken,
+} from "../../domain/integration";
 import { sortKeyTime } from "./dates";
 import { Keys } from "./keys";
 
@@ -55,6 +61,7 @@ export function integrationFromItem(item: Record<string, unknown>): Integration 
   const tokenUserId = item.tokenUserId;
   const tokenIssuedAt = number("tokenIssuedAt");
   const tokenExpiresAt = number("tokenExpiresAt");
+  const restriction = restrictionOf(item.restriction);
   return {
     imoId: text("imoId"),
     userId: text("userId"),
@@ -69,8 +76,21 @@ export function integrationFromItem(item: Record<string, unknown>): Integration 
     ...(tokenIssuedAt === undefined ? {} : { tokenIssuedAt }),
     ...(tokenExpiresAt === undefined ? {} : { tokenExpiresAt }),
     connectedAt: number("connectedAt") ?? 0,
+    ...(restriction === undefined ? {} : { restriction }),
     updatedAt: number("updatedAt") ?? 0,
     version: number("version") ?? 0,
+  };
+}
+
+/** The stored restriction map, if well-formed (an unknown reason reads as the generic one). */
+function restrictionOf(value: unknown): Restriction | undefined {
+  if (typeof value !== "object" || value === null) return undefined;
+  const r = value as Record<string, unknown>;
+  if (typeof r.since !== "number" || typeof r.seenAt !== "number") return undefined;
+  return {
+    reason: r.reason === "business_blocked" ? "business_blocked" : "account_restricted",
+    since: r.since,
+    seenAt: r.seenAt,
   };
 }
 

@@ -7,7 +7,7 @@ import { integrationFromItem } from "./integration-item";
 import { Keys } from "./keys";
 import { allOf, UpdateBuilder } from "./update-expression";
 
-/** The caller's integration, and the one write the sender makes to it (needs_reauth, token erased, after a token error). */
+/** The caller's integration, and the sender's writes to it (needs_reauth with the token erased after a token error, restrictions). */
 export function dynamoIntegrationAccess(access: DynamoAccess): IntegrationAccess {
   const { db, tableName, meter } = access;
   return {
@@ -42,6 +42,25 @@ export function dynamoIntegrationAccess(access: DynamoAccess): IntegrationAccess
       // Changed meanwhile (reconnected, revoked, already marked): that newer state wins.
       await updateIf(access, Keys.integration(integration.imoId, integration.userId), builder, condition);
     },
+    async markRestricted(integration, reason, now) {
+      // An annotation, not a new version: a reconnect racing with it must not lose its conditional write.
+      const builder = new UpdateBuilder()
+        .set("restriction", { reason, since: integration.restriction?.since ?? now, seenAt: now })
+        .set("updatedAt", now);
+      const condition = allOf(
+        `${builder.path("status")} = ${builder.value("connected")}`,
+        `${builder.path("version")} = ${builder.value(integration.version)}`,
+      );
+      await updateIf(access, Keys.integration(integration.imoId, integration.userId), builder, condition);
+    },
+    async clearRestriction(integration, now) {
+      const builder = new UpdateBuilder().remove("restriction").set("updatedAt", now);
+      const condition = allOf(
+        `attribute_exists(${builder.path("restriction")})`,
+        `${builder.path("version")} = ${builder.value(integration.version)}`,
+      );
+      await updateIf(access, Keys.integration(integration.imoId, integration.userId), builder, condition);
+    },
   };
 }
 
@@ -49,19 +68,24 @@ export function dynamoIntegrationAccess(access: DynamoAccess): IntegrationAccess
 export function dynamoConversationWindows(access: DynamoAccess): ConversationWindows {
   const { db, tableName, meter } = access;
   return {
-    async lastCustomerMessageAt(imoId, igAccountId, igsid) {
+    async anchors(imoId, igAccountId, igsid) {
       const result = await db.send(
         new GetCommand({
           TableName: tableName,
           Key: Keys.conversation(imoId, igAccountId, igsid),
           ConsistentRead: true,
-          ProjectionExpression: "lastCustomerMessageAt",
+          ProjectionExpression: "lastCustomerMessageAt, adReferral.#at",
+          ExpressionAttributeNames: { "#at": "at" },
           ReturnConsumedCapacity: "TOTAL",
         }),
       );
       noteCapacity(meter, result.ConsumedCapacity, "read");
-      const at = result.Item?.lastCustomerMessageAt;
-      return typeof at === "number" ? at : undefined;
+      const last = result.Item?.lastCustomerMessageAt;
+      const ad = (result.Item?.adReferral as { at?: unknown } | undefined)?.at;
+      return {
+        ...(typeof last === "number" ? { lastCustomerMessageAt: last } : {}),
+        ...(typeof ad === "number" ? { adReferralAt: ad } : {}),
+      };
     },
   };
 }

@@ -1,4 +1,4 @@
-import { classifyMetaError } from "../../domain/meta-errors";
+import { classifyMetaError, usageSignal } from "../../domain/meta-errors";
 import type { MetaSendResult, SendApi, SendRequest } from "../../domain/outbound/ports";
 import { registerSecretValue } from "../../platform/redaction";
 import type { MetaHosts } from "../../platform/runtime-config";
@@ -48,19 +48,10 @@ export function graphSendApi(hosts: MetaHosts, timeoutMs = SEND_TIMEOUT_MS): Sen
         const mid = parsed?.message_id;
         // A 2xx without a message id: Meta may have sent it; treat like 1/1357046, never blind-retry.
         if (typeof mid !== "string" || mid === "") return { ok: false, kind: "sent_but_unconfirmed" };
-        return { ok: true, mid };
+        const usage = usageSignal(response.headers);
+        return { ok: true, mid, ...(usage === undefined ? {} : { usage }) };
       } catch (error) {
-        if (error instanceof MetaApiError) {
-          return {
-            ok: false,
-            kind: classifyMetaError({
-              ...(error.code === undefined ? {} : { code: error.code }),
-              ...(error.subcode === undefined ? {} : { subcode: error.subcode }),
-              ...(error.isTransient === undefined ? {} : { isTransient: error.isTransient }),
-              httpStatus: error.httpStatus,
-            }),
-          };
-        }
+        if (error instanceof MetaApiError) return classifiedFailure(error);
         // Timeouts may have reached Meta; the issue asks to retry them (the double-send window in docs/outbound.md).
         if (error instanceof MetaTimeoutError || error instanceof MetaNetworkError) {
           return { ok: false, kind: "transient" };
@@ -69,4 +60,28 @@ export function graphSendApi(hosts: MetaHosts, timeoutMs = SEND_TIMEOUT_MS): Sen
       }
     },
   };
+}
+
+/** A Meta error as the sender needs it: its class, and for rate limits and restrictions what Meta said about them. */
+export function classifiedFailure(error: MetaApiError): MetaSendResult {
+  const kind = classifyMetaError({
+    ...(error.code === undefined ? {} : { code: error.code }),
+    ...(error.subcode === undefined ? {} : { subcode: error.subcode }),
+    ...(error.isTransient === undefined ? {} : { isTransient: error.isTransient }),
+    httpStatus: error.httpStatus,
+  });
+  if (kind === "rate_limited") {
+    const regain = error.headers === undefined ? 0 : (usageSignal(error.headers)?.regainAccessMs ?? 0);
+    // Code 4 is the app's own limit (graph-responses.md §3.2, Meta's rate-limiting page): every account waits.
+    return {
+      ok: false,
+      kind,
+      scope: error.code === 4 ? "app" : "account",
+      ...(regain > 0 ? { retryAfterMs: regain } : {}),
+    };
+  }
+  if (kind === "account_restricted") {
+    return { ok: false, kind, restriction: error.code === 10 ? "account_restricted" : "business_blocked" };
+  }
+  return { ok: false, kind };
 }

@@ -5,6 +5,7 @@ import {
   MESSAGE_SOURCES,
   OUTBOUND_STATUSES,
   WINDOW_FILTERS,
+  WINDOW_KINDS,
   WINDOW_STATES,
 } from "../vocabulary";
 import { IsoTime, MetaId, PageQuery, pageOf } from "./common";
@@ -19,11 +20,19 @@ export const ReplyWindowView = z.object({
   state: z
     .enum(WINDOW_STATES)
     .describe("open: any reply; human_agent_only: only with tag HUMAN_AGENT; closed: none"),
+  kind: z
+    .enum(WINDOW_KINDS)
+    .describe(
+      "standard: 24 hours after the customer's last message; ad_referral: 7 days after the first message of a thread started from an ad",
+    ),
   closesAt: IsoTime.optional().describe(
-    "End of the standard 24-hour window; absent if the customer never wrote",
+    "End of the open window (of its kind); absent if the customer never wrote",
   ),
   humanAgentClosesAt: IsoTime.optional().describe("End of the 7-day HUMAN_AGENT window"),
 });
+
+/** Meta's referral fields as received (flattened to strings), and when. */
+export const Attribution = z.object({ at: IsoTime, referral: z.record(z.string(), z.string()) });
 
 export const ConversationSummary = z
   .object({
@@ -35,6 +44,16 @@ export const ConversationSummary = z
     lastMessageDirection: z.enum(DIRECTIONS).optional(),
     unreadCount: z.number().int().min(0),
     window: ReplyWindowView.describe("Computed at request time"),
+    adReferral: Attribution.optional().describe(
+      "The ad that started this thread (referral of its first message: ad_id, source ADS, ads_context_data …)",
+    ),
+    lastReferral: Attribution.optional().describe(
+      "The latest ig.me link (`ref`) or ad opened in this existing thread (messaging_referral)",
+    ),
+    optin: z
+      .object({ at: IsoTime, fields: z.record(z.string(), z.string()) })
+      .optional()
+      .describe("The latest marketing-message opt-in (messaging_optins), without its token"),
   })
   .meta({ id: "ConversationSummary" });
 
@@ -61,8 +80,12 @@ export const ConversationMessagesQuery = PageQuery;
 export const AttachmentView = z.object({
   type: z.enum(ATTACHMENT_TYPES),
   url: z.string().optional().describe("Short-lived CDN link as Meta sent it"),
-  urlExpiresAt: IsoTime.optional().describe("When the CDN link stops working, when the link says"),
+  urlExpiresAt: IsoTime.optional().describe(
+    "When the CDN link stops working, when the link says (`oe=`); absent otherwise, never guessed",
+  ),
   title: z.string().optional(),
+  reelVideoId: z.string().optional().describe("A shared reel's id: it outlives the CDN link"),
+  igPostMediaId: z.string().optional().describe("A shared post's media id: it outlives the CDN link"),
 });
 
 export const ReactionView = z.object({
@@ -85,6 +108,16 @@ export const MessageView = z
     replyToStory: z.object({ id: z.string().optional(), url: z.string().optional() }).optional(),
     quickReplyPayload: z.string().optional(),
     postbackPayload: z.string().optional().describe("A button tap; `text` is the button title"),
+    standby: z
+      .boolean()
+      .optional()
+      .describe("Arrived while another app owned the thread (standby); it did not open the reply window"),
+    referral: z
+      .record(z.string(), z.string())
+      .optional()
+      .describe(
+        "Meta's referral on this message or postback: the ad (ad_id, source ADS, title, photo) or ig.me link (ref)",
+      ),
     reactions: z.array(ReactionView).optional(),
     readAt: IsoTime.optional().describe("When the customer read it (outbound)"),
     seenByCustomerAt: IsoTime.optional().describe(

@@ -3,7 +3,11 @@ import { IsoTime, MetaId } from "./common";
 
 /** The caller's integration (`GET /instagram/integration`). Tokens are never part of it. */
 export const IntegrationView = z.object({
-  status: z.enum(["connected", "needs_reauth", "revoked"]),
+  status: z
+    .enum(["connected", "restricted", "needs_reauth", "revoked"])
+    .describe(
+      "restricted: connected, but Meta refuses every send of the account for now (see restriction); queued messages wait",
+    ),
   username: z.string(),
   name: z.string().optional(),
   accountType: z.enum(["BUSINESS", "MEDIA_CREATOR"]),
@@ -22,6 +26,16 @@ export const IntegrationView = z.object({
     .min(0)
     .optional()
     .describe("How many other organisations have this account connected (never which ones)"),
+  restriction: z
+    .object({
+      reason: z
+        .enum(["account_restricted", "business_blocked"])
+        .describe("account_restricted: Meta 10/1893063; business_blocked: Meta 100/2534029"),
+      since: IsoTime,
+      seenAt: IsoTime.describe("Meta's latest refusal (sends are probed about once an hour)"),
+    })
+    .optional()
+    .describe("Present while status is restricted"),
 });
 
 /** No integration for this user in this organisation. */

@@ -18,6 +18,8 @@ export const ConnectFailureReasons = [
   "account_not_professional",
   "subscribe_failed",
   "connect_failed",
+  /** The user did not grant `instagram_business_manage_messages`: the integration could not send or receive DMs. */
+  "permission_missing",
 ] as const;
 export type ConnectFailureReason = (typeof ConnectFailureReasons)[number];
 
@@ -26,6 +28,7 @@ export interface ConnectFailureCause {
   readonly step:
     | "authorize"
     | "code_exchange"
+    | "permissions"
     | "long_lived_exchange"
     | "profile"
     | "subscribe"
@@ -74,6 +77,9 @@ export interface CallbackDeps {
   /** Called with every token as soon as it is held, so logs mask it. */
   readonly onSecret: (value: string) => void;
 }
+
+/** The permission without which an integration can neither receive nor send DMs. */
+export const MESSAGING_PERMISSION = "instagram_business_manage_messages";
 
 const PROFESSIONAL: readonly string[] = ["BUSINESS", "MEDIA_CREATOR"] satisfies AccountType[];
 
@@ -159,6 +165,15 @@ export async function handleCallback(input: CallbackInput, deps: CallbackDeps): 
       deps.login.exchangeCode(code, deps.redirectUri),
     );
     deps.onSecret(shortLived.accessToken);
+    // Meta lists the permissions the user granted; one can be declined on the consent screen. An empty list is
+    // "not reported" (no documented answer omits it), so only a list without the messaging permission fails.
+    const granted = shortLived.permissions;
+    if (granted.length > 0 && !granted.includes(MESSAGING_PERMISSION)) {
+      return fail("permission_missing", {
+        step: "permissions",
+        message: `granted: ${granted.filter((p) => /^[a-z_]{1,60}$/.test(p)).join(",")}`,
+      });
+    }
     const longLived = await step("long_lived_exchange", "long_lived_exchange_failed", () =>
       deps.login.exchangeLongLived(shortLived.accessToken),
     );

@@ -2,7 +2,7 @@ import type { Integration } from "../integration";
 import type { Tenant } from "../tenant";
 import { openToken, type TokenKeys } from "../token-seal";
 import { type ConnectKind, connectIntegration } from "./connect-rules";
-import { otherOrganisations } from "./lifecycle";
+import { otherOrganisations, unsubscribeIfUnused } from "./lifecycle";
 import {
   type ConnectTicketStore,
   type InstagramLogin,
@@ -23,6 +23,8 @@ export type CompleteOutcome =
       readonly connectKind: ConnectKind;
       /** Other organisations with this account connected (they receive its DMs too). */
       readonly otherOrganisations: number;
+      /** After a switch of account: whether the old account was unsubscribed at Meta. */
+      readonly unsubscribedOld?: "done" | "skipped" | "failed";
     }
   | {
       readonly kind: "refused";
@@ -94,10 +96,24 @@ export async function completeConnect(
     deps.now,
     (attempt) => new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt)),
   );
+  // Best effort, like disconnect: a failure leaves the old account subscribed, which only costs deliveries
+  // that route to nobody; the connect itself succeeded.
+  const unsubscribedOld =
+    stored.replaced === undefined
+      ? undefined
+      : await unsubscribeIfUnused(stored.replaced, {
+          store: deps.integrations,
+          login: deps.login,
+          keys: deps.keys,
+          onSecret: deps.onSecret,
+        });
   return {
     kind: "connected",
     integration: stored.integration,
     connectKind: stored.kind,
     otherOrganisations: await otherOrganisations(deps.integrations, stored.integration),
+    ...(unsubscribedOld === undefined
+      ? {}
+      : { unsubscribedOld: typeof unsubscribedOld === "string" ? unsubscribedOld : "failed" }),
   };
 }

@@ -73,7 +73,8 @@ export function planConnect(
     token: incoming.token,
     tokenIssuedAt: incoming.tokenIssuedAt,
     tokenExpiresAt: incoming.tokenExpiresAt,
-    connectedAt: sameAccount && current.status === "connected" ? current.connectedAt : now,
+    // Reconnecting the same account (a new token, or after needs_reauth) keeps when it was first connected.
+    connectedAt: sameAccount && current.status !== "revoked" ? current.connectedAt : now,
     updatedAt: now,
     version: (current?.version ?? 0) + 1,
   };
@@ -117,7 +118,7 @@ export async function connectIntegration(
   incoming: IncomingConnection,
   now: () => number,
   pause: (attempt: number) => Promise<void> = async () => undefined,
-): Promise<{ integration: Integration; kind: ConnectKind; attempts: number }> {
+): Promise<{ integration: Integration; kind: ConnectKind; attempts: number; replaced?: Integration }> {
   for (let attempt = 1; attempt <= MAX_CONNECT_ATTEMPTS; attempt++) {
     const [current, claim] = await Promise.all([
       store.get(tenant.imoId, tenant.userId),
@@ -133,8 +134,11 @@ export async function connectIntegration(
       ...(claimHolder === undefined ? {} : { claimHolder }),
     };
     const { plan, kind } = planConnect(tenant, incoming, snapshot, now());
-    if ((await store.applyConnect(plan)) === "applied")
-      return { integration: plan.integration, kind, attempts: attempt };
+    if ((await store.applyConnect(plan)) === "applied") {
+      // The user switched accounts: the caller unsubscribes the old one at Meta if nobody else holds it.
+      const replaced = kind === "replaced" ? current : undefined;
+      return { integration: plan.integration, kind, attempts: attempt, ...(replaced ? { replaced } : {}) };
+    }
     await pause(attempt);
   }
   throw new Error("Connect lost the race too many times; the integration was not changed");

@@ -9,7 +9,8 @@ const MAX_ATTEMPTS = 5;
 
 /** What `GET /instagram/integration` shows: never a token. Times are epoch ms here, ISO on the wire. */
 export interface IntegrationSummary {
-  readonly status: Integration["status"];
+  /** `restricted` is a connected integration whose account Meta currently refuses to send for. */
+  readonly status: Integration["status"] | "restricted";
   readonly username: string;
   readonly name?: string;
   readonly accountType: Integration["accountType"];
@@ -21,11 +22,14 @@ export interface IntegrationSummary {
    * never which organisations. Absent when not looked up.
    */
   readonly otherOrganisations?: number;
+  readonly restriction?: Integration["restriction"];
 }
 
 export function summarise(integration: Integration): IntegrationSummary {
+  const restricted = integration.status === "connected" && integration.restriction !== undefined;
   return {
-    status: integration.status,
+    status: restricted ? "restricted" : integration.status,
+    ...(restricted ? { restriction: integration.restriction } : {}),
     username: integration.username,
     ...(integration.name === undefined ? {} : { name: integration.name }),
     accountType: integration.accountType,
@@ -89,7 +93,8 @@ export async function disconnect(
   throw new Error("Disconnect lost the race too many times");
 }
 
-async function unsubscribeIfUnused(
+/** Unsubscribes a removed integration's account at Meta (best effort) unless another live integration holds it. */
+export async function unsubscribeIfUnused(
   removed: Integration,
   deps: {
     store: IntegrationStore;

@@ -5,6 +5,7 @@ import {
   type ReplyWindow,
   replyWindow,
   STANDARD_WINDOW_MS,
+  windowAnchors,
 } from "../conversation";
 import { AppError } from "../errors";
 import type { Integration } from "../integration";
@@ -150,7 +151,7 @@ export async function listConversations(
   );
   const items = page.items.map((conversation) => ({
     conversation,
-    window: replyWindow(conversation.lastCustomerMessageAt, now),
+    window: replyWindow(windowAnchors(conversation), now),
   }));
   return { items, ...nextCursor(scope, page.lastKey) };
 }

@@ -88,12 +88,8 @@ export async function acceptMessage(
 
   const igsid = recipientOf(input, integration.igAccountId);
   const now = deps.now();
-  const lastCustomerMessageAt = await deps.conversations.lastCustomerMessageAt(
-    tenant.imoId,
-    integration.igAccountId,
-    igsid,
-  );
-  const window = replyWindow(lastCustomerMessageAt, now);
+  const anchors = await deps.conversations.anchors(tenant.imoId, integration.igAccountId, igsid);
+  const window = replyWindow(anchors, now);
   if (!canReply(window, input.tag)) {
     const closedAt = input.tag === "HUMAN_AGENT" ? window.humanAgentClosesAt : window.closesAt;
     throw new AppError(

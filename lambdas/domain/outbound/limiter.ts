@@ -21,6 +21,9 @@ export interface LimiterPolicy {
 
 export const HOUR_MS = 60 * 60 * 1000;
 
+/** Time the probe after a pause has to get Meta's answer before the account's next slot (the send timeout is 10 s). */
+export const PROBE_GAP_MS = 30_000;
+
 /** Default grace: one minute covers the queue's redelivery latency after a visibility timeout ends. */
 export function limiterPolicy(cap: number): LimiterPolicy {
   return { cap, windowMs: HOUR_MS, graceMs: 60_000 };
@@ -69,13 +72,24 @@ export function reserveSlot(
   const runs = prune(state.runs, now, spacing);
   const last = runs[runs.length - 1];
   const capBack = slotFromEnd(runs, policy.cap);
-  const slot = Math.max(
+  let slot = Math.max(
     now,
     notBefore,
     state.pausedUntil ?? 0,
     last?.[0] ?? 0,
     capBack === undefined ? 0 : capBack + spacing,
   );
+  // After a pause the first slot is a probe, alone: the next waits PROBE_GAP_MS for its answer, so an account
+  // Meta still throttles or restricts costs one call per pause, not one per waiting sender.
+  const pausedUntil0 = state.pausedUntil;
+  if (
+    pausedUntil0 !== undefined &&
+    pausedUntil0 > now &&
+    slot < pausedUntil0 + PROBE_GAP_MS &&
+    (last?.[0] ?? 0) >= pausedUntil0
+  ) {
+    slot = pausedUntil0 + PROBE_GAP_MS;
+  }
   const next: SlotRun[] =
     last !== undefined && last[0] === slot
       ? [...runs.slice(0, -1), [slot, last[1] + 1]]

@@ -1,7 +1,8 @@
 import type { SendableAttachmentType } from "../../contract/vocabulary";
-import type { Integration } from "../integration";
+import type { WindowAnchors } from "../conversation";
+import type { Integration, RestrictionReason } from "../integration";
 import type { OutboundStatus, SendFailureReason } from "../message";
-import type { MetaErrorClass } from "../meta-errors";
+import type { MetaErrorClass, UsageSignal } from "../meta-errors";
 import type { LimiterState } from "./limiter";
 
 /** What an outbound message carries: text, or one attachment Meta fetches from an https URL. */
@@ -77,11 +78,15 @@ export interface IntegrationAccess {
   get(imoId: string, userId: string): Promise<Integration | undefined>;
   /** Conditional on the version read: marks it `needs_reauth` and erases its token after Meta refused it. */
   markNeedsReauth(integration: Integration, now: number): Promise<void>;
+  /** Records that Meta refuses every send of the account (shown on GET /instagram/integration). */
+  markRestricted(integration: Integration, reason: RestrictionReason, now: number): Promise<void>;
+  /** A send went through again: the restriction is over. */
+  clearRestriction(integration: Integration, now: number): Promise<void>;
 }
 
 export interface ConversationWindows {
-  /** Epoch ms of the customer's last message, or undefined if the conversation is unknown. */
-  lastCustomerMessageAt(imoId: string, igAccountId: string, igsid: string): Promise<number | undefined>;
+  /** What the reply window is computed from (empty if the conversation is unknown). */
+  anchors(imoId: string, igAccountId: string, igsid: string): Promise<WindowAnchors>;
 }
 
 /** The per-account limiter as stored (DynamoDB in production, conditional writes against races). */
@@ -99,12 +104,21 @@ export interface OutboundQueue {
 
 /** Meta's answer to one send, already classified (lambdas/domain/meta-errors.ts classes). */
 export type MetaSendResult =
-  | { readonly ok: true; readonly mid: string }
+  | {
+      readonly ok: true;
+      readonly mid: string;
+      /** The usage headers of the answer, when Meta sent them (the sender slows down near the limit). */
+      readonly usage?: UsageSignal;
+    }
   | {
       readonly ok: false;
       readonly kind: MetaErrorClass;
-      /** Rate limits: how long Meta says to wait, when it says. */
+      /** Rate limits: how long Meta says to wait (`estimated_time_to_regain_access`), when it says. */
       readonly retryAfterMs?: number;
+      /** Rate limits: code 4 is the app's limit (every account), the others one account's. */
+      readonly scope?: "app" | "account";
+      /** Account restrictions: which one (10/1893063 restricted, 100/2534029 business blocked). */
+      readonly restriction?: RestrictionReason;
     };
 
 export interface SendRequest {

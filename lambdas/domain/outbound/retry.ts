@@ -22,3 +22,13 @@ export function backoffMs(attempts: number, policy: RetryPolicy, random: () => n
 
 /** Pause of the whole account after Meta rate-limited it, when Meta does not say how long. */
 export const DEFAULT_RATE_LIMIT_PAUSE_MS = 5 * 60_000;
+
+/**
+ * After Meta refused every send of an account (10/1893063, 100/2534029) the account's queue waits this long,
+ * then one message probes again. Meta gives no duration for either, so one probe an hour keeps the calls a
+ * restricted account makes negligible while a lifted restriction is noticed within the hour.
+ */
+export const RESTRICTION_PROBE_MS = 60 * 60_000;
+
+/** The limiter key of the app-wide pause (Meta code 4: the app's own limit, every account waits). */
+export const APP_WIDE_LIMITER = "*app";

@@ -1,6 +1,7 @@
 import { canReply, replyWindow } from "../conversation";
 import type { Integration } from "../integration";
 import type { SendFailureReason } from "../message";
+import { SLOW_DOWN_AT_PERCENT, type UsageSignal } from "../meta-errors";
 import { type LimiterPolicy, slotUsable } from "./limiter";
 import type {
   ConversationWindows,
@@ -11,7 +12,13 @@ import type {
   SendApi,
   SendLimiter,
 } from "./ports";
-import { backoffMs, DEFAULT_RATE_LIMIT_PAUSE_MS, type RetryPolicy } from "./retry";
+import {
+  APP_WIDE_LIMITER,
+  backoffMs,
+  DEFAULT_RATE_LIMIT_PAUSE_MS,
+  RESTRICTION_PROBE_MS,
+  type RetryPolicy,
+} from "./retry";
 
 export interface SenderDeps {
   readonly store: OutboundStore;
@@ -89,7 +96,10 @@ export async function processRecord(record: QueueRecord, deps: SenderDeps): Prom
   if (outcome.kind !== "defer" || record.receiveCount < deps.maxReceiveCount - 1) return outcome;
   const message = await deps.store.get(record.ref);
   if (message?.status === "queued") {
-    await deps.store.markFailed(message, "queued", "retries_exhausted", deps.now());
+    // A message that waited out an account-wide stop says so, rather than a generic "retries exhausted".
+    const integration = await deps.integrations.get(message.imoId, message.userId);
+    const reason = integration?.restriction === undefined ? "retries_exhausted" : "account_restricted";
+    await deps.store.markFailed(message, "queued", reason, deps.now());
   }
   return { kind: "dead_letter", result: "receive_budget_exhausted" };
 }
@@ -114,14 +124,15 @@ async function decide(ref: OutboundRef, deps: SenderDeps): Promise<RecordOutcome
   if (integration === undefined || notReady !== undefined) {
     return fail(message, "queued", notReady ?? "integration_disconnected", deps);
   }
-  const lastCustomerMessageAt = await deps.conversations.lastCustomerMessageAt(
-    message.imoId,
-    message.igAccountId,
-    message.igsid,
-  );
-  if (!canReply(replyWindow(lastCustomerMessageAt, deps.now()), message.tag)) {
+  const anchors = await deps.conversations.anchors(message.imoId, message.igAccountId, message.igsid);
+  if (!canReply(replyWindow(anchors, deps.now()), message.tag)) {
     return fail(message, "queued", "window_closed", deps);
   }
+
+  // Meta's app-wide limit (code 4) holds back every account until it lifts.
+  const appPausedUntil = (await deps.limiter.state(APP_WIDE_LIMITER)).pausedUntil ?? 0;
+  if (appPausedUntil > deps.now())
+    return { kind: "defer", until: appPausedUntil, result: "app_rate_limited" };
 
   const slot = await usableSlot(message, deps);
   if (slot.wait !== undefined) return { kind: "defer", until: slot.wait, result: "waiting_for_cap" };
@@ -187,6 +198,9 @@ async function send(
   });
   if (result.ok) {
     await deps.store.markSent(message, result.mid, deps.now());
+    if (integration.restriction !== undefined)
+      await deps.integrations.clearRestriction(integration, deps.now());
+    if (result.usage !== undefined) await slowDown(message.igAccountId, result.usage, deps);
     return done("sent");
   }
   switch (result.kind) {
@@ -197,6 +211,20 @@ async function send(
       return fail(message, "sending", "reauth_required", deps);
     case "permission_missing":
       return fail(message, "sending", "permission_missing", deps);
+    case "not_thread_owner":
+      return fail(message, "sending", "not_thread_owner", deps);
+    case "account_restricted": {
+      // One answer speaks for the whole account: pause its queue (the other messages never reach Meta) and
+      // let the first message after the pause probe again. This message waits with them.
+      const until = deps.now() + RESTRICTION_PROBE_MS;
+      await deps.integrations.markRestricted(
+        integration,
+        result.restriction ?? "account_restricted",
+        deps.now(),
+      );
+      await deps.limiter.pause(message.igAccountId, until);
+      return retryLater(message, until, "account_restricted", deps);
+    }
     case "recipient_unavailable":
       return fail(message, "sending", "recipient_unavailable", deps);
     case "sent_but_unconfirmed":
@@ -206,9 +234,10 @@ async function send(
     case "unknown":
       return fail(message, "sending", "rejected_by_meta", deps);
     case "rate_limited": {
+      // docs/outbound.md: 5 minutes unless Meta's estimated_time_to_regain_access says longer.
       const until = deps.now() + Math.max(result.retryAfterMs ?? 0, DEFAULT_RATE_LIMIT_PAUSE_MS);
-      await deps.limiter.pause(message.igAccountId, until);
-      return retryLater(message, until, "rate_limited", deps);
+      await deps.limiter.pause(result.scope === "app" ? APP_WIDE_LIMITER : message.igAccountId, until);
+      return retryLater(message, until, result.scope === "app" ? "app_rate_limited" : "rate_limited", deps);
     }
     case "transient": {
       if (message.attempts >= deps.retry.maxAttempts) {
@@ -219,6 +248,23 @@ async function send(
       return retryLater(message, until, "transient_retry", deps);
     }
   }
+}
+
+/**
+ * Slows down before Meta throttles: an answer that says access must be regained, or usage at or above
+ * SLOW_DOWN_AT_PERCENT, pauses the account (or, for the app's usage, every account) for a minute per percent
+ * over the threshold — one minute at 90 %, ten at 99 % — so the hour's usage can drain.
+ */
+async function slowDown(igAccountId: string, usage: UsageSignal, deps: SenderDeps): Promise<void> {
+  const now = deps.now();
+  const over = (percent: number | undefined) =>
+    percent === undefined || percent < SLOW_DOWN_AT_PERCENT
+      ? 0
+      : (percent - SLOW_DOWN_AT_PERCENT + 1) * 60_000;
+  const accountPause = Math.max(usage.regainAccessMs, over(usage.accountPercent));
+  if (accountPause > 0) await deps.limiter.pause(igAccountId, now + accountPause);
+  const appPause = over(usage.appPercent);
+  if (appPause > 0) await deps.limiter.pause(APP_WIDE_LIMITER, now + appPause);
 }
 
 /** Back to `queued` with the slot of the next attempt already reserved, so the retry costs one receive. */

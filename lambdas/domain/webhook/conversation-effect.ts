@@ -59,6 +59,9 @@ const PREVIEW_LENGTH = 100;
  * (being conservative keeps sends from failing with Meta's window-closed error).
  */
 export function opensWindow(event: MessageEvent | PostbackEvent): boolean {
+  // Under `standby` another app owns the thread: Meta refuses our replies there (100/2534037), so the event is
+  // kept but opens nothing for us.
+  if (event.channel === "standby") return false;
   return event.kind === "postback" || event.direction === "inbound";
 }
 

@@ -65,6 +65,8 @@ export interface PostbackEvent extends EventBase {
   readonly mid: string;
   readonly title?: string;
   readonly payload?: string;
+  /** `postback.referral`: the ad or ig.me link the button belongs to, when Meta sends one. */
+  readonly referral?: Readonly<Record<string, string>>;
 }
 
 /** Marketing-message opt-in (Messenger shape). The opt-in token is deliberately not kept here. */

@@ -57,6 +57,13 @@ export async function ingestDelivery(delivery: Delivery, deps: IngestDependencie
   await forEachLimited([...groups.values()], deps.concurrency, async (tasks) => {
     const ordered = [...tasks].sort((a, b) => a.event.timestamp - b.event.timestamp);
     for (const run of runsOf(ordered)) {
+      // The ad that started a thread is recorded before its message moves the window anchor.
+      for (const { imoId, event } of run) {
+        if (event.kind === "message" && startsFromAd(event)) {
+          const ref = { imoId, igAccountId: event.igAccountId, igsid: event.igsid };
+          await deps.store.recordAdReferral(ref, event.referral ?? {}, event.timestamp);
+        }
+      }
       if (run.length > 1) {
         const batch = run.map(({ imoId, event }) => newMessage(imoId, event as MessageEvent | PostbackEvent));
         for (const outcome of await deps.store.recordMessages(batch)) record(outcome);
@@ -224,4 +231,9 @@ async function applyEvent(
     case "referral":
       return store.recordConversationFact(ref, "lastReferral", event.referral, event.timestamp);
   }
+}
+
+/** A customer message on our channel that carries an ad referral (`source: ADS`): it may start an ad thread. */
+function startsFromAd(event: MessageEvent): boolean {
+  return event.direction === "inbound" && event.channel === "messaging" && event.referral?.source === "ADS";
 }

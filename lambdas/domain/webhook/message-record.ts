@@ -24,6 +24,8 @@ export function messageRecord(ref: ConversationRef, event: MessageEvent | Postba
       sentAt: event.timestamp,
       ...(event.title === undefined ? {} : { text: event.title }),
       ...(event.payload === undefined ? {} : { postbackPayload: event.payload }),
+      ...(event.referral === undefined ? {} : { referral: event.referral }),
+      ...(event.channel === "standby" ? { standby: true } : {}),
     };
   }
   return {
@@ -40,5 +42,6 @@ export function messageRecord(ref: ConversationRef, event: MessageEvent | Postba
     ...(event.quickReplyPayload === undefined ? {} : { quickReplyPayload: event.quickReplyPayload }),
     ...(event.referral === undefined ? {} : { referral: event.referral }),
     ...(event.unsupported ? { unsupported: true } : {}),
+    ...(event.channel === "standby" ? { standby: true } : {}),
   };
 }

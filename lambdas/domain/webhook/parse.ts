@@ -28,8 +28,28 @@ import {
  * `malformed` and never fails the batch (Meta would otherwise retry the whole batch forever).
  */
 
-/** Parses and normalises a webhook body (already signature-checked). Throws `webhook.body_invalid`. */
-export function parseDelivery(body: string): Delivery {
+/**
+ * `timestamp: 0` (or below) is not a time Meta sends: stored, it would read as 1970-01-01. The bound is kept at
+ * 1 ms rather than Instagram's launch (2010) because the test fixtures write relative times (1 000, 20 000 …);
+ * docs/webhooks.md says so.
+ */
+export const EARLIEST_EVENT_TIME = 1;
+/**
+ * Nor are times more than a day after we received the delivery: Meta delivers within seconds, and clocks
+ * differ by far less than a day, so anything later would pin a conversation's ordering and window in the future.
+ */
+export const MAX_EVENT_AHEAD_MS = 24 * 60 * 60 * 1000;
+
+function plausibleTime(timestamp: number, receivedAt: number | undefined): boolean {
+  if (timestamp < EARLIEST_EVENT_TIME) return false;
+  return receivedAt === undefined || timestamp <= receivedAt + MAX_EVENT_AHEAD_MS;
+}
+
+/**
+ * Parses and normalises a webhook body (already signature-checked). Throws `webhook.body_invalid`.
+ * `receivedAt` bounds how far in the future an event time may be (without it only the lower bound applies).
+ */
+export function parseDelivery(body: string, receivedAt?: number): Delivery {
   let raw: unknown;
   try {
     raw = parse(body);
@@ -45,13 +65,13 @@ export function parseDelivery(body: string): Delivery {
         .map((field) => ({ field: `body.${field}`, message: "invalid" })),
     });
   }
-  return { entries: result.data.entry.map(normaliseEntry) };
+  return { entries: result.data.entry.map((entry) => normaliseEntry(entry, receivedAt)) };
 }
 
-function normaliseEntry(entry: z.output<typeof EntrySchema>): DeliveryEntry {
+function normaliseEntry(entry: z.output<typeof EntrySchema>, receivedAt: number | undefined): DeliveryEntry {
   const events = [
-    ...(entry.messaging ?? []).map((item) => normaliseEvent(entry.id, item, "messaging")),
-    ...(entry.standby ?? []).map((item) => normaliseEvent(entry.id, item, "standby")),
+    ...(entry.messaging ?? []).map((item) => normaliseEvent(entry.id, item, "messaging", receivedAt)),
+    ...(entry.standby ?? []).map((item) => normaliseEvent(entry.id, item, "standby", receivedAt)),
   ];
   const ignoredChanges = (entry.changes ?? []).map((change) => {
     const parsed = ChangeSchema.safeParse(change);
@@ -61,7 +81,12 @@ function normaliseEntry(entry: z.output<typeof EntrySchema>): DeliveryEntry {
 }
 
 /** Normalises one `messaging[]`/`standby[]` item; never throws. */
-export function normaliseEvent(igAccountId: string, item: unknown, channel: Channel): WebhookEvent {
+export function normaliseEvent(
+  igAccountId: string,
+  item: unknown,
+  channel: Channel,
+  receivedAt?: number,
+): WebhookEvent {
   if (typeof item !== "object" || item === null || Array.isArray(item)) {
     return { kind: "malformed", eventKind: "(not an object)", paths: [], channel };
   }
@@ -74,6 +99,9 @@ export function normaliseEvent(igAccountId: string, item: unknown, channel: Chan
   const envelope = Envelope.safeParse(record);
   if (!envelope.success) return malformed(kind, envelope.error, channel);
   const { sender, recipient, timestamp } = envelope.data;
+  if (!plausibleTime(timestamp, receivedAt)) {
+    return { kind: "malformed", eventKind: kind, paths: ["timestamp"], channel };
+  }
   // Echoes (and anything the account itself sent) belong to the recipient's conversation.
   const fromBusiness = sender.id === igAccountId || isEcho(record.message);
   const base = {
@@ -147,6 +175,7 @@ function normaliseKind(
         mid: p.mid,
         ...(p.title === undefined ? {} : { title: p.title }),
         ...(p.payload === undefined ? {} : { payload: p.payload }),
+        ...(p.referral === undefined ? {} : { referral: p.referral }),
       };
     }
     case "optin": {
@@ -175,11 +204,16 @@ function toAttachment(raw: z.output<typeof AttachmentSchema>): Attachment {
   const type = (KNOWN_ATTACHMENT_TYPES.has(raw.type) ? raw.type : "unknown") as AttachmentType;
   const url = raw.payload?.url;
   const title = raw.payload?.title;
+  const reelVideoId = raw.payload?.reel_video_id;
+  const igPostMediaId = raw.payload?.ig_post_media_id;
+  // Only a link that carries `oe=` gets an expiry; lookaside.fbsbx.com links have none and get none invented.
   const urlExpiresAt = url === undefined ? undefined : cdnLinkExpiry(url);
   return {
     type,
     ...(url === undefined ? {} : { url }),
     ...(title === undefined ? {} : { title }),
+    ...(reelVideoId === undefined ? {} : { reelVideoId }),
+    ...(igPostMediaId === undefined ? {} : { igPostMediaId }),
     ...(urlExpiresAt === undefined ? {} : { urlExpiresAt }),
   };
 }

@@ -13,7 +13,16 @@ export const Referral = z.record(z.string(), z.unknown()).transform(flattenScala
 
 export const AttachmentSchema = z.object({
   type: z.string(),
-  payload: z.object({ url: z.string().optional(), title: z.string().optional() }).loose().nullish(),
+  payload: z
+    .object({
+      url: z.string().optional(),
+      title: z.string().optional(),
+      // The shared reel / post, so the app can find it after its CDN link expires.
+      reel_video_id: Scalar.optional(),
+      ig_post_media_id: Scalar.optional(),
+    })
+    .loose()
+    .nullish(),
 });
 
 export const MessageBody = z.object({
@@ -45,6 +54,7 @@ export const PostbackBody = z.object({
   mid: OpaqueId,
   title: z.string().optional(),
   payload: Scalar.optional(),
+  referral: Referral.optional(),
 });
 export const OptinBody = z.record(z.string(), z.unknown()).transform(flattenScalars);
 

@@ -46,6 +46,15 @@ export interface InboundStore {
     fields: Readonly<Record<string, string>>,
     at: number,
   ): Promise<WriteOutcome>;
+  /**
+   * The thread started from an ad: records the referral of its first message, once, and only if no earlier
+   * customer message is known (Meta's 7-day window belongs to the first message of an ad-started thread).
+   */
+  recordAdReferral(
+    ref: ConversationRef,
+    referral: Readonly<Record<string, string>>,
+    at: number,
+  ): Promise<WriteOutcome>;
 }
 
 /** The organisations whose live (not revoked) integration owns an Instagram account (tenant isolation: one copy each). */
@@ -62,6 +71,8 @@ export interface IngestDependencies {
   readonly log: (message: string, attributes: Record<string, unknown>) => void;
   /** How many conversations are written at the same time. */
   readonly concurrency: number;
+  /** The receiving clock: bounds how far in the future an event time may be (parse.ts). */
+  readonly now?: () => number;
 }
 
 export interface IngestSummary {

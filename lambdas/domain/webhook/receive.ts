@@ -18,7 +18,7 @@ export async function receiveDelivery(
     deps.count(Metric.signatureInvalid);
     throw new AppError("webhook.signature_invalid");
   }
-  return ingestDelivery(parseDelivery(utf8(body)), deps);
+  return ingestDelivery(parseDelivery(utf8(body), deps.now?.()), deps);
 }
 
 /** Decodes the verified bytes; bytes that are not UTF-8 are refused, never turned into U+FFFD. */
