@@ -8,7 +8,12 @@ import type { SignedRequestUserId } from "../../dev/meta-simulator/model";
 import { Keys } from "../../lambdas/adapters/dynamo/keys";
 import { dynamoOutboundStore } from "../../lambdas/adapters/dynamo/outbound-messages";
 import type { HttpEvent, HttpResult } from "../../lambdas/http/types";
-import { ACCOUNTS, type ConnectHarness, landing, startConnectHarness } from "../support/connect-harness";
+import {
+  ACCOUNTS,
+  type ConnectHarness,
+  expectConnected,
+  startConnectHarness,
+} from "../support/connect-harness";
 import { httpEvent, lambdaContext } from "../support/http-event";
 import { putIntegration } from "../support/integrations";
 import { scanTable, tableSnapshot } from "../support/table-scan";
@@ -75,7 +80,7 @@ const status = async (code: string) => {
 describe("deauthorize finds the person by each id Meta may send", () => {
   it.each(KINDS)("user_id = %s: the integration is revoked and its token erased", async (kind) => {
     const alice = { userId: "alice", imoId: org() };
-    landing(await h.connect(alice, ACCOUNTS.riviera.username));
+    expectConnected(await h.connect(alice, ACCOUNTS.riviera.username));
 
     const answer = await h.sim.deauthorize({
       url: `${base}/instagram/deauthorize`,
@@ -115,7 +120,7 @@ describe("deauthorize finds the person by each id Meta may send", () => {
 describe("data deletion finds the person by each id Meta may send", () => {
   it.each(KINDS)("user_id = %s: the job erases the integration and the conversation", async (kind) => {
     const alice = { userId: "alice", imoId: org() };
-    landing(await h.connect(alice, ACCOUNTS.riviera.username));
+    expectConnected(await h.connect(alice, ACCOUNTS.riviera.username));
     const igsid = `34168709251${String(Date.now()).slice(-5)}`;
     await h.sim.sendCustomerMessage({ igAccountId: ACCOUNTS.riviera.igId, igsid, text: `hello ${kind}` });
 
@@ -143,8 +148,8 @@ describe("a person who reconnected to another account, in two organisations", ()
     const person = ACCOUNTS.creator;
     const alice = { userId: "alice", imoId: org() };
     const bob = { userId: "bob", imoId: org() };
-    landing(await h.connect(alice, person.username));
-    landing(await h.connect(bob, person.username));
+    expectConnected(await h.connect(alice, person.username));
+    expectConnected(await h.connect(bob, person.username));
     const igsid = "3416870925199991";
     const { mid } = await h.sim.sendCustomerMessage({
       igAccountId: person.igId,
@@ -191,7 +196,7 @@ describe("a person who reconnected to another account, in two organisations", ()
       }),
     );
     // Alice reconnects to another account: her integration of the person's account is replaced.
-    landing(await h.connect(alice, ACCOUNTS.second.username));
+    expectConnected(await h.connect(alice, ACCOUNTS.second.username));
     expect((await h.storedIntegration(alice))?.igAccountId).toBe(ACCOUNTS.second.igId);
     const before = JSON.stringify(await scanTable(h.tableName));
     expect(before).toContain("my secret order #123");
