@@ -123,6 +123,9 @@ describe("data deletion finds the person by each id Meta may send", () => {
     expectConnected(await h.connect(alice, ACCOUNTS.riviera.username));
     const igsid = `34168709251${String(Date.now()).slice(-5)}`;
     await h.sim.sendCustomerMessage({ igAccountId: ACCOUNTS.riviera.igId, igsid, text: `hello ${kind}` });
+    // For Instagram Login the token exchange's user_id is the app-scoped id, so two cases in the same second
+    // would send byte-identical signed_requests — a replay, answered with the earlier job. Start a new second.
+    await new Promise((resolve) => setTimeout(resolve, 1005 - (Date.now() % 1000)));
 
     const answer = await h.sim.requestDataDeletion({
       url: `${base}/instagram/data-deletion`,

@@ -1,7 +1,12 @@
 import { BatchWriteCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Keys } from "../../lambdas/adapters/dynamo/keys";
-import { ACCOUNTS, type ConnectHarness, landing, startConnectHarness } from "../support/connect-harness";
+import {
+  ACCOUNTS,
+  type ConnectHarness,
+  expectConnected,
+  startConnectHarness,
+} from "../support/connect-harness";
 import { httpEvent, lambdaContext } from "../support/http-event";
 import { scanTable } from "../support/table-scan";
 
@@ -75,7 +80,7 @@ async function seed(imoId: string, igAccountId: string): Promise<number> {
 describe("an account with 100,000 messages", () => {
   it("is erased completely by the data deletion job, step after step", async () => {
     const alice = { userId: "alice", imoId: "org-100k" };
-    landing(await h.connect(alice, ACCOUNTS.riviera.username));
+    expectConnected(await h.connect(alice, ACCOUNTS.riviera.username));
     const seedMs = await seed(alice.imoId, ACCOUNTS.riviera.igId);
 
     const response = await h.signedRequest(
