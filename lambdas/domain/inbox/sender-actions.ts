@@ -1,4 +1,10 @@
-import { type Conversation, canReply, parseConversationId, replyWindow } from "../conversation";
+import {
+  type Conversation,
+  canReply,
+  parseConversationId,
+  replyWindow,
+  windowAnchors,
+} from "../conversation";
 import { AppError } from "../errors";
 import type { Integration } from "../integration";
 import type { MetaErrorClass } from "../meta-errors";
@@ -47,8 +53,9 @@ async function ownConversation(
 }
 
 /**
- * Shows or hides the typing indicator in the customer's thread. Only inside the standard 24-hour window
- * (409 `send.window_closed` outside, checked here first and again by Meta); a Meta refusal is answered as
+ * Shows or hides the typing indicator in the customer's thread. Only inside the reply window (24 hours, or 7
+ * days in an ad-started thread; 409 `send.window_closed` outside, checked here first and again by Meta); a
+ * Meta refusal is answered as
  * the matching app error, a slow or failing Meta as 503.
  */
 export async function setTyping(
@@ -58,8 +65,8 @@ export async function setTyping(
   on: boolean,
 ): Promise<void> {
   const { integration, conversation } = await ownConversation(deps, tenant, conversationId);
-  if (!canReply(replyWindow(conversation.lastCustomerMessageAt, deps.now()), undefined)) {
-    throw new AppError("send.window_closed", "The customer's last message is more than 24 hours old.");
+  if (!canReply(replyWindow(windowAnchors(conversation), deps.now()), undefined)) {
+    throw new AppError("send.window_closed", "The reply window of this conversation is closed.");
   }
   const result = await deps.meta.act({
     igAccountId: integration.igAccountId,
@@ -86,7 +93,7 @@ export async function markSeenAtMeta(
   conversation: Conversation,
 ): Promise<"sent" | "skipped" | MetaErrorClass | "error"> {
   try {
-    if (!canReply(replyWindow(conversation.lastCustomerMessageAt, deps.now()), undefined)) return "skipped";
+    if (!canReply(replyWindow(windowAnchors(conversation), deps.now()), undefined)) return "skipped";
     const integration = await deps.inbox.integrationOf(tenant);
     if (integration?.status !== "connected" || integration.token === undefined) return "skipped";
     if (integration.igAccountId !== conversation.igAccountId) return "skipped";
