@@ -43,7 +43,7 @@ export class InstagramDmStack extends Stack {
 
     const outbound = new Outbound(this, "Outbound", shared);
     const erasure = new Erasure(this, "Erasure", shared);
-    const history = new History(this, "History", shared);
+    const history = new History(this, "HistoryImport", shared);
     const api = new Api(this, "Api", {
       ...shared,
       outboundQueue: outbound.queue,
