@@ -4,8 +4,10 @@ import { metaJson, signMetaBody } from "../dev/meta-simulator/signing";
 import { batch, customerText, type WebhookPayload } from "../dev/meta-simulator/webhook-payloads";
 import { Paths, type RouteDeclaration } from "../lambdas/contract/routes";
 import { type CallSummary, summarise } from "./support/dynamo-meter";
+import { timed } from "./support/handler-timer";
 import { type HttpHandler, startHttpHost } from "./support/http-host";
 import { BENCH_SECRETS, seedIntegration, startBenchStack } from "./support/local-stack";
+import { logMeter } from "./support/log-meter";
 import { median, percentile, ratio } from "./support/stats";
 
 const WEBHOOK_ROUTE: RouteDeclaration = {
@@ -133,6 +135,12 @@ export interface InboundRow {
     readonly sequentialRoundTripsPerPost: number;
     readonly byOperationPerPost: Record<string, number>;
   };
+  /** Median handler duration of one POST in the cost pass (what Lambda bills), and the baseline's. */
+  readonly handlerMs: number;
+  readonly baselineHandlerMs: number;
+  /** Bytes and lines the handler logged (INFO, metrics as EMF) per event in the cost pass. */
+  readonly logBytesPerEvent: number;
+  readonly logLinesPerEvent: number;
   readonly non2xx: number;
   readonly statuses: Record<string, number>;
   readonly runs: { eventsPerSecond: number[]; baselineEventsPerSecond: number[] };
@@ -150,8 +158,12 @@ export async function inbound(options: InboundOptions = defaultInboundOptions): 
     await seedIntegration(stack, IG_ACCOUNT);
     const { handler } = (await import("../lambdas/handlers/webhook-receive")) as { handler: HttpHandler };
     const { baselineWebhookHandler } = await import("./support/baseline-webhook");
-    const host = await startHttpHost([{ route: WEBHOOK_ROUTE, handler }]);
-    const baselineHost = await startHttpHost([{ route: WEBHOOK_ROUTE, handler: baselineWebhookHandler }]);
+    const handlerMs: number[] = [];
+    const baselineMs: number[] = [];
+    const host = await startHttpHost([{ route: WEBHOOK_ROUTE, handler: timed(handler, handlerMs) }]);
+    const baselineHost = await startHttpHost([
+      { route: WEBHOOK_ROUTE, handler: timed(baselineWebhookHandler, baselineMs) },
+    ]);
     try {
       // Warm both (secrets cache, integration lookup, connection pools); a 501 here means not built yet.
       const warm = await post(host.url, signedDelivery(1));
@@ -168,12 +180,19 @@ export async function inbound(options: InboundOptions = defaultInboundOptions): 
           baselineRuns.push(await load(baselineHost.url, deliveries, size, options.concurrency));
         }
         const perPost: CallSummary[] = [];
+        const costPosts = Math.max(2, Math.min(20, Math.ceil(200 / size)));
         stack.meter.priceTransactions = true;
-        for (let i = 0; i < Math.max(2, Math.min(20, Math.ceil(200 / size))); i++) {
+        handlerMs.length = 0;
+        baselineMs.length = 0;
+        logMeter.reset();
+        for (let i = 0; i < costPosts; i++) {
           const delivery = signedDelivery(size);
           stack.meter.reset();
+          logMeter.counting = true;
           await post(host.url, delivery);
+          logMeter.counting = false;
           perPost.push(summarise(stack.meter.calls));
+          await post(baselineHost.url, delivery);
         }
         stack.meter.priceTransactions = false;
         const eventsPerSecond = median(handlerRuns.map((r) => r.eventsPerSecond));
@@ -208,6 +227,10 @@ export async function inbound(options: InboundOptions = defaultInboundOptions): 
               [...operations].sort().map((op) => [op, median(perPost.map((s) => s.byOperation[op] ?? 0))]),
             ),
           },
+          handlerMs: median(handlerMs),
+          baselineHandlerMs: median(baselineMs),
+          logBytesPerEvent: logMeter.bytes / (costPosts * size),
+          logLinesPerEvent: logMeter.lines / (costPosts * size),
           non2xx: handlerRuns.reduce((sum, r) => sum + r.non2xx, 0),
           statuses,
           runs: {

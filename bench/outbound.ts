@@ -15,8 +15,10 @@ import { Paths, type RouteDeclaration } from "../lambdas/contract/routes";
 import { conversationId } from "../lambdas/domain/conversation";
 import { sealToken, tokenKeysFrom } from "../lambdas/domain/token-seal";
 import { type CallSummary, DynamoMeter, summarise } from "./support/dynamo-meter";
+import { timed } from "./support/handler-timer";
 import { type HttpHandler, startHttpHost } from "./support/http-host";
 import { BENCH_SECRETS, seedIntegration, startBenchStack } from "./support/local-stack";
+import { logMeter } from "./support/log-meter";
 import { median } from "./support/stats";
 
 export interface OutboundOptions {
@@ -37,14 +39,22 @@ export interface OutboundRow {
   readonly dynamoWriteUnitsPerMessage: number;
   readonly dynamoReportedWriteUnitsPerMessage: number;
   readonly dynamoWriteItemsPerMessage: number;
+  readonly dynamoReadUnitsPerMessage: number;
   readonly sqsRequestsPerMessage: number;
   readonly byOperationPerMessage: Record<string, number>;
+  /** Sender invocation duration in the cost pass: median and fastest (batch size 1: one message each). */
+  readonly senderMs: { readonly median: number; readonly min: number };
+  /** Bytes the sender logged (INFO, metrics as EMF) per sent message in the cost pass. */
+  readonly senderLogBytesPerMessage: number;
   /** Cost of accepting (POST /instagram/messages) each message, for the end-to-end figure. */
   readonly accept: {
     readonly dynamoRequestsPerMessage: number;
     readonly dynamoWriteUnitsPerMessage: number;
     readonly dynamoWriteItemsPerMessage: number;
+    readonly dynamoReadUnitsPerMessage: number;
     readonly sqsRequestsPerMessage: number;
+    readonly handlerMs: { readonly median: number; readonly min: number };
+    readonly logBytesPerMessage: number;
   };
   readonly runs: { sendsPerSecond: number[] };
 }
@@ -121,7 +131,10 @@ export async function outbound(options: OutboundOptions = defaultOutboundOptions
     const { handler: accept } = (await import("../lambdas/handlers/message-send")) as {
       handler: HttpHandler;
     };
-    const host = await startHttpHost([{ route: SEND_ROUTE, handler: accept }]);
+    const acceptMs: number[] = [];
+    const senderMs: number[] = [];
+    const logBytes = { accept: 0, sender: 0 };
+    const host = await startHttpHost([{ route: SEND_ROUTE, handler: timed(accept, acceptMs) }]);
     const queueArn = `arn:aws:sqs:${LOCAL_REGION}:000000000000:${queues.queueUrl.split("/").pop() ?? ""}`;
     const sendsPerSecond: number[] = [];
     const senderCalls: { dynamo: CallSummary; sqs: CallSummary }[] = [];
@@ -134,6 +147,9 @@ export async function outbound(options: OutboundOptions = defaultOutboundOptions
         stack.meter.priceTransactions = costPass;
         stack.meter.reset();
         sqsMeter.reset();
+        acceptMs.length = 0;
+        logMeter.reset();
+        logMeter.counting = costPass;
         for (let i = 0; i < options.messages; i++) {
           sequence += 1;
           const response = await fetch(`${host.url}${Paths.messages}`, {
@@ -150,11 +166,17 @@ export async function outbound(options: OutboundOptions = defaultOutboundOptions
           if (response.status !== 202)
             throw new Error(`accept answered ${response.status}: ${await response.text()}`);
         }
-        if (costPass)
+        logMeter.counting = false;
+        if (costPass) {
           acceptCalls.push({ dynamo: summarise(stack.meter.calls), sqs: summarise(sqsMeter.calls) });
+          logBytes.accept = logMeter.bytes;
+        }
 
         stack.meter.reset();
         sqsMeter.reset();
+        senderMs.length = 0;
+        logMeter.reset();
+        logMeter.counting = costPass;
         const target = sim.sentMessages(igAccountId).length + options.messages;
         const started = performance.now();
         const source = startSqsEventSource({
@@ -166,7 +188,10 @@ export async function outbound(options: OutboundOptions = defaultOutboundOptions
           pollers: OutboundQueue.maxConcurrency,
           waitTimeSeconds: 1,
           loadHandler: async () =>
-            ((await import("../lambdas/handlers/sender")) as unknown as { handler: SqsHandler }).handler,
+            timed(
+              ((await import("../lambdas/handlers/sender")) as unknown as { handler: SqsHandler }).handler,
+              senderMs,
+            ),
           context: () => lambdaContext("sender", OutboundQueue.senderTimeoutSeconds * 1000),
           onError: (message) => process.stderr.write(`bench sender: ${message}\n`),
         });
@@ -183,8 +208,11 @@ export async function outbound(options: OutboundOptions = defaultOutboundOptions
         // enqueued meanwhile would be handed to it and stay invisible (its group locked) for the visibility
         // timeout. Let those polls expire before the next run enqueues.
         await new Promise((resolve) => setTimeout(resolve, 1_500));
-        if (costPass)
+        logMeter.counting = false;
+        if (costPass) {
           senderCalls.push({ dynamo: summarise(stack.meter.calls), sqs: summarise(sqsMeter.calls) });
+          logBytes.sender = logMeter.bytes;
+        }
       }
     } finally {
       await host.stop();
@@ -200,7 +228,10 @@ export async function outbound(options: OutboundOptions = defaultOutboundOptions
         dynamoWriteUnitsPerMessage: med(senderCalls.map((c) => c.dynamo.writeUnits)),
         dynamoReportedWriteUnitsPerMessage: med(senderCalls.map((c) => c.dynamo.reportedWriteUnits)),
         dynamoWriteItemsPerMessage: med(senderCalls.map((c) => c.dynamo.writeItems)),
+        dynamoReadUnitsPerMessage: med(senderCalls.map((c) => c.dynamo.readUnits)),
         sqsRequestsPerMessage: med(senderCalls.map((c) => c.sqs.requests)),
+        senderMs: { median: median(senderMs), min: Math.min(...senderMs) },
+        senderLogBytesPerMessage: logBytes.sender / n,
         byOperationPerMessage: last
           ? { ...perMessage(last.dynamo, n), ...prefixed("SQS ", perMessage(last.sqs, n)) }
           : {},
@@ -208,7 +239,10 @@ export async function outbound(options: OutboundOptions = defaultOutboundOptions
           dynamoRequestsPerMessage: med(acceptCalls.map((c) => c.dynamo.requests)),
           dynamoWriteUnitsPerMessage: med(acceptCalls.map((c) => c.dynamo.writeUnits)),
           dynamoWriteItemsPerMessage: med(acceptCalls.map((c) => c.dynamo.writeItems)),
+          dynamoReadUnitsPerMessage: med(acceptCalls.map((c) => c.dynamo.readUnits)),
           sqsRequestsPerMessage: med(acceptCalls.map((c) => c.sqs.requests)),
+          handlerMs: { median: median(acceptMs), min: Math.min(...acceptMs) },
+          logBytesPerMessage: logBytes.accept / n,
         },
         runs: { sendsPerSecond },
       },

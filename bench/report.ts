@@ -1,6 +1,8 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import type { BenchResults } from "./bench-results";
+import { type CostRow, inboundCost, outboundCost } from "./cost";
+import { Prices } from "./pricing";
 import { fmt } from "./support/stats";
 
 function kb(bytes: number): string {
@@ -121,11 +123,66 @@ export function markdownReport(results: BenchResults): string {
       "",
     );
   }
+  const costs: CostRow[] = [
+    ...(results.inbound ?? []).filter((r) => r.handlerMs !== undefined).map(inboundCost),
+    ...(results.outbound ?? []).filter((r) => r.senderMs !== undefined).map(outboundCost),
+  ];
+  if (costs.length > 0) parts.push(...costSection(results, costs));
   const skipped = Object.entries(results.skipped);
   if (skipped.length > 0) {
     parts.push("## Skipped", "", ...skipped.map(([part, reason]) => `- ${part}: ${reason}`), "");
   }
   return `${parts.join("\n")}\n`;
+}
+
+function usd(value: number): string {
+  return value >= 1 ? `$${fmt(value, 2)}` : `$${value.toFixed(3)}`;
+}
+
+/** Dollars per million DMs, item by item, against the floor (bench/cost.ts), and the prices used. */
+function costSection(results: BenchResults, costs: readonly CostRow[]): string[] {
+  const items = costs[0]?.actual.lines.map((l) => l.item) ?? [];
+  const logs = [
+    ...(results.inbound ?? []).map((r) => [
+      `inbound, ${r.batchSize} per POST`,
+      r.logBytesPerEvent,
+      r.logLinesPerEvent,
+    ]),
+    ...(results.outbound ?? []).map((r) => [
+      "sent: accept / sender",
+      `${fmt(r.accept.logBytesPerMessage, 0)} / ${fmt(r.senderLogBytesPerMessage, 0)}`,
+      undefined,
+    ]),
+  ];
+  return [
+    "## Cost (US$ per million DMs, us-east-1 on-demand list prices; floor = the least any implementation pays)",
+    "",
+    table(
+      ["DM", ...items, "total", "floor", "× floor"],
+      costs.map((c) => [
+        c.what,
+        ...c.actual.lines.map((l) => usd(l.usdPerMillion)),
+        `**${usd(c.actual.usdPerMillion)}**`,
+        usd(c.floor.usdPerMillion),
+        `${fmt(c.actual.usdPerMillion / c.floor.usdPerMillion, 2)}×`,
+      ]),
+    ),
+    "",
+    table(
+      ["log bytes written per DM at INFO (metrics as EMF)", "bytes", "lines"],
+      logs.map(([what, bytes, lines]) => [
+        String(what),
+        typeof bytes === "number" ? fmt(bytes, 0) : String(bytes),
+        typeof lines === "number" ? fmt(lines, 2) : "",
+      ]),
+    ),
+    "",
+    table(
+      ["unit price", "US$", "per", "source", "as of"],
+      Object.values(Prices).map((p) => [p.unit, String(p.usd), String(p.per), p.source, p.asOf]),
+    ),
+    "",
+  ];
 }
 
 /** `tsx bench/report.ts bench/results/<timestamp>.json` renders a saved run again (and updates latest.md). */
