@@ -1,3 +1,5 @@
+import { appendFileSync } from "node:fs";
+
 /**
  * Counts the bytes handlers write to stdout and stderr (Powertools log lines and EMF metrics, which is what
  * CloudWatch Logs would ingest) and keeps them off the terminal. Only JSON lines are taken: the bench's own
@@ -19,6 +21,8 @@ export class LogMeter {
         const text = typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8");
         if (!text.startsWith("{")) return (original as (...args: unknown[]) => boolean)(chunk, ...rest);
         if (this.counting) {
+          // BENCH_LOG_SAMPLE=<file>: the counted lines themselves, to see what the bytes are.
+          if (process.env.BENCH_LOG_SAMPLE) appendFileSync(process.env.BENCH_LOG_SAMPLE, text);
           this.bytes += Buffer.byteLength(text, "utf8");
           this.lines += text.split("\n").filter((l) => l.length > 0).length;
         }

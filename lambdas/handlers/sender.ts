@@ -7,7 +7,7 @@ import { Env } from "../contract/env";
 import { tokenKeysFrom } from "../domain/token-seal";
 import { workerHandler } from "../platform/chain";
 import { logger } from "../platform/logger";
-import { countMetric } from "../platform/metrics";
+import { countMetric, metricsForLogLine } from "../platform/metrics";
 import { registerSecretValue } from "../platform/redaction";
 import { requiredEnv } from "../platform/runtime-config";
 import { outboundWiring } from "../wiring/outbound";
@@ -29,10 +29,11 @@ const OUTCOME_METRICS: Record<string, string> = {
 export const handler = workerHandler(async (event: SQSEvent): Promise<SQSBatchResponse> => {
   const deps = outbound.sender(tokenKeysFrom(await loadSecrets()), registerSecretValue);
   return outbound.runBatch(event.Records, deps, (message, extra) => {
-    logger.info(message, extra);
     if (typeof extra.outcome === "string") countMetric(OUTCOME_METRICS[extra.outcome] ?? "OutboundOther");
     if (extra.result === "sent") countMetric("OutboundSent");
     if (extra.result === "failed_reauth_required") countMetric("IntegrationNeedsReauth");
     if (extra.result === "account_restricted") countMetric("IntegrationRestricted");
+    // One line per record: the record's outcome and its metrics (EMF) together.
+    logger.info(message, { ...extra, ...metricsForLogLine() });
   });
 });
