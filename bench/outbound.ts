@@ -19,7 +19,7 @@ import { timed } from "./support/handler-timer";
 import { type HttpHandler, startHttpHost } from "./support/http-host";
 import { BENCH_SECRETS, seedIntegration, startBenchStack } from "./support/local-stack";
 import { logMeter } from "./support/log-meter";
-import { median } from "./support/stats";
+import { median, percentile } from "./support/stats";
 
 export interface OutboundOptions {
   readonly runs: number;
@@ -56,6 +56,8 @@ export interface OutboundRow {
     readonly handlerMs: { readonly median: number; readonly min: number };
     readonly logBytesPerMessage: number;
   };
+  /** `POST /instagram/messages` → Meta (the simulator) has the message, one at a time with the sender idle. */
+  readonly acceptToMeta: { readonly p50Ms: number; readonly p99Ms: number };
   readonly runs: { sendsPerSecond: number[] };
 }
 
@@ -140,6 +142,43 @@ export async function outbound(options: OutboundOptions = defaultOutboundOptions
     const senderCalls: { dynamo: CallSummary; sqs: CallSummary }[] = [];
     const acceptCalls: { dynamo: CallSummary; sqs: CallSummary }[] = [];
     let sequence = 0;
+    /** Accepts reply number `i` (conversations round-robin) through the HTTP API; returns its text. */
+    const acceptOne = async (i: number): Promise<string> => {
+      sequence += 1;
+      const text = `Benchmark reply ${sequence}`;
+      const response = await fetch(`${host.url}${Paths.messages}`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          "x-bench-claims": JSON.stringify({ sub: TENANT.userId, imo_id: TENANT.imoId }),
+        },
+        body: JSON.stringify({
+          conversationId: conversationId(igAccountId, igsids[i % igsids.length] ?? ""),
+          text,
+        }),
+      });
+      if (response.status !== 202)
+        throw new Error(`accept answered ${response.status}: ${await response.text()}`);
+      return text;
+    };
+    const startSender = (durations: number[]) =>
+      startSqsEventSource({
+        client,
+        queueUrl: queues.queueUrl,
+        queueArn,
+        region: LOCAL_REGION,
+        batchSize: OutboundQueue.batchSize,
+        pollers: OutboundQueue.maxConcurrency,
+        waitTimeSeconds: 1,
+        loadHandler: async () =>
+          timed(
+            ((await import("../lambdas/handlers/sender")) as unknown as { handler: SqsHandler }).handler,
+            durations,
+          ),
+        context: () => lambdaContext("sender", OutboundQueue.senderTimeoutSeconds * 1000),
+        onError: (message) => process.stderr.write(`bench sender: ${message}\n`),
+      });
+    const acceptToMeta: number[] = [];
     try {
       // The last pass prices transactions item by item (slower), so it measures cost, not speed.
       for (let run = 0; run <= options.runs; run++) {
@@ -150,22 +189,7 @@ export async function outbound(options: OutboundOptions = defaultOutboundOptions
         acceptMs.length = 0;
         logMeter.reset();
         logMeter.counting = costPass;
-        for (let i = 0; i < options.messages; i++) {
-          sequence += 1;
-          const response = await fetch(`${host.url}${Paths.messages}`, {
-            method: "POST",
-            headers: {
-              "content-type": "application/json",
-              "x-bench-claims": JSON.stringify({ sub: TENANT.userId, imo_id: TENANT.imoId }),
-            },
-            body: JSON.stringify({
-              conversationId: conversationId(igAccountId, igsids[i % igsids.length] ?? ""),
-              text: `Benchmark reply ${sequence}`,
-            }),
-          });
-          if (response.status !== 202)
-            throw new Error(`accept answered ${response.status}: ${await response.text()}`);
-        }
+        for (let i = 0; i < options.messages; i++) await acceptOne(i);
         logMeter.counting = false;
         if (costPass) {
           acceptCalls.push({ dynamo: summarise(stack.meter.calls), sqs: summarise(sqsMeter.calls) });
@@ -179,22 +203,7 @@ export async function outbound(options: OutboundOptions = defaultOutboundOptions
         logMeter.counting = costPass;
         const target = sim.sentMessages(igAccountId).length + options.messages;
         const started = performance.now();
-        const source = startSqsEventSource({
-          client,
-          queueUrl: queues.queueUrl,
-          queueArn,
-          region: LOCAL_REGION,
-          batchSize: OutboundQueue.batchSize,
-          pollers: OutboundQueue.maxConcurrency,
-          waitTimeSeconds: 1,
-          loadHandler: async () =>
-            timed(
-              ((await import("../lambdas/handlers/sender")) as unknown as { handler: SqsHandler }).handler,
-              senderMs,
-            ),
-          context: () => lambdaContext("sender", OutboundQueue.senderTimeoutSeconds * 1000),
-          onError: (message) => process.stderr.write(`bench sender: ${message}\n`),
-        });
+        const source = startSender(senderMs);
         const deadline = Date.now() + 300_000;
         while (sim.sentMessages(igAccountId).length < target) {
           if (Date.now() > deadline) throw new Error("the sender did not drain the backlog within 5 minutes");
@@ -214,6 +223,18 @@ export async function outbound(options: OutboundOptions = defaultOutboundOptions
           logBytes.sender = logMeter.bytes;
         }
       }
+      // End to end, one message at a time with the sender's pollers idle and waiting.
+      const source = startSender([]);
+      for (let i = 0; i < Math.min(100, options.messages); i++) {
+        const started = performance.now();
+        const text = await acceptOne(i);
+        while (!sim.sentMessages(igAccountId).some((m) => m.text === text)) {
+          if (performance.now() - started > 30_000) throw new Error("an accepted message never reached Meta");
+          await new Promise((resolve) => setTimeout(resolve, 2));
+        }
+        acceptToMeta.push(performance.now() - started);
+      }
+      await source.stop();
     } finally {
       await host.stop();
     }
@@ -244,6 +265,7 @@ export async function outbound(options: OutboundOptions = defaultOutboundOptions
           handlerMs: { median: median(acceptMs), min: Math.min(...acceptMs) },
           logBytesPerMessage: logBytes.accept / n,
         },
+        acceptToMeta: { p50Ms: percentile(acceptToMeta, 50), p99Ms: percentile(acceptToMeta, 99) },
         runs: { sendsPerSecond },
       },
     ];

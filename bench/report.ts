@@ -128,6 +128,32 @@ export function markdownReport(results: BenchResults): string {
     ...(results.outbound ?? []).filter((r) => r.senderMs !== undefined).map(outboundCost),
   ];
   if (costs.length > 0) parts.push(...costSection(results, costs));
+  const inboundE2e = results.inbound?.find((r) => r.endToEnd)?.endToEnd;
+  const outboundE2e = results.outbound?.find((r) => r.acceptToMeta)?.acceptToMeta;
+  if (inboundE2e || outboundE2e) {
+    parts.push(
+      "## End to end (one at a time, nothing else running)",
+      "",
+      table(
+        ["path", "p50 ms", "p99 ms"],
+        [
+          ...(inboundE2e
+            ? [
+                [
+                  "webhook POST → message readable in the app API",
+                  fmt(inboundE2e.p50Ms),
+                  fmt(inboundE2e.p99Ms),
+                ],
+              ]
+            : []),
+          ...(outboundE2e
+            ? [["POST /instagram/messages → Meta called", fmt(outboundE2e.p50Ms), fmt(outboundE2e.p99Ms)]]
+            : []),
+        ],
+      ),
+      "",
+    );
+  }
   const skipped = Object.entries(results.skipped);
   if (skipped.length > 0) {
     parts.push("## Skipped", "", ...skipped.map(([part, reason]) => `- ${part}: ${reason}`), "");

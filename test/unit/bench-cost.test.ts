@@ -109,6 +109,7 @@ describe("against the floor", () => {
         handlerMs: { median: 15, min: 5 },
         logBytesPerMessage: 200,
       },
+      acceptToMeta: { p50Ms: 40, p99Ms: 90 },
       runs: { sendsPerSecond: [60] },
     };
     const cost = outboundCost(outbound);
