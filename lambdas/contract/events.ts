@@ -116,7 +116,9 @@ export const ConversationWindowClosingEvent = envelope(
     lastCustomerMessageAt: IsoTime.describe("The unanswered customer message the window counts from"),
     windowKind: z
       .enum(WINDOW_KINDS)
-      .describe("standard (24 h after the customer's last message) or ad_referral (7 days, ad-started thread)"),
+      .describe(
+        "standard (24 h after the customer's last message) or ad_referral (7 days, ad-started thread)",
+      ),
   }),
   "The reply window of a conversation whose last customer message is unanswered ends soon",
 );

@@ -31,9 +31,13 @@ export async function publishChanges(
   const ownerOf = (imoId: string, igAccountId: string) => {
     const key = `${imoId}#${igAccountId}`;
     let owner = owners.get(key);
-    if (owner === undefined && deps.owners) owners.set(key, (owner = deps.owners(imoId, igAccountId)));
+    if (owner === undefined && deps.owners) {
+      owner = deps.owners(imoId, igAccountId);
+      owners.set(key, owner);
+    }
     return owner ?? Promise.resolve(undefined);
   };
+
   for (const record of records) {
     const sequence = record.dynamodb?.SequenceNumber ?? "";
     try {

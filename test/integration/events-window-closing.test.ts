@@ -68,7 +68,8 @@ async function settle(): Promise<AppEvent[]> {
 async function detect(now = Date.now()): Promise<AppEventOf<"conversation.window_closing">[]> {
   await detectClosingWindows(windows, now);
   return (await settle()).filter(
-    (event): event is AppEventOf<"conversation.window_closing"> => event.type === "conversation.window_closing",
+    (event): event is AppEventOf<"conversation.window_closing"> =>
+      event.type === "conversation.window_closing",
   );
 }
 
@@ -169,11 +170,13 @@ describe("conversation.window_closing", () => {
     );
     await settle();
     const events = await detect();
-    expect(events.map((event) => [event.data.conversationId, event.data.windowKind, event.data.closesAt])).toEqual([
-      [`${ACCOUNT}_${old}`, "ad_referral", new Date(oldAt + 7 * DAY).toISOString()],
-    ]);
+    expect(
+      events.map((event) => [event.data.conversationId, event.data.windowKind, event.data.closesAt]),
+    ).toEqual([[`${ACCOUNT}_${old}`, "ad_referral", new Date(oldAt + 7 * DAY).toISOString()]]);
     // The young thread's entry moved to its real end (7 days), so it is not read again before then.
-    expect((await conversationOf(young))?.[WindowIndex.sortKey]).toBe(new Date(youngAt + 7 * DAY).toISOString());
+    expect((await conversationOf(young))?.[WindowIndex.sortKey]).toBe(
+      new Date(youngAt + 7 * DAY).toISOString(),
+    );
     expect(await detect(youngAt + 7 * DAY - HOUR)).toHaveLength(1);
   });
 
@@ -182,13 +185,19 @@ describe("conversation.window_closing", () => {
     await deliver(fromCustomer(Date.now() - 23 * HOUR, text(midOf(`${customer}-1`), "Hi"), customer));
     await settle();
     const seen = await windows.read(Keys.conversation(IMO, ACCOUNT, customer));
-    await db.send(new DeleteCommand({ TableName: tableName, Key: Keys.conversation(IMO, ACCOUNT, customer) }));
+    await db.send(
+      new DeleteCommand({ TableName: tableName, Key: Keys.conversation(IMO, ACCOUNT, customer) }),
+    );
     // The detector's read came before the deletion: its conditional write must not recreate the item.
     if (!seen) throw new Error("the conversation was not read");
     expect(
       await windows.act(Keys.conversation(IMO, ACCOUNT, customer), seen, {
         kind: "announce",
-        window: { closesAt: Date.now() + HOUR, kind: "standard", lastCustomerMessageAt: Date.now() - 23 * HOUR },
+        window: {
+          closesAt: Date.now() + HOUR,
+          kind: "standard",
+          lastCustomerMessageAt: Date.now() - 23 * HOUR,
+        },
       }),
     ).toBe(false);
     expect(await conversationOf(customer)).toBeUndefined();

@@ -46,8 +46,12 @@ describe("the index's upkeep from a conversation write", () => {
   it("adds an unanswered conversation once, removes it when answered, leaves a moved window alone", () => {
     expect(indexChange(waiting, T)).toEqual({ add: T + DAY });
     expect(indexChange({ ...waiting, indexedEnd: T + DAY }, T)).toBeUndefined();
-    expect(indexChange({ ...waiting, lastMessageDirection: "outbound", indexedEnd: T + DAY }, T)).toBe("remove");
-    expect(indexChange({ ...waiting, lastCustomerMessageAt: T + HOUR, indexedEnd: T + DAY }, T)).toBeUndefined();
+    expect(indexChange({ ...waiting, lastMessageDirection: "outbound", indexedEnd: T + DAY }, T)).toBe(
+      "remove",
+    );
+    expect(
+      indexChange({ ...waiting, lastCustomerMessageAt: T + HOUR, indexedEnd: T + DAY }, T),
+    ).toBeUndefined();
     // A write committed after the window closed (a late delivery): nothing to wait for.
     expect(indexChange(waiting, T + DAY)).toBeUndefined();
   });
@@ -58,7 +62,9 @@ describe("the detector's decision", () => {
     const near = T + DAY - WINDOW_CLOSING_LEAD_MS + 1;
     expect(detectorAction(waiting, near)).toMatchObject({ kind: "announce", window: { closesAt: T + DAY } });
     expect(detectorAction(waiting, T)).toEqual({ kind: "move", closesAt: T + DAY });
-    expect(detectorAction({ ...waiting, lastMessageDirection: "outbound" }, near)).toMatchObject({ kind: "drop" });
+    expect(detectorAction({ ...waiting, lastMessageDirection: "outbound" }, near)).toMatchObject({
+      kind: "drop",
+    });
     expect(detectorAction(waiting, T + DAY)).toEqual({ kind: "drop", reason: "closed" });
     expect(detectorAction(undefined, near)).toEqual({ kind: "drop", reason: "gone" });
   });

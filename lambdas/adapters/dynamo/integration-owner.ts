@@ -14,14 +14,18 @@ export type IntegrationOwners = (imoId: string, igAccountId: string) => Promise<
 export function dynamoIntegrationOwners(db: DynamoDBDocumentClient, tableName: string): IntegrationOwners {
   return async (imoId, igAccountId) => {
     const candidates: { userId: string; live: boolean }[] = [];
-    await queryPages(db, gsi1Partition(tableName, Keys.integrationsByAccount(igAccountId).gsi1pk), (items) => {
-      for (const item of items) {
-        if (item.entity !== "integration") continue;
-        const integration = integrationFromItem(item);
-        if (integration.imoId !== imoId || integration.igAccountId !== igAccountId) continue;
-        candidates.push({ userId: integration.userId, live: integration.status !== "revoked" });
-      }
-    });
+    await queryPages(
+      db,
+      gsi1Partition(tableName, Keys.integrationsByAccount(igAccountId).gsi1pk),
+      (items) => {
+        for (const item of items) {
+          if (item.entity !== "integration") continue;
+          const integration = integrationFromItem(item);
+          if (integration.imoId !== imoId || integration.igAccountId !== igAccountId) continue;
+          candidates.push({ userId: integration.userId, live: integration.status !== "revoked" });
+        }
+      },
+    );
     candidates.sort((a, b) => Number(b.live) - Number(a.live) || a.userId.localeCompare(b.userId));
     return candidates[0]?.userId;
   };

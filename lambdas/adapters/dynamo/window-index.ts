@@ -29,7 +29,8 @@ const num = (value: unknown) => (typeof value === "number" ? value : undefined);
 export function windowWatchFromItem(item: Record<string, unknown> | undefined): WindowWatch | undefined {
   if (item?.entity !== "conversation") return undefined;
   const { imoId, igAccountId, igsid } = item;
-  if (typeof imoId !== "string" || typeof igAccountId !== "string" || typeof igsid !== "string") return undefined;
+  if (typeof imoId !== "string" || typeof igAccountId !== "string" || typeof igsid !== "string")
+    return undefined;
   const direction = item.lastMessageDirection;
   const fields = {
     lastActivityAt: num(item.lastActivityAt),
@@ -37,7 +38,8 @@ export function windowWatchFromItem(item: Record<string, unknown> | undefined): 
     lastCustomerMessageAt: num(item.lastCustomerMessageAt),
     adReferralAt: num((item.adReferral as { at?: unknown } | undefined)?.at),
     notifiedFor: num(item[WindowAttributes.notifiedFor]),
-    indexedEnd: item[WindowIndex.partitionKey] === undefined ? undefined : num(item[WindowAttributes.closingAt]),
+    indexedEnd:
+      item[WindowIndex.partitionKey] === undefined ? undefined : num(item[WindowAttributes.closingAt]),
   };
   const defined = Object.entries(fields).filter(([, value]) => value !== undefined);
   return { imoId, igAccountId, igsid, ...Object.fromEntries(defined) } as WindowWatch;
@@ -123,13 +125,19 @@ export function dynamoWindowIndex(access: DynamoAccess): WindowIndexStore {
       const builder = new UpdateBuilder();
       if (action.kind === "move") indexEntry(builder, key, action.closesAt);
       else dropEntry(builder);
-      if (action.kind !== "announce") return updateIf(access, { pk: key.pk, sk: key.sk }, builder, unchangedSince(builder, seen));
+      if (action.kind !== "announce")
+        return updateIf(access, { pk: key.pk, sk: key.sk }, builder, unchangedSince(builder, seen));
       // The once-per-window marker: its stream record is the `conversation.window_closing` event.
       const end = action.window.closesAt;
       builder.set(WindowAttributes.notifiedFor, end);
       const marker = builder.path(WindowAttributes.notifiedFor);
       const once = `attribute_not_exists(${marker}) OR ${marker} <> ${builder.value(end)}`;
-      return updateIf(access, { pk: key.pk, sk: key.sk }, builder, allOf(unchangedSince(builder, seen), once));
+      return updateIf(
+        access,
+        { pk: key.pk, sk: key.sk },
+        builder,
+        allOf(unchangedSince(builder, seen), once),
+      );
     },
   };
 }

@@ -83,7 +83,11 @@ export function deriveEvents(change: StoredChange, view: MessageViewer): AppEven
     return integrationEvents(change, before?.kind === "integration" ? before : undefined, after);
   }
   if (after?.kind === "conversation") {
-    return windowClosingEvents(change, before?.kind === "conversation" ? before.watch : undefined, after.watch);
+    return windowClosingEvents(
+      change,
+      before?.kind === "conversation" ? before.watch : undefined,
+      after.watch,
+    );
   }
   if (after?.kind === "data_deletion" && after.status === "completed") {
     if (before?.kind === "data_deletion" && before.status === "completed") return [];

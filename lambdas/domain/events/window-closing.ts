@@ -54,7 +54,9 @@ export function pendingWindow(conversation: WindowWatch): PendingWindow | undefi
 export function announcedWindow(conversation: WindowWatch): PendingWindow | undefined {
   const { notifiedFor, lastCustomerMessageAt } = conversation;
   if (notifiedFor === undefined || lastCustomerMessageAt === undefined) return undefined;
-  const { kind } = pendingWindow({ ...conversation, notifiedFor: undefined }) ?? { kind: "standard" as const };
+  const { kind } = pendingWindow({ ...conversation, notifiedFor: undefined }) ?? {
+    kind: "standard" as const,
+  };
   return { closesAt: notifiedFor, kind, lastCustomerMessageAt };
 }
 
