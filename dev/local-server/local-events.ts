@@ -91,6 +91,8 @@ class LocalBus implements EventPublisher {
 
   async publish(events: readonly AppEvent[]): Promise<void> {
     for (const event of events) {
+      // An erasure finished: the recent list may hold the erased person's messages; none are replayed again.
+      if (event.type === "data_deletion.completed") this.last.length = 0;
       this.last.push(event);
       if (this.last.length > RECENT_EVENTS) this.last.shift();
       for (const listener of this.listeners) listener(event);
