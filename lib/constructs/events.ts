@@ -26,6 +26,8 @@ export interface EventsProps {
   readonly appWebhookUrl?: string;
 }
 
+/** How long the bus archive keeps events (a deleted person's events leave it by expiry). */
+export const ARCHIVE_RETENTION_DAYS = 30;
 /**
  * Events out (docs/events.md): the table's stream feeds the `events` function (filtered to the entities that
  * matter, partial batch failures, bisect on error, failed batches to an SQS destination), which puts events on
@@ -49,7 +51,9 @@ export class Events extends Construct {
     this.bus.archive("Archive", {
       description: "Every event, for replay",
       eventPattern: { source: [EVENT_SOURCE] },
-      retention: Duration.days(365),
+      // Events carry message content and an archive cannot erase one person's events: a data deletion reaches
+      // the archive only by expiry, so it is kept no longer than a replay after an outage needs (docs/events.md).
+      retention: Duration.days(ARCHIVE_RETENTION_DAYS),
     });
 
     this.failedBatches = new Queue(this, "FailedBatches", {

@@ -59,7 +59,7 @@ describe("events out: stream → events function → bus", () => {
     expect(ofType(withoutWebhook, "AWS::Events::EventBus")).toHaveLength(1);
     withoutWebhook.hasResourceProperties("AWS::Events::Archive", {
       EventPattern: { source: [EVENT_SOURCE] },
-      RetentionDays: 365,
+      RetentionDays: 30,
     });
   });
 
