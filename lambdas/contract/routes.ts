@@ -75,7 +75,8 @@ export type JwtHandlerName = Extract<(typeof Routes)[number], { auth: "jwt" }>["
 
 /**
  * Non-HTTP functions: the SQS sender, the scheduled token refresh, the SQS erasure worker, the stream-fed
- * `events` publisher, the outgoing webhook delivery (docs/events.md) and the SQS history import worker.
+ * `events` publisher, the outgoing webhook delivery, the scheduled window-closing detector (docs/events.md) and the
+ * SQS history import worker.
  */
 export const WorkerNames = [
   "sender",
@@ -84,5 +85,6 @@ export const WorkerNames = [
   "events",
   "webhook-delivery",
   "history-import",
+  "window-closing",
 ] as const;
 export type WorkerName = (typeof WorkerNames)[number];
