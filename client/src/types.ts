@@ -6,6 +6,8 @@ export type Schemas = components["schemas"];
 export type OAuthInitRequest = Schemas["OAuthInitRequest"];
 export type OAuthInitResponse = Schemas["OAuthInitResponse"];
 export type Integration = Schemas["Integration"];
+/** `POST /instagram/oauth/complete`: the connected integration, or (Facebook flavour) the Pages to choose from. */
+export type OAuthCompleteResult = Schemas["OAuthCompleteResult"];
 export type ConversationSummary = Schemas["ConversationSummary"];
 export type ConversationsPage = Schemas["ConversationsPage"];
 export type ConversationReadRequest = Schemas["ConversationReadRequest"];

@@ -26,6 +26,8 @@ export function connectConfigFromEnv(): ConnectConfig {
     returnToOrigins: optionalEnv(Env.returnToOrigins, ""),
     oauthScopes: optionalEnv(Env.oauthScopes, Defaults.oauthScopes),
     erasureQueueUrl: optionalEnv(Env.erasureQueueUrl, ""),
+    loginFlavours: optionalEnv(Env.loginFlavours, Defaults.loginFlavours),
+    facebookOauthScopes: optionalEnv(Env.facebookOauthScopes, Defaults.facebookOauthScopes),
   };
 }
 
