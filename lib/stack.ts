@@ -33,6 +33,8 @@ export class InstagramDmStack extends Stack {
       [Env.jwtOrgIdClaim]: config.jwtOrgIdClaim,
       [Env.returnToOrigins]: config.returnToOrigins.join(","),
       [Env.oauthScopes]: config.oauthScopes,
+      [Env.loginFlavours]: config.loginFlavours.join(","),
+      [Env.facebookOauthScopes]: config.facebookOauthScopes,
       [Env.sendCapPerHour]: String(config.sendCapPerHour),
       [Env.humanAgentEnabled]: String(config.humanAgentEnabled),
       [Env.tokenRefreshWindowDays]: String(config.tokenRefreshWindowDays),
@@ -121,6 +123,21 @@ export class InstagramDmStack extends Stack {
         value: secret.secretArn,
         description: "Put INSTAGRAM_APP_ID, INSTAGRAM_APP_SECRET, INSTAGRAM_WEBHOOK_VERIFY_TOKEN here",
       },
+      ...(config.loginFlavours.includes("facebook")
+        ? {
+            // The Facebook Login flavour (issue 17): the same callback routes, pasted into the Facebook app's products.
+            FacebookLoginRedirectUri: {
+              value: `${base}${Paths.oauthCallback}`,
+              description:
+                "Facebook Login for Business → Settings: Valid OAuth Redirect URIs (and META_APP_ID, META_APP_SECRET in AppSecretArn)",
+            },
+            MessengerWebhookCallbackUrl: {
+              value: `${base}${Paths.webhook}`,
+              description:
+                "Messenger → Instagram settings → Webhooks: Callback URL (verify token as for Instagram)",
+            },
+          }
+        : {}),
       ApiUrl: { value: base, description: "Base URL of the app API" },
       EventBusName: { value: events.bus.eventBusName, description: "EventBridge bus of events out" },
       ...(events.webhookSecret

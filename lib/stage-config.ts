@@ -1,3 +1,6 @@
+import { Defaults } from "../lambdas/contract/env";
+import { LOGIN_FLAVOURS } from "../lambdas/contract/vocabulary";
+
 /** Steady requests per second and burst of an API Gateway throttle. */
 export interface Throttle {
   readonly rateLimit: number;
@@ -15,6 +18,10 @@ export interface StageConfig {
   /** App origins the OAuth flow may send the user back to (e.g. https://app.example.com). */
   readonly returnToOrigins: readonly string[];
   readonly oauthScopes: string;
+  /** Login flavours offered at `oauth/init` (issue 17): `instagram` (Instagram Login), `facebook` (Facebook Login). */
+  readonly loginFlavours: readonly ("instagram" | "facebook")[];
+  /** Scopes of the Facebook Login dialog (comma-separated). */
+  readonly facebookOauthScopes: string;
   readonly sendCapPerHour: number;
   readonly humanAgentEnabled: boolean;
   /** The daily refresh renews long-lived tokens that expire within this many days. */
@@ -38,6 +45,8 @@ const defaults = {
   jwtUserIdClaim: "sub",
   jwtOrgIdClaim: "imo_id",
   oauthScopes: "instagram_business_basic,instagram_business_manage_messages",
+  loginFlavours: ["instagram"],
+  facebookOauthScopes: Defaults.facebookOauthScopes,
   sendCapPerHour: 200,
   humanAgentEnabled: false,
   tokenRefreshWindowDays: 10,
@@ -74,6 +83,20 @@ export function parseStageConfig(stageName: string, raw: unknown): StageConfig {
     origins.some((origin) => typeof origin !== "string" || !/^https?:\/\/[^/]+$/.test(origin))
   ) {
     problems.push("returnToOrigins must be a list of origins like https://app.example.com (no path)");
+  }
+  const flavours = input.loginFlavours;
+  if (
+    !Array.isArray(flavours) ||
+    flavours.length === 0 ||
+    flavours.some((flavour) => !(LOGIN_FLAVOURS as readonly unknown[]).includes(flavour))
+  ) {
+    problems.push(`loginFlavours must be a non-empty list of ${LOGIN_FLAVOURS.join(", ")}`);
+  }
+  if (
+    typeof input.facebookOauthScopes !== "string" ||
+    !/^[a-z_]+(,[a-z_]+)*$/.test(input.facebookOauthScopes)
+  ) {
+    problems.push("facebookOauthScopes must be comma-separated permission names");
   }
   const cap = input.sendCapPerHour;
   if (typeof cap !== "number" || !Number.isInteger(cap) || cap < 1) {

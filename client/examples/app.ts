@@ -22,12 +22,21 @@ export async function connectUrl(returnTo: string): Promise<string> {
   return `${authorizationUrl}#expires=${expiresAt}`;
 }
 
-/** On the returnTo page: finishes the connect with the ticket the callback put on the URL. */
-export async function finishConnect(landingUrl: string): Promise<string | undefined> {
+/**
+ * On the returnTo page: finishes the connect with the ticket the callback put on the URL. A Facebook-flavour
+ * ticket with several Pages asks which one; `pick` chooses (the ticket waits, for this user only, until it expires).
+ */
+export async function finishConnect(
+  landingUrl: string,
+  pick: (pages: { pageId: string; pageName: string; username: string }[]) => Promise<string> = async (
+    pages,
+  ) => pages[0]?.pageId ?? "",
+): Promise<string | undefined> {
   const ticket = new URL(landingUrl).searchParams.get("connect_ticket");
   if (ticket === null) return undefined;
-  const integration = await dm.completeConnect(ticket);
-  return integration.status === "none" ? undefined : integration.username;
+  let result = await dm.completeConnect(ticket);
+  if ("choosePage" in result) result = await dm.completeConnect(ticket, await pick(result.choosePage));
+  return "choosePage" in result ? undefined : result.username;
 }
 
 /** One line per conversation: who, whether a reply can still go out, the last message. */

@@ -13,6 +13,7 @@ import type {
   MessageSendRequest,
   MessageStatus,
   MessagesPage,
+  OAuthCompleteResult,
   OAuthInitRequest,
   OAuthInitResponse,
 } from "./types";
@@ -48,9 +49,10 @@ export interface InstagramDmClient {
   startConnect(body: OAuthInitRequest): Promise<OAuthInitResponse>;
   /**
    * `POST /instagram/oauth/complete`: finishes the connect on the returnTo page, with the `connect_ticket`
-   * the callback put on its URL. Only the user who called `startConnect` can complete it.
+   * the callback put on its URL. Only the user who called `startConnect` can complete it. A Facebook-flavour
+   * ticket with several Pages answers `{ choosePage }`: call again with the same ticket and the chosen `pageId`.
    */
-  completeConnect(ticket: string): Promise<Integration>;
+  completeConnect(ticket: string, pageId?: string): Promise<OAuthCompleteResult>;
   /** `GET /instagram/integration`: the caller's connection (`status: "none"` when there is none). */
   getIntegration(): Promise<Integration>;
   /** `DELETE /instagram/integration`: disconnects the caller's account. */
@@ -130,7 +132,12 @@ export function createInstagramDmClient(options: InstagramDmClientOptions): Inst
   return {
     api,
     startConnect: (body) => bodyOf(api.POST("/instagram/oauth/init", { body })),
-    completeConnect: (ticket) => bodyOf(api.POST("/instagram/oauth/complete", { body: { ticket } })),
+    completeConnect: (ticket, pageId) =>
+      bodyOf(
+        api.POST("/instagram/oauth/complete", {
+          body: { ticket, ...(pageId === undefined ? {} : { pageId }) },
+        }),
+      ),
     getIntegration: () => bodyOf(api.GET("/instagram/integration")),
     disconnect: async () => {
       await bodyOf(api.DELETE("/instagram/integration"));

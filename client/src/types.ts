@@ -7,6 +7,8 @@ export type OAuthInitRequest = Schemas["OAuthInitRequest"];
 export type OAuthInitResponse = Schemas["OAuthInitResponse"];
 export type Integration = Schemas["Integration"];
 export type HistoryImport = Schemas["HistoryImport"];
+/** `POST /instagram/oauth/complete`: the connected integration, or (Facebook flavour) the Pages to choose from. */
+export type OAuthCompleteResult = Schemas["OAuthCompleteResult"];
 export type ConversationSummary = Schemas["ConversationSummary"];
 export type ConversationsPage = Schemas["ConversationsPage"];
 export type ConversationReadRequest = Schemas["ConversationReadRequest"];

@@ -126,7 +126,8 @@ async function loadIntegration() {
     `status-${connected ? "sent" : integration.status === "none" ? "" : "failed"}`;
   $("integration-username").textContent = integration.username ? `@${integration.username}` : "";
   $("integration-details").textContent = integration.igAccountId
-    ? `${integration.name ?? ""} · ${integration.accountType} · account ${integration.igAccountId}` +
+    ? `${integration.name ?? ""} · ${integration.accountType ?? "professional"} · account ${integration.igAccountId}` +
+      ` · ${integration.loginFlavour === "facebook" ? `Facebook Login, Page ${integration.page?.name ?? ""}` : "Instagram Login"}` +
       (integration.tokenExpiresAt
         ? ` · token until ${new Date(integration.tokenExpiresAt).toLocaleDateString()}`
         : "")
@@ -163,10 +164,11 @@ async function reimportHistory() {
   }
 }
 
-async function connect() {
+/** Starts a connect with Instagram Login (default) or Facebook Login (`loginFlavour: "facebook"`). */
+async function connect(loginFlavour = "instagram") {
   try {
     const returnTo = `${location.origin}/`;
-    const { authorizationUrl } = await dm.startConnect({ returnTo });
+    const { authorizationUrl } = await dm.startConnect({ returnTo, loginFlavour });
     location.assign(authorizationUrl);
   } catch (error) {
     notice(`Connect failed: ${error.message}`, "error");
@@ -199,9 +201,36 @@ async function readConnectOutcome() {
     notice(`Instagram connection failed: ${params.get("reason") ?? outcome}`, "error");
     return;
   }
+  await completeWith(ticket);
+}
+
+/**
+ * Redeems the ticket; a Facebook-flavour ticket with several Pages answers `choosePage`: the console lists them and
+ * completes again with the same ticket (kept in memory only) and the chosen `pageId`.
+ */
+async function completeWith(ticket, pageId) {
+  show($("page-choice"), false);
   try {
-    const integration = await dm.completeConnect(ticket);
-    notice(`Instagram connected (@${integration.username}).`);
+    const result = await dm.completeConnect(ticket, pageId);
+    if (result.choosePage) {
+      const list = $("page-list");
+      list.replaceChildren(
+        ...result.choosePage.map((page) => {
+          const item = document.createElement("li");
+          const button = document.createElement("button");
+          button.type = "button";
+          button.className = "page-choice";
+          button.dataset.pageId = page.pageId;
+          button.textContent = `${page.pageName} (@${page.username})`;
+          button.addEventListener("click", () => void completeWith(ticket, page.pageId).then(render));
+          item.append(button);
+          return item;
+        }),
+      );
+      show($("page-choice"), true);
+      return;
+    }
+    notice(`Instagram connected (@${result.username}).`);
   } catch (error) {
     notice(`Instagram connection failed: ${error.code ?? error.message}`, "error");
   }
@@ -586,7 +615,8 @@ async function start() {
   await readConnectOutcome();
   $("sign-in-form").addEventListener("submit", signIn);
   $("sign-out").addEventListener("click", signOut);
-  $("connect").addEventListener("click", connect);
+  $("connect").addEventListener("click", () => connect("instagram"));
+  $("connect-facebook").addEventListener("click", () => connect("facebook"));
   $("disconnect").addEventListener("click", disconnect);
   $("reimport").addEventListener("click", reimportHistory);
   $("simulate-form").addEventListener("submit", simulateCustomerMessage);

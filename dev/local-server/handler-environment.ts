@@ -9,6 +9,8 @@ export interface HandlerEnvironmentInput {
   readonly services: LocalServices;
   readonly secretsFile: string;
   readonly simulatorUrl: string | undefined;
+  /** The login flavours to enable unless LOGIN_FLAVOURS is set (both when the Facebook app is configured). */
+  readonly loginFlavours?: string;
 }
 
 /**
@@ -41,10 +43,14 @@ export function setHandlerEnvironment(
   env[Env.jwtOrgIdClaim] ||= Defaults.jwtOrgIdClaim;
   env[Env.serviceName] ||= Defaults.serviceName;
   env[Env.metricsNamespace] ||= Defaults.metricsNamespace;
+  if (input.loginFlavours !== undefined) env[Env.loginFlavours] ||= input.loginFlavours;
   if (input.simulatorUrl) {
     env[Env.instagramOauthUrl] = input.simulatorUrl;
     env[Env.instagramApiUrl] = input.simulatorUrl;
     env[Env.instagramGraphUrl] = input.simulatorUrl;
+    // The simulator serves www.facebook.com's dialog and graph.facebook.com on the same base URL.
+    env[Env.facebookOauthUrl] = input.simulatorUrl;
+    env[Env.facebookGraphUrl] = input.simulatorUrl;
   }
 }
 

@@ -12,6 +12,8 @@ export interface LocalSecrets {
   readonly appId: string;
   readonly appSecret: string;
   readonly verifyToken: string;
+  /** The Facebook app (Facebook Login flavour), when both are set. */
+  readonly facebook?: { readonly appId: string; readonly appSecret: string };
   /** True while a Meta value (app id, app secret, verify token) is still one local mode generated. */
   readonly generated: boolean;
   /** The secrets file the operator edits (`<stateDir>/secrets.json`). */
@@ -61,7 +63,12 @@ export function localSecrets(stateDir: string, env: NodeJS.ProcessEnv, stops: St
     stops.push(async () => rmSync(handlerFile, { force: true }));
   }
   const sourceOf = (field: string) => sources.find((entry) => entry.field === field)?.source;
+  const facebookAppId = merged[SecretFields.metaAppId];
+  const facebookAppSecret = merged[SecretFields.metaAppSecret];
   return {
+    ...(facebookAppId && facebookAppSecret
+      ? { facebook: { appId: facebookAppId, appSecret: facebookAppSecret } }
+      : {}),
     appId: merged[SecretFields.appId] ?? "",
     appSecret: merged[SecretFields.appSecret] ?? "",
     verifyToken: merged[SecretFields.verifyToken] ?? "",

@@ -20,6 +20,10 @@ export async function startMeta(
     ...(settings.metaSimulatorPort === undefined ? {} : { port: settings.metaSimulatorPort }),
     appId: secrets.appId,
     appSecret: secrets.appSecret,
+    // The Facebook Login flavour, when the Facebook app is configured (generated secrets files have one).
+    ...(secrets.facebook === undefined
+      ? {}
+      : { facebookAppId: secrets.facebook.appId, facebookAppSecret: secrets.facebook.appSecret }),
     webhookUrl: `http://127.0.0.1:${urls.port}${Paths.webhook}`,
     redirectUris: [`${urls.publicBaseUrl}${Paths.oauthCallback}`],
     sendCapPerHour: sendCapPerHour(),

@@ -154,7 +154,13 @@ export async function startLocalMode(
     const services = await startLocalServices(settings, stops);
     const urls = await urlsFor(settings);
     const simulatorUrl = await startMeta(settings, secrets, urls, stops);
-    setHandlerEnvironment({ ...urls, services, secretsFile: secrets.handlerFile, simulatorUrl });
+    setHandlerEnvironment({
+      ...urls,
+      services,
+      secretsFile: secrets.handlerFile,
+      simulatorUrl,
+      loginFlavours: secrets.facebook === undefined ? "instagram" : "instagram,facebook",
+    });
     const functions = localFunctions();
     const handlerLoadErrors = await functions.loadAll();
     const events = await startLocalEvents(

@@ -19,6 +19,7 @@ const SecretDocument = z.object({
   [SecretFields.tokenEncryptionKey]: z.string().min(32),
   [SecretFields.previousTokenEncryptionKeys]: z.string().optional(),
   [SecretFields.metaAppSecret]: z.string().optional(),
+  [SecretFields.metaAppId]: z.string().optional(),
 });
 
 /** Validates the secret's JSON; the error names the missing fields, never their values. */
@@ -49,6 +50,8 @@ export function parseSecretDocument(json: string): AppSecrets {
     tokenEncryptionKey: doc[SecretFields.tokenEncryptionKey],
     previousTokenEncryptionKeys: list(doc[SecretFields.previousTokenEncryptionKeys]),
     signingSecrets: metaAppSecret ? [appSecret, metaAppSecret] : [appSecret],
+    ...(doc[SecretFields.metaAppId] ? { metaAppId: doc[SecretFields.metaAppId] } : {}),
+    ...(metaAppSecret ? { metaAppSecret } : {}),
   };
   for (const value of [secrets.appSecret, secrets.verifyToken, secrets.tokenEncryptionKey, metaAppSecret]) {
     if (value) registerSecretValue(value);

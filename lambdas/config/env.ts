@@ -28,6 +28,8 @@ export function connectConfigFromEnv(): ConnectConfig {
     oauthScopes: optionalEnv(Env.oauthScopes, Defaults.oauthScopes),
     erasureQueueUrl: optionalEnv(Env.erasureQueueUrl, ""),
     historyQueueUrl: optionalEnv(Env.historyQueueUrl, ""),
+    loginFlavours: optionalEnv(Env.loginFlavours, Defaults.loginFlavours),
+    facebookOauthScopes: optionalEnv(Env.facebookOauthScopes, Defaults.facebookOauthScopes),
   };
 }
 

@@ -16,6 +16,13 @@ export const Env = {
   instagramOauthUrl: "INSTAGRAM_OAUTH_URL",
   instagramApiUrl: "INSTAGRAM_API_URL",
   instagramGraphUrl: "INSTAGRAM_GRAPH_URL",
+  /** Facebook Login flavour: the dialog host (www.facebook.com) and graph.facebook.com. */
+  facebookOauthUrl: "FACEBOOK_OAUTH_URL",
+  facebookGraphUrl: "FACEBOOK_GRAPH_URL",
+  /** Comma-separated login flavours the stage enables (`instagram`, `facebook`). */
+  loginFlavours: "LOGIN_FLAVOURS",
+  /** Comma-separated scopes of the Facebook Login dialog. */
+  facebookOauthScopes: "FACEBOOK_OAUTH_SCOPES",
   graphApiVersion: "GRAPH_API_VERSION",
   /** Base URL Meta and browsers reach this API on; builds the OAuth redirect URI. */
   publicBaseUrl: "PUBLIC_BASE_URL",
@@ -48,6 +55,12 @@ export const Defaults = {
   instagramOauthUrl: "https://www.instagram.com",
   instagramApiUrl: "https://api.instagram.com",
   instagramGraphUrl: "https://graph.instagram.com",
+  facebookOauthUrl: "https://www.facebook.com",
+  facebookGraphUrl: "https://graph.facebook.com",
+  loginFlavours: "instagram",
+  /** Setup guide Part 5 (Messenger API for Instagram) plus `pages_show_list`, which `/me/accounts` needs. */
+  facebookOauthScopes:
+    "instagram_basic,instagram_manage_messages,pages_manage_metadata,pages_read_engagement,pages_messaging,pages_show_list",
   graphApiVersion: "v25.0",
   oauthScopes: "instagram_business_basic,instagram_business_manage_messages",
   sendCapPerHour: 200,

@@ -22,6 +22,12 @@ export const ErrorCatalog = {
   "oauth.state_expired": { status: 400, title: "The sign-in link has expired" },
   "oauth.ticket_invalid": { status: 400, title: "The connect ticket is unknown, already used, or not yours" },
   "oauth.ticket_expired": { status: 400, title: "The connect ticket has expired" },
+  "oauth.flavour_disabled": { status: 400, title: "This login flavour is not enabled on this stage" },
+  "oauth.page_invalid": { status: 400, title: "The pageId is not one of the ticket's Pages" },
+  "oauth.no_linked_instagram_account": {
+    status: 400,
+    title: "None of the granted Facebook Pages has a linked Instagram professional account",
+  },
   "oauth.subscribe_failed": { status: 502, title: "Instagram refused the webhook subscription" },
   "integration.not_connected": { status: 409, title: "No connected Instagram account" },
   "integration.needs_reauth": { status: 409, title: "The Instagram account must be reconnected" },

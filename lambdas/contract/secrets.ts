@@ -10,6 +10,8 @@ export const SecretFields = {
   tokenEncryptionKey: "TOKEN_ENCRYPTION_KEY",
   /** Optional, comma-separated: earlier encryption keys still accepted for decryption after a rotation. */
   previousTokenEncryptionKeys: "PREVIOUS_TOKEN_ENCRYPTION_KEYS",
+  /** Optional: the Facebook app's id (Facebook Login flavour). */
+  metaAppId: "META_APP_ID",
   /** Optional: the Facebook-flavour Meta app secret, also accepted for webhook and signed_request signatures. */
   metaAppSecret: "META_APP_SECRET",
 } as const;
@@ -21,6 +23,9 @@ export interface AppSecrets {
   readonly verifyToken: string;
   readonly tokenEncryptionKey: string;
   readonly previousTokenEncryptionKeys: readonly string[];
+  /** The Facebook app (Facebook Login flavour), when configured. */
+  readonly metaAppId?: string;
+  readonly metaAppSecret?: string;
   /** Every secret Meta may sign with (Instagram app secret first). */
   readonly signingSecrets: readonly string[];
 }

@@ -81,3 +81,7 @@ export type WindowKind = (typeof WINDOW_KINDS)[number];
 /** `window=` filter of the conversation list: `closing` is an open window with little time left. */
 export const WINDOW_FILTERS = ["open", "closing", "closed"] as const;
 export type WindowFilter = (typeof WINDOW_FILTERS)[number];
+
+/** How an integration was connected: Instagram Login (graph.instagram.com) or Facebook Login (a Page, graph.facebook.com). */
+export const LOGIN_FLAVOURS = ["instagram", "facebook"] as const;
+export type LoginFlavour = (typeof LOGIN_FLAVOURS)[number];

@@ -1,3 +1,5 @@
+import type { LoginFlavour } from "../contract/vocabulary";
+
 /**
  * An app user's connection to one Instagram professional account (Instagram API with Instagram Login).
  * Uniqueness: one per (imoId, userId) and one per (imoId, igAccountId); see docs/data-model.md.
@@ -46,7 +48,14 @@ export interface Integration {
   readonly tokenUserId?: string;
   readonly username: string;
   readonly name?: string;
-  readonly accountType: AccountType;
+  /** Absent for the Facebook Login flavour: the Page's `instagram_business_account` does not report it. */
+  readonly accountType?: AccountType;
+  /** Absent: `instagram` (every integration stored before the Facebook flavour). */
+  readonly loginFlavour?: LoginFlavour;
+  /** Facebook flavour: the Page linked to the account; the token is that Page's access token. */
+  readonly page?: { readonly id: string; readonly name: string };
+  /** Facebook flavour: the app-scoped Facebook user id (what the Facebook app's signed_requests carry). */
+  readonly facebookUserId?: string;
   readonly status: IntegrationStatus;
   /** Absent once revoked or erased. */
   readonly token?: SealedToken;
@@ -59,4 +68,27 @@ export interface Integration {
   readonly updatedAt: number;
   /** Optimistic-concurrency counter for conditional writes. */
   readonly version: number;
+}
+
+/** The flavour an integration was connected with (stored only for Facebook Login). */
+export function flavourOf(integration: Pick<Integration, "loginFlavour">): LoginFlavour {
+  return integration.loginFlavour ?? "instagram";
+}
+
+/**
+ * Where Meta calls for an integration go: which Graph host (by login flavour) and the node in the path —
+ * the Instagram account on graph.instagram.com, the Page on graph.facebook.com. The token is the integration's
+ * own (an Instagram user token or the Page token). Calls `/<nodeId>/messages`, `/<nodeId>/conversations`, …
+ */
+export interface MetaTarget {
+  readonly host: LoginFlavour;
+  readonly nodeId: string;
+}
+
+export function metaTargetOf(
+  integration: Pick<Integration, "loginFlavour" | "page" | "igAccountId">,
+): MetaTarget {
+  return integration.loginFlavour === "facebook" && integration.page !== undefined
+    ? { host: "facebook", nodeId: integration.page.id }
+    : { host: "instagram", nodeId: integration.igAccountId };
 }

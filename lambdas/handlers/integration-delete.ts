@@ -17,6 +17,7 @@ export const handler = appRouteWithSecrets("integration-delete", loadSecrets, as
   const result = await disconnect(context.tenant, {
     store: connect.integrations,
     login: connect.loginClient(context.secrets),
+    ...facebookOf(connect.facebookClient(context.secrets)),
     keys: connect.tokenKeys(context.secrets),
     now: connect.now,
     onSecret: connect.onSecret,
@@ -30,3 +31,5 @@ export const handler = appRouteWithSecrets("integration-delete", loadSecrets, as
   logger.info("integration disconnect", { disconnected: result.disconnected });
   return noContent();
 });
+
+const facebookOf = <T>(facebook: T | undefined) => (facebook === undefined ? {} : { facebook });

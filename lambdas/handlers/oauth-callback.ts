@@ -1,6 +1,7 @@
 import { secretsLoaderFromEnv } from "../adapters/secrets";
 import { connectFromEnv } from "../config/connect";
 import { OAuthCallbackQuery } from "../contract/api/oauth";
+import type { AppSecrets } from "../contract/secrets";
 import { type CallbackOutcome, handleCallback } from "../domain/connect/callback";
 import { oauthCallbackResult } from "../http/connect-results";
 import { queryParams } from "../http/request";
@@ -23,6 +24,7 @@ export const handler = httpRouteWithSecrets(loadSecrets, async (event, context) 
     {
       states: connect.oauthStates,
       login: connect.loginClient(context.secrets),
+      ...facebookOf(context.secrets),
       tickets: connect.connectTickets,
       keys: connect.tokenKeys(context.secrets),
       redirectUri: callbackUrl,
@@ -35,6 +37,12 @@ export const handler = httpRouteWithSecrets(loadSecrets, async (event, context) 
   return oauthCallbackResult(outcome);
 });
 
+/** The Facebook Login client, when the Facebook app is configured. */
+function facebookOf(secrets: AppSecrets) {
+  const facebook = connect.facebookClient(secrets);
+  return facebook === undefined ? {} : { facebook };
+}
+
 /** One log line per callback: why a state was rejected, where a connect failed, or who got a ticket. */
 function logOutcome(outcome: CallbackOutcome): void {
   if (outcome.kind === "state_rejected") {
@@ -45,6 +53,7 @@ function logOutcome(outcome: CallbackOutcome): void {
     logger.warn("instagram connect failed", { reason: outcome.reason, ...fields });
   } else {
     const { imoId, userId } = outcome.tenant;
-    logger.info("connect ticket issued", { imoId, userId, igAccountId: outcome.igAccountId });
+    const { igAccountId, loginFlavour, pages } = outcome;
+    logger.info("connect ticket issued", { imoId, userId, igAccountId, loginFlavour, pages });
   }
 }

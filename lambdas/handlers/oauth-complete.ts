@@ -19,15 +19,22 @@ export const handler = appRouteWithSecrets(
   "oauth-complete",
   loadSecrets,
   async (event, { tenant, secrets }) => {
-    const { ticket } = jsonBody(event, OAuthCompleteBody);
-    const outcome = await completeConnect(ticket, tenant, {
-      tickets: connect.connectTickets,
-      login: connect.loginClient(secrets),
-      integrations: connect.integrations,
-      keys: connect.tokenKeys(secrets),
-      now: connect.now,
-      onSecret: connect.onSecret,
-    });
+    const { ticket, pageId } = jsonBody(event, OAuthCompleteBody);
+    const facebook = connect.facebookClient(secrets);
+    const outcome = await completeConnect(
+      ticket,
+      tenant,
+      {
+        tickets: connect.connectTickets,
+        login: connect.loginClient(secrets),
+        ...(facebook === undefined ? {} : { facebook }),
+        integrations: connect.integrations,
+        keys: connect.tokenKeys(secrets),
+        now: connect.now,
+        onSecret: connect.onSecret,
+      },
+      pageId,
+    );
     logOutcome(outcome, tenant);
     if (outcome.kind === "connected") {
       logger.info("history import on connect", {
@@ -56,8 +63,18 @@ function logOutcome(outcome: CompleteOutcome, tenant: Tenant): void {
       fbtrace_id: fbtraceId,
       detail: message,
     });
+  } else if (outcome.kind === "choose_page") {
+    logger.info("connect ticket offers pages", { imoId, userId, pages: outcome.pages.length });
   } else {
-    const { igAccountId } = outcome.integration;
-    logger.info("instagram connected", { imoId, userId, igAccountId, connectKind: outcome.connectKind });
+    const { igAccountId, loginFlavour, page } = outcome.integration;
+    const connectKind = outcome.connectKind;
+    logger.info("instagram connected", {
+      imoId,
+      userId,
+      igAccountId,
+      loginFlavour,
+      pageId: page?.id,
+      connectKind,
+    });
   }
 }

@@ -14,16 +14,11 @@ const loadSecrets = secretsLoaderFromEnv();
 /** `POST /instagram/oauth/init`: a single-use sign-in link for the caller (tenant from the JWT only). */
 export const handler = appRouteWithSecrets("oauth-init", loadSecrets, async (event, { tenant, secrets }) => {
   const body = jsonBody(event, OAuthInitBody);
-  const started = await startConnect(tenant, body.returnTo, {
-    states: connect.oauthStates,
-    settings: {
-      oauthUrl: connect.metaHosts.oauthUrl,
-      appId: secrets.appId,
-      redirectUri: callbackUrl,
-      scopes: connect.oauthScopes,
-      allowedOrigins: connect.allowedOrigins,
-    },
-    now: connect.now,
-  });
+  const started = await startConnect(
+    tenant,
+    body.returnTo,
+    { states: connect.oauthStates, settings: connect.oauthSettings(secrets, callbackUrl), now: connect.now },
+    body.loginFlavour ?? "instagram",
+  );
   return json(200, oauthInitBody(started));
 });

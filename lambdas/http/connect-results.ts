@@ -1,7 +1,7 @@
 import { isoTime } from "../contract/api/common";
 import type { DataDeletionResponseBody, DataDeletionStatusBody } from "../contract/api/data-deletion";
 import type { HistoryViewBody, IntegrationResponseBody } from "../contract/api/integration";
-import type { OAuthInitResult } from "../contract/api/oauth";
+import type { ChoosePageBody, OAuthInitResult } from "../contract/api/oauth";
 import type { CallbackOutcome } from "../domain/connect/callback";
 import type { CompleteOutcome } from "../domain/connect/complete";
 import { type IntegrationSummary, summarise } from "../domain/connect/lifecycle";
@@ -22,7 +22,9 @@ export function integrationBody(
     status: summary.status,
     username: summary.username,
     ...(summary.name === undefined ? {} : { name: summary.name }),
-    accountType: summary.accountType,
+    ...(summary.accountType === undefined ? {} : { accountType: summary.accountType }),
+    loginFlavour: summary.loginFlavour,
+    ...(summary.page === undefined ? {} : { page: { id: summary.page.id, name: summary.page.name } }),
     igAccountId: summary.igAccountId,
     connectedAt: isoTime(summary.connectedAt),
     ...(summary.tokenExpiresAt === undefined ? {} : { tokenExpiresAt: isoTime(summary.tokenExpiresAt) }),
@@ -116,17 +118,48 @@ export function oauthCompleteResult(outcome: CompleteOutcome): HttpResult {
           otherOrganisations: outcome.otherOrganisations,
         }),
       );
+    case "choose_page": {
+      const body: ChoosePageBody = {
+        choosePage: outcome.pages.map((page) => ({
+          pageId: page.pageId,
+          pageName: page.pageName,
+          igAccountId: page.igAccountId,
+          username: page.username,
+          ...(page.name === undefined ? {} : { name: page.name }),
+        })),
+        expiresAt: isoTime(outcome.expiresAt),
+      };
+      return json(200, body);
+    }
     case "refused":
-      throw outcome.reason === "ticket_expired"
-        ? new AppError("oauth.ticket_expired", "Click Connect Instagram again.")
-        : new AppError(
-            "oauth.ticket_invalid",
-            "The ticket is unknown, was already used, or was issued to another user or organisation.",
-          );
+      throw refusal(outcome.reason);
     case "subscribe_failed":
       throw new AppError(
         "oauth.subscribe_failed",
         "Instagram did not accept the webhook subscription; connect again.",
+      );
+  }
+}
+
+function refusal(reason: Extract<CompleteOutcome, { kind: "refused" }>["reason"]): AppError {
+  switch (reason) {
+    case "ticket_expired":
+      return new AppError("oauth.ticket_expired", "Click Connect Instagram again.");
+    case "page_invalid":
+      return new AppError(
+        "oauth.page_invalid",
+        "pageId must be one of the Pages the choosePage answer listed (and only for a Facebook ticket).",
+      );
+    case "no_linked_instagram_account":
+      // The setup guide's Part 1: the Instagram account must be professional and linked to a Page the person manages.
+      return new AppError(
+        "oauth.no_linked_instagram_account",
+        "None of the Facebook Pages you granted has a linked Instagram professional account. Switch the Instagram account to a professional (Business or Creator) account, link it to a Facebook Page you manage (Instagram app: Settings → Account type and tools; or Meta Business Suite → Settings → Linked accounts), then click Connect again and grant that Page.",
+      );
+    case "ticket_invalid":
+      return new AppError(
+        "oauth.ticket_invalid",
+        "The ticket is unknown, was already used, or was issued to another user or organisation.",
       );
   }
 }

@@ -21,6 +21,9 @@ export interface MetaHosts {
   readonly apiUrl: string;
   readonly graphUrl: string;
   readonly graphVersion: string;
+  /** Facebook Login flavour: www.facebook.com (the dialog) and graph.facebook.com; real hosts when unset. */
+  readonly facebookOauthUrl?: string;
+  readonly facebookGraphUrl?: string;
 }
 
 export function metaHostsFromEnv(): MetaHosts {
@@ -30,6 +33,8 @@ export function metaHostsFromEnv(): MetaHosts {
     apiUrl: trim(optionalEnv(Env.instagramApiUrl, Defaults.instagramApiUrl)),
     graphUrl: trim(optionalEnv(Env.instagramGraphUrl, Defaults.instagramGraphUrl)),
     graphVersion: optionalEnv(Env.graphApiVersion, Defaults.graphApiVersion),
+    facebookOauthUrl: trim(optionalEnv(Env.facebookOauthUrl, Defaults.facebookOauthUrl)),
+    facebookGraphUrl: trim(optionalEnv(Env.facebookGraphUrl, Defaults.facebookGraphUrl)),
   };
 }
 

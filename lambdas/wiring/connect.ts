@@ -5,10 +5,14 @@ import { dynamoDataDeletionStore } from "../adapters/dynamo/data-deletion";
 import { dynamoErasureStore } from "../adapters/dynamo/erasure";
 import { dynamoIntegrationStore } from "../adapters/dynamo/integrations";
 import { dynamoOAuthStateStore } from "../adapters/dynamo/oauth-states";
+import { facebookLogin } from "../adapters/meta/facebook-login";
 import { instagramLogin } from "../adapters/meta/instagram-login";
 import { missingErasureQueue, sqsErasureQueue } from "../adapters/sqs/erasure-queue";
+import { Defaults } from "../contract/env";
 import type { AppSecrets } from "../contract/secrets";
-import { parseAllowedOrigins } from "../domain/connect/oauth-start";
+import { LOGIN_FLAVOURS, type LoginFlavour } from "../contract/vocabulary";
+import type { FacebookLogin } from "../domain/connect/facebook-ports";
+import { type OAuthSettings, parseAllowedOrigins } from "../domain/connect/oauth-start";
 import type { InstagramLogin } from "../domain/connect/ports";
 import {
   DEFAULT_REFRESH_POLICY,
@@ -39,6 +43,26 @@ export interface ConnectConfig extends PublicUrlConfig {
   readonly erasureQueueUrl?: string;
   /** Where history import steps are queued (a completed connect starts one); empty where none is. */
   readonly historyQueueUrl?: string;
+  /** The comma-separated login flavours enabled (default `instagram`). */
+  readonly loginFlavours?: string;
+  /** The comma-separated scopes of the Facebook Login dialog (default: Defaults.facebookOauthScopes). */
+  readonly facebookOauthScopes?: string;
+}
+
+const list = (text: string) =>
+  text
+    .split(",")
+    .map((item) => item.trim())
+    .filter((item) => item !== "");
+
+/** Parses the enabled flavours; an unknown name fails the cold start. */
+export function parseLoginFlavours(text: string): LoginFlavour[] {
+  const flavours = list(text);
+  for (const flavour of flavours) {
+    if (!(LOGIN_FLAVOURS as readonly string[]).includes(flavour))
+      throw new Error(`Unknown login flavour: ${flavour}`);
+  }
+  return flavours as LoginFlavour[];
 }
 
 export interface ConnectClients {
@@ -85,6 +109,45 @@ export function connectWiring(config: ConnectConfig, clients: ConnectClients) {
       loginBySecrets.set(secrets, login);
     }
     return login;
+  }
+
+  const facebookBySecrets = new WeakMap<AppSecrets, FacebookLogin>();
+  /** The Facebook Login client bound to the Facebook app (`META_APP_ID`/`META_APP_SECRET`); undefined without it. */
+  function facebookClient(secrets: AppSecrets): FacebookLogin | undefined {
+    const { metaAppId, metaAppSecret } = secrets;
+    if (metaAppId === undefined || metaAppSecret === undefined) return undefined;
+    let login = facebookBySecrets.get(secrets);
+    if (login === undefined) {
+      login = facebookLogin(config.metaHosts, { appId: metaAppId, appSecret: metaAppSecret });
+      facebookBySecrets.set(secrets, login);
+    }
+    return login;
+  }
+
+  const enabledFlavours = parseLoginFlavours(config.loginFlavours ?? Defaults.loginFlavours);
+  const facebookScopes = list(config.facebookOauthScopes ?? Defaults.facebookOauthScopes);
+  const allowedOrigins = parseAllowedOrigins(config.returnToOrigins);
+  const oauthScopes = list(config.oauthScopes);
+  /** The authorize step's settings for these secrets (the Facebook dialog only when the Facebook app is set). */
+  function oauthSettings(secrets: AppSecrets, redirectUri: string): OAuthSettings {
+    return {
+      oauthUrl: config.metaHosts.oauthUrl,
+      appId: secrets.appId,
+      redirectUri,
+      scopes: oauthScopes,
+      allowedOrigins,
+      enabledFlavours,
+      ...(secrets.metaAppId === undefined || secrets.metaAppSecret === undefined
+        ? {}
+        : {
+            facebook: {
+              dialogUrl: config.metaHosts.facebookOauthUrl ?? Defaults.facebookOauthUrl,
+              graphVersion: config.metaHosts.graphVersion,
+              appId: secrets.metaAppId,
+              scopes: facebookScopes,
+            },
+          }),
+    };
   }
 
   /** Runs the token refresh once (the scheduled Lambda; local mode calls it on demand). */
@@ -139,11 +202,11 @@ export function connectWiring(config: ConnectConfig, clients: ConnectClients) {
     erasureQueue,
     metaHosts: config.metaHosts,
     /** Parsed at load so a malformed allow-list fails the cold start, not the first user. */
-    allowedOrigins: parseAllowedOrigins(config.returnToOrigins),
-    oauthScopes: config.oauthScopes
-      .split(",")
-      .map((scope) => scope.trim())
-      .filter((scope) => scope !== ""),
+    allowedOrigins,
+    oauthScopes,
+    enabledFlavours,
+    oauthSettings,
+    facebookClient,
     now,
     onSecret: clients.onSecret,
     ...urls,

@@ -1,6 +1,6 @@
 import { createInstagramDmClient, type InstagramDmClient, InstagramDmError } from "@instagram-dm/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { allowOnConsentPage } from "../support/e2e/consent";
+import { allowOnConsentPage, allowOnFacebookDialog } from "../support/e2e/consent";
 import { call, eventually } from "../support/e2e/http";
 import { type LocalModeProcess, startLocalModeProcess } from "../support/e2e/local-mode-process";
 
@@ -128,5 +128,48 @@ describe("the typed client against local mode", () => {
   it("disconnects", async () => {
     await dm.disconnect();
     expect((await dm.getIntegration()).status).not.toBe("connected");
+  });
+
+  it("connects with the Facebook flavour (through a Page) and exchanges a DM both ways", async () => {
+    const { authorizationUrl } = await dm.startConnect({
+      returnTo: `${local.url}/`,
+      loginFlavour: "facebook",
+    });
+    expect(new URL(authorizationUrl).pathname).toBe("/v25.0/dialog/oauth");
+    const outcome = await allowOnFacebookDialog(authorizationUrl);
+    expect(outcome.ticket, local.output()).toBeDefined();
+    const connected = await dm.completeConnect(outcome.ticket ?? "");
+    expect(connected).toMatchObject({
+      status: "connected",
+      loginFlavour: "facebook",
+      page: { id: expect.any(String) },
+    });
+    const integration = await dm.getIntegration();
+    if (integration.status === "none") throw new Error("not connected");
+
+    // The customer writes; Meta delivers it signed with the Facebook app's secret (the Page is subscribed through it).
+    const igsid = "3416870925138849";
+    const delivered = await call(local.url, "POST", "/dev/simulator/customer-message", {
+      json: { igAccountId: integration.igAccountId, igsid, text: "Hello via the Page" },
+    });
+    expect(delivered.body.delivery?.status, local.output()).toBe(200);
+    const conversation = (await dm.listConversations()).items.find(
+      (item) => item.participant.igsid === igsid,
+    );
+    expect(conversation?.lastMessagePreview).toBe("Hello via the Page");
+
+    // And the reply goes out through the Page (graph.facebook.com, Page token).
+    const accepted = await dm.sendMessage({
+      conversationId: conversation?.conversationId ?? "",
+      text: "Hi from the Page",
+    });
+    const sent = await eventually(
+      async () => {
+        const status = await dm.getMessage(accepted.messageId);
+        return status.status === "sent" || status.status === "failed" ? status : undefined;
+      },
+      { what: "the Page reply to be sent", timeoutMs: 60_000 },
+    );
+    expect(sent, local.output()).toMatchObject({ status: "sent" });
   });
 });

@@ -190,4 +190,43 @@ describe.skipIf(!hasChromium)("dev console in a real browser", () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: join(ARTIFACTS, "console-live.png"), fullPage: true });
   });
+
+  // After the live-events case: it relies on the first user's session, this one signs in as another user.
+  it("connects with Facebook Login (a Page) and exchanges a DM both ways", async () => {
+    const failures: string[] = [];
+    page.on("pageerror", (error) => failures.push(error.message));
+    await page.goto(`${local.url}/`);
+    await page.waitForSelector("body[data-ready=true]");
+    if (await page.locator("#sign-out").isVisible()) await page.click("#sign-out");
+    await page.fill("#user-id", "browser-fb-user");
+    await page.fill("#imo-id", "imo-browser-fb");
+    await page.click("#sign-in");
+    await page.locator("#signed-in-as").getByText("browser-fb-user @ imo-browser-fb").waitFor();
+    await page.locator("#integration-status").getByText("none").waitFor();
+
+    // Off to the simulator's Facebook Login dialog (one person, one Page linked to the account), Continue, back.
+    await page.click("#connect-facebook");
+    await page.waitForURL((url) => url.pathname === "/v25.0/dialog/oauth");
+    await page.click("#allow");
+    await page.waitForURL((url) => url.origin === local.url && url.pathname === "/");
+    await page.locator("#notice").getByText("Instagram connected (@riviera.linen.studio).").waitFor();
+    await page.locator("#integration-status").getByText("connected").waitFor();
+    await expect(page.locator("#integration-details").textContent()).resolves.toContain(
+      "Facebook Login, Page Riviera Linen Studio",
+    );
+
+    // A customer writes (delivered signed with the Facebook app's secret); the reply goes out through the Page.
+    await page.fill("#customer-igsid", "3416870925138877");
+    await page.fill("#customer-text", "Do you ship to Lyon?");
+    await page.click("#simulate-dm");
+    await page.locator("#simulate-result").getByText("Delivered to the webhook (200).").waitFor();
+    const conversation = page.locator("#conversations li.conversation").filter({ hasText: "Lyon" }).first();
+    await conversation.waitFor();
+    await conversation.click();
+    await page.fill("#reply-text", "Yes, in two days.");
+    await page.click("#reply-send");
+    await page.waitForSelector("#reply-status[data-status=sent]", { timeout: 45_000 });
+    await page.locator("#messages li.message.outbound").getByText("in two days", { exact: false }).waitFor();
+    expect(failures).toEqual([]);
+  });
 });

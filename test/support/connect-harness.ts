@@ -9,6 +9,7 @@ import {
   DEFAULT_ACCOUNT,
   type MetaSimulator,
   type SimAccount,
+  type SimOptions,
   startMetaSimulator,
 } from "../../dev/meta-simulator/index";
 import { createErasureQueues } from "../../dev/services/provision";
@@ -67,26 +68,36 @@ export interface Tenant {
  * The connect handlers wired to the Meta simulator and a fresh DynamoDB Local table, with helpers that
  * drive the flow as a browser would: init → simulator consent → callback.
  */
-export async function startConnectHarness(extraEnv: Record<string, string> = {}) {
+export async function startConnectHarness(
+  extraEnv: Record<string, string> = {},
+  /** More simulator options (the Facebook app and people) and secret fields (test/support/facebook-connect.ts). */
+  more: { sim?: Partial<SimOptions>; secretFields?: Record<string, string> } = {},
+) {
   const sim: MetaSimulator = await startMetaSimulator({
     appId: FAKE.appId,
     appSecret: FAKE.igAppSecret,
     accounts: Object.values(ACCOUNTS),
     redirectUris: [`${PUBLIC_BASE_URL}/instagram/oauth/callback`],
+    ...more.sim,
   });
   const tableName = await freshTable();
   const sqs = localSqs();
   const erasureQueue = await createErasureQueues(sqs, `test-erasure-${randomUUID().slice(0, 8)}`);
-  setHandlerEnv({
-    tableName,
-    ERASURE_QUEUE_URL: erasureQueue.queueUrl,
-    INSTAGRAM_OAUTH_URL: sim.url,
-    INSTAGRAM_API_URL: sim.url,
-    INSTAGRAM_GRAPH_URL: sim.url,
-    RETURN_TO_ORIGINS: `${APP_ORIGIN},http://localhost:5173`,
-    PUBLIC_BASE_URL,
-    ...extraEnv,
-  });
+  setHandlerEnv(
+    {
+      tableName,
+      ERASURE_QUEUE_URL: erasureQueue.queueUrl,
+      INSTAGRAM_OAUTH_URL: sim.url,
+      INSTAGRAM_API_URL: sim.url,
+      INSTAGRAM_GRAPH_URL: sim.url,
+      FACEBOOK_OAUTH_URL: sim.url,
+      FACEBOOK_GRAPH_URL: sim.url,
+      RETURN_TO_ORIGINS: `${APP_ORIGIN},http://localhost:5173`,
+      PUBLIC_BASE_URL,
+      ...extraEnv,
+    },
+    more.secretFields,
+  );
   const handlers = {
     init: (await import("../../lambdas/handlers/oauth-init")).handler as Handler,
     callback: (await import("../../lambdas/handlers/oauth-callback")).handler as Handler,
@@ -114,6 +125,8 @@ export async function startConnectHarness(extraEnv: Record<string, string> = {})
         apiUrl: sim.url,
         graphUrl: sim.url,
         graphVersion: Defaults.graphApiVersion,
+        facebookOauthUrl: sim.url,
+        facebookGraphUrl: sim.url,
       },
       returnToOrigins: `${APP_ORIGIN},http://localhost:5173`,
       oauthScopes: Defaults.oauthScopes,
@@ -162,14 +175,14 @@ export async function startConnectHarness(extraEnv: Record<string, string> = {})
     invoke(handlers.callback, httpEvent({ method: "GET", route: "/instagram/oauth/callback", query }));
 
   /** `POST /instagram/oauth/complete` as the app's page calls it; no tenant: a request without a JWT. */
-  const complete = (tenant: Tenant | undefined, ticket: string) =>
+  const complete = (tenant: Tenant | undefined, ticket: string, pageId?: string) =>
     invoke(
       handlers.complete,
       httpEvent({
         method: "POST",
         route: "/instagram/oauth/complete",
         headers: { "content-type": "application/json" },
-        body: JSON.stringify({ ticket }),
+        body: JSON.stringify({ ticket, ...(pageId === undefined ? {} : { pageId }) }),
         ...(tenant === undefined ? {} : { claims: claims(tenant) }),
       }),
     );
@@ -287,7 +300,7 @@ export async function startConnectHarness(extraEnv: Record<string, string> = {})
   };
 
   /** A signed_request Meta would send now (issued_at = now unless given), signed with the Instagram app secret. */
-  const signedNow = (payload: Record<string, unknown>, secret = FAKE.igAppSecret) => {
+  const signedNow = (payload: Record<string, unknown>, secret: string = FAKE.igAppSecret) => {
     const body = { algorithm: "HMAC-SHA256", issued_at: Math.floor(Date.now() / 1000), ...payload };
     const encoded = Buffer.from(JSON.stringify(body)).toString("base64url");
     return `${createHmac("sha256", secret).update(encoded).digest("base64url")}.${encoded}`;

@@ -147,6 +147,14 @@ function memoryTickets(): ConnectTicketStore & { records: Map<string, ConnectTic
       records.delete(hash);
       return { kind: "redeemed", record };
     },
+    peek: async (hash, tenant) => {
+      const record = records.get(hash);
+      if (record === undefined) return { kind: "refused", why: "unknown_or_used" };
+      if (record.imoId !== tenant.imoId || record.userId !== tenant.userId) {
+        return { kind: "refused", why: "other_tenant" };
+      }
+      return { kind: "redeemed", record };
+    },
   };
 }
 
@@ -199,6 +207,7 @@ describe("handleCallback with in-memory fakes", () => {
     // Stored under the ticket's hash, never the ticket; the token sealed, never in clear.
     expect([...tickets.records.keys()]).toEqual([ticketHash(ticket)]);
     const record = tickets.records.get(ticketHash(ticket));
+    if (record?.loginFlavour === "facebook") throw new Error("expected an Instagram ticket");
     expect(JSON.stringify(record)).not.toContain("IGAAlong-lived-token");
     expect(
       record?.token && openToken(record.token, KEYS, { ...record, igAccountId: PROFILE.igAccountId }),

@@ -42,7 +42,7 @@ describe("local mode's secrets: the environment over the secrets file", () => {
   it("takes each field set in the environment, writes the merged document for the handlers and removes it on stop", async () => {
     writeFileSync(join(stateDir, "secrets.json"), JSON.stringify({ ...FILE_VALUES, NOTE: "generated" }));
     const stops = stopStack(() => {});
-    const secrets = localSecrets(stateDir, { ...ENV_VALUES, META_APP_SECRET: "" }, stops);
+    const secrets = localSecrets(stateDir, { ...ENV_VALUES, META_APP_SECRET: "", META_APP_ID: "" }, stops);
     expect(secrets).toMatchObject({
       appId: ENV_VALUES.INSTAGRAM_APP_ID,
       appSecret: ENV_VALUES.INSTAGRAM_APP_SECRET,
@@ -56,6 +56,7 @@ describe("local mode's secrets: the environment over the secrets file", () => {
       INSTAGRAM_WEBHOOK_VERIFY_TOKEN: "environment",
       TOKEN_ENCRYPTION_KEY: "secrets file",
       PREVIOUS_TOKEN_ENCRYPTION_KEYS: "not set",
+      META_APP_ID: "not set",
       META_APP_SECRET: "not set",
     });
     expect(secrets.handlerFile).not.toBe(secrets.secretsFile);

@@ -19,6 +19,19 @@ describe("stage config", () => {
     });
   });
 
+  it("login flavours: Instagram Login only by default; facebook when listed; anything else refused", () => {
+    expect(parseStageConfig("dev", valid).loginFlavours).toEqual(["instagram"]);
+    expect(parseStageConfig("dev", valid).facebookOauthScopes).toContain("pages_messaging");
+    expect(
+      parseStageConfig("dev", { ...valid, loginFlavours: ["instagram", "facebook"] }).loginFlavours,
+    ).toEqual(["instagram", "facebook"]);
+    expect(() => parseStageConfig("dev", { ...valid, loginFlavours: ["threads"] })).toThrow(/loginFlavours/);
+    expect(() => parseStageConfig("dev", { ...valid, loginFlavours: [] })).toThrow(/loginFlavours/);
+    expect(() => parseStageConfig("dev", { ...valid, facebookOauthScopes: "a b" })).toThrow(
+      /facebookOauthScopes/,
+    );
+  });
+
   it("names every problem at once", () => {
     expect(() =>
       parseStageConfig("prod", {

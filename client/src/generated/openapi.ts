@@ -223,7 +223,7 @@ export type paths = {
         put?: never;
         /**
          * Finish connecting: redeem the connect ticket from the landing URL
-         * @description Only the tenant (organisation and user) that called `oauth/init` can redeem its ticket, once, within 10 minutes. Subscribes the account to webhooks and stores the integration. Another tenant's attempt gets `oauth.ticket_invalid` and leaves the ticket in place.
+         * @description Only the tenant (organisation and user) that called `oauth/init` can redeem its ticket, once, within 10 minutes. Subscribes the account to webhooks and stores the integration. Another tenant's attempt gets `oauth.ticket_invalid` and leaves the ticket in place. A Facebook-flavour ticket whose person granted several Pages with linked Instagram accounts answers `{ choosePage, expiresAt }` without spending the ticket; call again with `pageId`.
          */
         post: operations["oauth-complete"];
         delete?: never;
@@ -415,8 +415,11 @@ export type components = {
             status: "running" | "completed" | "failed";
         };
         Integration: {
-            /** @enum {string} */
-            accountType: "BUSINESS" | "MEDIA_CREATOR";
+            /**
+             * @description Absent for the facebook flavour (the Page's linked account does not report it)
+             * @enum {string}
+             */
+            accountType?: "BUSINESS" | "MEDIA_CREATOR";
             /**
              * Format: date-time
              * @description ISO-8601 date-time, UTC
@@ -426,9 +429,20 @@ export type components = {
             history?: components["schemas"]["HistoryImport"];
             /** @description Decimal id from Meta, always a string */
             igAccountId: string;
+            /**
+             * @description How the account was connected: Instagram Login, or Facebook Login through a Page
+             * @enum {string}
+             */
+            loginFlavour: "instagram" | "facebook";
             name?: string;
             /** @description How many other organisations have this account connected (never which ones) */
             otherOrganisationCount?: number;
+            /** @description facebook flavour: the Facebook Page the account is linked to (messages go through it) */
+            page?: {
+                /** @description Decimal id from Meta, always a string */
+                id: string;
+                name: string;
+            };
             /** @description Present while status is restricted */
             restriction?: {
                 /**
@@ -601,10 +615,94 @@ export type components = {
             status: "queued" | "sending" | "sent" | "failed";
         };
         OAuthCompleteRequest: {
+            /** @description Facebook flavour: the Page to connect, one of a `choosePage` answer's; not needed when there is one */
+            pageId?: string;
             /** @description The `connect_ticket` query parameter of the landing URL */
             ticket: string;
         };
+        OAuthCompleteResult: {
+            /**
+             * @description Absent for the facebook flavour (the Page's linked account does not report it)
+             * @enum {string}
+             */
+            accountType?: "BUSINESS" | "MEDIA_CREATOR";
+            /**
+             * Format: date-time
+             * @description ISO-8601 date-time, UTC
+             */
+            connectedAt: string;
+            /** @description The latest history import of this account, once one was started */
+            history?: components["schemas"]["HistoryImport"];
+            /** @description Decimal id from Meta, always a string */
+            igAccountId: string;
+            /**
+             * @description How the account was connected: Instagram Login, or Facebook Login through a Page
+             * @enum {string}
+             */
+            loginFlavour: "instagram" | "facebook";
+            name?: string;
+            /** @description How many other organisations have this account connected (never which ones) */
+            otherOrganisationCount?: number;
+            /** @description facebook flavour: the Facebook Page the account is linked to (messages go through it) */
+            page?: {
+                /** @description Decimal id from Meta, always a string */
+                id: string;
+                name: string;
+            };
+            /** @description Present while status is restricted */
+            restriction?: {
+                /**
+                 * @description account_restricted: Meta 10/1893063; business_blocked: Meta 100/2534029
+                 * @enum {string}
+                 */
+                reason: "account_restricted" | "business_blocked";
+                /**
+                 * Format: date-time
+                 * @description Meta's latest refusal (sends are probed about once an hour)
+                 */
+                seenAt: string;
+                /**
+                 * Format: date-time
+                 * @description ISO-8601 date-time, UTC
+                 */
+                since: string;
+            };
+            /** @description True when the same Instagram account is also connected in another organisation, which then receives its DMs too */
+            sharedWithOtherOrganisations?: boolean;
+            /**
+             * @description restricted: connected, but Meta refuses every send of the account for now (see restriction); queued messages wait
+             * @enum {string}
+             */
+            status: "connected" | "restricted" | "needs_reauth" | "revoked";
+            /**
+             * Format: date-time
+             * @description ISO-8601 date-time, UTC
+             */
+            tokenExpiresAt?: string;
+            username: string;
+        } | {
+            /** @description Ask the user which Page; then call again with the same ticket and `pageId` */
+            choosePage: {
+                /** @description Decimal id from Meta, always a string */
+                igAccountId: string;
+                name?: string;
+                /** @description Decimal id from Meta, always a string */
+                pageId: string;
+                pageName: string;
+                username: string;
+            }[];
+            /**
+             * Format: date-time
+             * @description The ticket stays usable (for this tenant only) until then
+             */
+            expiresAt: string;
+        };
         OAuthInitRequest: {
+            /**
+             * @description Default instagram. instagram: Instagram Login (instagram.com). facebook: Facebook Login, for an Instagram account linked to a Facebook Page (messaged through the Page). Each must be enabled on the stage
+             * @enum {string}
+             */
+            loginFlavour?: "instagram" | "facebook";
             /**
              * Format: uri
              * @description The app page that receives `connect_ticket` and completes the connect; an allowed app origin
@@ -628,7 +726,7 @@ export type components = {
              * @description Stable error code; see docs/app-api.md
              * @enum {string}
              */
-            code: "request.invalid" | "request.too_large" | "request.unsupported_media_type" | "auth.unauthorized" | "resource.not_found" | "webhook.signature_invalid" | "webhook.verify_token_mismatch" | "webhook.body_invalid" | "signed_request.invalid" | "signed_request.signature_invalid" | "signed_request.stale" | "oauth.return_to_not_allowed" | "oauth.state_invalid" | "oauth.state_expired" | "oauth.ticket_invalid" | "oauth.ticket_expired" | "oauth.subscribe_failed" | "integration.not_connected" | "integration.needs_reauth" | "history.already_running" | "send.window_closed" | "send.human_agent_disabled" | "idempotency.key_reused" | "dependency.unavailable" | "internal";
+            code: "request.invalid" | "request.too_large" | "request.unsupported_media_type" | "auth.unauthorized" | "resource.not_found" | "webhook.signature_invalid" | "webhook.verify_token_mismatch" | "webhook.body_invalid" | "signed_request.invalid" | "signed_request.signature_invalid" | "signed_request.stale" | "oauth.return_to_not_allowed" | "oauth.state_invalid" | "oauth.state_expired" | "oauth.ticket_invalid" | "oauth.ticket_expired" | "oauth.flavour_disabled" | "oauth.page_invalid" | "oauth.no_linked_instagram_account" | "oauth.subscribe_failed" | "integration.not_connected" | "integration.needs_reauth" | "history.already_running" | "send.window_closed" | "send.human_agent_disabled" | "idempotency.key_reused" | "dependency.unavailable" | "internal";
             detail?: string;
             /** @description Every invalid field, for request.invalid */
             errors?: {
@@ -1457,16 +1555,16 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The connected integration */
+            /** @description The connected integration, or (Facebook flavour, several Pages) the Pages to choose from */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Integration"];
+                    "application/json": components["schemas"]["OAuthCompleteResult"];
                 };
             };
-            /** @description Problem details; code: request.invalid, oauth.ticket_invalid, oauth.ticket_expired */
+            /** @description Problem details; code: request.invalid, oauth.ticket_invalid, oauth.ticket_expired, oauth.page_invalid, oauth.no_linked_instagram_account */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1535,7 +1633,7 @@ export interface operations {
                     "application/json": components["schemas"]["OAuthInitResponse"];
                 };
             };
-            /** @description Problem details; code: request.invalid, oauth.return_to_not_allowed */
+            /** @description Problem details; code: request.invalid, oauth.return_to_not_allowed, oauth.flavour_disabled */
             400: {
                 headers: {
                     [name: string]: unknown;

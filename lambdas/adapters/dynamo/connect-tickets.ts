@@ -1,6 +1,11 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { DeleteCommand, type DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
-import type { ConnectTicketRecord, ConnectTicketStore } from "../../domain/connect/ports";
+import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
+import type { TicketPage } from "../../domain/connect/facebook-ports";
+import type {
+  ConnectTicketRecord,
+  ConnectTicketStore,
+  InstagramTicketRecord,
+} from "../../domain/connect/ports";
 import { ttlSeconds } from "./dates";
 import { Keys } from "./keys";
 
@@ -21,10 +26,14 @@ export function dynamoConnectTicketStore(db: DynamoDBDocumentClient, tableName: 
             entity: "connect_ticket",
             imoId: record.imoId,
             userId: record.userId,
-            profile: record.profile,
-            token: record.token,
-            tokenIssuedAt: record.tokenIssuedAt,
-            tokenExpiresAt: record.tokenExpiresAt,
+            ...(record.loginFlavour === "facebook"
+              ? { loginFlavour: "facebook", facebookUserId: record.facebookUserId, pages: record.pages }
+              : {
+                  profile: record.profile,
+                  token: record.token,
+                  tokenIssuedAt: record.tokenIssuedAt,
+                  tokenExpiresAt: record.tokenExpiresAt,
+                }),
             createdAt: record.createdAt,
             expiresAtMs: record.expiresAt,
             expiresAt: ttlSeconds(record.expiresAt),
@@ -58,6 +67,21 @@ export function dynamoConnectTicketStore(db: DynamoDBDocumentClient, tableName: 
         throw error;
       }
     },
+
+    async peek(ticketHash, tenant) {
+      const result = await db.send(
+        new GetCommand({ TableName: tableName, Key: Keys.connectTicket(ticketHash), ConsistentRead: true }),
+      );
+      const item = result.Item;
+      if (item === undefined) return { kind: "refused", why: "unknown_or_used" };
+      if (item.imoId !== tenant.imoId || item.userId !== tenant.userId) {
+        return { kind: "refused", why: "other_tenant" };
+      }
+      const record = ticketFromItem(item);
+      return record === undefined
+        ? { kind: "refused", why: "unknown_or_used" }
+        : { kind: "redeemed", record };
+    },
   };
 }
 
@@ -66,18 +90,26 @@ function ticketFromItem(item: Record<string, unknown> | undefined): ConnectTicke
   const { imoId, userId, profile, token, tokenIssuedAt, tokenExpiresAt, createdAt, expiresAtMs } = item;
   if (typeof imoId !== "string" || typeof userId !== "string" || typeof expiresAtMs !== "number")
     return undefined;
+  const base = {
+    imoId,
+    userId,
+    createdAt: typeof createdAt === "number" ? createdAt : 0,
+    expiresAt: expiresAtMs,
+  };
+  if (item.loginFlavour === "facebook") {
+    const { facebookUserId, pages } = item;
+    if (typeof facebookUserId !== "string" || !Array.isArray(pages)) return undefined;
+    return { ...base, loginFlavour: "facebook", facebookUserId, pages: pages as TicketPage[] };
+  }
   if (typeof tokenIssuedAt !== "number" || typeof tokenExpiresAt !== "number") return undefined;
   if (typeof profile !== "object" || profile === null || typeof token !== "object" || token === null) {
     return undefined;
   }
   return {
-    imoId,
-    userId,
-    profile: profile as ConnectTicketRecord["profile"],
-    token: token as ConnectTicketRecord["token"],
+    ...base,
+    profile: profile as InstagramTicketRecord["profile"],
+    token: token as InstagramTicketRecord["token"],
     tokenIssuedAt,
     tokenExpiresAt,
-    createdAt: typeof createdAt === "number" ? createdAt : 0,
-    expiresAt: expiresAtMs,
   };
 }

@@ -96,7 +96,12 @@ export function dynamoErasureStore(db: DynamoDBDocumentClient, tableName: string
             const ids = Array.isArray(item.personIds)
               ? item.personIds.filter((id) => typeof id === "string")
               : [];
-            links.push({ imoId: item.imoId, igAccountId: item.igAccountId, personIds: [personId, ...ids] });
+            links.push({
+              imoId: item.imoId,
+              igAccountId: item.igAccountId,
+              personIds: [...new Set([personId, ...ids])],
+              ...(item.loginFlavour === "facebook" ? { loginFlavour: "facebook" as const } : {}),
+            });
           }
         },
       );

@@ -62,6 +62,9 @@ export function integrationFromItem(item: Record<string, unknown>): Integration 
   const tokenIssuedAt = number("tokenIssuedAt");
   const tokenExpiresAt = number("tokenExpiresAt");
   const restriction = restrictionOf(item.restriction);
+  const accountType = item.accountType;
+  const page = pageOf(item.page);
+  const facebookUserId = item.facebookUserId;
   return {
     imoId: text("imoId"),
     userId: text("userId"),
@@ -70,7 +73,10 @@ export function integrationFromItem(item: Record<string, unknown>): Integration 
     ...(typeof tokenUserId === "string" ? { tokenUserId } : {}),
     username: text("username"),
     ...(typeof name === "string" ? { name } : {}),
-    accountType: text("accountType") as AccountType,
+    ...(typeof accountType === "string" ? { accountType: accountType as AccountType } : {}),
+    ...(item.loginFlavour === "facebook" ? { loginFlavour: "facebook" as const } : {}),
+    ...(page === undefined ? {} : { page }),
+    ...(typeof facebookUserId === "string" ? { facebookUserId } : {}),
     status: text("status") as IntegrationStatus,
     ...(token ? { token } : {}),
     ...(tokenIssuedAt === undefined ? {} : { tokenIssuedAt }),
@@ -94,8 +100,22 @@ function restrictionOf(value: unknown): Restriction | undefined {
   };
 }
 
-/** Every id Meta may name the integration's person by, without repeats (see Keys.personLink). */
+/** The stored Page of a Facebook-flavour integration, if well-formed. */
+function pageOf(value: unknown): Integration["page"] {
+  if (typeof value !== "object" || value === null) return undefined;
+  const { id, name } = value as Record<string, unknown>;
+  return typeof id === "string" && typeof name === "string" ? { id, name } : undefined;
+}
+
+/**
+ * Every id Meta may name the integration's person by, without repeats (see Keys.personLink). For the Facebook
+ * flavour that is the app-scoped Facebook user id only: the Facebook app's signed_requests carry it, and the
+ * person (a Page admin) is not the Instagram account, so the account's ids must not lead to them.
+ */
 export function personIdsOf(integration: Integration): string[] {
-  const ids = [integration.appScopedUserId, integration.igAccountId, integration.tokenUserId];
+  const ids =
+    integration.loginFlavour === "facebook"
+      ? [integration.facebookUserId ?? integration.appScopedUserId]
+      : [integration.appScopedUserId, integration.igAccountId, integration.tokenUserId];
   return [...new Set(ids.filter((id): id is string => id !== undefined && id !== ""))];
 }

@@ -89,6 +89,7 @@ export function dynamoIntegrationStore(db: DynamoDBDocumentClient, tableName: st
           personIds,
           imoId: integration.imoId,
           igAccountId: integration.igAccountId,
+          ...(integration.loginFlavour === "facebook" ? { loginFlavour: "facebook" } : {}),
           linkedAt: integration.updatedAt,
         },
       },

@@ -21,6 +21,7 @@ export function dynamoOAuthStateStore(db: DynamoDBDocumentClient, tableName: str
             userId: record.userId,
             imoId: record.imoId,
             ...(record.returnTo === undefined ? {} : { returnTo: record.returnTo }),
+            ...(record.loginFlavour === "facebook" ? { loginFlavour: "facebook" } : {}),
             createdAt: record.createdAt,
             expiresAtMs: record.expiresAt,
             expiresAt: ttlSeconds(record.expiresAt),
@@ -42,7 +43,7 @@ export function dynamoOAuthStateStore(db: DynamoDBDocumentClient, tableName: str
         );
         const item = result.Attributes;
         if (item === undefined) return undefined;
-        const { userId, imoId, returnTo, createdAt, expiresAtMs } = item;
+        const { userId, imoId, returnTo, createdAt, expiresAtMs, loginFlavour } = item;
         if (typeof userId !== "string" || typeof imoId !== "string" || typeof expiresAtMs !== "number") {
           return undefined;
         }
@@ -51,6 +52,7 @@ export function dynamoOAuthStateStore(db: DynamoDBDocumentClient, tableName: str
           userId,
           imoId,
           ...(typeof returnTo === "string" ? { returnTo } : {}),
+          ...(loginFlavour === "facebook" ? { loginFlavour: "facebook" as const } : {}),
           createdAt: typeof createdAt === "number" ? createdAt : 0,
           expiresAt: expiresAtMs,
         };

@@ -30,7 +30,7 @@ const TIMEOUT_MS = 10_000;
 
 type Json = Record<string, unknown>;
 
-function asObject(value: unknown): Json | undefined {
+export function asObject(value: unknown): Json | undefined {
   return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Json) : undefined;
 }
 
@@ -43,22 +43,22 @@ function unwrap(value: unknown): Json | undefined {
 }
 
 /** Ids arrive as strings, or as numbers that parseMetaJson kept exact (strings beyond 2^53). */
-function idOf(value: unknown): string | undefined {
+export function idOf(value: unknown): string | undefined {
   if (typeof value === "string" && /^\d{1,30}$/.test(value)) return value;
   if (typeof value === "number" && Number.isSafeInteger(value) && value >= 0) return String(value);
   return undefined;
 }
 
-function text(value: unknown): string | undefined {
+export function text(value: unknown): string | undefined {
   return typeof value === "string" && value !== "" ? value : undefined;
 }
 
-function malformed(what: string): MetaCallError {
+export function malformed(what: string): MetaCallError {
   return new MetaCallError(`Meta answered ${what} with an unexpected body`);
 }
 
 /** Turns metaFetch's errors into the domain's MetaCallError, keeping code, subcode and fbtrace_id only. */
-function translate(error: unknown, what: string): unknown {
+export function translate(error: unknown, what: string): unknown {
   if (error instanceof MetaApiError) {
     const kind = classifyMetaError({
       ...(error.code === undefined ? {} : { code: error.code }),
@@ -80,7 +80,7 @@ function translate(error: unknown, what: string): unknown {
   return error;
 }
 
-function longLived(body: string, what: string): LongLivedToken {
+export function longLived(body: string, what: string): LongLivedToken {
   const answer = asObject(parseMetaJson(body));
   const accessToken = text(answer?.access_token);
   const expiresIn = answer?.expires_in;

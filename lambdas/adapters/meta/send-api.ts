@@ -3,6 +3,7 @@ import type { MetaSendResult, SendApi, SendRequest } from "../../domain/outbound
 import { registerSecretValue } from "../../platform/redaction";
 import type { MetaHosts } from "../../platform/runtime-config";
 import { MetaApiError, MetaNetworkError, MetaTimeoutError, metaFetch, parseMetaJson } from "./graph-http";
+import { graphNodeUrl } from "./graph-target";
 
 /** Well below the sender's 30 s timeout, so a slow Meta still leaves time to record the outcome. */
 export const SEND_TIMEOUT_MS = 10_000;
@@ -25,12 +26,13 @@ export function sendBody(request: SendRequest): Record<string, unknown> {
   };
 }
 
-/** `POST /<IG_ID>/messages` on graph.instagram.com, with every failure classified (never thrown). */
+/** `POST /<IG_ID>/messages` on graph.instagram.com (or `/<PAGE_ID>/messages` on graph.facebook.com), with every failure classified (never thrown). */
 export function graphSendApi(hosts: MetaHosts, timeoutMs = SEND_TIMEOUT_MS): SendApi {
   return {
     async send(request: SendRequest): Promise<MetaSendResult> {
       registerSecretValue(request.accessToken);
-      const url = `${hosts.graphUrl}/${hosts.graphVersion}/${encodeURIComponent(request.igAccountId)}/messages`;
+      const target = request.target ?? { host: "instagram", nodeId: request.igAccountId };
+      const url = graphNodeUrl(hosts, target, "messages");
       try {
         const response = await metaFetch(
           url,

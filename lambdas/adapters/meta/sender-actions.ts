@@ -3,6 +3,7 @@ import { classifyMetaError } from "../../domain/meta-errors";
 import { registerSecretValue } from "../../platform/redaction";
 import type { MetaHosts } from "../../platform/runtime-config";
 import { MetaApiError, MetaNetworkError, MetaTimeoutError, metaFetch } from "./graph-http";
+import { graphNodeUrl } from "./graph-target";
 
 /** Short: a typing indicator or read mark that takes longer is worth nothing, and the app waits on it. */
 export const SENDER_ACTION_TIMEOUT_MS = 3_000;
@@ -13,9 +14,9 @@ export const SENDER_ACTION_TIMEOUT_MS = 3_000;
  */
 export function graphSenderActions(hosts: MetaHosts, timeoutMs = SENDER_ACTION_TIMEOUT_MS): SenderActions {
   return {
-    async act({ igAccountId, accessToken, recipientId, action }) {
+    async act({ igAccountId, accessToken, target, recipientId, action }) {
       registerSecretValue(accessToken);
-      const url = `${hosts.graphUrl}/${hosts.graphVersion}/${encodeURIComponent(igAccountId)}/messages`;
+      const url = graphNodeUrl(hosts, target ?? { host: "instagram", nodeId: igAccountId }, "messages");
       try {
         await metaFetch(
           url,

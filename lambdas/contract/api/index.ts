@@ -27,7 +27,13 @@ import {
   MessageSendHeaders,
   MessageStatus,
 } from "./messages";
-import { OAuthCallbackQuery, OAuthCompleteBody, OAuthInitBody, OAuthInitResponse } from "./oauth";
+import {
+  OAuthCallbackQuery,
+  OAuthCompleteBody,
+  OAuthCompleteResponse,
+  OAuthInitBody,
+  OAuthInitResponse,
+} from "./oauth";
 import { WebhookDelivery, WebhookReceiveHeaders, WebhookVerifyQuery } from "./webhook";
 
 export * from "./common";
@@ -145,6 +151,7 @@ export const RouteSchemas: Readonly<Record<HandlerName, RouteSchema>> = {
       ...problems(
         "request.invalid",
         "oauth.return_to_not_allowed",
+        "oauth.flavour_disabled",
         "auth.unauthorized",
         "request.unsupported_media_type",
       ),
@@ -153,14 +160,19 @@ export const RouteSchemas: Readonly<Record<HandlerName, RouteSchema>> = {
   "oauth-complete": {
     summary: "Finish connecting: redeem the connect ticket from the landing URL",
     description:
-      "Only the tenant (organisation and user) that called `oauth/init` can redeem its ticket, once, within 10 minutes. Subscribes the account to webhooks and stores the integration. Another tenant's attempt gets `oauth.ticket_invalid` and leaves the ticket in place.",
+      "Only the tenant (organisation and user) that called `oauth/init` can redeem its ticket, once, within 10 minutes. Subscribes the account to webhooks and stores the integration. Another tenant's attempt gets `oauth.ticket_invalid` and leaves the ticket in place. A Facebook-flavour ticket whose person granted several Pages with linked Instagram accounts answers `{ choosePage, expiresAt }` without spending the ticket; call again with `pageId`.",
     body: { contentType: "application/json", schema: OAuthCompleteBody },
     responses: {
-      200: json("The connected integration", IntegrationResponse),
+      200: json(
+        "The connected integration, or (Facebook flavour, several Pages) the Pages to choose from",
+        OAuthCompleteResponse,
+      ),
       ...problems(
         "request.invalid",
         "oauth.ticket_invalid",
         "oauth.ticket_expired",
+        "oauth.page_invalid",
+        "oauth.no_linked_instagram_account",
         "oauth.subscribe_failed",
         "auth.unauthorized",
         "request.unsupported_media_type",

@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { LOGIN_FLAVOURS } from "../vocabulary";
 import { IsoTime, MetaId } from "./common";
 
 /** The account's history import (docs/app-api.md "History import"). */
@@ -37,7 +38,17 @@ export const IntegrationView = z.object({
     ),
   username: z.string(),
   name: z.string().optional(),
-  accountType: z.enum(["BUSINESS", "MEDIA_CREATOR"]),
+  accountType: z
+    .enum(["BUSINESS", "MEDIA_CREATOR"])
+    .optional()
+    .describe("Absent for the facebook flavour (the Page's linked account does not report it)"),
+  loginFlavour: z
+    .enum(LOGIN_FLAVOURS)
+    .describe("How the account was connected: Instagram Login, or Facebook Login through a Page"),
+  page: z
+    .object({ id: MetaId, name: z.string() })
+    .optional()
+    .describe("facebook flavour: the Facebook Page the account is linked to (messages go through it)"),
   igAccountId: MetaId,
   connectedAt: IsoTime,
   tokenExpiresAt: IsoTime.optional(),

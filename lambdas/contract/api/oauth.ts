@@ -1,5 +1,7 @@
 import * as z from "zod";
-import { IsoTime } from "./common";
+import { LOGIN_FLAVOURS } from "../vocabulary";
+import { IsoTime, MetaId } from "./common";
+import { IntegrationView } from "./integration";
 
 /**
  * `POST /instagram/oauth/init` body. `returnTo` is required (the app's page there redeems the connect ticket)
@@ -12,6 +14,12 @@ export const OAuthInitBody = z
       .max(2048)
       .describe(
         "The app page that receives `connect_ticket` and completes the connect; an allowed app origin",
+      ),
+    loginFlavour: z
+      .enum(LOGIN_FLAVOURS)
+      .optional()
+      .describe(
+        "Default instagram. instagram: Instagram Login (instagram.com). facebook: Facebook Login, for an Instagram account linked to a Facebook Page (messaged through the Page). Each must be enabled on the stage",
       ),
   })
   .meta({ id: "OAuthInitRequest" });
@@ -36,7 +44,34 @@ export const OAuthCallbackQuery = z.object({
 export const OAuthCompleteBody = z
   .strictObject({
     ticket: z.string().min(1).max(128).describe("The `connect_ticket` query parameter of the landing URL"),
+    pageId: MetaId.optional().describe(
+      "Facebook flavour: the Page to connect, one of a `choosePage` answer's; not needed when there is one",
+    ),
   })
   .meta({ id: "OAuthCompleteRequest" });
 
+/** A Page of a Facebook Login ticket the app may connect (its linked Instagram professional account). */
+export const PageChoiceView = z.object({
+  pageId: MetaId,
+  pageName: z.string(),
+  igAccountId: MetaId,
+  username: z.string(),
+  name: z.string().optional(),
+});
+
+/** `POST /instagram/oauth/complete` with a Facebook ticket offering several Pages and no `pageId`. */
+export const ChoosePageResponse = z.object({
+  choosePage: z
+    .array(PageChoiceView)
+    .describe("Ask the user which Page; then call again with the same ticket and `pageId`"),
+  expiresAt: IsoTime.describe("The ticket stays usable (for this tenant only) until then"),
+});
+
+export type ChoosePageBody = z.input<typeof ChoosePageResponse>;
+
 export type OAuthInitResult = z.input<typeof OAuthInitResponse>;
+
+/** `POST /instagram/oauth/complete`: the connected integration, or the Pages to choose from. */
+export const OAuthCompleteResponse = z
+  .union([IntegrationView, ChoosePageResponse])
+  .meta({ id: "OAuthCompleteResult" });

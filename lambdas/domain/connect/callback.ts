@@ -1,8 +1,11 @@
 import type { AccountType } from "../integration";
 import type { TokenKeys } from "../token-seal";
 import { sealToken } from "../token-seal";
+import { facebookTicket } from "./facebook-callback";
+import type { FacebookLogin } from "./facebook-ports";
 import { allowedReturnTo } from "./oauth-start";
-import { type ConnectTicketStore, type InstagramLogin, MetaCallError, type OAuthStateStore } from "./ports";
+import type { ConnectTicketStore, InstagramLogin, OAuthStateStore } from "./ports";
+import { StepFailure, step } from "./steps";
 import { newTicket, TICKET_LIFETIME_MS, ticketHash } from "./ticket";
 
 /**
@@ -20,6 +23,8 @@ export const ConnectFailureReasons = [
   "connect_failed",
   /** The user did not grant `instagram_business_manage_messages`: the integration could not send or receive DMs. */
   "permission_missing",
+  /** Facebook flavour: `/me/accounts` (the person's Pages) failed. */
+  "page_list_failed",
 ] as const;
 export type ConnectFailureReason = (typeof ConnectFailureReasons)[number];
 
@@ -31,6 +36,7 @@ export interface ConnectFailureCause {
     | "permissions"
     | "long_lived_exchange"
     | "profile"
+    | "pages"
     | "subscribe"
     | "store"
     | "ticket";
@@ -50,7 +56,11 @@ export type CallbackOutcome =
       /** returnTo with `connect_ticket=<ticket>`. */
       readonly location: string;
       readonly tenant: { readonly imoId: string; readonly userId: string };
-      readonly igAccountId: string;
+      /** Instagram flavour: the account. */
+      readonly igAccountId?: string;
+      readonly loginFlavour?: "facebook";
+      /** Facebook flavour: how many Pages with a linked account the ticket offers. */
+      readonly pages?: number;
     }
   | {
       readonly kind: "failed";
@@ -69,6 +79,8 @@ export interface CallbackInput {
 export interface CallbackDeps {
   readonly states: OAuthStateStore;
   readonly login: InstagramLogin;
+  /** The Facebook Login client; absent where the Facebook app is not configured. */
+  readonly facebook?: FacebookLogin;
   readonly tickets: ConnectTicketStore;
   readonly keys: TokenKeys;
   readonly redirectUri: string;
@@ -96,36 +108,6 @@ export function ticketUrl(returnTo: string, ticket: string): string {
   const url = new URL(returnTo);
   url.searchParams.set("connect_ticket", ticket);
   return url.href;
-}
-
-class StepFailure extends Error {
-  constructor(
-    readonly reason: ConnectFailureReason,
-    readonly failure: ConnectFailureCause,
-  ) {
-    super(reason);
-  }
-}
-
-async function step<T>(
-  name: ConnectFailureCause["step"],
-  reason: ConnectFailureReason,
-  call: () => Promise<T>,
-): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    if (error instanceof MetaCallError) {
-      throw new StepFailure(reason, {
-        step: name,
-        ...(error.code === undefined ? {} : { metaCode: error.code }),
-        ...(error.subcode === undefined ? {} : { metaSubcode: error.subcode }),
-        ...(error.fbtraceId === undefined ? {} : { fbtraceId: error.fbtraceId }),
-        message: error.message,
-      });
-    }
-    throw new StepFailure(reason, { step: name, message: error instanceof Error ? error.message : "failed" });
-  }
 }
 
 /**
@@ -161,6 +143,21 @@ export async function handleCallback(input: CallbackInput, deps: CallbackDeps): 
   const tenant = { userId: record.userId, imoId: record.imoId };
 
   try {
+    if (record.loginFlavour === "facebook") {
+      const facebook = deps.facebook;
+      // The stage stopped offering the flavour (or lost the Facebook app) while the sign-in was under way.
+      if (facebook === undefined) {
+        return fail("connect_failed", { step: "authorize", message: "Facebook Login is not configured" });
+      }
+      const issued = await facebookTicket(code, tenant, { ...deps, facebook });
+      return {
+        kind: "ticket_issued",
+        location: ticketUrl(returnTo, issued.ticket),
+        tenant,
+        loginFlavour: "facebook",
+        pages: issued.pages,
+      };
+    }
     const shortLived = await step("code_exchange", "code_exchange_failed", () =>
       deps.login.exchangeCode(code, deps.redirectUri),
     );

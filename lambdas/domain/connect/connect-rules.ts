@@ -1,4 +1,4 @@
-import type { AccountType, Integration, SealedToken } from "../integration";
+import { type AccountType, flavourOf, type Integration, type SealedToken } from "../integration";
 import type { Tenant } from "../tenant";
 import type { AccountClaim, ConnectPlan, IntegrationStore } from "./ports";
 
@@ -10,11 +10,17 @@ export interface IncomingConnection {
   readonly tokenUserId?: string;
   readonly username: string;
   readonly name?: string;
-  readonly accountType: AccountType;
+  /** Absent for the Facebook flavour (the Page's linked account does not report it). */
+  readonly accountType?: AccountType;
+  /** Facebook flavour: the Page, and the Facebook user who connected it. */
+  readonly loginFlavour?: "facebook";
+  readonly page?: { readonly id: string; readonly name: string };
+  readonly facebookUserId?: string;
   readonly token: SealedToken;
   /** Epoch ms. */
   readonly tokenIssuedAt: number;
-  readonly tokenExpiresAt: number;
+  /** Absent: the token does not expire (a Page token from a long-lived user token). */
+  readonly tokenExpiresAt?: number;
 }
 
 /** Which of the reconnect orders a connect turned out to be (for logs and tests). */
@@ -68,11 +74,14 @@ export function planConnect(
     ...(incoming.tokenUserId === undefined ? {} : { tokenUserId: incoming.tokenUserId }),
     username: incoming.username,
     ...(incoming.name === undefined ? {} : { name: incoming.name }),
-    accountType: incoming.accountType,
+    ...(incoming.accountType === undefined ? {} : { accountType: incoming.accountType }),
+    ...(incoming.loginFlavour === undefined ? {} : { loginFlavour: incoming.loginFlavour }),
+    ...(incoming.page === undefined ? {} : { page: incoming.page }),
+    ...(incoming.facebookUserId === undefined ? {} : { facebookUserId: incoming.facebookUserId }),
     status: "connected",
     token: incoming.token,
     tokenIssuedAt: incoming.tokenIssuedAt,
-    tokenExpiresAt: incoming.tokenExpiresAt,
+    ...(incoming.tokenExpiresAt === undefined ? {} : { tokenExpiresAt: incoming.tokenExpiresAt }),
     // Reconnecting the same account (a new token, or after needs_reauth) keeps when it was first connected.
     connectedAt: sameAccount && current.status !== "revoked" ? current.connectedAt : now,
     updatedAt: now,
@@ -135,8 +144,11 @@ export async function connectIntegration(
     };
     const { plan, kind } = planConnect(tenant, incoming, snapshot, now());
     if ((await store.applyConnect(plan)) === "applied") {
-      // The user switched accounts: the caller unsubscribes the old one at Meta if nobody else holds it.
-      const replaced = kind === "replaced" ? current : undefined;
+      // The user switched accounts, or the same account to the other flavour (its old subscription belongs to the
+      // other app): the caller unsubscribes the old one at Meta if nobody else holds it.
+      const switchedFlavour =
+        current !== undefined && flavourOf(current) !== (incoming.loginFlavour ?? "instagram");
+      const replaced = kind === "replaced" || (kind === "refreshed" && switchedFlavour) ? current : undefined;
       return { integration: plan.integration, kind, attempts: attempt, ...(replaced ? { replaced } : {}) };
     }
     await pause(attempt);

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { Integration } from "../integration";
+import { flavourOf, type Integration } from "../integration";
 import { withoutToken } from "./connect-rules";
 import type {
   DataDeletionStore,
@@ -63,7 +63,15 @@ export async function findPerson(
   for (const id of personIds) for (const found of await deps.store.findByAppUser(id)) keep(found);
   const accounts = new Set([...links.values()].map((link) => link.igAccountId));
   for (const integration of integrations.values()) accounts.add(integration.igAccountId);
-  for (const account of accounts) for (const found of await deps.store.findByAccount(account)) keep(found);
+  // An account reached through an Instagram identity is the person's own: every organisation's integration of it
+  // goes. One reached only as a Facebook user's Page account is not theirs: only their own integrations and the
+  // organisations they connected it in (their links) are.
+  const owned = new Set(
+    [...links.values()].filter((link) => link.loginFlavour !== "facebook").map((link) => link.igAccountId),
+  );
+  for (const integration of integrations.values())
+    if (flavourOf(integration) === "instagram") owned.add(integration.igAccountId);
+  for (const account of owned) for (const found of await deps.store.findByAccount(account)) keep(found);
   const targets = new Map<string, { imoId: string; igAccountId: string }>();
   for (const { imoId, igAccountId } of [...links.values(), ...integrations.values()]) {
     if (accounts.has(igAccountId)) targets.set(`${imoId}#${igAccountId}`, { imoId, igAccountId });

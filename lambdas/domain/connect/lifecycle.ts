@@ -1,7 +1,8 @@
-import type { Integration } from "../integration";
+import { flavourOf, type Integration } from "../integration";
 import type { Tenant } from "../tenant";
 import { openToken, type TokenKeys } from "../token-seal";
 import { withoutToken } from "./connect-rules";
+import type { FacebookLogin } from "./facebook-ports";
 import type { InstagramLogin, IntegrationStore } from "./ports";
 
 /** How often a lifecycle change is retried after a concurrent write wins. */
@@ -13,7 +14,9 @@ export interface IntegrationSummary {
   readonly status: Integration["status"] | "restricted";
   readonly username: string;
   readonly name?: string;
-  readonly accountType: Integration["accountType"];
+  readonly accountType?: Integration["accountType"];
+  readonly loginFlavour: NonNullable<Integration["loginFlavour"]>;
+  readonly page?: Integration["page"];
   readonly igAccountId: string;
   readonly connectedAt: number;
   readonly tokenExpiresAt?: number;
@@ -32,7 +35,9 @@ export function summarise(integration: Integration): IntegrationSummary {
     ...(restricted ? { restriction: integration.restriction } : {}),
     username: integration.username,
     ...(integration.name === undefined ? {} : { name: integration.name }),
-    accountType: integration.accountType,
+    ...(integration.accountType === undefined ? {} : { accountType: integration.accountType }),
+    loginFlavour: flavourOf(integration),
+    ...(integration.page === undefined ? {} : { page: integration.page }),
     igAccountId: integration.igAccountId,
     connectedAt: integration.connectedAt,
     ...(integration.tokenExpiresAt === undefined ? {} : { tokenExpiresAt: integration.tokenExpiresAt }),
@@ -75,6 +80,7 @@ export async function disconnect(
   deps: {
     store: IntegrationStore;
     login: InstagramLogin;
+    facebook?: FacebookLogin;
     keys: TokenKeys;
     now: () => number;
     onSecret: (value: string) => void;
@@ -93,27 +99,42 @@ export async function disconnect(
   throw new Error("Disconnect lost the race too many times");
 }
 
-/** Unsubscribes a removed integration's account at Meta (best effort) unless another live integration holds it. */
+/**
+ * Unsubscribes a removed integration at Meta (best effort) unless another live integration of the same flavour
+ * holds it: Instagram Login subscribes the account through the Instagram app, Facebook Login the Page through the
+ * Facebook app; each subscription is the other app's business.
+ */
 export async function unsubscribeIfUnused(
   removed: Integration,
   deps: {
     store: IntegrationStore;
     login: InstagramLogin;
+    facebook?: FacebookLogin;
     keys: TokenKeys;
     onSecret: (value: string) => void;
   },
 ): Promise<DisconnectResult["unsubscribe"]> {
   if (removed.token === undefined) return "skipped";
+  const flavour = flavourOf(removed);
   const others = await deps.store.findByAccount(removed.igAccountId);
   const stillUsed = others.some(
     (other) =>
-      other.status !== "revoked" && !(other.imoId === removed.imoId && other.userId === removed.userId),
+      other.status !== "revoked" &&
+      flavourOf(other) === flavour &&
+      other.page?.id === removed.page?.id &&
+      !(other.imoId === removed.imoId && other.userId === removed.userId),
   );
   if (stillUsed) return "skipped";
+  const facebook = deps.facebook;
+  if (flavour === "facebook" && (facebook === undefined || removed.page === undefined)) return "skipped";
   try {
     const token = openToken(removed.token, deps.keys, removed);
     deps.onSecret(token);
-    await deps.login.unsubscribe(removed.igAccountId, token);
+    if (flavour === "facebook" && facebook !== undefined && removed.page !== undefined) {
+      await facebook.unsubscribePage(removed.page.id, token);
+    } else {
+      await deps.login.unsubscribe(removed.igAccountId, token);
+    }
     return "done";
   } catch (error) {
     return { failed: error };

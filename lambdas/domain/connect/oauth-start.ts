@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import type { LoginFlavour } from "../../contract/vocabulary";
 import { AppError } from "../errors";
 import type { Tenant } from "../tenant";
 import type { OAuthStateStore } from "./ports";
@@ -18,6 +19,20 @@ export interface OAuthSettings {
   readonly scopes: readonly string[];
   /** Origins (scheme://host[:port]) the callback may send the user back to. */
   readonly allowedOrigins: readonly string[];
+  /** The flavours this stage enables; absent: Instagram Login only. */
+  readonly enabledFlavours?: readonly LoginFlavour[];
+  /** The Facebook Login dialog; absent when the Facebook app is not configured. */
+  readonly facebook?: FacebookOAuthSettings;
+}
+
+/** The Facebook Login flavour's dialog settings (Facebook Login for Business, manual flow). */
+export interface FacebookOAuthSettings {
+  /** e.g. https://www.facebook.com (a simulator in tests). */
+  readonly dialogUrl: string;
+  readonly graphVersion: string;
+  /** The Facebook app's id (`META_APP_ID`). */
+  readonly appId: string;
+  readonly scopes: readonly string[];
 }
 
 /** Parses RETURN_TO_ORIGINS-style text: comma-separated origins; anything that is not a bare origin is refused. */
@@ -62,6 +77,21 @@ export function authorizationUrl(settings: OAuthSettings, state: string): string
   return url.href;
 }
 
+/** The Facebook Login dialog URL for a state: `www.facebook.com/<version>/dialog/oauth` with the code flow. */
+export function facebookAuthorizationUrl(
+  settings: FacebookOAuthSettings,
+  redirectUri: string,
+  state: string,
+): string {
+  const url = new URL(`${settings.dialogUrl}/${settings.graphVersion}/dialog/oauth`);
+  url.searchParams.set("client_id", settings.appId);
+  url.searchParams.set("redirect_uri", redirectUri);
+  url.searchParams.set("state", state);
+  url.searchParams.set("response_type", "code");
+  url.searchParams.set("scope", settings.scopes.join(","));
+  return url.href;
+}
+
 /**
  * Starts a connect for the caller: stores a single-use state bound to the caller and the validated
  * returnTo, and returns where to send the browser.
@@ -70,7 +100,16 @@ export async function startConnect(
   tenant: Tenant,
   returnTo: string,
   deps: { states: OAuthStateStore; settings: OAuthSettings; now: () => number },
+  flavour: LoginFlavour = "instagram",
 ): Promise<{ authorizationUrl: string; expiresAt: number }> {
+  const enabled = deps.settings.enabledFlavours ?? ["instagram"];
+  const facebook = deps.settings.facebook;
+  if (!enabled.includes(flavour) || (flavour === "facebook" && facebook === undefined)) {
+    throw new AppError(
+      "oauth.flavour_disabled",
+      `The ${flavour} login flavour is not enabled on this stage.`,
+    );
+  }
   // Required: the connect finishes on the app's page there, which redeems the ticket with its JWT.
   const validReturnTo = allowedReturnTo(returnTo, deps.settings.allowedOrigins);
   if (validReturnTo === undefined) {
@@ -87,8 +126,13 @@ export async function startConnect(
     userId: tenant.userId,
     imoId: tenant.imoId,
     returnTo: validReturnTo,
+    ...(flavour === "facebook" ? { loginFlavour: flavour } : {}),
     createdAt,
     expiresAt,
   });
-  return { authorizationUrl: authorizationUrl(deps.settings, state), expiresAt };
+  const url =
+    flavour === "facebook" && facebook !== undefined
+      ? facebookAuthorizationUrl(facebook, deps.settings.redirectUri, state)
+      : authorizationUrl(deps.settings, state);
+  return { authorizationUrl: url, expiresAt };
 }

@@ -1,4 +1,6 @@
+import type { LoginFlavour } from "../../contract/vocabulary";
 import type { Integration, SealedToken } from "../integration";
+import type { FacebookTicketFields } from "./facebook-ports";
 
 /**
  * The narrow interfaces the connect flow depends on. Adapters implement them over DynamoDB and Meta's
@@ -12,6 +14,8 @@ export interface OAuthStateRecord {
   readonly imoId: string;
   /** Validated against the allow-list when stored; absent when the app gave none. */
   readonly returnTo?: string;
+  /** Absent: `instagram` (states stored before the Facebook flavour). */
+  readonly loginFlavour?: LoginFlavour;
   /** Epoch ms. */
   readonly createdAt: number;
   readonly expiresAt: number;
@@ -118,6 +122,11 @@ export interface PersonLink {
   readonly personIds: readonly string[];
   readonly imoId: string;
   readonly igAccountId: string;
+  /**
+   * `facebook`: a Facebook user's link to a Page's account. It reaches only that organisation's data of the account,
+   * not the account everywhere: a Page admin is not the account (Instagram Login signs in as the account).
+   */
+  readonly loginFlavour?: "facebook";
 }
 
 /** The stored data of a person, erased in bounded steps that a later call resumes (deleted items stay gone). */
@@ -211,13 +220,20 @@ export class MetaCallError extends Error {
   }
 }
 
+/** What every completion ticket holds: the tenant that started the flow and the ticket's lifetime. */
+interface TicketBase {
+  readonly userId: string;
+  readonly imoId: string;
+  readonly createdAt: number;
+  readonly expiresAt: number;
+}
+
 /**
  * What the OAuth callback hands over to `POST /instagram/oauth/complete`: everything needed to finish the
  * connect for the tenant that started it. The token is sealed; the ticket itself is stored only as a hash.
  */
-export interface ConnectTicketRecord {
-  readonly userId: string;
-  readonly imoId: string;
+export interface InstagramTicketRecord extends TicketBase {
+  readonly loginFlavour?: "instagram";
   readonly profile: {
     readonly igAccountId: string;
     readonly appScopedUserId: string;
@@ -231,9 +247,12 @@ export interface ConnectTicketRecord {
   /** Epoch ms. */
   readonly tokenIssuedAt: number;
   readonly tokenExpiresAt: number;
-  readonly createdAt: number;
-  readonly expiresAt: number;
 }
+
+/** A Facebook Login ticket: the Pages (with linked accounts) the person may connect; one is chosen at completion. */
+export interface FacebookTicketRecord extends TicketBase, FacebookTicketFields {}
+
+export type ConnectTicketRecord = InstagramTicketRecord | FacebookTicketRecord;
 
 /** Why a ticket was not redeemed: only `expired` is ever told to the caller apart from the rest. */
 export type TicketRefusal = "unknown_or_used" | "other_tenant";
@@ -250,6 +269,11 @@ export interface ConnectTicketStore {
    * redeemed at most once, and another tenant's attempt leaves it in place.
    */
   redeem(
+    ticketHash: string,
+    tenant: { readonly imoId: string; readonly userId: string },
+  ): Promise<TicketRedemption>;
+  /** Reads the ticket for this tenant without spending it (a Facebook ticket waits for the Page choice). */
+  peek(
     ticketHash: string,
     tenant: { readonly imoId: string; readonly userId: string },
   ): Promise<TicketRedemption>;

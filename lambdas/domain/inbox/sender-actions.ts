@@ -6,7 +6,7 @@ import {
   windowAnchors,
 } from "../conversation";
 import { AppError } from "../errors";
-import type { Integration } from "../integration";
+import { type Integration, type MetaTarget, metaTargetOf } from "../integration";
 import type { MetaErrorClass } from "../meta-errors";
 import type { Tenant } from "../tenant";
 import type { InboxReader } from "./inbox";
@@ -18,6 +18,8 @@ export interface SenderActions {
   act(request: {
     readonly igAccountId: string;
     readonly accessToken: string;
+    /** Host and path node (the Page for Facebook Login); absent: the account on graph.instagram.com. */
+    readonly target?: MetaTarget;
     readonly recipientId: string;
     readonly action: SenderAction;
   }): Promise<{ ok: true } | { ok: false; kind: MetaErrorClass }>;
@@ -71,6 +73,7 @@ export async function setTyping(
   const result = await deps.meta.act({
     igAccountId: integration.igAccountId,
     accessToken: deps.accessToken(integration),
+    target: metaTargetOf(integration),
     recipientId: conversation.igsid,
     action: on ? "typing_on" : "typing_off",
   });
@@ -100,6 +103,7 @@ export async function markSeenAtMeta(
     const result = await deps.meta.act({
       igAccountId: integration.igAccountId,
       accessToken: deps.accessToken(integration),
+      target: metaTargetOf(integration),
       recipientId: conversation.igsid,
       action: "mark_seen",
     });

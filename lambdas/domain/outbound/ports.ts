@@ -1,6 +1,6 @@
 import type { SendableAttachmentType } from "../../contract/vocabulary";
 import type { WindowAnchors } from "../conversation";
-import type { Integration, RestrictionReason } from "../integration";
+import type { Integration, MetaTarget, RestrictionReason } from "../integration";
 import type { OutboundStatus, SendFailureReason } from "../message";
 import type { MetaErrorClass, UsageSignal } from "../meta-errors";
 import type { LimiterState } from "./limiter";
@@ -124,6 +124,8 @@ export type MetaSendResult =
 export interface SendRequest {
   readonly igAccountId: string;
   readonly accessToken: string;
+  /** Host and path node of the integration (the Page on graph.facebook.com for Facebook Login); absent: the account. */
+  readonly target?: MetaTarget;
   readonly recipientId: string;
   readonly content: OutboundContent;
   readonly tag?: "HUMAN_AGENT";

@@ -1,5 +1,5 @@
 import { canReply, replyWindow } from "../conversation";
-import type { Integration } from "../integration";
+import { type Integration, metaTargetOf } from "../integration";
 import type { SendFailureReason } from "../message";
 import { SLOW_DOWN_AT_PERCENT, type UsageSignal } from "../meta-errors";
 import { type LimiterPolicy, slotUsable } from "./limiter";
@@ -192,6 +192,7 @@ async function send(
   const result = await deps.meta.send({
     igAccountId: message.igAccountId,
     accessToken,
+    target: metaTargetOf(integration),
     recipientId: message.igsid,
     content: message.content,
     ...(message.tag ? { tag: message.tag } : {}),

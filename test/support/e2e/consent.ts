@@ -44,3 +44,37 @@ export async function allowOnConsentPage(authorizationUrl: string): Promise<Cons
     ticket: landing ? (new URL(landing).searchParams.get("connect_ticket") ?? undefined) : undefined,
   };
 }
+
+/**
+ * The same for the Facebook Login dialog (Facebook flavour): continue as the first person offered, with every Page
+ * the dialog ticks, then follow the redirect to our callback (and no further).
+ */
+export async function allowOnFacebookDialog(authorizationUrl: string): Promise<ConsentOutcome> {
+  const dialog = await fetch(authorizationUrl);
+  const page = await dialog.text();
+  const form = new URLSearchParams();
+  for (const [, name, value] of page.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
+    form.append(name ?? "", decodeHtml(value ?? ""));
+  }
+  form.append("fb_user", decodeHtml(/<option value="([^"]+)"/.exec(page)?.[1] ?? ""));
+  for (const [, value] of page.matchAll(/<input type="checkbox" name="page" value="([^"]+)" checked>/g)) {
+    form.append("page", decodeHtml(value ?? ""));
+  }
+  form.append("decision", "allow");
+  const allowed = await fetch(new URL(new URL(authorizationUrl).pathname, authorizationUrl), {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: form.toString(),
+    redirect: "manual",
+  });
+  const callbackUrl = new URL(allowed.headers.get("location") ?? "about:blank");
+  const callback = await fetch(callbackUrl, { redirect: "manual" });
+  const landing = callback.headers.get("location");
+  return {
+    consentStatus: dialog.status,
+    callbackUrl,
+    callbackStatus: callback.status,
+    landingUrl: landing ? new URL(landing) : undefined,
+    ticket: landing ? (new URL(landing).searchParams.get("connect_ticket") ?? undefined) : undefined,
+  };
+}
