@@ -8,8 +8,11 @@ export const Env = {
   outboundDlqUrl: "OUTBOUND_DLQ_URL",
   /** Data deletion jobs (the callbacks queue them, the erasure worker re-queues a job it has not finished). */
   erasureQueueUrl: "ERASURE_QUEUE_URL",
+  /** ARN of the Meta credentials secret (app id and secret, webhook verify token). */
   appSecretId: "APP_SECRET_ID",
-  /** Local mode only: a JSON file standing in for the Secrets Manager secret. */
+  /** ARN of the token-key secret (the keys that seal stored access tokens); only functions that open tokens. */
+  tokenKeySecretId: "TOKEN_KEY_SECRET_ID",
+  /** Local mode only: a JSON file standing in for both Secrets Manager secrets (each loader reads its fields). */
   localSecretsFile: "LOCAL_SECRETS_FILE",
   instagramOauthUrl: "INSTAGRAM_OAUTH_URL",
   instagramApiUrl: "INSTAGRAM_API_URL",

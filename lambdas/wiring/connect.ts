@@ -7,7 +7,7 @@ import { dynamoIntegrationStore } from "../adapters/dynamo/integrations";
 import { dynamoOAuthStateStore } from "../adapters/dynamo/oauth-states";
 import { instagramLogin } from "../adapters/meta/instagram-login";
 import { missingErasureQueue, sqsErasureQueue } from "../adapters/sqs/erasure-queue";
-import type { AppSecrets } from "../contract/secrets";
+import type { AppSecrets, MetaCredentials, TokenKeySecret } from "../contract/secrets";
 import { parseAllowedOrigins } from "../domain/connect/oauth-start";
 import type { InstagramLogin } from "../domain/connect/ports";
 import {
@@ -59,9 +59,9 @@ export function connectWiring(config: ConnectConfig, clients: ConnectClients) {
       : missingErasureQueue;
   const urls = publicUrls(config);
 
-  const keysBySecrets = new WeakMap<AppSecrets, TokenKeys>();
+  const keysBySecrets = new WeakMap<TokenKeySecret, TokenKeys>();
   /** Token keys for these secrets, derived once per loaded secret (HKDF is not free). */
-  function tokenKeys(secrets: AppSecrets): TokenKeys {
+  function tokenKeys(secrets: TokenKeySecret): TokenKeys {
     let keys = keysBySecrets.get(secrets);
     if (keys === undefined) {
       keys = tokenKeysFrom(secrets);
@@ -70,9 +70,9 @@ export function connectWiring(config: ConnectConfig, clients: ConnectClients) {
     return keys;
   }
 
-  const loginBySecrets = new WeakMap<AppSecrets, InstagramLogin>();
+  const loginBySecrets = new WeakMap<MetaCredentials, InstagramLogin>();
   /** The Instagram Login client bound to this app's id and secret. */
-  function loginClient(secrets: AppSecrets): InstagramLogin {
+  function loginClient(secrets: MetaCredentials): InstagramLogin {
     let login = loginBySecrets.get(secrets);
     if (login === undefined) {
       login = instagramLogin(config.metaHosts, { appId: secrets.appId, appSecret: secrets.appSecret });

@@ -56,6 +56,7 @@ describe("local mode's secrets: the environment over the secrets file", () => {
       INSTAGRAM_WEBHOOK_VERIFY_TOKEN: "environment",
       TOKEN_ENCRYPTION_KEY: "secrets file",
       PREVIOUS_TOKEN_ENCRYPTION_KEYS: "not set",
+      META_APP_ID: "not set",
       META_APP_SECRET: "not set",
     });
     expect(secrets.handlerFile).not.toBe(secrets.secretsFile);
