@@ -633,7 +633,7 @@ export interface operations {
                 limit?: number;
                 /** @description true: only conversations with unread customer messages */
                 unread?: "true" | "false";
-                /** @description open: the 24-hour window is open; closing: open with at most 2 hours left; closed: the 24-hour window is closed (including human_agent_only) or the customer never wrote */
+                /** @description open: the reply window is open (24 hours, or 7 days in a thread started from an ad); closing: open with at most 2 hours left; closed: the reply window is closed (including human_agent_only) or the customer never wrote */
                 window?: "open" | "closing" | "closed";
             };
             header?: never;
