@@ -47,6 +47,8 @@ export interface Integration {
   readonly username: string;
   readonly name?: string;
   readonly accountType: AccountType;
+  /** The account's avatar as Meta last answered it at connect: an Instagram CDN link that expires (`oe=`). */
+  readonly profilePictureUrl?: string;
   readonly status: IntegrationStatus;
   /** Absent once revoked or erased. */
   readonly token?: SealedToken;

@@ -19,6 +19,7 @@ export function integrationBody(summary: IntegrationSummary | undefined): Integr
     username: summary.username,
     ...(summary.name === undefined ? {} : { name: summary.name }),
     accountType: summary.accountType,
+    ...(summary.profilePictureUrl === undefined ? {} : { profilePictureUrl: summary.profilePictureUrl }),
     igAccountId: summary.igAccountId,
     connectedAt: isoTime(summary.connectedAt),
     ...(summary.tokenExpiresAt === undefined ? {} : { tokenExpiresAt: isoTime(summary.tokenExpiresAt) }),
@@ -105,9 +106,14 @@ export function oauthCompleteResult(outcome: CompleteOutcome): HttpResult {
             "The ticket is unknown, was already used, or was issued to another user or organisation.",
           );
     case "subscribe_failed":
+      // Code 100 is Meta refusing a parameter: one of the webhook fields we ask for. Connecting again cannot fix
+      // that, so the detail says what is wrong instead of inviting a retry.
       throw new AppError(
         "oauth.subscribe_failed",
-        "Instagram did not accept the webhook subscription; connect again.",
+        outcome.metaCode === 100
+          ? "Instagram refused the webhook fields this service subscribes to (Meta error 100): a configuration " +
+              "error that connecting again will not fix; nothing was connected. Tell the service's operator."
+          : "Instagram did not accept the webhook subscription; connect again.",
       );
   }
 }

@@ -9,6 +9,7 @@ import {
   DEFAULT_ACCOUNT,
   type MetaSimulator,
   type SimAccount,
+  type SimOptions,
   startMetaSimulator,
 } from "../../dev/meta-simulator/index";
 import { createErasureQueues } from "../../dev/services/provision";
@@ -67,12 +68,16 @@ export interface Tenant {
  * The connect handlers wired to the Meta simulator and a fresh DynamoDB Local table, with helpers that
  * drive the flow as a browser would: init → simulator consent → callback.
  */
-export async function startConnectHarness(extraEnv: Record<string, string> = {}) {
+export async function startConnectHarness(
+  extraEnv: Record<string, string> = {},
+  simOptions: Partial<SimOptions> = {},
+) {
   const sim: MetaSimulator = await startMetaSimulator({
     appId: FAKE.appId,
     appSecret: FAKE.igAppSecret,
     accounts: Object.values(ACCOUNTS),
     redirectUris: [`${PUBLIC_BASE_URL}/instagram/oauth/callback`],
+    ...simOptions,
   });
   const tableName = await freshTable();
   const sqs = localSqs();

@@ -387,6 +387,11 @@ export type components = {
             name?: string;
             /** @description How many other organisations have this account connected (never which ones) */
             otherOrganisationCount?: number;
+            /**
+             * Format: uri
+             * @description The account's avatar as Instagram answered it at connect (an Instagram CDN link that expires; reconnecting refreshes it); absent when Instagram did not answer it
+             */
+            profilePictureUrl?: string;
             /** @description Present while status is restricted */
             restriction?: {
                 /**

@@ -58,6 +58,7 @@ export function integrationFromItem(item: Record<string, unknown>): Integration 
   };
   const token = item.token as SealedToken | undefined;
   const name = item.name;
+  const profilePictureUrl = item.profilePictureUrl;
   const tokenUserId = item.tokenUserId;
   const tokenIssuedAt = number("tokenIssuedAt");
   const tokenExpiresAt = number("tokenExpiresAt");
@@ -71,6 +72,7 @@ export function integrationFromItem(item: Record<string, unknown>): Integration 
     username: text("username"),
     ...(typeof name === "string" ? { name } : {}),
     accountType: text("accountType") as AccountType,
+    ...(typeof profilePictureUrl === "string" ? { profilePictureUrl } : {}),
     status: text("status") as IntegrationStatus,
     ...(token ? { token } : {}),
     ...(tokenIssuedAt === undefined ? {} : { tokenIssuedAt }),

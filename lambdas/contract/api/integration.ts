@@ -11,6 +11,12 @@ export const IntegrationView = z.object({
   username: z.string(),
   name: z.string().optional(),
   accountType: z.enum(["BUSINESS", "MEDIA_CREATOR"]),
+  profilePictureUrl: z
+    .url()
+    .optional()
+    .describe(
+      "The account's avatar as Instagram answered it at connect (an Instagram CDN link that expires; reconnecting refreshes it); absent when Instagram did not answer it",
+    ),
   igAccountId: MetaId,
   connectedAt: IsoTime,
   tokenExpiresAt: IsoTime.optional(),

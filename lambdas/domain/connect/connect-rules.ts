@@ -11,6 +11,8 @@ export interface IncomingConnection {
   readonly username: string;
   readonly name?: string;
   readonly accountType: AccountType;
+  /** The account's avatar (an expiring CDN link), when Meta answered it. */
+  readonly profilePictureUrl?: string;
   readonly token: SealedToken;
   /** Epoch ms. */
   readonly tokenIssuedAt: number;
@@ -69,6 +71,7 @@ export function planConnect(
     username: incoming.username,
     ...(incoming.name === undefined ? {} : { name: incoming.name }),
     accountType: incoming.accountType,
+    ...(incoming.profilePictureUrl === undefined ? {} : { profilePictureUrl: incoming.profilePictureUrl }),
     status: "connected",
     token: incoming.token,
     tokenIssuedAt: incoming.tokenIssuedAt,

@@ -14,6 +14,7 @@ export interface IntegrationSummary {
   readonly username: string;
   readonly name?: string;
   readonly accountType: Integration["accountType"];
+  readonly profilePictureUrl?: string;
   readonly igAccountId: string;
   readonly connectedAt: number;
   readonly tokenExpiresAt?: number;
@@ -33,6 +34,9 @@ export function summarise(integration: Integration): IntegrationSummary {
     username: integration.username,
     ...(integration.name === undefined ? {} : { name: integration.name }),
     accountType: integration.accountType,
+    ...(integration.profilePictureUrl === undefined
+      ? {}
+      : { profilePictureUrl: integration.profilePictureUrl }),
     igAccountId: integration.igAccountId,
     connectedAt: integration.connectedAt,
     ...(integration.tokenExpiresAt === undefined ? {} : { tokenExpiresAt: integration.tokenExpiresAt }),
