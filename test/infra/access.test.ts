@@ -163,6 +163,7 @@ const secretsRead: Record<string, readonly ("credentials" | "tokenKey")[]> = {
   erasure: [],
   events: [],
   "webhook-delivery": [],
+  "window-closing": [],
 };
 
 /** The logical id of one of the AppSecret construct's secrets (`AppSecret/Credentials`, `AppSecret/TokenKey`). */
