@@ -56,6 +56,7 @@ function handlerEnvironment(): Record<string, string> {
     [Env.outboundQueueUrl]: "https://sqs.us-east-1.amazonaws.com/000000000000/bench-outbound.fifo",
     [Env.outboundDlqUrl]: "https://sqs.us-east-1.amazonaws.com/000000000000/bench-outbound-dlq.fifo",
     [Env.appSecretId]: "arn:aws:secretsmanager:us-east-1:000000000000:secret:bench-app-secret",
+    [Env.tokenKeySecretId]: "arn:aws:secretsmanager:us-east-1:000000000000:secret:bench-token-key",
     [Env.publicBaseUrl]: "https://api.example.test",
     [Env.returnToOrigins]: "https://app.example.test",
     [Env.sendCapPerHour]: "200",

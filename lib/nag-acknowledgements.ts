@@ -12,7 +12,7 @@ export function acknowledgeNagFindings(stack: Stack): void {
   );
   acknowledge(
     "AwsSolutions::AwsSolutions-SMG4",
-    "The secret holds Meta's app credentials, which only Meta's dashboard can rotate, and the token-encryption " +
+    "One secret holds Meta's app credentials, which only Meta's dashboard can rotate; the other the token-encryption " +
       "key, which is rotated by hand with PREVIOUS_TOKEN_ENCRYPTION_KEYS (docs/runbook.md#rotate-the-token-encryption-key).",
   );
 }

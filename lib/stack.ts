@@ -27,7 +27,7 @@ export class InstagramDmStack extends Stack {
     const logRetention = retentionFor(config.logRetentionDays);
 
     const storage = new Storage(this, "Storage");
-    const { secret } = new AppSecret(this, "AppSecret");
+    const { credentials, tokenKey } = new AppSecret(this, "AppSecret");
     const environment: Record<string, string> = {
       [Env.jwtUserIdClaim]: config.jwtUserIdClaim,
       [Env.jwtOrgIdClaim]: config.jwtOrgIdClaim,
@@ -41,7 +41,14 @@ export class InstagramDmStack extends Stack {
       [Env.graphApiVersion]: config.graphApiVersion,
       ...(config.dataDeletionStatusUrl ? { [Env.dataDeletionStatusUrl]: config.dataDeletionStatusUrl } : {}),
     };
-    const shared = { table: storage.table, tableKey: storage.key, secret, logRetention, environment };
+    const shared = {
+      table: storage.table,
+      tableKey: storage.key,
+      credentials,
+      tokenKey,
+      logRetention,
+      environment,
+    };
 
     const outbound = new Outbound(this, "Outbound", shared);
     const erasure = new Erasure(this, "Erasure", shared);
@@ -120,8 +127,12 @@ export class InstagramDmStack extends Stack {
         description: "Data Deletion Request URL",
       },
       AppSecretArn: {
-        value: secret.secretArn,
+        value: credentials.secretArn,
         description: "Put INSTAGRAM_APP_ID, INSTAGRAM_APP_SECRET, INSTAGRAM_WEBHOOK_VERIFY_TOKEN here",
+      },
+      TokenKeySecretArn: {
+        value: tokenKey.secretArn,
+        description: "Token-encryption key, generated: leave it alone except to rotate (docs/runbook.md)",
       },
       ...(config.loginFlavours.includes("facebook")
         ? {

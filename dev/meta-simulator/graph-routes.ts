@@ -38,7 +38,7 @@ export function graphRoutes(ctx: SimContext, rich: RichSender) {
     const auth = authenticate(req);
     if ("status" in auth) return auth;
     const requested = splitList(req.query.get("fields") ?? req.form?.get("fields") ?? "id");
-    const allowed: readonly string[] = PROFILE_FIELDS;
+    const allowed: readonly string[] = ctx.options.profileFields ?? PROFILE_FIELDS;
     if (requested.some((f) => !allowed.includes(f))) return graph(GraphErrors.unsupportedGet());
     const a = auth.account;
     const values: Record<string, string | number | undefined> = {
@@ -97,12 +97,12 @@ export function graphRoutes(ctx: SimContext, rich: RichSender) {
       return graph(GraphErrors.invalidParameter("The parameter subscribed_fields is required"));
     }
     const fields = splitList(raw);
-    const valid: readonly string[] = SUBSCRIBABLE_FIELDS;
+    const valid: readonly string[] = ctx.options.subscribableFields ?? SUBSCRIBABLE_FIELDS;
     const badIndex = fields.findIndex((f) => !valid.includes(f));
     if (badIndex >= 0) {
       return graph(
         GraphErrors.invalidParameter(
-          `Param subscribed_fields[${badIndex}] must be one of {${SUBSCRIBABLE_FIELDS.join(", ")}} - got "${fields[badIndex]}"`,
+          `Param subscribed_fields[${badIndex}] must be one of {${valid.join(", ")}} - got "${fields[badIndex]}"`,
         ),
       );
     }

@@ -157,6 +157,17 @@ export interface SimOptions extends FacebookOptions {
    * not extend the window past 24 h (docs/meta-simulator.md, "HUMAN_AGENT").
    */
   readonly humanAgentApproved?: boolean;
+  /**
+   * The webhook fields `POST /{ig-id}/subscribed_apps` accepts (default `SUBSCRIBABLE_FIELDS`). A test narrows it
+   * to play a field Meta does not (or no longer) accepts: the subscription is refused with code 100, as Meta
+   * refuses an invalid `subscribed_fields` value (docs/meta-simulator.md row 39).
+   */
+  readonly subscribableFields?: readonly string[];
+  /**
+   * The `/me` fields Meta answers (default `PROFILE_FIELDS`). A test narrows it to play a field Meta does not
+   * know for this login: the whole `/me` call then fails with "Unsupported request" (row 38).
+   */
+  readonly profileFields?: readonly string[];
   /** Rate-limit usage model behind `X-Business-Use-Case-Usage` / `X-App-Usage` (see `UsageOptions`). */
   readonly usage?: UsageOptions;
   /** Conversations API calls allowed per second per account (Meta: 2); past it, 613. */

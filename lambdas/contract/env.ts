@@ -10,8 +10,11 @@ export const Env = {
   erasureQueueUrl: "ERASURE_QUEUE_URL",
   /** History import steps (connect and `POST /instagram/integration/history` queue the first; the worker the rest). */
   historyQueueUrl: "HISTORY_QUEUE_URL",
+  /** ARN of the Meta credentials secret (app id and secret, webhook verify token). */
   appSecretId: "APP_SECRET_ID",
-  /** Local mode only: a JSON file standing in for the Secrets Manager secret. */
+  /** ARN of the token-key secret (the keys that seal stored access tokens); only functions that open tokens. */
+  tokenKeySecretId: "TOKEN_KEY_SECRET_ID",
+  /** Local mode only: a JSON file standing in for both Secrets Manager secrets (each loader reads its fields). */
   localSecretsFile: "LOCAL_SECRETS_FILE",
   instagramOauthUrl: "INSTAGRAM_OAUTH_URL",
   instagramApiUrl: "INSTAGRAM_API_URL",

@@ -56,6 +56,8 @@ export interface Integration {
   readonly page?: { readonly id: string; readonly name: string };
   /** Facebook flavour: the app-scoped Facebook user id (what the Facebook app's signed_requests carry). */
   readonly facebookUserId?: string;
+  /** The account's avatar as Meta last answered it at connect: an Instagram CDN link that expires (`oe=`). */
+  readonly profilePictureUrl?: string;
   readonly status: IntegrationStatus;
   /** Absent once revoked or erased. */
   readonly token?: SealedToken;

@@ -1,5 +1,5 @@
 import { documentClient } from "../adapters/dynamo/client";
-import { secretsLoaderFromEnv } from "../adapters/secrets";
+import { tokenKeyLoaderFromEnv } from "../adapters/secrets";
 import { ConversationReadBody, ConversationReadPath } from "../contract/api/conversations";
 import { Env } from "../contract/env";
 import { markConversationRead } from "../domain/inbox/read";
@@ -16,7 +16,7 @@ import { inboxWiring, senderActionWiring } from "../wiring/inbox";
 
 const config = { tableName: requiredEnv(Env.tableName), metaHosts: metaHostsFromEnv() };
 const deps = inboxWiring(config, { db: documentClient() });
-const loadSecrets = secretsLoaderFromEnv();
+const loadSecrets = tokenKeyLoaderFromEnv();
 
 /**
  * POST /instagram/conversations/{conversationId}/read: unread count to 0 up to the latest (or a given)

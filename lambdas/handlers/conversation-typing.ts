@@ -1,5 +1,5 @@
 import { documentClient } from "../adapters/dynamo/client";
-import { secretsLoaderFromEnv } from "../adapters/secrets";
+import { tokenKeyLoaderFromEnv } from "../adapters/secrets";
 import { ConversationTypingBody, ConversationTypingPath } from "../contract/api/conversations";
 import { Env } from "../contract/env";
 import { setTyping } from "../domain/inbox/sender-actions";
@@ -13,7 +13,7 @@ import { senderActionWiring } from "../wiring/inbox";
 
 const config = { tableName: requiredEnv(Env.tableName), metaHosts: metaHostsFromEnv() };
 const db = documentClient();
-const loadSecrets = secretsLoaderFromEnv();
+const loadSecrets = tokenKeyLoaderFromEnv();
 
 /** POST /instagram/conversations/{conversationId}/typing: Meta's typing indicator on or off (204). */
 export const handler = appRouteWithSecrets("conversation-typing", loadSecrets, async (event, context) => {

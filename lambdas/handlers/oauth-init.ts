@@ -1,4 +1,4 @@
-import { secretsLoaderFromEnv } from "../adapters/secrets";
+import { credentialsLoaderFromEnv } from "../adapters/secrets";
 import { connectFromEnv } from "../config/connect";
 import { OAuthInitBody } from "../contract/api/oauth";
 import { startConnect } from "../domain/connect/oauth-start";
@@ -9,7 +9,7 @@ import { appRouteWithSecrets } from "../http/route";
 
 const connect = connectFromEnv();
 const callbackUrl = connect.redirectUri();
-const loadSecrets = secretsLoaderFromEnv();
+const loadSecrets = credentialsLoaderFromEnv();
 
 /** `POST /instagram/oauth/init`: a single-use sign-in link for the caller (tenant from the JWT only). */
 export const handler = appRouteWithSecrets("oauth-init", loadSecrets, async (event, { tenant, secrets }) => {

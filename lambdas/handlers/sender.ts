@@ -1,6 +1,6 @@
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { documentClient } from "../adapters/dynamo/client";
-import { secretsLoaderFromEnv } from "../adapters/secrets";
+import { tokenKeyLoaderFromEnv } from "../adapters/secrets";
 import { sqsClient } from "../adapters/sqs/client";
 import { outboundConfigFromEnv } from "../config/env";
 import { Env } from "../contract/env";
@@ -16,7 +16,7 @@ const outbound = outboundWiring(
   { ...outboundConfigFromEnv(), dlqUrl: requiredEnv(Env.outboundDlqUrl) },
   { db: documentClient(), sqs: sqsClient() },
 );
-const loadSecrets = secretsLoaderFromEnv();
+const loadSecrets = tokenKeyLoaderFromEnv();
 
 /**
  * Per-record outcomes as CloudWatch metrics: a send is `OutboundSent` (alone: one metric per line), waiting for

@@ -1,5 +1,5 @@
 import { documentClient } from "../adapters/dynamo/client";
-import { secretsLoaderFromEnv } from "../adapters/secrets";
+import { credentialsLoaderFromEnv } from "../adapters/secrets";
 import { sqsClient } from "../adapters/sqs/client";
 import { webhookConfigFromEnv } from "../config/env";
 import { AppError } from "../domain/errors";
@@ -40,7 +40,7 @@ function withoutZeros(counts: object): Record<string, unknown> {
  * Deauthorize and data deletion may be posted here too as form-encoded `signed_request` bodies (the setup
  * guide points both dashboard fields at this URL); which one it is, is inferred from the payload.
  */
-export const handler = httpRouteWithSecrets(secretsLoaderFromEnv(), async (event, context) => {
+export const handler = httpRouteWithSecrets(credentialsLoaderFromEnv(), async (event, context) => {
   const type = mediaType(event);
   if (type === "application/x-www-form-urlencoded") {
     const form = signedRequestForm(event);

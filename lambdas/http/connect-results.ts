@@ -25,6 +25,7 @@ export function integrationBody(
     ...(summary.accountType === undefined ? {} : { accountType: summary.accountType }),
     loginFlavour: summary.loginFlavour,
     ...(summary.page === undefined ? {} : { page: { id: summary.page.id, name: summary.page.name } }),
+    ...(summary.profilePictureUrl === undefined ? {} : { profilePictureUrl: summary.profilePictureUrl }),
     igAccountId: summary.igAccountId,
     connectedAt: isoTime(summary.connectedAt),
     ...(summary.tokenExpiresAt === undefined ? {} : { tokenExpiresAt: isoTime(summary.tokenExpiresAt) }),
@@ -134,9 +135,14 @@ export function oauthCompleteResult(outcome: CompleteOutcome): HttpResult {
     case "refused":
       throw refusal(outcome.reason);
     case "subscribe_failed":
+      // Code 100 is Meta refusing a parameter: one of the webhook fields we ask for. Connecting again cannot fix
+      // that, so the detail says what is wrong instead of inviting a retry.
       throw new AppError(
         "oauth.subscribe_failed",
-        "Instagram did not accept the webhook subscription; connect again.",
+        outcome.metaCode === 100
+          ? "Instagram refused the webhook fields this service subscribes to (Meta error 100): a configuration " +
+              "error that connecting again will not fix; nothing was connected. Tell the service's operator."
+          : "Instagram did not accept the webhook subscription; connect again.",
       );
   }
 }

@@ -1,6 +1,6 @@
 import middy from "@middy/core";
 import type { Context } from "aws-lambda";
-import type { SecretsLoader } from "../adapters/secrets";
+import type { Loader } from "../adapters/secrets";
 import type { JwtHandlerName } from "../contract/routes";
 import { appSecrets, type ContextWithSecrets } from "../middleware/app-secrets";
 import { correlationId } from "../middleware/correlation-id";
@@ -35,9 +35,12 @@ export function httpRoute(inner: HttpInner): HttpHandler {
   return middy<HttpEvent, HttpResult>().use(httpSteps()).handler(inner);
 }
 
-/** A public route with the application secrets loaded (cached per container) onto the context. */
-export function httpRouteWithSecrets(load: SecretsLoader, inner: HttpInner<ContextWithSecrets>): HttpHandler {
-  return middy<HttpEvent, HttpResult, Error, ContextWithSecrets>()
+/** A public route with the secrets it is granted loaded (cached per container) onto the context. */
+export function httpRouteWithSecrets<TSecrets>(
+  load: Loader<TSecrets>,
+  inner: HttpInner<ContextWithSecrets<TSecrets>>,
+): HttpHandler {
+  return middy<HttpEvent, HttpResult, Error, ContextWithSecrets<TSecrets>>()
     .use(httpSteps())
     .use(appSecrets(load))
     .handler(inner) as unknown as HttpHandler;
@@ -51,13 +54,13 @@ export function appRoute(route: JwtHandlerName, inner: HttpInner<ContextWithTena
     .handler(inner) as unknown as HttpHandler;
 }
 
-/** An app API route that also needs the application secrets. */
-export function appRouteWithSecrets(
+/** An app API route that also needs the secrets it is granted. */
+export function appRouteWithSecrets<TSecrets>(
   route: JwtHandlerName,
-  load: SecretsLoader,
-  inner: HttpInner<ContextWithTenant & ContextWithSecrets>,
+  load: Loader<TSecrets>,
+  inner: HttpInner<ContextWithTenant & ContextWithSecrets<TSecrets>>,
 ): HttpHandler {
-  return middy<HttpEvent, HttpResult, Error, ContextWithTenant & ContextWithSecrets>()
+  return middy<HttpEvent, HttpResult, Error, ContextWithTenant & ContextWithSecrets<TSecrets>>()
     .use(httpSteps())
     .use(tenant(route, claimNamesFromEnv()))
     .use(appSecrets(load))

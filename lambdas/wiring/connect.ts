@@ -9,7 +9,7 @@ import { facebookLogin } from "../adapters/meta/facebook-login";
 import { instagramLogin } from "../adapters/meta/instagram-login";
 import { missingErasureQueue, sqsErasureQueue } from "../adapters/sqs/erasure-queue";
 import { Defaults } from "../contract/env";
-import type { AppSecrets } from "../contract/secrets";
+import type { AppSecrets, MetaCredentials, TokenKeySecret } from "../contract/secrets";
 import { LOGIN_FLAVOURS, type LoginFlavour } from "../contract/vocabulary";
 import type { FacebookLogin } from "../domain/connect/facebook-ports";
 import { type OAuthSettings, parseAllowedOrigins } from "../domain/connect/oauth-start";
@@ -89,9 +89,9 @@ export function connectWiring(config: ConnectConfig, clients: ConnectClients) {
       : missingErasureQueue;
   const urls = publicUrls(config);
 
-  const keysBySecrets = new WeakMap<AppSecrets, TokenKeys>();
+  const keysBySecrets = new WeakMap<TokenKeySecret, TokenKeys>();
   /** Token keys for these secrets, derived once per loaded secret (HKDF is not free). */
-  function tokenKeys(secrets: AppSecrets): TokenKeys {
+  function tokenKeys(secrets: TokenKeySecret): TokenKeys {
     let keys = keysBySecrets.get(secrets);
     if (keys === undefined) {
       keys = tokenKeysFrom(secrets);
@@ -100,9 +100,9 @@ export function connectWiring(config: ConnectConfig, clients: ConnectClients) {
     return keys;
   }
 
-  const loginBySecrets = new WeakMap<AppSecrets, InstagramLogin>();
+  const loginBySecrets = new WeakMap<MetaCredentials, InstagramLogin>();
   /** The Instagram Login client bound to this app's id and secret. */
-  function loginClient(secrets: AppSecrets): InstagramLogin {
+  function loginClient(secrets: MetaCredentials): InstagramLogin {
     let login = loginBySecrets.get(secrets);
     if (login === undefined) {
       login = instagramLogin(config.metaHosts, { appId: secrets.appId, appSecret: secrets.appSecret });
@@ -111,9 +111,9 @@ export function connectWiring(config: ConnectConfig, clients: ConnectClients) {
     return login;
   }
 
-  const facebookBySecrets = new WeakMap<AppSecrets, FacebookLogin>();
+  const facebookBySecrets = new WeakMap<MetaCredentials, FacebookLogin>();
   /** The Facebook Login client bound to the Facebook app (`META_APP_ID`/`META_APP_SECRET`); undefined without it. */
-  function facebookClient(secrets: AppSecrets): FacebookLogin | undefined {
+  function facebookClient(secrets: MetaCredentials): FacebookLogin | undefined {
     const { metaAppId, metaAppSecret } = secrets;
     if (metaAppId === undefined || metaAppSecret === undefined) return undefined;
     let login = facebookBySecrets.get(secrets);
@@ -129,7 +129,7 @@ export function connectWiring(config: ConnectConfig, clients: ConnectClients) {
   const allowedOrigins = parseAllowedOrigins(config.returnToOrigins);
   const oauthScopes = list(config.oauthScopes);
   /** The authorize step's settings for these secrets (the Facebook dialog only when the Facebook app is set). */
-  function oauthSettings(secrets: AppSecrets, redirectUri: string): OAuthSettings {
+  function oauthSettings(secrets: MetaCredentials, redirectUri: string): OAuthSettings {
     return {
       oauthUrl: config.metaHosts.oauthUrl,
       appId: secrets.appId,

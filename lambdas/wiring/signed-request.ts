@@ -1,4 +1,4 @@
-import type { AppSecrets } from "../contract/secrets";
+import type { MetaCredentials } from "../contract/secrets";
 import { deauthorizePerson, requestErasure } from "../domain/connect/erasure";
 import type {
   DataDeletionStore,
@@ -41,7 +41,7 @@ export function signedRequestCallbacks(deps: SignedRequestDeps) {
   return async (
     kind: SignedRequestKind,
     signedRequest: string,
-    secrets: AppSecrets,
+    secrets: MetaCredentials,
   ): Promise<SignedRequestOutcome> => {
     const payload = verifySignedRequest(signedRequest, secrets.signingSecrets);
     assertFresh(payload, deps.now());

@@ -25,7 +25,8 @@ import { HouseFunction } from "./house-function";
 export interface ApiProps {
   readonly table: ITable;
   readonly tableKey: IKey;
-  readonly secret: ISecret;
+  readonly credentials: ISecret;
+  readonly tokenKey: ISecret;
   readonly outboundQueue: IQueue;
   readonly erasureQueue: IQueue;
   readonly historyQueue: IQueue;

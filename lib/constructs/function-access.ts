@@ -13,8 +13,10 @@ export type TableAction =
 /** What one function may touch. TransactWriteItems needs the action of each item (Put, Update, Delete). */
 export interface FunctionAccess {
   readonly table?: readonly TableAction[];
-  /** Reads the application secret (Meta's app credentials, verify token, token-encryption key). */
-  readonly secret?: true;
+  /** Reads the Meta credentials secret (app id and secret, webhook verify token): talks to Meta or checks its signatures. */
+  readonly credentials?: true;
+  /** Reads the token-key secret: seals or opens stored access tokens. */
+  readonly tokenKey?: true;
   /** Sends to the outbound queue (message-send); the sender's own queue access is wired in Outbound. */
   readonly sendsToQueue?: true;
   /** Queues data deletion jobs (the callbacks; the erasure worker re-queues a job it has not finished). */
@@ -29,29 +31,35 @@ export interface FunctionAccess {
  */
 export const Access: Record<HandlerName | WorkerName, FunctionAccess> = {
   // The verify token only.
-  "webhook-verify": { secret: true },
+  "webhook-verify": { credentials: true },
   // Inbound store (Update, TransactWrite of Updates, Get) and routing (Query on gsi1); also serves the
   // signed_request callbacks posted to the webhook URL, hence deauthorize's and data deletion's actions.
   "webhook-receive": {
     table: ["GetItem", "Query", "PutItem", "UpdateItem", "DeleteItem"],
-    secret: true,
+    credentials: true,
     sendsToErasureQueue: true,
   },
-  // Consumes the OAuth state (Delete) and stores the completion ticket (Put); it connects nothing itself.
-  "oauth-callback": { table: ["PutItem", "DeleteItem"], secret: true },
+  // Consumes the OAuth state (Delete) and stores the completion ticket (Put); it connects nothing itself, but
+  // exchanges the code (credentials) and seals the token into the ticket (token key).
+  "oauth-callback": { table: ["PutItem", "DeleteItem"], credentials: true, tokenKey: true },
   // Finds the person (Query: their links, gsi1, gsi2), revokes their integrations and releases their claims.
-  deauthorize: { table: ["GetItem", "Query", "PutItem", "DeleteItem"], secret: true },
+  deauthorize: { table: ["GetItem", "Query", "PutItem", "DeleteItem"], credentials: true },
   // Creates the request's record (conditional Put, Get on a replay, Update once queued) and queues the job.
-  "data-deletion": { table: ["GetItem", "PutItem", "UpdateItem"], secret: true, sendsToErasureQueue: true },
+  "data-deletion": {
+    table: ["GetItem", "PutItem", "UpdateItem"],
+    credentials: true,
+    sendsToErasureQueue: true,
+  },
   "data-deletion-status": { table: ["GetItem"] },
-  // Stores the OAuth state; the secret holds the app id for the authorize URL.
-  "oauth-init": { table: ["PutItem"], secret: true },
+  // Stores the OAuth state; the credentials hold the app id for the authorize URL.
+  "oauth-init": { table: ["PutItem"], credentials: true },
   // Redeems the ticket (Delete), reads integration and claim, writes both in one transaction (Put, Delete),
   // and counts other organisations sharing the account (Query on gsi1); subscribing needs the opened token.
   // Then starts the history import: the job item (Put, then Update once its first step is queued).
   "oauth-complete": {
     table: ["GetItem", "Query", "PutItem", "UpdateItem", "DeleteItem"],
-    secret: true,
+    credentials: true,
+    tokenKey: true,
     sendsToHistoryQueue: true,
   },
   // The integration and its history job (Get), how many other organisations share its account (Query on gsi1).
@@ -60,24 +68,29 @@ export const Access: Record<HandlerName | WorkerName, FunctionAccess> = {
   "integration-history": { table: ["GetItem", "PutItem", "UpdateItem"], sendsToHistoryQueue: true },
   // Revokes (Put of the integration, Delete of the claim) and checks other holders of the account (Query);
   // the best-effort revoke at Meta needs the decrypted token.
-  "integration-delete": { table: ["GetItem", "Query", "PutItem", "DeleteItem"], secret: true },
+  "integration-delete": {
+    table: ["GetItem", "Query", "PutItem", "DeleteItem"],
+    credentials: true,
+    tokenKey: true,
+  },
   "conversations-list": { table: ["GetItem", "Query"] },
   "conversation-messages": { table: ["GetItem", "Query"] },
   // Integration, conversation and the read-up-to message (Get); the conditional reset of unreadCount (Update);
   // the best-effort mark_seen at Meta needs the decrypted token.
-  "conversation-read": { table: ["GetItem", "UpdateItem"], secret: true },
+  "conversation-read": { table: ["GetItem", "UpdateItem"], tokenKey: true },
   // Integration and conversation (Get: the window); typing_on/off at Meta needs the decrypted token.
-  "conversation-typing": { table: ["GetItem"], secret: true },
+  "conversation-typing": { table: ["GetItem"], tokenKey: true },
   // Message and idempotency record (Put), integration and reply window (Get), failed on enqueue error (Update).
   "message-send": { table: ["GetItem", "PutItem", "UpdateItem"], sendsToQueue: true },
   "message-get": { table: ["GetItem"] },
   // Message transitions and needs_reauth (Update), limiter (Get, Put, Update), sent: echo placeholder (Delete).
-  sender: { table: ["GetItem", "PutItem", "UpdateItem", "DeleteItem"], secret: true },
-  // Expiring tokens (Query on gsi), each refreshed or cleared with a conditional Put.
-  "token-refresh": { table: ["Query", "PutItem"], secret: true },
+  sender: { table: ["GetItem", "PutItem", "UpdateItem", "DeleteItem"], tokenKey: true },
+  // Expiring tokens (Query on gsi), each refreshed or cleared with a conditional Put; opens and re-seals them
+  // (token key); the Instagram Login client is built from the app credentials.
+  "token-refresh": { table: ["Query", "PutItem"], credentials: true, tokenKey: true },
   // Finds the person (Query), revokes (Put, Delete of claims in the transaction), erases in pages (Query,
   // BatchWrite of deletes, Delete of the limiter), keeps the job record (Get, Update), re-queues an unfinished job.
-  // No secret: it never opens a token, it deletes them.
+  // Neither secret: it never opens a token, it deletes them.
   erasure: {
     table: ["GetItem", "Query", "PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem"],
     sendsToErasureQueue: true,
@@ -85,12 +98,12 @@ export const Access: Record<HandlerName | WorkerName, FunctionAccess> = {
   // Reads the table's stream (granted by its event source) and puts events on the bus; names the user of
   // inbound events (Query on gsi1: the account's integrations) and keeps the window-closing index (Update).
   events: { table: ["Query", "UpdateItem"] },
-  // Neither table nor app secret: its own signing secret and queue are granted in lib/constructs/events.ts.
+  // Neither table nor app secrets: its own signing secret and queue are granted in lib/constructs/events.ts.
   "webhook-delivery": {},
   // Reads each candidate conversation (Get) and writes its marker or index entry (Update); its Query on the
   // window index alone is granted in lib/constructs/events.ts.
   "window-closing": { table: ["GetItem", "UpdateItem"] },
   // Job and integration (Get), job commits and messages (Update, TransactWrite of Updates; the sent-mid pointer of an
   // API message: Get), the next step queued; the token to read Meta's Conversations API needs the secret.
-  "history-import": { table: ["GetItem", "UpdateItem"], secret: true, sendsToHistoryQueue: true },
+  "history-import": { table: ["GetItem", "UpdateItem"], tokenKey: true, sendsToHistoryQueue: true },
 };

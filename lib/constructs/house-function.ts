@@ -28,7 +28,10 @@ const READ_ONLY: ReadonlySet<TableAction> = new Set(["GetItem", "Query"]);
 export interface AccessResources {
   readonly table: ITable;
   readonly tableKey: IKey;
-  readonly secret: ISecret;
+  /** The Meta credentials secret. */
+  readonly credentials: ISecret;
+  /** The token-key secret. */
+  readonly tokenKey: ISecret;
   readonly outboundQueue?: IQueue;
   readonly erasureQueue?: IQueue;
   readonly historyQueue?: IQueue;
@@ -103,7 +106,8 @@ export class HouseFunction extends NodejsFunction {
   /** Grants what `access` (one entry of lib/constructs/function-access.ts) declares, on these resources. */
   useAccess(access: FunctionAccess, resources: AccessResources): this {
     if (access.table) this.useTable(resources.table, resources.tableKey, access.table);
-    if (access.secret) this.useAppSecret(resources.secret);
+    if (access.credentials) this.useSecret(Env.appSecretId, resources.credentials);
+    if (access.tokenKey) this.useSecret(Env.tokenKeySecretId, resources.tokenKey);
     if (access.sendsToQueue) {
       if (!resources.outboundQueue) throw new Error(`${this.node.id} sends to the queue but none was given`);
       this.useOutboundQueue(resources.outboundQueue);
@@ -160,9 +164,9 @@ export class HouseFunction extends NodejsFunction {
     return this;
   }
 
-  /** Sets APP_SECRET_ID and grants reading that one secret (GetSecretValue is all the secrets loader calls). */
-  useAppSecret(secret: ISecret): this {
-    this.addEnvironment(Env.appSecretId, secret.secretArn);
+  /** Sets `envName` to the secret's ARN and grants reading that one secret (GetSecretValue is all a loader calls). */
+  useSecret(envName: typeof Env.appSecretId | typeof Env.tokenKeySecretId, secret: ISecret): this {
+    this.addEnvironment(envName, secret.secretArn);
     this.addToRolePolicy(
       new PolicyStatement({ actions: ["secretsmanager:GetSecretValue"], resources: [secret.secretArn] }),
     );

@@ -14,7 +14,8 @@ import { HouseFunction } from "./house-function";
 export interface OutboundProps {
   readonly table: ITable;
   readonly tableKey: IKey;
-  readonly secret: ISecret;
+  readonly credentials: ISecret;
+  readonly tokenKey: ISecret;
   readonly logRetention: RetentionDays;
   readonly environment: Record<string, string>;
 }

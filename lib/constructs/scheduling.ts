@@ -12,7 +12,8 @@ import { HouseFunction } from "./house-function";
 export interface SchedulingProps {
   readonly table: ITable;
   readonly tableKey: IKey;
-  readonly secret: ISecret;
+  readonly credentials: ISecret;
+  readonly tokenKey: ISecret;
   readonly logRetention: RetentionDays;
   readonly environment: Record<string, string>;
 }

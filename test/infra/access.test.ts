@@ -157,6 +157,95 @@ function statementsOf(name: string): Statement[] {
 const actionsOf = (name: string) =>
   [...new Set(statementsOf(name).flatMap((statement) => [statement.Action].flat()))].sort();
 
+/**
+ * Which of the two application secrets each function reads, written out literally: the Meta credentials (app id
+ * and secret, verify token) or the token key (opens stored tokens). The action is the same GetSecretValue, so the
+ * action lists above cannot tell them apart; the resources can.
+ */
+const secretsRead: Record<string, readonly ("credentials" | "tokenKey")[]> = {
+  "webhook-verify": ["credentials"],
+  "webhook-receive": ["credentials"],
+  "oauth-callback": ["credentials", "tokenKey"],
+  deauthorize: ["credentials"],
+  "data-deletion": ["credentials"],
+  "data-deletion-status": [],
+  "oauth-init": ["credentials"],
+  "oauth-complete": ["credentials", "tokenKey"],
+  "integration-get": [],
+  "integration-delete": ["credentials", "tokenKey"],
+  "conversations-list": [],
+  "conversation-messages": [],
+  "conversation-read": ["tokenKey"],
+  "conversation-typing": ["tokenKey"],
+  "message-send": [],
+  "message-get": [],
+  sender: ["tokenKey"],
+  "token-refresh": ["credentials", "tokenKey"],
+  erasure: [],
+  events: [],
+  "webhook-delivery": [],
+  "window-closing": [],
+  "history-import": ["tokenKey"],
+  "integration-history": [],
+};
+
+/** The logical id of one of the AppSecret construct's secrets (`AppSecret/Credentials`, `AppSecret/TokenKey`). */
+function secretId(name: "Credentials" | "TokenKey"): string {
+  const ids = Object.keys(resources).filter(
+    (id) =>
+      resources[id]?.Type === "AWS::SecretsManager::Secret" &&
+      new RegExp(`^AppSecret${name}[0-9A-F]{8}$`).test(id),
+  );
+  expect(ids, name).toHaveLength(1);
+  return ids[0] as string;
+}
+
+/** The logical ids of every secret a function may read (the resources of its GetSecretValue statements). */
+function secretsReadBy(name: string): string[] {
+  return statementsOf(name)
+    .filter((statement) => [statement.Action].flat().includes("secretsmanager:GetSecretValue"))
+    .flatMap((statement) => [statement.Resource].flat())
+    .map((resource) => (resource as { Ref?: string }).Ref ?? JSON.stringify(resource))
+    .sort();
+}
+
+/** The environment variables the function is given. */
+function environmentOf(name: string): Record<string, unknown> {
+  const fn = resources[functionId(name)] as Resources[string];
+  return ((fn.Properties.Environment as { Variables?: Record<string, unknown> }).Variables ?? {}) as Record<
+    string,
+    unknown
+  >;
+}
+
+describe("the two application secrets", () => {
+  it("covers every function", () => {
+    expect(Object.keys(secretsRead).sort()).toEqual([...HandlerNames, ...WorkerNames].sort());
+  });
+
+  for (const [name, secrets] of Object.entries(secretsRead)) {
+    if (name === "webhook-delivery") continue; // reads its own signing secret only (test/infra/events.test.ts)
+    it(`${name} reads exactly ${secrets.length === 0 ? "no application secret" : secrets.join(" and ")}`, () => {
+      const ids = { credentials: secretId("Credentials"), tokenKey: secretId("TokenKey") };
+      expect(secretsReadBy(name)).toEqual(secrets.map((secret) => ids[secret]).sort());
+      const env = environmentOf(name);
+      expect(env.APP_SECRET_ID !== undefined, "APP_SECRET_ID").toBe(secrets.includes("credentials"));
+      expect(env.TOKEN_KEY_SECRET_ID !== undefined, "TOKEN_KEY_SECRET_ID").toBe(secrets.includes("tokenKey"));
+    });
+  }
+
+  it("a function without token access cannot read the key secret's ARN", () => {
+    const keyId = secretId("TokenKey");
+    for (const name of ["webhook-verify", "webhook-receive", "oauth-init", "deauthorize", "data-deletion"]) {
+      const mentions = statementsOf(name).filter((statement) =>
+        JSON.stringify(statement.Resource).includes(keyId),
+      );
+      expect(mentions, name).toEqual([]);
+      expect(JSON.stringify(environmentOf(name)), name).not.toContain(keyId);
+    }
+  });
+});
+
 describe("least privilege", () => {
   it("covers every function", () => {
     expect(Object.keys(expected).sort()).toEqual([...HandlerNames, ...WorkerNames].sort());

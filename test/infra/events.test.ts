@@ -72,7 +72,8 @@ describe("events out: stream → events function → bus", () => {
 
   it("without an app webhook URL there is no rule, no delivery queue and no signing secret", () => {
     expect(busRules(withoutWebhook)).toHaveLength(0);
-    expect(ofType(withoutWebhook, "AWS::SecretsManager::Secret")).toHaveLength(1);
+    // Only the application's two secrets (Meta credentials, token key): no webhook signing secret.
+    expect(ofType(withoutWebhook, "AWS::SecretsManager::Secret")).toHaveLength(2);
   });
 });
 

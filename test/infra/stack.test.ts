@@ -104,17 +104,25 @@ describe("storage", () => {
     template.hasResourceProperties("AWS::KMS::Key", { EnableKeyRotation: true });
   });
 
-  it("the secret holds the guide's three names and generates the token-encryption key", () => {
+  it("two secrets: the Meta credentials (the guide's three names, for the operator) and a generated token key", () => {
+    template.hasResourceProperties("AWS::SecretsManager::Secret", {
+      SecretString: JSON.stringify({
+        INSTAGRAM_APP_ID: "",
+        INSTAGRAM_APP_SECRET: "",
+        INSTAGRAM_WEBHOOK_VERIFY_TOKEN: "",
+      }),
+    });
     template.hasResourceProperties("AWS::SecretsManager::Secret", {
       GenerateSecretString: {
-        SecretStringTemplate: JSON.stringify({
-          INSTAGRAM_APP_ID: "",
-          INSTAGRAM_APP_SECRET: "",
-          INSTAGRAM_WEBHOOK_VERIFY_TOKEN: "",
-        }),
+        SecretStringTemplate: JSON.stringify({ PREVIOUS_TOKEN_ENCRYPTION_KEYS: "" }),
         GenerateStringKey: "TOKEN_ENCRYPTION_KEY",
       },
     });
+    // The token key lives in its own secret only: no other secret carries a key field.
+    const secrets = resources("AWS::SecretsManager::Secret").map((secret) =>
+      JSON.stringify(secret.Properties),
+    );
+    expect(secrets.filter((text) => text.includes("TOKEN_ENCRYPTION_KEY"))).toHaveLength(1);
   });
 });
 
@@ -217,6 +225,7 @@ describe("outputs", () => {
         "ApiUrl",
         "AppSecretArn",
         "DataDeletionRequestUrl",
+        "TokenKeySecretArn",
         "DeauthorizeCallbackUrl",
         "EventBusName",
         "OAuthRedirectUri",

@@ -10,9 +10,14 @@ import { PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { documentClient } from "../../lambdas/adapters/dynamo/client";
 import { Keys } from "../../lambdas/adapters/dynamo/keys";
-import { secretsManagerLoader } from "../../lambdas/adapters/secrets";
+import {
+  bothSecrets,
+  parseCredentialsDocument,
+  parseTokenKeyDocument,
+  secretsManagerLoader,
+} from "../../lambdas/adapters/secrets";
 import { OutboundQueue } from "../../lambdas/contract/queues";
-import { FAKE, secretDocument } from "../support/fake-secrets";
+import { credentialsDocument, FAKE, tokenKeyDocument } from "../support/fake-secrets";
 import { freshQueues, freshTable, localSqs } from "../support/local-aws";
 import { startSecretsManagerStandIn } from "../support/secrets-manager-standin";
 
@@ -128,30 +133,52 @@ describe("the local SQS server through the real SDK, with the production queue s
   });
 });
 
-describe("Secrets Manager loader through the real SDK (wire-level stand-in)", () => {
+describe("Secrets Manager loaders through the real SDK (wire-level stand-in)", () => {
   let standIn: Awaited<ReturnType<typeof startSecretsManagerStandIn>>;
   let client: SecretsManagerClient;
 
   beforeAll(async () => {
-    standIn = await startSecretsManagerStandIn({ "app-secret": secretDocument(), broken: "{}" });
+    standIn = await startSecretsManagerStandIn(
+      { "credentials-arn": credentialsDocument(), "token-key-arn": tokenKeyDocument(), broken: "{}" },
+      ["denied-arn"],
+    );
     client = new SecretsManagerClient({ endpoint: standIn.endpoint });
   });
   afterAll(() => standIn.stop());
 
-  it("loads and parses the application secret", async () => {
-    const secrets = await secretsManagerLoader(client, "app-secret")();
-    expect(secrets.appSecret).toBe(FAKE.igAppSecret);
-    expect(secrets.signingSecrets).toEqual([FAKE.igAppSecret]);
-    expect(standIn.calls).toContain("app-secret");
+  it("loads and parses each secret from its own id", async () => {
+    const credentials = await secretsManagerLoader(client, "credentials-arn", parseCredentialsDocument)();
+    expect(credentials.appSecret).toBe(FAKE.igAppSecret);
+    expect(credentials.signingSecrets).toEqual([FAKE.igAppSecret]);
+    const keys = await secretsManagerLoader(client, "token-key-arn", parseTokenKeyDocument)();
+    expect(keys.tokenEncryptionKey).toBe(FAKE.tokenEncryptionKey);
+    expect(standIn.calls).toEqual(expect.arrayContaining(["credentials-arn", "token-key-arn"]));
+  });
+
+  it("both secrets in one load, and one round trip each while cached", async () => {
+    const before = standIn.calls.length;
+    const load = bothSecrets(
+      secretsManagerLoader(client, "credentials-arn", parseCredentialsDocument),
+      secretsManagerLoader(client, "token-key-arn", parseTokenKeyDocument),
+    );
+    const first = await load();
+    expect(first).toMatchObject({ appId: FAKE.appId, tokenEncryptionKey: FAKE.tokenEncryptionKey });
+    expect(await load()).toBe(first);
+    expect(standIn.calls.length - before).toBe(2);
   });
 
   it("names the missing fields of an incomplete secret without echoing any value", async () => {
-    await expect(secretsManagerLoader(client, "broken")()).rejects.toThrow(
+    await expect(secretsManagerLoader(client, "broken", parseCredentialsDocument)()).rejects.toThrow(
       /INSTAGRAM_APP_ID.*INSTAGRAM_APP_SECRET/,
     );
   });
 
-  it("surfaces a missing secret as the SDK's error", async () => {
-    await expect(secretsManagerLoader(client, "nope")()).rejects.toThrow(/can't find/);
+  it("surfaces a missing or forbidden secret as the SDK's error", async () => {
+    await expect(secretsManagerLoader(client, "nope", parseCredentialsDocument)()).rejects.toThrow(
+      /can't find/,
+    );
+    await expect(secretsManagerLoader(client, "denied-arn", parseTokenKeyDocument)()).rejects.toThrow(
+      /not authorized/,
+    );
   });
 });

@@ -26,7 +26,16 @@ let tableName: string;
 let list: Handler;
 let auth: LocalIssuer;
 
-type Kind = "open" | "closing" | "closed" | "human_agent_only" | "never_wrote";
+type Kind =
+  | "open"
+  | "closing"
+  | "closed"
+  | "human_agent_only"
+  | "never_wrote"
+  // Threads started from a Click-to-Direct ad: a 7-day window from their first message (docs/meta-simulator.md).
+  | "ad_open"
+  | "ad_closing"
+  | "ad_closed";
 interface Seeded {
   readonly igsid: string;
   readonly kind: Kind;
@@ -47,8 +56,23 @@ function customerWroteAt(kind: Kind, now: number): number | undefined {
       return now - 10 * 24 * HOUR;
     case "never_wrote":
       return undefined;
+    case "ad_open":
+      return now - 3 * 24 * HOUR; // the customer wrote once, 3 days ago, from the ad
+    case "ad_closing":
+      return now - (7 * 24 - 1) * HOUR;
+    case "ad_closed":
+      return now - 8 * 24 * HOUR;
   }
 }
+
+/** When an ad-started thread's first message came (the ad window's anchor); undefined for other threads. */
+function adStartedAt(kind: Kind, now: number): number | undefined {
+  return kind.startsWith("ad_") ? customerWroteAt(kind, now) : undefined;
+}
+
+const isOpen = (kind: Kind) =>
+  kind === "open" || kind === "closing" || kind === "ad_open" || kind === "ad_closing";
+const isClosing = (kind: Kind) => kind === "closing" || kind === "ad_closing";
 
 async function page(query: Record<string, string>): Promise<HttpResult> {
   const token = await auth.issueDevToken({ sub: tenant.userId, imo_id: tenant.imoId });
@@ -101,9 +125,10 @@ beforeAll(async () => {
   const now = Date.now();
   // 260 conversations. The 4 "closing" ones are the oldest by activity, so a filtered page must read past
   // the first 250 items (several reads) to find them.
-  const kinds: Kind[] = ["open", "human_agent_only", "closed", "never_wrote"];
+  const kinds: Kind[] = ["open", "human_agent_only", "closed", "never_wrote", "ad_open", "ad_closed"];
   for (let i = 0; i < 260; i += 1) {
-    const kind: Kind = i >= 256 ? "closing" : (kinds[i % 4] as Kind);
+    const kind: Kind =
+      i >= 256 ? (i % 2 === 0 ? "closing" : "ad_closing") : (kinds[i % kinds.length] as Kind);
     seeded.push({
       igsid: String(5_000_000 + i),
       kind,
@@ -113,6 +138,7 @@ beforeAll(async () => {
   }
   const items = seeded.map((s) => {
     const wrote = customerWroteAt(s.kind, now);
+    const ad = adStartedAt(s.kind, now);
     return {
       ...Keys.conversation(tenant.imoId, ACCOUNT, s.igsid),
       ...Keys.inbox(tenant.imoId, ACCOUNT),
@@ -124,6 +150,10 @@ beforeAll(async () => {
       lastActivityAt: s.lastActivityAt,
       unreadCount: s.unread ? 2 : 0,
       ...(wrote === undefined ? {} : { lastCustomerMessageAt: wrote }),
+      // As inbound storage writes it (adapters/dynamo/inbound-message-changes.ts).
+      ...(ad === undefined
+        ? {}
+        : { adReferral: { at: ad, referral: { source: "ADS", ad_id: `ad-${s.igsid}` } } }),
     };
   });
   for (let i = 0; i < items.length; i += 25) {
@@ -139,27 +169,40 @@ beforeAll(async () => {
 });
 
 describe("conversation filters", () => {
-  it("window=open lists open and closing windows, each once, most recent first", async () => {
+  it("window=open lists open and closing windows (ad windows too), each once, most recent first", async () => {
     const { ids } = await walk({ window: "open", limit: "9" });
-    expect(ids).toEqual(expected((s) => s.kind === "open" || s.kind === "closing"));
+    expect(ids).toEqual(expected((s) => isOpen(s.kind)));
   });
 
-  it("window=closing finds the few closing windows at the end of a long inbox", async () => {
+  it("window=closing finds the few closing windows at the end of a long inbox, 24-hour and ad ones", async () => {
     const { ids } = await walk({ window: "closing", limit: "3" });
-    expect(ids).toEqual(expected((s) => s.kind === "closing"));
+    expect(ids).toEqual(expected((s) => isClosing(s.kind)));
+    expect(seeded.filter((s) => ids.includes(s.igsid)).map((s) => s.kind)).toContain("ad_closing");
   });
 
-  it("window=closed includes human_agent_only windows and customers who never wrote", async () => {
+  it("window=closed includes human_agent_only windows, customers who never wrote, and ad windows past 7 days", async () => {
     const { ids } = await walk({ window: "closed", limit: "25" });
-    expect(ids).toEqual(
-      expected((s) => s.kind === "closed" || s.kind === "human_agent_only" || s.kind === "never_wrote"),
-    );
+    expect(ids).toEqual(expected((s) => !isOpen(s.kind)));
+  });
+
+  it("an ad-started conversation 3 days old: window=open includes it, window=closed excludes it", async () => {
+    const adThread = seeded.find((s) => s.kind === "ad_open");
+    expect(adThread).toBeDefined();
+    const id = adThread?.igsid ?? "";
+    expect((await walk({ window: "open", limit: "100" })).ids).toContain(id);
+    expect((await walk({ window: "closed", limit: "100" })).ids).not.toContain(id);
+    // The list shows it as open, with the ad window's kind: the filter and the view agree.
+    const shown = ConversationsPage.parse(JSON.parse(String((await page({ limit: "100" })).body))).items;
+    expect(shown.find((item) => item.participant.igsid === id)?.window).toMatchObject({
+      state: "open",
+      kind: "ad_referral",
+    });
   });
 
   it("unread=true, alone and with a window filter; unread=false and no filter list everything", async () => {
     expect((await walk({ unread: "true", limit: "10" })).ids).toEqual(expected((s) => s.unread));
     expect((await walk({ unread: "true", window: "open", limit: "4" })).ids).toEqual(
-      expected((s) => s.unread && (s.kind === "open" || s.kind === "closing")),
+      expected((s) => s.unread && isOpen(s.kind)),
     );
     expect((await walk({ unread: "false", limit: "100" })).ids).toEqual(expected(() => true));
     expect((await walk({ limit: "100" })).ids).toEqual(expected(() => true));

@@ -138,11 +138,14 @@ describe("GET /instagram/oauth/callback, then POST /instagram/oauth/complete", (
       .requests()
       .slice(before)
       .filter((request) => request.path.endsWith("/me"));
-    expect(profileCalls).toHaveLength(1);
+    // The profile proper, then the avatar in a call of its own (a refusal of it never fails the profile).
+    expect(profileCalls).toHaveLength(2);
     expect(profileCalls[0]?.method).toBe("GET");
     expect(profileCalls[0]?.query.fields).toBe("id,user_id,username,name,account_type");
     expect(profileCalls[0]?.status).toBe(200);
     expect(profileCalls[0]?.hasBearer).toBe(true);
+    expect(profileCalls[1]?.query.fields).toBe("profile_picture_url");
+    expect(profileCalls[1]?.hasBearer).toBe(true);
   });
 
   it("accepts the documented token response shape ({data:[…]}, string user_id) as well", async () => {

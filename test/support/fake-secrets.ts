@@ -9,7 +9,7 @@ export const FAKE = {
   tokenEncryptionKey: "TestTokenEncryptionKey0123456789abcdefghijklmnop",
 } as const;
 
-/** The application secret document as the operator stores it. */
+/** Both secrets' fields in one document, as local mode's secrets file holds them. */
 export function secretDocument(overrides: Record<string, string> = {}): string {
   return JSON.stringify({
     [SecretFields.appId]: FAKE.appId,
@@ -18,4 +18,19 @@ export function secretDocument(overrides: Record<string, string> = {}): string {
     [SecretFields.tokenEncryptionKey]: FAKE.tokenEncryptionKey,
     ...overrides,
   });
+}
+
+/** The Meta credentials secret as the operator stores it in AWS. */
+export function credentialsDocument(overrides: Record<string, string> = {}): string {
+  return JSON.stringify({
+    [SecretFields.appId]: FAKE.appId,
+    [SecretFields.appSecret]: FAKE.igAppSecret,
+    [SecretFields.verifyToken]: FAKE.verifyToken,
+    ...overrides,
+  });
+}
+
+/** The token-key secret as the stack generates it in AWS. */
+export function tokenKeyDocument(overrides: Record<string, string> = {}): string {
+  return JSON.stringify({ [SecretFields.tokenEncryptionKey]: FAKE.tokenEncryptionKey, ...overrides });
 }

@@ -3,9 +3,13 @@ import type { AddressInfo } from "node:net";
 
 /**
  * A wire-level stand-in for Secrets Manager's GetSecretValue (AWS JSON 1.1 protocol), so a test can drive
- * the real SDK client. No emulator exists; this speaks only the one call the system makes.
+ * the real SDK client. No emulator exists; this speaks only the one call the system makes. Ids in `denied`
+ * answer as IAM does for a secret the role may not read (AccessDeniedException); every asked id is in `calls`.
  */
-export async function startSecretsManagerStandIn(secrets: Record<string, string>) {
+export async function startSecretsManagerStandIn(
+  secrets: Record<string, string>,
+  denied: readonly string[] = [],
+) {
   const calls: string[] = [];
   const server: Server = createServer((request, response) => {
     let body = "";
@@ -23,6 +27,12 @@ export async function startSecretsManagerStandIn(secrets: Record<string, string>
       }
       const { SecretId } = JSON.parse(body) as { SecretId: string };
       calls.push(SecretId);
+      if (denied.includes(SecretId)) {
+        return reply(400, {
+          __type: "AccessDeniedException",
+          message: `User is not authorized to perform: secretsmanager:GetSecretValue on resource: ${SecretId}`,
+        });
+      }
       const value = secrets[SecretId];
       if (value === undefined) {
         return reply(400, {

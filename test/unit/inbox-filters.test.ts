@@ -1,44 +1,60 @@
 import { describe, expect, it } from "vitest";
-import { replyWindow, STANDARD_WINDOW_MS } from "../../lambdas/domain/conversation";
-import { CLOSING_SOON_MS, type StoredFilter, storedFilter } from "../../lambdas/domain/inbox/inbox";
+import {
+  AD_REFERRAL_WINDOW_MS,
+  replyWindow,
+  STANDARD_WINDOW_MS,
+  type WindowAnchors,
+} from "../../lambdas/domain/conversation";
+import { CLOSING_SOON_MS, storedFilter, windowPasses } from "../../lambdas/domain/inbox/inbox";
 
 /** The stored filter must agree with the reply window the list shows, at the exact boundaries. */
-function matches(filter: StoredFilter | undefined, lastCustomerMessageAt: number | undefined): boolean {
-  if (filter === undefined) return true;
-  if (filter.customerWroteAfter !== undefined) {
-    if (lastCustomerMessageAt === undefined || !(lastCustomerMessageAt > filter.customerWroteAfter))
-      return false;
-  }
-  if (filter.customerWroteAtOrBefore !== undefined && lastCustomerMessageAt !== undefined) {
-    if (!(lastCustomerMessageAt <= filter.customerWroteAtOrBefore)) return false;
-  }
-  return true;
+function matches(filter: ReturnType<typeof storedFilter>, anchors: WindowAnchors): boolean {
+  return filter === undefined || windowPasses(filter, anchors);
 }
 
 describe("window filters agree with the reply window", () => {
   const now = Date.parse("2026-06-01T12:00:00.000Z");
-  const times = [
+  const around = (edge: number) => [edge - 1, edge, edge + 1];
+  const customerTimes = [
     undefined,
     now,
-    now - 1,
-    now - (STANDARD_WINDOW_MS - CLOSING_SOON_MS),
-    now - (STANDARD_WINDOW_MS - CLOSING_SOON_MS) + 1,
-    now - (STANDARD_WINDOW_MS - CLOSING_SOON_MS) - 1,
-    now - STANDARD_WINDOW_MS + 1,
-    now - STANDARD_WINDOW_MS,
-    now - STANDARD_WINDOW_MS - 1,
     now - 10 * STANDARD_WINDOW_MS,
+    ...around(now - (STANDARD_WINDOW_MS - CLOSING_SOON_MS)),
+    ...around(now - STANDARD_WINDOW_MS),
   ];
+  const adTimes = [
+    undefined,
+    now - 3 * STANDARD_WINDOW_MS,
+    now - 8 * STANDARD_WINDOW_MS,
+    ...around(now - (AD_REFERRAL_WINDOW_MS - CLOSING_SOON_MS)),
+    ...around(now - AD_REFERRAL_WINDOW_MS),
+  ];
+  const cases: WindowAnchors[] = customerTimes.flatMap((wrote) =>
+    adTimes.map((ad) => ({
+      ...(wrote === undefined ? {} : { lastCustomerMessageAt: wrote }),
+      ...(ad === undefined ? {} : { adReferralAt: ad }),
+    })),
+  );
 
   it("open is exactly the open state; closed exactly the rest; closing the open ones with < 2 h left", () => {
-    for (const at of times) {
-      const window = replyWindow(at, now);
+    for (const anchors of cases) {
+      const window = replyWindow(anchors, now);
       const open = window.state === "open";
-      expect(matches(storedFilter({ window: "open" }, now), at)).toBe(open);
-      expect(matches(storedFilter({ window: "closed" }, now), at)).toBe(!open);
+      const label = JSON.stringify(anchors);
+      expect(matches(storedFilter({ window: "open" }, now), anchors), label).toBe(open);
+      expect(matches(storedFilter({ window: "closed" }, now), anchors), label).toBe(!open);
       const left = window.closesAt === undefined ? Number.POSITIVE_INFINITY : window.closesAt - now;
-      expect(matches(storedFilter({ window: "closing" }, now), at)).toBe(open && left <= CLOSING_SOON_MS);
+      expect(matches(storedFilter({ window: "closing" }, now), anchors), label).toBe(
+        open && left <= CLOSING_SOON_MS,
+      );
     }
+  });
+
+  it("an ad-started thread 3 days old is open although its 24-hour window closed long ago", () => {
+    const threeDays = now - 3 * STANDARD_WINDOW_MS;
+    const anchors = { lastCustomerMessageAt: threeDays, adReferralAt: threeDays };
+    expect(matches(storedFilter({ window: "open" }, now), anchors)).toBe(true);
+    expect(matches(storedFilter({ window: "closed" }, now), anchors)).toBe(false);
   });
 
   it("no filter and unread=false are no filter; unread=true asks for unread only", () => {

@@ -443,6 +443,11 @@ export type components = {
                 id: string;
                 name: string;
             };
+            /**
+             * Format: uri
+             * @description The account's avatar as Instagram answered it at connect (an Instagram CDN link that expires; reconnecting refreshes it); absent when Instagram did not answer it
+             */
+            profilePictureUrl?: string;
             /** @description Present while status is restricted */
             restriction?: {
                 /**
@@ -649,6 +654,11 @@ export type components = {
                 id: string;
                 name: string;
             };
+            /**
+             * Format: uri
+             * @description The account's avatar as Instagram answered it at connect (an Instagram CDN link that expires; reconnecting refreshes it); absent when Instagram did not answer it
+             */
+            profilePictureUrl?: string;
             /** @description Present while status is restricted */
             restriction?: {
                 /**
@@ -773,7 +783,7 @@ export interface operations {
                 limit?: number;
                 /** @description true: only conversations with unread customer messages */
                 unread?: "true" | "false";
-                /** @description open: the 24-hour window is open; closing: open with at most 2 hours left; closed: the 24-hour window is closed (including human_agent_only) or the customer never wrote */
+                /** @description open: the reply window is open (24 hours, or 7 days in a thread started from an ad); closing: open with at most 2 hours left; closed: the reply window is closed (including human_agent_only) or the customer never wrote */
                 window?: "open" | "closing" | "closed";
             };
             header?: never;

@@ -1,4 +1,4 @@
-import type { StoredFilter } from "../../domain/inbox/inbox";
+import type { StoredFilter, WindowAnchorBound } from "../../domain/inbox/inbox";
 
 /**
  * How many 100-item reads one filtered page may take. A filter that matches little in a long inbox answers a
@@ -6,7 +6,12 @@ import type { StoredFilter } from "../../domain/inbox/inbox";
  */
 export const MAX_FILTER_ROUNDS = 5;
 
-/** A conversation filter as a DynamoDB FilterExpression (names and values prefixed to avoid the key's). */
+/**
+ * A conversation filter as a DynamoDB FilterExpression (names and values prefixed to avoid the key's). The window
+ * bounds compare both anchors the reply window is computed from (domain/inbox/inbox.ts `windowPasses` is the same
+ * rule in memory), so an ad-started thread's 7-day window filters as it is shown. Nothing extra is stored: items
+ * written before ad windows existed filter correctly too.
+ */
 export function filterExpression(filter: StoredFilter): {
   expression: string;
   names: Record<string, string>;
@@ -15,21 +20,18 @@ export function filterExpression(filter: StoredFilter): {
   const clauses: string[] = [];
   const names: Record<string, string> = {};
   const values: Record<string, unknown> = {};
-  if (filter.customerWroteAfter !== undefined || filter.customerWroteAtOrBefore !== undefined) {
+  /** "The window closes after the bound's moment": the customer wrote recently enough, or the ad started so. */
+  const closesAfter = (bound: WindowAnchorBound, suffix: string) => {
     names["#fLcm"] = "lastCustomerMessageAt";
-  }
-  if (filter.customerWroteAfter !== undefined) {
-    values[":fAfter"] = filter.customerWroteAfter;
-    clauses.push("#fLcm > :fAfter");
-  }
-  if (filter.customerWroteAtOrBefore !== undefined) {
-    values[":fUpTo"] = filter.customerWroteAtOrBefore;
-    // Only "closed" has no lower bound, and a thread where the customer never wrote is closed too.
-    clauses.push(
-      filter.customerWroteAfter === undefined
-        ? "(attribute_not_exists(#fLcm) OR #fLcm <= :fUpTo)"
-        : "#fLcm <= :fUpTo",
-    );
+    names["#fAd"] = "adReferral";
+    names["#fAt"] = "at";
+    values[`:fWrote${suffix}`] = bound.customerWrote;
+    values[`:fAd${suffix}`] = bound.adStarted;
+    return `(#fLcm > :fWrote${suffix} OR (attribute_exists(#fLcm) AND #fAd.#fAt > :fAd${suffix}))`;
+  };
+  if (filter.windowClosesAfter !== undefined) clauses.push(closesAfter(filter.windowClosesAfter, "After"));
+  if (filter.windowClosesAtOrBefore !== undefined) {
+    clauses.push(`NOT ${closesAfter(filter.windowClosesAtOrBefore, "UpTo")}`);
   }
   if (filter.unreadOnly) {
     names["#fUnread"] = "unreadCount";

@@ -58,6 +58,7 @@ export function integrationFromItem(item: Record<string, unknown>): Integration 
   };
   const token = item.token as SealedToken | undefined;
   const name = item.name;
+  const profilePictureUrl = item.profilePictureUrl;
   const tokenUserId = item.tokenUserId;
   const tokenIssuedAt = number("tokenIssuedAt");
   const tokenExpiresAt = number("tokenExpiresAt");
@@ -77,6 +78,7 @@ export function integrationFromItem(item: Record<string, unknown>): Integration 
     ...(item.loginFlavour === "facebook" ? { loginFlavour: "facebook" as const } : {}),
     ...(page === undefined ? {} : { page }),
     ...(typeof facebookUserId === "string" ? { facebookUserId } : {}),
+    ...(typeof profilePictureUrl === "string" ? { profilePictureUrl } : {}),
     status: text("status") as IntegrationStatus,
     ...(token ? { token } : {}),
     ...(tokenIssuedAt === undefined ? {} : { tokenIssuedAt }),

@@ -15,6 +15,13 @@ import { MetaApiError, MetaNetworkError, MetaTimeoutError, metaFetch, parseMetaJ
  */
 export const PROFILE_FIELDS = ["id", "user_id", "username", "name", "account_type"] as const;
 
+/**
+ * The avatar: `profile_picture_url` is listed on Meta's IG User reference for Instagram Login
+ * (docs/meta-simulator.md row 38) and observed live, but the setup guide saw `/me` fail when it asked for it. So
+ * it is asked for in a second call of its own: a refusal costs the avatar, never the connect (the guide's bug #1).
+ */
+export const AVATAR_FIELD = "profile_picture_url";
+
 /** Webhook fields the inbound side handles; names as graph.instagram.com accepts them. */
 export const SUBSCRIBED_FIELDS = [
   "messages",
@@ -104,6 +111,18 @@ export function instagramLogin(
     }
   };
   const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+  /** The avatar link, or undefined when Meta refuses or omits it (best effort: a failure never fails the connect). */
+  const avatar = async (token: string): Promise<string | undefined> => {
+    const url = graph("me");
+    url.searchParams.set("fields", AVATAR_FIELD);
+    try {
+      const response = await call("avatar", url, { method: "GET", headers: bearer(token) });
+      const link = text(unwrap(parseMetaJson(response.body))?.[AVATAR_FIELD]);
+      return link?.startsWith("https://") ? link : undefined;
+    } catch {
+      return undefined;
+    }
+  };
 
   return {
     async exchangeCode(code: string, redirectUri: string): Promise<ShortLivedToken> {
@@ -168,12 +187,14 @@ export function instagramLogin(
       }
       const name = text(answer?.name);
       const accountType = text(answer?.account_type);
+      const profilePictureUrl = await avatar(token);
       return {
         appScopedUserId,
         igAccountId,
         username,
         ...(name === undefined ? {} : { name }),
         ...(accountType === undefined ? {} : { accountType }),
+        ...(profilePictureUrl === undefined ? {} : { profilePictureUrl }),
       };
     },
 

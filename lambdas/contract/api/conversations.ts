@@ -63,8 +63,9 @@ export const ConversationsListQuery = PageQuery.extend({
     .enum(WINDOW_FILTERS)
     .optional()
     .describe(
-      "open: the 24-hour window is open; closing: open with at most 2 hours left; closed: the 24-hour " +
-        "window is closed (including human_agent_only) or the customer never wrote",
+      "open: the reply window is open (24 hours, or 7 days in a thread started from an ad); closing: open " +
+        "with at most 2 hours left; closed: the reply window is closed (including human_agent_only) or the " +
+        "customer never wrote",
     ),
   unread: z
     .enum(["true", "false"])

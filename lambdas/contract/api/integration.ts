@@ -49,6 +49,12 @@ export const IntegrationView = z.object({
     .object({ id: MetaId, name: z.string() })
     .optional()
     .describe("facebook flavour: the Facebook Page the account is linked to (messages go through it)"),
+  profilePictureUrl: z
+    .url()
+    .optional()
+    .describe(
+      "The account's avatar as Instagram answered it at connect (an Instagram CDN link that expires; reconnecting refreshes it); absent when Instagram did not answer it",
+    ),
   igAccountId: MetaId,
   connectedAt: IsoTime,
   tokenExpiresAt: IsoTime.optional(),

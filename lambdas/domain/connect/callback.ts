@@ -197,6 +197,9 @@ export async function handleCallback(input: CallbackInput, deps: CallbackDeps): 
           username: profile.username,
           ...(profile.name === undefined ? {} : { name: profile.name }),
           accountType: accountType as AccountType,
+          ...(profile.profilePictureUrl === undefined
+            ? {}
+            : { profilePictureUrl: profile.profilePictureUrl }),
         },
         token: sealToken(longLived.accessToken, deps.keys, { ...tenant, igAccountId: profile.igAccountId }),
         tokenIssuedAt: issuedAt,

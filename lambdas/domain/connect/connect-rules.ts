@@ -16,6 +16,8 @@ export interface IncomingConnection {
   readonly loginFlavour?: "facebook";
   readonly page?: { readonly id: string; readonly name: string };
   readonly facebookUserId?: string;
+  /** The account's avatar (an expiring CDN link), when Meta answered it. */
+  readonly profilePictureUrl?: string;
   readonly token: SealedToken;
   /** Epoch ms. */
   readonly tokenIssuedAt: number;
@@ -78,6 +80,7 @@ export function planConnect(
     ...(incoming.loginFlavour === undefined ? {} : { loginFlavour: incoming.loginFlavour }),
     ...(incoming.page === undefined ? {} : { page: incoming.page }),
     ...(incoming.facebookUserId === undefined ? {} : { facebookUserId: incoming.facebookUserId }),
+    ...(incoming.profilePictureUrl === undefined ? {} : { profilePictureUrl: incoming.profilePictureUrl }),
     status: "connected",
     token: incoming.token,
     tokenIssuedAt: incoming.tokenIssuedAt,

@@ -17,6 +17,7 @@ export interface IntegrationSummary {
   readonly accountType?: Integration["accountType"];
   readonly loginFlavour: NonNullable<Integration["loginFlavour"]>;
   readonly page?: Integration["page"];
+  readonly profilePictureUrl?: string;
   readonly igAccountId: string;
   readonly connectedAt: number;
   readonly tokenExpiresAt?: number;
@@ -38,6 +39,9 @@ export function summarise(integration: Integration): IntegrationSummary {
     ...(integration.accountType === undefined ? {} : { accountType: integration.accountType }),
     loginFlavour: flavourOf(integration),
     ...(integration.page === undefined ? {} : { page: integration.page }),
+    ...(integration.profilePictureUrl === undefined
+      ? {}
+      : { profilePictureUrl: integration.profilePictureUrl }),
     igAccountId: integration.igAccountId,
     connectedAt: integration.connectedAt,
     ...(integration.tokenExpiresAt === undefined ? {} : { tokenExpiresAt: integration.tokenExpiresAt }),

@@ -179,6 +179,8 @@ export interface InstagramProfile {
   readonly name?: string;
   /** As Meta sent it: `BUSINESS` or `MEDIA_CREATOR` for professional accounts. */
   readonly accountType?: string;
+  /** The account's avatar (an expiring Instagram CDN link), when Meta answered it; see `profile` in the adapter. */
+  readonly profilePictureUrl?: string;
 }
 
 /** Meta's Instagram Login endpoints; every method throws MetaCallError on a Meta failure. */
@@ -242,6 +244,7 @@ export interface InstagramTicketRecord extends TicketBase {
     readonly username: string;
     readonly name?: string;
     readonly accountType: "BUSINESS" | "MEDIA_CREATOR";
+    readonly profilePictureUrl?: string;
   };
   readonly token: SealedToken;
   /** Epoch ms. */

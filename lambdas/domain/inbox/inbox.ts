@@ -1,10 +1,12 @@
 import type { WindowFilter } from "../../contract/vocabulary";
 import {
+  AD_REFERRAL_WINDOW_MS,
   type Conversation,
   parseConversationId,
   type ReplyWindow,
   replyWindow,
   STANDARD_WINDOW_MS,
+  type WindowAnchors,
   windowAnchors,
 } from "../conversation";
 import { AppError } from "../errors";
@@ -28,11 +30,39 @@ export interface StoredPage<T> {
  * keep working). All present conditions hold together.
  */
 export interface StoredFilter {
-  /** `lastCustomerMessageAt` later than this (epoch ms). */
-  readonly customerWroteAfter?: number;
-  /** `lastCustomerMessageAt` at or before this, or absent (the customer never wrote). */
-  readonly customerWroteAtOrBefore?: number;
+  /** The reply window is still open after a moment: it closes later than that (see `WindowAnchorBound`). */
+  readonly windowClosesAfter?: WindowAnchorBound;
+  /** The reply window is closed by a moment (or never opened: the customer never wrote). */
+  readonly windowClosesAtOrBefore?: WindowAnchorBound;
   readonly unreadOnly?: boolean;
+}
+
+/**
+ * A moment `t` turned into bounds on the stored anchors, by the rule of `replyWindow` (domain/conversation.ts):
+ * the window closes at max(lastCustomerMessageAt + 24 h, adReferral.at + 7 d), so it closes after `t` exactly
+ * when `lastCustomerMessageAt > customerWrote` or `adReferral.at > adStarted` (with a customer message), and at
+ * or before `t` exactly when neither holds.
+ */
+export interface WindowAnchorBound {
+  /** `t` − 24 h: compared with `lastCustomerMessageAt`. */
+  readonly customerWrote: number;
+  /** `t` − 7 d: compared with `adReferral.at` (the first message of an ad-started thread). */
+  readonly adStarted: number;
+}
+
+/** The anchor bounds of the moment `at` (one rule with `replyWindow`, which computes the same closing time). */
+export function windowAnchorBound(at: number): WindowAnchorBound {
+  return { customerWrote: at - STANDARD_WINDOW_MS, adStarted: at - AD_REFERRAL_WINDOW_MS };
+}
+
+/** Whether a conversation's anchors pass the filter's window bounds (what the store's expression computes). */
+export function windowPasses(filter: StoredFilter, anchors: WindowAnchors): boolean {
+  const { lastCustomerMessageAt: wrote, adReferralAt: ad } = anchors;
+  const closesAfter = (bound: WindowAnchorBound) =>
+    wrote !== undefined && (wrote > bound.customerWrote || (ad !== undefined && ad > bound.adStarted));
+  if (filter.windowClosesAfter && !closesAfter(filter.windowClosesAfter)) return false;
+  if (filter.windowClosesAtOrBefore && closesAfter(filter.windowClosesAtOrBefore)) return false;
+  return true;
 }
 
 /**
@@ -78,22 +108,25 @@ export interface ConversationFilters {
   readonly unread?: "true" | "false" | undefined;
 }
 
-/** "closing": an open 24-hour window with less than this left (docs/app-api.md). */
+/** "closing": an open window (24-hour or ad) with less than this left (docs/app-api.md). */
 export const CLOSING_SOON_MS = 2 * 60 * 60 * 1000;
 
 /**
- * The filters as conditions on stored fields at `now`. The window state is `open` while
- * now < lastCustomerMessageAt + 24 h, i.e. lastCustomerMessageAt > now − 24 h.
+ * The filters as conditions on stored fields at `now`, by the reply window's own rule: `open` while the window
+ * (24 h after the customer's last message, or 7 days after an ad-started thread's first message, whichever ends
+ * later) closes after now; `closing` when it also closes within two hours; `closed` otherwise.
  */
 export function storedFilter(filters: ConversationFilters, now: number): StoredFilter | undefined {
-  const openSince = now - STANDARD_WINDOW_MS;
   const window: StoredFilter =
     filters.window === "open"
-      ? { customerWroteAfter: openSince }
+      ? { windowClosesAfter: windowAnchorBound(now) }
       : filters.window === "closing"
-        ? { customerWroteAfter: openSince, customerWroteAtOrBefore: openSince + CLOSING_SOON_MS }
+        ? {
+            windowClosesAfter: windowAnchorBound(now),
+            windowClosesAtOrBefore: windowAnchorBound(now + CLOSING_SOON_MS),
+          }
         : filters.window === "closed"
-          ? { customerWroteAtOrBefore: openSince }
+          ? { windowClosesAtOrBefore: windowAnchorBound(now) }
           : {};
   const filter: StoredFilter = { ...window, ...(filters.unread === "true" ? { unreadOnly: true } : {}) };
   return Object.keys(filter).length === 0 ? undefined : filter;
