@@ -482,6 +482,8 @@ export type components = {
                 id?: string;
                 url?: string;
             };
+            /** @description Outbound via the API: quick replies, reply, sticker, post, template */
+            rich?: components["schemas"]["RichMessage"];
             /**
              * Format: date-time
              * @description Outbound: when the customer's read receipt for this message arrived (same value as readAt); earlier outbound messages are seen too once a later one is
@@ -510,7 +512,7 @@ export type components = {
             /** @enum {string} */
             status: "queued" | "sending" | "sent" | "failed";
         };
-        /** @description Exactly one of conversationId/recipientId and exactly one of text/attachment. */
+        /** @description Exactly one of conversationId/recipientId and exactly one content kind (text, attachment, attachments, sticker, share, template). */
         MessageSendRequest: {
             attachment?: {
                 /** @enum {string} */
@@ -521,15 +523,90 @@ export type components = {
                  */
                 url: string;
             };
+            /** @description One media, or up to 10 images in one message */
+            attachments?: {
+                /** @enum {string} */
+                type: "image" | "video" | "audio" | "file";
+                /**
+                 * Format: uri
+                 * @description https URL Meta fetches the media from
+                 */
+                url: string;
+            }[];
             /** @description `<igAccountId>_<igsid>` from the conversation list */
             conversationId?: string;
+            /** @description Text only; at most 13 */
+            quickReplies?: {
+                /** @description Echoed back when tapped; at most 1000 characters */
+                payload?: string;
+                /** @description Required for text; at most 20 characters */
+                title?: string;
+                /**
+                 * @description text (default), phone or email
+                 * @default text
+                 * @enum {string}
+                 */
+                type: "text" | "phone" | "email";
+            }[];
             /** @description Customer IGSID of the caller's account */
             recipientId?: string;
+            /** @description messageId of a customer message of this conversation to reply to (text only) */
+            replyTo?: string;
+            /** @description Sends a post of the account (MEDIA_SHARE) */
+            share?: {
+                /** @description A post of the connected account */
+                postId: string;
+            };
+            /** @constant */
+            sticker?: "like_heart";
             /**
              * @description Only when enabled for the stage
              * @constant
              */
             tag?: "HUMAN_AGENT";
+            template?: {
+                buttons: ({
+                    title: string;
+                    /** @constant */
+                    type: "web_url";
+                    /** Format: uri */
+                    url: string;
+                } | {
+                    payload: string;
+                    title: string;
+                    /** @constant */
+                    type: "postback";
+                })[];
+                text: string;
+                /** @constant */
+                type: "button";
+            } | {
+                elements: {
+                    buttons?: ({
+                        title: string;
+                        /** @constant */
+                        type: "web_url";
+                        /** Format: uri */
+                        url: string;
+                    } | {
+                        payload: string;
+                        title: string;
+                        /** @constant */
+                        type: "postback";
+                    })[];
+                    /**
+                     * Format: uri
+                     * @description Opened when the card is tapped
+                     */
+                    defaultActionUrl?: string;
+                    /** Format: uri */
+                    imageUrl?: string;
+                    subtitle?: string;
+                    title: string;
+                }[];
+                /** @constant */
+                type: "generic";
+            };
             /** @description At most 1000 bytes in UTF-8 (an emoji counts 4) */
             text?: string;
         };
@@ -599,6 +676,67 @@ export type components = {
             type: string;
         } & {
             [key: string]: unknown;
+        };
+        RichMessage: {
+            /** @enum {string} */
+            kind: "text" | "attachment" | "images" | "sticker" | "share" | "button_template" | "generic_template";
+            quickReplies?: {
+                payload?: string;
+                title?: string;
+                /** @enum {string} */
+                type: "text" | "phone" | "email";
+            }[];
+            /** @description The customer message this reply answers */
+            replyToMessageId?: string;
+            share?: {
+                postId: string;
+            };
+            /** @constant */
+            sticker?: "like_heart";
+            /** @description The button or generic template with its buttons */
+            template?: {
+                buttons: ({
+                    title: string;
+                    /** @constant */
+                    type: "web_url";
+                    /** Format: uri */
+                    url: string;
+                } | {
+                    payload: string;
+                    title: string;
+                    /** @constant */
+                    type: "postback";
+                })[];
+                text: string;
+                /** @constant */
+                type: "button";
+            } | {
+                elements: {
+                    buttons?: ({
+                        title: string;
+                        /** @constant */
+                        type: "web_url";
+                        /** Format: uri */
+                        url: string;
+                    } | {
+                        payload: string;
+                        title: string;
+                        /** @constant */
+                        type: "postback";
+                    })[];
+                    /**
+                     * Format: uri
+                     * @description Opened when the card is tapped
+                     */
+                    defaultActionUrl?: string;
+                    /** Format: uri */
+                    imageUrl?: string;
+                    subtitle?: string;
+                    title: string;
+                }[];
+                /** @constant */
+                type: "generic";
+            };
         };
         SignedRequestForm: {
             /** @description <base64url signature>.<base64url payload> */
