@@ -27,6 +27,8 @@ export const HandlerNames = [
   "conversation-typing",
   "message-send",
   "message-get",
+  "message-react",
+  "message-unreact",
 ] as const;
 
 export type HandlerName = (typeof HandlerNames)[number];
@@ -46,6 +48,7 @@ export const Paths = {
   conversationTyping: "/instagram/conversations/{conversationId}/typing",
   messages: "/instagram/messages",
   message: "/instagram/messages/{messageId}",
+  messageReaction: "/instagram/messages/{messageId}/reaction",
 } as const;
 
 export const Routes = [
@@ -65,6 +68,8 @@ export const Routes = [
   { method: "POST", path: Paths.conversationTyping, auth: "jwt", handler: "conversation-typing" },
   { method: "POST", path: Paths.messages, auth: "jwt", handler: "message-send" },
   { method: "GET", path: Paths.message, auth: "jwt", handler: "message-get" },
+  { method: "POST", path: Paths.messageReaction, auth: "jwt", handler: "message-react" },
+  { method: "DELETE", path: Paths.messageReaction, auth: "jwt", handler: "message-unreact" },
 ] as const satisfies readonly RouteDeclaration[];
 
 /** Handlers of the routes the app calls with its JWT: these get the caller's tenant from the token's claims. */

@@ -46,6 +46,8 @@ const expected: Record<string, readonly string[]> = {
   "conversation-typing": [...dynamo("GetItem"), ...READ_KEY, ...SECRET],
   "message-send": [...dynamo("GetItem", "PutItem", "UpdateItem"), ...WRITE_KEY, "sqs:SendMessage"],
   "message-get": [...dynamo("GetItem"), ...READ_KEY],
+  "message-react": [...dynamo("GetItem", "UpdateItem"), ...WRITE_KEY, ...SECRET],
+  "message-unreact": [...dynamo("GetItem", "UpdateItem"), ...WRITE_KEY, ...SECRET],
   sender: [
     ...dynamo("DeleteItem", "GetItem", "PutItem", "UpdateItem"),
     ...WRITE_KEY,

@@ -8,12 +8,12 @@ import { MetaApiError, MetaNetworkError, MetaTimeoutError, metaFetch } from "./g
 export const SENDER_ACTION_TIMEOUT_MS = 3_000;
 
 /**
- * `POST /<IG_ID>/messages` with `sender_action` (typing_on, typing_off, mark_seen): not a message, so it never
+ * `POST /<IG_ID>/messages` with `sender_action` (typing_on, typing_off, mark_seen, react, unreact): not a message, so it never
  * counts against the send cap. Failures are classified, never thrown.
  */
 export function graphSenderActions(hosts: MetaHosts, timeoutMs = SENDER_ACTION_TIMEOUT_MS): SenderActions {
   return {
-    async act({ igAccountId, accessToken, recipientId, action }) {
+    async act({ igAccountId, accessToken, recipientId, action, target }) {
       registerSecretValue(accessToken);
       const url = `${hosts.graphUrl}/${hosts.graphVersion}/${encodeURIComponent(igAccountId)}/messages`;
       try {
@@ -22,7 +22,19 @@ export function graphSenderActions(hosts: MetaHosts, timeoutMs = SENDER_ACTION_T
           {
             method: "POST",
             headers: { authorization: `Bearer ${accessToken}`, "content-type": "application/json" },
-            body: JSON.stringify({ recipient: { id: recipientId }, sender_action: action }),
+            body: JSON.stringify({
+              recipient: { id: recipientId },
+              sender_action: action,
+              // Sender-actions page: react/unreact name the message by `payload.message_id` (react adds `reaction`).
+              ...(target === undefined
+                ? {}
+                : {
+                    payload: {
+                      message_id: target.mid,
+                      ...(target.reaction === undefined ? {} : { reaction: target.reaction }),
+                    },
+                  }),
+            }),
           },
           { timeoutMs },
         );

@@ -12,6 +12,7 @@ import {
   ConversationTypingBody,
   ConversationTypingPath,
   MessagesPage,
+  MessageView,
 } from "./conversations";
 import {
   DataDeletionResponse,
@@ -23,6 +24,8 @@ import { IntegrationResponse } from "./integration";
 import {
   MessageAccepted,
   MessageGetPath,
+  MessageReactionBody,
+  MessageReactionPath,
   MessageSendBody,
   MessageSendHeaders,
   MessageStatus,
@@ -36,6 +39,7 @@ export * from "./data-deletion";
 export * from "./integration";
 export * from "./messages";
 export * from "./oauth";
+export * from "./rich";
 export * from "./webhook";
 
 /** The request and response schemas of one route: what the handler validates and the OpenAPI document shows. */
@@ -62,6 +66,19 @@ const json = (description: string, schema: z.ZodType): ResponseSpec => ({
  * Every route's schemas, keyed by handler name (one route per handler, see contract/routes.ts). Handlers
  * validate with these; `npm run openapi` (dev/openapi/generate.ts) writes docs/openapi.json from them.
  */
+const reactionResponses = {
+  200: json("The message with its reactions", MessageView),
+  ...problems(
+    "request.invalid",
+    "auth.unauthorized",
+    "resource.not_found",
+    "integration.needs_reauth",
+    "send.window_closed",
+    "request.unsupported_media_type",
+    "dependency.unavailable",
+  ),
+};
+
 export const RouteSchemas: Readonly<Record<HandlerName, RouteSchema>> = {
   "webhook-verify": {
     summary: "Webhook verification handshake (Meta)",
@@ -260,5 +277,20 @@ export const RouteSchemas: Readonly<Record<HandlerName, RouteSchema>> = {
       200: json("The message status", MessageStatus),
       ...problems("request.invalid", "auth.unauthorized", "resource.not_found"),
     },
+  },
+  "message-react": {
+    summary: "React to a customer message (`love`)",
+    description:
+      "Meta's `react` sender action on a customer message of the caller's account (its `messageId` from the messages route), only while the reply window is open. The reaction shows on the message (`reactions`, keyed by the account's id). A sender action, not a message: never counted against the send cap.",
+    path: MessageReactionPath,
+    body: { contentType: "application/json", schema: MessageReactionBody },
+    responses: reactionResponses,
+  },
+  "message-unreact": {
+    summary: "Take back the reaction on a customer message",
+    description:
+      "Meta's `unreact` sender action on a customer message of the caller's account, only while the reply window is open; the message no longer lists the account's reaction. Never counted against the send cap.",
+    path: MessageReactionPath,
+    responses: reactionResponses,
   },
 };

@@ -1,5 +1,10 @@
 import * as z from "zod";
-import { OUTBOUND_STATUSES, SEND_FAILURE_REASONS, SENDABLE_ATTACHMENT_TYPES } from "../vocabulary";
+import {
+  OUTBOUND_STATUSES,
+  SEND_FAILURE_REASONS,
+  SENDABLE_ATTACHMENT_TYPES,
+  SENDABLE_REACTIONS,
+} from "../vocabulary";
 import { IsoTime, MetaId } from "./common";
 import { ConversationIdParam } from "./conversations";
 import { QuickReplyInput, TemplateInput } from "./rich";
@@ -136,3 +141,11 @@ export const MessageStatus = z
   .meta({ id: "MessageStatus" });
 
 export type MessageStatusBody = z.input<typeof MessageStatus>;
+
+/** `POST|DELETE /instagram/messages/{messageId}/reaction`: a customer message's id from the messages route. */
+export const MessageReactionPath = MessageGetPath;
+export const MessageReactionBody = z
+  .strictObject({
+    reaction: z.enum(SENDABLE_REACTIONS).describe("Meta's sender-actions page documents only `love`"),
+  })
+  .meta({ id: "MessageReactionRequest" });
