@@ -29,6 +29,7 @@ export const HandlerNames = [
   "message-get",
   "message-react",
   "message-unreact",
+  "attachment-upload",
 ] as const;
 
 export type HandlerName = (typeof HandlerNames)[number];
@@ -49,6 +50,7 @@ export const Paths = {
   messages: "/instagram/messages",
   message: "/instagram/messages/{messageId}",
   messageReaction: "/instagram/messages/{messageId}/reaction",
+  attachments: "/instagram/attachments",
 } as const;
 
 export const Routes = [
@@ -70,6 +72,7 @@ export const Routes = [
   { method: "GET", path: Paths.message, auth: "jwt", handler: "message-get" },
   { method: "POST", path: Paths.messageReaction, auth: "jwt", handler: "message-react" },
   { method: "DELETE", path: Paths.messageReaction, auth: "jwt", handler: "message-unreact" },
+  { method: "POST", path: Paths.attachments, auth: "jwt", handler: "attachment-upload" },
 ] as const satisfies readonly RouteDeclaration[];
 
 /** Handlers of the routes the app calls with its JWT: these get the caller's tenant from the token's claims. */

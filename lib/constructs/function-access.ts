@@ -65,6 +65,8 @@ export const Access: Record<HandlerName | WorkerName, FunctionAccess> = {
   // The customer message, integration and conversation (Get); its reactions map (Update); react at Meta: the token.
   "message-react": { table: ["GetItem", "UpdateItem"], secret: true },
   "message-unreact": { table: ["GetItem", "UpdateItem"], secret: true },
+  // The caller's integration (Get) only: Instagram Login has no upload at Meta, so no token is opened.
+  "attachment-upload": { table: ["GetItem"] },
   // Message transitions and needs_reauth (Update), limiter (Get, Put, Update), sent: echo placeholder (Delete).
   sender: { table: ["GetItem", "PutItem", "UpdateItem", "DeleteItem"], secret: true },
   // Expiring tokens (Query on gsi), each refreshed or cleared with a conditional Put.

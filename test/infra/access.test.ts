@@ -48,6 +48,7 @@ const expected: Record<string, readonly string[]> = {
   "message-get": [...dynamo("GetItem"), ...READ_KEY],
   "message-react": [...dynamo("GetItem", "UpdateItem"), ...WRITE_KEY, ...SECRET],
   "message-unreact": [...dynamo("GetItem", "UpdateItem"), ...WRITE_KEY, ...SECRET],
+  "attachment-upload": [...dynamo("GetItem"), ...READ_KEY],
   sender: [
     ...dynamo("DeleteItem", "GetItem", "PutItem", "UpdateItem"),
     ...WRITE_KEY,

@@ -39,6 +39,7 @@ describe("rich replies against DynamoDB Local, the local SQS server and the Meta
   let listMessages: HttpHandler;
   let webhook: HttpHandler;
   let sender: SqsHandler;
+  let upload: HttpHandler;
   let scenarioCount = 0;
 
   beforeAll(async () => {
@@ -56,6 +57,7 @@ describe("rich replies against DynamoDB Local, the local SQS server and the Meta
     listMessages = (await import("../../lambdas/handlers/conversation-messages")).handler as HttpHandler;
     webhook = (await import("../../lambdas/handlers/webhook-receive")).handler as HttpHandler;
     sender = (await import("../../lambdas/handlers/sender")).handler as unknown as SqsHandler;
+    upload = (await import("../../lambdas/handlers/attachment-upload")).handler as HttpHandler;
   });
 
   afterAll(async () => {
@@ -366,5 +368,37 @@ describe("rich replies against DynamoDB Local, the local SQS server and the Meta
     );
     expect(other.statusCode).toBe(422);
     await receiveRecords(queueUrl); // drain
+  });
+
+  it("attachment upload: Instagram Login is refused with a documented 409, nothing reaches Meta", async () => {
+    const s = await scenario();
+    const post = (tenant: { imoId: string; userId: string }, body: unknown) =>
+      upload(
+        httpEvent({
+          method: "POST",
+          route: Paths.attachments,
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify(body),
+          claims: claimsOf(tenant),
+        }),
+        lambdaContext(),
+      );
+    const requestsBefore = sim.requests().length;
+    const refused = await post(s.tenant, { type: "image", url: IMAGE_A });
+    expect(refused.statusCode).toBe(409);
+    expect(JSON.parse(refused.body ?? "{}")).toMatchObject({
+      code: "attachments.unsupported_for_login_flavour",
+    });
+    const stranger = await post({ imoId: "imo-none", userId: "none" }, { type: "image", url: IMAGE_A });
+    expect(JSON.parse(stranger.body ?? "{}")).toMatchObject({ code: "integration.not_connected" });
+    expect((await post(s.tenant, { type: "image", url: "http://cdn.example/a.jpg" })).statusCode).toBe(400);
+    expect(sim.requests().length).toBe(requestsBefore);
+    // And the send API takes no attachment id for now: unknown field, 400, nothing stored.
+    const byId = await postMessage(
+      accept,
+      { recipientId: s.igsid, attachments: [{ type: "image", attachmentId: "123" }] },
+      { tenant: s.tenant },
+    );
+    expect(byId.statusCode).toBe(400);
   });
 });

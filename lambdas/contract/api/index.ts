@@ -22,6 +22,8 @@ import {
 } from "./data-deletion";
 import { IntegrationResponse } from "./integration";
 import {
+  AttachmentUploadBody,
+  AttachmentUploaded,
   MessageAccepted,
   MessageGetPath,
   MessageReactionBody,
@@ -292,5 +294,22 @@ export const RouteSchemas: Readonly<Record<HandlerName, RouteSchema>> = {
       "Meta's `unreact` sender action on a customer message of the caller's account, only while the reply window is open; the message no longer lists the account's reaction. Never counted against the send cap.",
     path: MessageReactionPath,
     responses: reactionResponses,
+  },
+  "attachment-upload": {
+    summary: "Upload media once to send it many times (Facebook Login integrations only)",
+    description:
+      "Meta documents attachment upload only as `POST /<PAGE_ID>/message_attachments` with a Page token (Facebook Login); Instagram Login has no upload endpoint, so an Instagram Login integration is answered 409 `attachments.unsupported_for_login_flavour` and nothing is sent to Meta. Send media by `url` instead.",
+    body: { contentType: "application/json", schema: AttachmentUploadBody },
+    responses: {
+      201: json("Uploaded", AttachmentUploaded),
+      ...problems(
+        "request.invalid",
+        "auth.unauthorized",
+        "integration.not_connected",
+        "integration.needs_reauth",
+        "attachments.unsupported_for_login_flavour",
+        "request.unsupported_media_type",
+      ),
+    },
   },
 };

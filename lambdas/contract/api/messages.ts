@@ -149,3 +149,9 @@ export const MessageReactionBody = z
     reaction: z.enum(SENDABLE_REACTIONS).describe("Meta's sender-actions page documents only `love`"),
   })
   .meta({ id: "MessageReactionRequest" });
+
+/** `POST /instagram/attachments`: media to upload once and send many times by id (Facebook Login only). */
+export const AttachmentUploadBody = OutboundAttachment.meta({ id: "AttachmentUploadRequest" });
+export const AttachmentUploaded = z
+  .object({ attachmentId: z.string().describe("Reusable in `attachments[].attachmentId`") })
+  .meta({ id: "AttachmentUploaded" });
