@@ -189,7 +189,7 @@ const LIMITS: [string, Record<string, unknown>, Record<string, unknown>, string]
     "exactly one content kind",
     { share: { postId: "1801" } },
     { share: { postId: "1801" }, sticker: "like_heart" },
-    "body.share",
+    "body.sticker",
   ],
 ];
 

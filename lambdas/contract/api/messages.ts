@@ -86,7 +86,7 @@ export const MessageSendBody = z
     if (given.length !== 1) {
       ctx.addIssue({
         code: "custom",
-        path: [given[1] ?? "text"],
+        path: [given[0] ?? "text"],
         message: `Give exactly one of ${CONTENT_FIELDS.join(", ")}`,
       });
     }
