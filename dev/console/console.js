@@ -314,6 +314,9 @@ async function loadMessages() {
       .join("");
     if (reactions) meta.textContent += ` · ${reactions}`;
     if (message.rich) meta.textContent += ` · ${message.rich.kind}`;
+    // Meta links a tap to its message only by payload (quick replies carry no mid): the payload says which.
+    if (message.quickReplyPayload) meta.textContent += ` · tapped quick reply ${message.quickReplyPayload}`;
+    if (message.postbackPayload) meta.textContent += ` · tapped button ${message.postbackPayload}`;
     item.append(meta);
     list.append(item);
   }
