@@ -70,6 +70,7 @@ export class InstagramDmStack extends Stack {
         ["token-refresh", scheduling.tokenRefresh] as const,
         ["erasure", erasure.worker] as const,
         ["events", events.publisher] as const,
+        ["window-closing", events.windowClosing] as const,
         ...(events.delivery ? [["webhook-delivery", events.delivery] as const] : []),
       ]),
       deadLetterQueues: [

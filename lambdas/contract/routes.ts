@@ -80,7 +80,14 @@ export type JwtHandlerName = Extract<(typeof Routes)[number], { auth: "jwt" }>["
 
 /**
  * Non-HTTP functions: the SQS sender, the scheduled token refresh, the SQS erasure worker, the stream-fed
- * `events` publisher and the outgoing webhook delivery (docs/events.md).
+ * `events` publisher, the outgoing webhook delivery and the scheduled window-closing detector (docs/events.md).
  */
-export const WorkerNames = ["sender", "token-refresh", "erasure", "events", "webhook-delivery"] as const;
+export const WorkerNames = [
+  "sender",
+  "token-refresh",
+  "erasure",
+  "events",
+  "webhook-delivery",
+  "window-closing",
+] as const;
 export type WorkerName = (typeof WorkerNames)[number];
