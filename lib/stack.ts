@@ -8,6 +8,7 @@ import { Api } from "./constructs/api";
 import { AppSecret } from "./constructs/app-secret";
 import { Erasure } from "./constructs/erasure";
 import { Events } from "./constructs/events";
+import { History } from "./constructs/history";
 import { Outbound } from "./constructs/outbound";
 import { Scheduling } from "./constructs/scheduling";
 import { Storage } from "./constructs/storage";
@@ -42,10 +43,12 @@ export class InstagramDmStack extends Stack {
 
     const outbound = new Outbound(this, "Outbound", shared);
     const erasure = new Erasure(this, "Erasure", shared);
+    const history = new History(this, "HistoryImport", shared);
     const api = new Api(this, "Api", {
       ...shared,
       outboundQueue: outbound.queue,
       erasureQueue: erasure.queue,
+      historyQueue: history.queue,
       jwtIssuer: config.jwtIssuer,
       jwtAudience: config.jwtAudience,
       throttle: config.apiThrottle,
@@ -69,11 +72,18 @@ export class InstagramDmStack extends Stack {
         ["sender", outbound.sender] as const,
         ["token-refresh", scheduling.tokenRefresh] as const,
         ["erasure", erasure.worker] as const,
+        ["history-import", history.worker] as const,
         ["events", events.publisher] as const,
         ["window-closing", events.windowClosing] as const,
         ...(events.delivery ? [["webhook-delivery", events.delivery] as const] : []),
       ]),
       deadLetterQueues: [
+        {
+          id: "HistoryStepsDeadLettered",
+          what: "History import steps failed repeatedly and are in the history dead-letter queue (an import stalled)",
+          runbook: "history-dead-letters",
+          queue: history.deadLetterQueue,
+        },
         {
           id: "EventBatchesFailed",
           what: "Stream batches the events function could not publish were sent to the failed-batch queue",

@@ -6,6 +6,7 @@ import type {
   ConversationReadRequest,
   ConversationSummary,
   ConversationsPage,
+  HistoryImport,
   Integration,
   Message,
   MessageAccepted,
@@ -54,6 +55,11 @@ export interface InstagramDmClient {
   getIntegration(): Promise<Integration>;
   /** `DELETE /instagram/integration`: disconnects the caller's account. */
   disconnect(): Promise<void>;
+  /**
+   * `POST /instagram/integration/history`: imports the account's recent conversations again (progress then shows on
+   * `getIntegration().history`; 409 `history.already_running` while one runs).
+   */
+  importHistory(): Promise<HistoryImport>;
   /** `GET /instagram/conversations`: one page of the inbox, most recent activity first. */
   listConversations(query?: ConversationsQuery): Promise<ConversationsPage>;
   /** Every conversation, fetching pages as the loop goes on. */
@@ -133,6 +139,7 @@ export function createInstagramDmClient(options: InstagramDmClientOptions): Inst
     disconnect: async () => {
       await bodyOf(api.DELETE("/instagram/integration"));
     },
+    importHistory: () => bodyOf(api.POST("/instagram/integration/history")),
     listConversations,
     conversations: (query = {}) => everyItem((cursor) => listConversations({ ...query, cursor })),
     listMessages,

@@ -6,6 +6,7 @@ export type Schemas = components["schemas"];
 export type OAuthInitRequest = Schemas["OAuthInitRequest"];
 export type OAuthInitResponse = Schemas["OAuthInitResponse"];
 export type Integration = Schemas["Integration"];
+export type HistoryImport = Schemas["HistoryImport"];
 export type ConversationSummary = Schemas["ConversationSummary"];
 export type ConversationsPage = Schemas["ConversationsPage"];
 export type ConversationReadRequest = Schemas["ConversationReadRequest"];

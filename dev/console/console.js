@@ -133,8 +133,34 @@ async function loadIntegration() {
     : (integration.error ?? "");
   $("connect").textContent = integration.status === "none" ? "Connect Instagram" : "Reconnect Instagram";
   show($("disconnect"), integration.status !== "none" && integration.status !== "unavailable");
+  showHistory(integration.history, connected);
   show($("simulator-panel"), connected && Boolean(state.config?.simulatorUrl));
   show($("inbox-panel"), connected);
+}
+
+/** The history import's progress (docs/app-api.md "History import") and the button that starts it again. */
+function showHistory(history, connected) {
+  const line = $("history-status");
+  show(line, history !== undefined);
+  show($("reimport"), connected && history?.status !== "running");
+  if (history === undefined) return;
+  const counts = `${history.conversations} conversations, ${history.messages} messages`;
+  line.textContent =
+    history.status === "running"
+      ? `History import running: ${counts} so far…`
+      : history.status === "completed"
+        ? `History imported: ${counts} (${new Date(history.finishedAt).toLocaleString()})`
+        : `History import failed (${history.error ?? "unknown"}) after ${counts}`;
+}
+
+async function reimportHistory() {
+  try {
+    await dm.importHistory();
+    notice("History import started.");
+    await loadIntegration();
+  } catch (error) {
+    notice(`Re-import failed: ${error.message}`, "error");
+  }
 }
 
 async function connect() {
@@ -650,6 +676,7 @@ async function start() {
   $("sign-out").addEventListener("click", signOut);
   $("connect").addEventListener("click", connect);
   $("disconnect").addEventListener("click", disconnect);
+  $("reimport").addEventListener("click", reimportHistory);
   $("simulate-form").addEventListener("submit", simulateCustomerMessage);
   $("reply-form").addEventListener("submit", sendReply);
   $("typing").addEventListener("change", toggleTyping);
@@ -661,6 +688,13 @@ async function start() {
   $("token-refresh").addEventListener("click", runTokenRefresh);
   setInterval(tickCountdowns, 1000);
   // No polling: the inbox, the open thread and reply statuses follow the event stream (connectEvents).
+  // Imported history raises no events: while an import runs, its progress and the inbox it fills are polled.
+  setInterval(() => {
+    if (state.integration?.history?.status === "running" && document.visibilityState === "visible") {
+      loadIntegration();
+      loadConversations();
+    }
+  }, 5000);
   await render();
   document.body.dataset.ready = "true";
 }

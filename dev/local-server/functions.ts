@@ -58,6 +58,7 @@ export function localFunctions(): LocalFunctions {
     "sender",
     "token-refresh",
     "erasure",
+    "history-import",
   ];
   return {
     load,

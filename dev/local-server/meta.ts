@@ -23,6 +23,7 @@ export async function startMeta(
     webhookUrl: `http://127.0.0.1:${urls.port}${Paths.webhook}`,
     redirectUris: [`${urls.publicBaseUrl}${Paths.oauthCallback}`],
     sendCapPerHour: sendCapPerHour(),
+    ...(settings.metaSimulatorHistory === undefined ? {} : { history: settings.metaSimulatorHistory }),
   });
   stops.push(() => simulator.stop());
   return simulator.url.replace(/\/+$/, "");

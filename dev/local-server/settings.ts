@@ -21,6 +21,11 @@ export interface LocalSettings {
   readonly dynamoDbPort?: number;
   readonly sqsPort?: number;
   readonly metaSimulatorPort?: number;
+  /** META_SIM_HISTORY=<conversations>x<messages> (e.g. 30x4): a seeded history for the history import to read. */
+  readonly metaSimulatorHistory?: {
+    readonly conversations: number;
+    readonly messagesPerConversation: number;
+  };
   /** Keep DynamoDB Local's data in `persistPath` across restarts. */
   readonly persist: boolean;
   readonly persistPath: string;
@@ -98,6 +103,7 @@ export function settingsFrom(argv: readonly string[], env: NodeJS.ProcessEnv, cw
     dynamoDbPort: portFrom(env, "DYNAMODB_PORT"),
     sqsPort: portFrom(env, "SQS_PORT"),
     metaSimulatorPort: portFrom(env, "META_SIM_PORT"),
+    ...historyFrom(env.META_SIM_HISTORY),
     persist: argv.includes("--persist") || env.LOCAL_PERSIST === "1" || env.LOCAL_PERSIST === "true",
     persistPath: resolve(stateDir, "dynamodb"),
     stateDir,
@@ -110,5 +116,16 @@ export function settingsFrom(argv: readonly string[], env: NodeJS.ProcessEnv, cw
       .filter((origin) => origin !== ""),
     senderPollers: positiveInt(env, "SENDER_POLLERS", 2),
     senderWaitSeconds: positiveInt(env, "SENDER_WAIT_SECONDS", 2),
+  };
+}
+
+/** `30x4` → 30 conversations of 4 messages; unset → none; anything else fails the start. */
+function historyFrom(value: string | undefined): Pick<LocalSettings, "metaSimulatorHistory"> {
+  if (value === undefined || value === "") return {};
+  const match = /^(\d{1,4})x(\d{1,2})$/.exec(value);
+  if (match === null)
+    throw new Error(`META_SIM_HISTORY must look like 30x4 (conversations x messages), not ${value}`);
+  return {
+    metaSimulatorHistory: { conversations: Number(match[1]), messagesPerConversation: Number(match[2]) },
   };
 }

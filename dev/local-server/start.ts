@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { Defaults, Env } from "../../lambdas/contract/env";
-import { ErasureQueue, OutboundQueue } from "../../lambdas/contract/queues";
+import { ErasureQueue, HistoryQueue, OutboundQueue } from "../../lambdas/contract/queues";
 import { LOCAL_REGION } from "../services/dynamodb-local";
 import { freePort } from "../services/free-port";
 import { lambdaContext } from "./api-gateway";
@@ -81,7 +81,7 @@ function metaConfig(metaMode: MetaMode, metaHosts: MetaHosts | undefined, simula
   return { metaMode, metaHosts: metaHosts ?? null, simulatorUrl: simulatorUrl ?? null };
 }
 
-/** Runs the sender on the outbound queue, and the erasure worker on its queue, as Lambda's event source mappings would. */
+/** Runs the sender, the erasure and the history workers on their queues, as Lambda's event source mappings would. */
 function startSender(
   settings: LocalSettings,
   services: LocalServices,
@@ -116,6 +116,20 @@ function startSender(
     onError: (message, error) => log.error(message, error),
   });
   stops.push(() => erasure.stop());
+  // The history import worker: one poller, so an account's paced steps never run side by side.
+  const history = startSqsEventSource({
+    client: services.sqsClient,
+    queueUrl: services.history.queueUrl,
+    queueArn: services.history.queueArn,
+    region: LOCAL_REGION,
+    batchSize: HistoryQueue.batchSize,
+    pollers: 1,
+    waitTimeSeconds: settings.senderWaitSeconds,
+    loadHandler: () => functions.load<SqsHandler>("history-import"),
+    context: () => lambdaContext("history-import", HistoryQueue.workerTimeoutSeconds * 1000),
+    onError: (message, error) => log.error(message, error),
+  });
+  stops.push(() => history.stop());
 }
 
 /**

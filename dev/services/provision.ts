@@ -6,7 +6,7 @@ import {
   UpdateTableCommand,
 } from "@aws-sdk/client-dynamodb";
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from "@aws-sdk/client-sqs";
-import { ErasureQueue, OutboundQueue } from "../../lambdas/contract/queues";
+import { ErasureQueue, HistoryQueue, OutboundQueue } from "../../lambdas/contract/queues";
 import { createTableInput } from "../../lambdas/contract/table";
 
 /** Creates the table from the shared declaration (no-op if it exists, so --persist restarts work). */
@@ -76,17 +76,38 @@ export async function createOutboundQueues(client: SQSClient, baseName: string):
 }
 
 /** Creates the erasure (standard) queue and its DLQ with the settings the stack uses. */
-export async function createErasureQueues(
+export function createErasureQueues(
   client: SQSClient,
   baseName: string,
+): Promise<OutboundQueueUrls & { readonly queueArn: string }> {
+  return createJobQueues(client, baseName, ErasureQueue);
+}
+
+/** Creates the history import (standard) queue and its DLQ with the settings the stack uses. */
+export function createHistoryQueues(
+  client: SQSClient,
+  baseName: string,
+): Promise<OutboundQueueUrls & { readonly queueArn: string }> {
+  return createJobQueues(client, baseName, HistoryQueue);
+}
+
+async function createJobQueues(
+  client: SQSClient,
+  baseName: string,
+  settings: {
+    readonly dlqRetentionSeconds: number;
+    readonly visibilityTimeoutSeconds: number;
+    readonly retentionSeconds: number;
+    readonly maxReceiveCount: number;
+  },
 ): Promise<OutboundQueueUrls & { readonly queueArn: string }> {
   const dlq = await client.send(
     new CreateQueueCommand({
       QueueName: `${baseName}-dlq`,
-      Attributes: { MessageRetentionPeriod: String(ErasureQueue.dlqRetentionSeconds) },
+      Attributes: { MessageRetentionPeriod: String(settings.dlqRetentionSeconds) },
     }),
   );
-  if (!dlq.QueueUrl) throw new Error("CreateQueue returned no URL for the erasure DLQ");
+  if (!dlq.QueueUrl) throw new Error("CreateQueue returned no URL for the DLQ");
   const dlqAttributes = await client.send(
     new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl, AttributeNames: ["QueueArn"] }),
   );
@@ -94,22 +115,22 @@ export async function createErasureQueues(
     new CreateQueueCommand({
       QueueName: baseName,
       Attributes: {
-        VisibilityTimeout: String(ErasureQueue.visibilityTimeoutSeconds),
-        MessageRetentionPeriod: String(ErasureQueue.retentionSeconds),
+        VisibilityTimeout: String(settings.visibilityTimeoutSeconds),
+        MessageRetentionPeriod: String(settings.retentionSeconds),
         RedrivePolicy: JSON.stringify({
           deadLetterTargetArn: dlqAttributes.Attributes?.QueueArn,
-          maxReceiveCount: ErasureQueue.maxReceiveCount,
+          maxReceiveCount: settings.maxReceiveCount,
         }),
       },
     }),
   );
-  if (!queue.QueueUrl) throw new Error("CreateQueue returned no URL for the erasure queue");
+  if (!queue.QueueUrl) throw new Error("CreateQueue returned no URL for the queue");
   const attributes = await client.send(
     new GetQueueAttributesCommand({ QueueUrl: queue.QueueUrl, AttributeNames: ["QueueArn"] }),
   );
   return {
     queueUrl: queue.QueueUrl,
     dlqUrl: dlq.QueueUrl,
-    queueArn: attributes.Attributes?.QueueArn ?? "arn:aws:sqs:us-east-1:000000000000:erasure",
+    queueArn: attributes.Attributes?.QueueArn ?? `arn:aws:sqs:us-east-1:000000000000:${baseName}`,
   };
 }

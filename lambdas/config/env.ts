@@ -1,6 +1,7 @@
 import { Defaults, Env } from "../contract/env";
 import { metaHostsFromEnv, optionalEnv, requiredEnv } from "../platform/runtime-config";
 import type { ConnectConfig } from "../wiring/connect";
+import type { HistoryConfig } from "../wiring/history";
 import type { OutboundConfig } from "../wiring/outbound";
 import type { PublicUrlConfig } from "../wiring/public-urls";
 import type { WebhookConfig } from "../wiring/webhook";
@@ -26,6 +27,7 @@ export function connectConfigFromEnv(): ConnectConfig {
     returnToOrigins: optionalEnv(Env.returnToOrigins, ""),
     oauthScopes: optionalEnv(Env.oauthScopes, Defaults.oauthScopes),
     erasureQueueUrl: optionalEnv(Env.erasureQueueUrl, ""),
+    historyQueueUrl: optionalEnv(Env.historyQueueUrl, ""),
   };
 }
 
@@ -54,5 +56,14 @@ export function webhookConfigFromEnv(concurrency: number): WebhookConfig {
     tableName: requiredEnv(Env.tableName),
     concurrency,
     erasureQueueUrl: optionalEnv(Env.erasureQueueUrl, ""),
+  };
+}
+
+/** The history import's settings: the table, Meta's hosts and the step queue. */
+export function historyConfigFromEnv(): HistoryConfig {
+  return {
+    tableName: requiredEnv(Env.tableName),
+    metaHosts: metaHostsFromEnv(),
+    queueUrl: optionalEnv(Env.historyQueueUrl, ""),
   };
 }

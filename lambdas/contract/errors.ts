@@ -25,6 +25,7 @@ export const ErrorCatalog = {
   "oauth.subscribe_failed": { status: 502, title: "Instagram refused the webhook subscription" },
   "integration.not_connected": { status: 409, title: "No connected Instagram account" },
   "integration.needs_reauth": { status: 409, title: "The Instagram account must be reconnected" },
+  "history.already_running": { status: 409, title: "A history import of this account is already running" },
   "send.window_closed": { status: 409, title: "The reply window for this conversation is closed" },
   "send.human_agent_disabled": { status: 400, title: "The HUMAN_AGENT tag is not enabled" },
   "attachments.unsupported_for_login_flavour": {

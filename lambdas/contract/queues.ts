@@ -64,3 +64,21 @@ export const ErasureQueue = {
   batchSize: 1,
   maxConcurrency: 2,
 } as const;
+
+/**
+ * The history import queue (docs/app-api.md "History import"): one record is one step of an account's import (a page
+ * of conversations, or one conversation's messages). Standard: the job item's step number drops duplicates.
+ */
+export const HistoryQueue = {
+  fifo: false,
+  /** A step is at most 21 paced Meta calls (about 13 s); the timeout leaves room for slow answers. */
+  workerTimeoutSeconds: 60,
+  /** Six times the timeout, as Lambda recommends for SQS sources. */
+  visibilityTimeoutSeconds: 360,
+  retentionSeconds: 4 * 24 * 3600,
+  dlqRetentionSeconds: 14 * 24 * 3600,
+  /** A step that failed this often (Meta errors are re-queued by the step itself, not counted) goes to the DLQ. */
+  maxReceiveCount: 5,
+  batchSize: 1,
+  maxConcurrency: 2,
+} as const;

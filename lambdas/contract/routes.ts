@@ -21,6 +21,7 @@ export const HandlerNames = [
   "oauth-complete",
   "integration-get",
   "integration-delete",
+  "integration-history",
   "conversations-list",
   "conversation-messages",
   "conversation-read",
@@ -43,6 +44,7 @@ export const Paths = {
   oauthInit: "/instagram/oauth/init",
   oauthComplete: "/instagram/oauth/complete",
   integration: "/instagram/integration",
+  integrationHistory: "/instagram/integration/history",
   conversations: "/instagram/conversations",
   conversationMessages: "/instagram/conversations/{conversationId}/messages",
   conversationRead: "/instagram/conversations/{conversationId}/read",
@@ -64,6 +66,7 @@ export const Routes = [
   { method: "POST", path: Paths.oauthComplete, auth: "jwt", handler: "oauth-complete" },
   { method: "GET", path: Paths.integration, auth: "jwt", handler: "integration-get" },
   { method: "DELETE", path: Paths.integration, auth: "jwt", handler: "integration-delete" },
+  { method: "POST", path: Paths.integrationHistory, auth: "jwt", handler: "integration-history" },
   { method: "GET", path: Paths.conversations, auth: "jwt", handler: "conversations-list" },
   { method: "GET", path: Paths.conversationMessages, auth: "jwt", handler: "conversation-messages" },
   { method: "POST", path: Paths.conversationRead, auth: "jwt", handler: "conversation-read" },
@@ -80,7 +83,8 @@ export type JwtHandlerName = Extract<(typeof Routes)[number], { auth: "jwt" }>["
 
 /**
  * Non-HTTP functions: the SQS sender, the scheduled token refresh, the SQS erasure worker, the stream-fed
- * `events` publisher, the outgoing webhook delivery and the scheduled window-closing detector (docs/events.md).
+ * `events` publisher, the outgoing webhook delivery, the scheduled window-closing detector (docs/events.md) and the
+ * SQS history import worker.
  */
 export const WorkerNames = [
   "sender",
@@ -88,6 +92,7 @@ export const WorkerNames = [
   "erasure",
   "events",
   "webhook-delivery",
+  "history-import",
   "window-closing",
 ] as const;
 export type WorkerName = (typeof WorkerNames)[number];

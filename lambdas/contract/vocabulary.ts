@@ -51,8 +51,11 @@ export type SendFailureReason = (typeof SEND_FAILURE_REASONS)[number];
 export const DIRECTIONS = ["inbound", "outbound"] as const;
 export type Direction = (typeof DIRECTIONS)[number];
 
-/** Where a message came from: the customer, an echo of the business's own message, or our send API. */
-export const MESSAGE_SOURCES = ["customer", "echo", "api"] as const;
+/**
+ * Where a message came from: the customer, an echo of the business's own message, our send API, or the history
+ * import (read from Meta's Conversations API; never announced as `message.received`).
+ */
+export const MESSAGE_SOURCES = ["customer", "echo", "api", "history"] as const;
 export type MessageSource = (typeof MESSAGE_SOURCES)[number];
 
 /** Webhook event kinds we know, in the order they are recognised (an event carries exactly one of them). */

@@ -29,6 +29,12 @@ export const handler = appRouteWithSecrets(
       onSecret: connect.onSecret,
     });
     logOutcome(outcome, tenant);
+    if (outcome.kind === "connected") {
+      logger.info("history import on connect", {
+        imoId: tenant.imoId,
+        result: await connect.startHistory(tenant),
+      });
+    }
     return oauthCompleteResult(outcome);
   },
 );

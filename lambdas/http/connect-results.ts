@@ -1,18 +1,22 @@
 import { isoTime } from "../contract/api/common";
 import type { DataDeletionResponseBody, DataDeletionStatusBody } from "../contract/api/data-deletion";
-import type { IntegrationResponseBody } from "../contract/api/integration";
+import type { HistoryViewBody, IntegrationResponseBody } from "../contract/api/integration";
 import type { OAuthInitResult } from "../contract/api/oauth";
 import type { CallbackOutcome } from "../domain/connect/callback";
 import type { CompleteOutcome } from "../domain/connect/complete";
 import { type IntegrationSummary, summarise } from "../domain/connect/lifecycle";
 import type { DataDeletionRecord } from "../domain/connect/ports";
 import { AppError } from "../domain/errors";
+import type { HistoryJob } from "../domain/history/ports";
 import type { SignedRequestOutcome } from "../wiring/signed-request";
 import { html, json, redirect } from "./responses";
 import type { HttpResult } from "./types";
 
 /** `GET /instagram/integration`: the caller's integration, or `{ status: "none" }`; never a token. */
-export function integrationBody(summary: IntegrationSummary | undefined): IntegrationResponseBody {
+export function integrationBody(
+  summary: IntegrationSummary | undefined,
+  history?: HistoryJob,
+): IntegrationResponseBody {
   if (summary === undefined) return { status: "none" };
   return {
     status: summary.status,
@@ -37,6 +41,21 @@ export function integrationBody(summary: IntegrationSummary | undefined): Integr
             seenAt: isoTime(summary.restriction.seenAt),
           },
         }),
+    ...(history === undefined || history.igAccountId !== summary.igAccountId
+      ? {}
+      : { history: historyBody(history) }),
+  };
+}
+
+/** The progress of an account's history import (never its cursor or the user it reads as). */
+export function historyBody(job: HistoryJob): HistoryViewBody {
+  return {
+    status: job.status,
+    conversations: job.conversations,
+    messages: job.messages,
+    startedAt: isoTime(job.startedAt),
+    ...(job.finishedAt === undefined ? {} : { finishedAt: isoTime(job.finishedAt) }),
+    ...(job.error === undefined ? {} : { error: job.error }),
   };
 }
 

@@ -16,9 +16,13 @@ import {
   type RefreshReport,
   refreshDueTokens,
 } from "../domain/connect/refresh";
+import { AppError } from "../domain/errors";
+import { startHistoryImport } from "../domain/history/import";
+import type { Tenant } from "../domain/tenant";
 import { type TokenKeys, tokenKeysFrom } from "../domain/token-seal";
 import { logger } from "../platform/logger";
 import type { MetaHosts } from "../platform/runtime-config";
+import { historyWiring } from "./history";
 import { metaErrorFields } from "./log-fields";
 import { type PublicUrlConfig, publicUrls } from "./public-urls";
 import { signedRequestCallbacks } from "./signed-request";
@@ -33,6 +37,8 @@ export interface ConnectConfig extends PublicUrlConfig {
   readonly oauthScopes: string;
   /** Where data deletion jobs are queued; empty where the function queues none. */
   readonly erasureQueueUrl?: string;
+  /** Where history import steps are queued (a completed connect starts one); empty where none is. */
+  readonly historyQueueUrl?: string;
 }
 
 export interface ConnectClients {
@@ -100,8 +106,32 @@ export function connectWiring(config: ConnectConfig, clients: ConnectClients) {
     });
   }
 
+  const history = historyWiring(
+    { tableName: config.tableName, metaHosts: config.metaHosts, queueUrl: config.historyQueueUrl ?? "" },
+    { db: clients.db, ...(clients.sqs ? { sqs: clients.sqs } : {}), now },
+  );
+  /**
+   * Starts the history import of a just-connected account. Best effort: the connection stands whatever happens
+   * here (the app can start it again with `POST /instagram/integration/history`).
+   */
+  async function startHistory(tenant: Tenant): Promise<"started" | "running" | "failed"> {
+    try {
+      await startHistoryImport(history.deps(), tenant);
+      return "started";
+    } catch (error) {
+      if (error instanceof AppError && error.code === "history.already_running") return "running";
+      logger.warn("history import not started", {
+        imoId: tenant.imoId,
+        userId: tenant.userId,
+        error: error instanceof Error ? error.message : String(error),
+      });
+      return "failed";
+    }
+  }
+
   return {
     integrations,
+    startHistory,
     oauthStates: dynamoOAuthStateStore(clients.db, config.tableName),
     connectTickets: dynamoConnectTicketStore(clients.db, config.tableName),
     dataDeletions,

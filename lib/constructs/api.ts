@@ -28,6 +28,7 @@ export interface ApiProps {
   readonly secret: ISecret;
   readonly outboundQueue: IQueue;
   readonly erasureQueue: IQueue;
+  readonly historyQueue: IQueue;
   readonly jwtIssuer: string;
   readonly jwtAudience: readonly string[];
   readonly throttle: Throttle;

@@ -19,6 +19,8 @@ export interface FunctionAccess {
   readonly sendsToQueue?: true;
   /** Queues data deletion jobs (the callbacks; the erasure worker re-queues a job it has not finished). */
   readonly sendsToErasureQueue?: true;
+  /** Queues history import steps (connect and the history route start an import; the worker queues each next step). */
+  readonly sendsToHistoryQueue?: true;
 }
 
 /**
@@ -46,9 +48,16 @@ export const Access: Record<HandlerName | WorkerName, FunctionAccess> = {
   "oauth-init": { table: ["PutItem"], secret: true },
   // Redeems the ticket (Delete), reads integration and claim, writes both in one transaction (Put, Delete),
   // and counts other organisations sharing the account (Query on gsi1); subscribing needs the opened token.
-  "oauth-complete": { table: ["GetItem", "Query", "PutItem", "DeleteItem"], secret: true },
-  // The integration (Get) and how many other organisations share its account (Query on gsi1).
+  // Then starts the history import: the job item (Put, then Update once its first step is queued).
+  "oauth-complete": {
+    table: ["GetItem", "Query", "PutItem", "UpdateItem", "DeleteItem"],
+    secret: true,
+    sendsToHistoryQueue: true,
+  },
+  // The integration and its history job (Get), how many other organisations share its account (Query on gsi1).
   "integration-get": { table: ["GetItem", "Query"] },
+  // The integration and the job (Get), a new job (conditional Put), its first step queued (Update). No secret.
+  "integration-history": { table: ["GetItem", "PutItem", "UpdateItem"], sendsToHistoryQueue: true },
   // Revokes (Put of the integration, Delete of the claim) and checks other holders of the account (Query);
   // the best-effort revoke at Meta needs the decrypted token.
   "integration-delete": { table: ["GetItem", "Query", "PutItem", "DeleteItem"], secret: true },
@@ -86,4 +95,7 @@ export const Access: Record<HandlerName | WorkerName, FunctionAccess> = {
   // Reads each candidate conversation (Get) and writes its marker or index entry (Update); its Query on the
   // window index alone is granted in lib/constructs/events.ts.
   "window-closing": { table: ["GetItem", "UpdateItem"] },
+  // Job and integration (Get), job commits and messages (Update, TransactWrite of Updates; the sent-mid pointer of an
+  // API message: Get), the next step queued; the token to read Meta's Conversations API needs the secret.
+  "history-import": { table: ["GetItem", "UpdateItem"], secret: true, sendsToHistoryQueue: true },
 };

@@ -31,6 +31,7 @@ export interface AccessResources {
   readonly secret: ISecret;
   readonly outboundQueue?: IQueue;
   readonly erasureQueue?: IQueue;
+  readonly historyQueue?: IQueue;
 }
 
 export interface HouseFunctionProps {
@@ -112,6 +113,12 @@ export class HouseFunction extends NodejsFunction {
         throw new Error(`${this.node.id} queues erasure jobs but no queue was given`);
       this.addEnvironment(Env.erasureQueueUrl, resources.erasureQueue.queueUrl);
       this.sendsTo(resources.erasureQueue);
+    }
+    if (access.sendsToHistoryQueue) {
+      if (!resources.historyQueue)
+        throw new Error(`${this.node.id} queues history steps but no queue was given`);
+      this.addEnvironment(Env.historyQueueUrl, resources.historyQueue.queueUrl);
+      this.sendsTo(resources.historyQueue);
     }
     return this;
   }

@@ -37,8 +37,16 @@ const expected: Record<string, readonly string[]> = {
   ],
   "data-deletion-status": [...dynamo("GetItem"), ...READ_KEY],
   "oauth-init": [...dynamo("PutItem"), ...WRITE_KEY, ...SECRET],
-  "oauth-complete": [...dynamo("DeleteItem", "GetItem", "PutItem", "Query"), ...WRITE_KEY, ...SECRET],
+  "oauth-complete": [
+    ...dynamo("DeleteItem", "GetItem", "PutItem", "Query", "UpdateItem"),
+    ...WRITE_KEY,
+    ...SECRET,
+    // A completed connect queues the history import's first step.
+    "sqs:SendMessage",
+  ],
   "integration-get": [...dynamo("GetItem", "Query"), ...READ_KEY],
+  // Starts an import: the job item, and its first step on the history queue; never a token, so no secret.
+  "integration-history": [...dynamo("GetItem", "PutItem", "UpdateItem"), ...WRITE_KEY, "sqs:SendMessage"],
   "integration-delete": [...dynamo("DeleteItem", "GetItem", "PutItem", "Query"), ...WRITE_KEY, ...SECRET],
   "conversations-list": [...dynamo("GetItem", "Query"), ...READ_KEY],
   "conversation-messages": [...dynamo("GetItem", "Query"), ...READ_KEY],
@@ -66,6 +74,19 @@ const expected: Record<string, readonly string[]> = {
     ...dynamo("BatchWriteItem", "DeleteItem", "GetItem", "PutItem", "Query", "UpdateItem"),
     ...WRITE_KEY,
     // Consuming the erasure queue (the event source mapping's grant) and re-queuing an unfinished job.
+    "sqs:ChangeMessageVisibility",
+    "sqs:DeleteMessage",
+    "sqs:GetQueueAttributes",
+    "sqs:GetQueueUrl",
+    "sqs:ReceiveMessage",
+    "sqs:SendMessage",
+  ],
+  // Job, integration and messages (Get, Update; TransactWrite of Updates), the token to read Meta's Conversations
+  // API; consuming the history queue (the event source's grant) and queuing each next step.
+  "history-import": [
+    ...dynamo("GetItem", "UpdateItem"),
+    ...WRITE_KEY,
+    ...SECRET,
     "sqs:ChangeMessageVisibility",
     "sqs:DeleteMessage",
     "sqs:GetQueueAttributes",
@@ -113,7 +134,7 @@ beforeAll(() => {
 
 /**
  * The function of a handler: construct ids are the handler's name in PascalCase (plus CDK's hash); the erasure
- * worker is `Erasure/Erasure`, which CDK shortens to one `Erasure`.
+ * worker is `Erasure/Erasure`, which CDK shortens to one `Erasure` (the history worker likewise `HistoryImport`).
  */
 function functionId(name: string): string {
   const pascal = name.replace(/(^|-)(\w)/g, (_, __, c: string) => c.toUpperCase());

@@ -164,6 +164,23 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/instagram/integration/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Import the account's recent conversations and messages from Instagram (again) */
+        post: operations["integration-history"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/instagram/messages": {
         parameters: {
             query?: never;
@@ -431,6 +448,29 @@ export type components = {
             /** @enum {string} */
             status: "pending" | "completed";
         };
+        HistoryImport: {
+            /** @description Conversations imported so far */
+            conversations: number;
+            /**
+             * @description Why a failed import stopped
+             * @enum {string}
+             */
+            error?: "reauth_required" | "integration_disconnected" | "permission_missing" | "meta_unavailable" | "meta_refused";
+            /**
+             * Format: date-time
+             * @description ISO-8601 date-time, UTC
+             */
+            finishedAt?: string;
+            /** @description Messages read from Meta and stored (a message already stored from a webhook counts once) */
+            messages: number;
+            /**
+             * Format: date-time
+             * @description ISO-8601 date-time, UTC
+             */
+            startedAt: string;
+            /** @enum {string} */
+            status: "running" | "completed" | "failed";
+        };
         Integration: {
             /** @enum {string} */
             accountType: "BUSINESS" | "MEDIA_CREATOR";
@@ -439,6 +479,8 @@ export type components = {
              * @description ISO-8601 date-time, UTC
              */
             connectedAt: string;
+            /** @description The latest history import of this account, once one was started */
+            history?: components["schemas"]["HistoryImport"];
             /** @description Decimal id from Meta, always a string */
             igAccountId: string;
             name?: string;
@@ -552,7 +594,7 @@ export type components = {
              */
             sentAt: string;
             /** @enum {string} */
-            source: "customer" | "echo" | "api";
+            source: "customer" | "echo" | "api" | "history";
             /** @description Arrived while another app owned the thread (standby); it did not open the reply window */
             standby?: boolean;
             /**
@@ -727,7 +769,7 @@ export type components = {
              * @description Stable error code; see docs/app-api.md
              * @enum {string}
              */
-            code: "request.invalid" | "request.too_large" | "request.unsupported_media_type" | "auth.unauthorized" | "resource.not_found" | "webhook.signature_invalid" | "webhook.verify_token_mismatch" | "webhook.body_invalid" | "signed_request.invalid" | "signed_request.signature_invalid" | "signed_request.stale" | "oauth.return_to_not_allowed" | "oauth.state_invalid" | "oauth.state_expired" | "oauth.ticket_invalid" | "oauth.ticket_expired" | "oauth.subscribe_failed" | "integration.not_connected" | "integration.needs_reauth" | "send.window_closed" | "send.human_agent_disabled" | "attachments.unsupported_for_login_flavour" | "idempotency.key_reused" | "dependency.unavailable" | "internal";
+            code: "request.invalid" | "request.too_large" | "request.unsupported_media_type" | "auth.unauthorized" | "resource.not_found" | "webhook.signature_invalid" | "webhook.verify_token_mismatch" | "webhook.body_invalid" | "signed_request.invalid" | "signed_request.signature_invalid" | "signed_request.stale" | "oauth.return_to_not_allowed" | "oauth.state_invalid" | "oauth.state_expired" | "oauth.ticket_invalid" | "oauth.ticket_expired" | "oauth.subscribe_failed" | "integration.not_connected" | "integration.needs_reauth" | "history.already_running" | "send.window_closed" | "send.human_agent_disabled" | "attachments.unsupported_for_login_flavour" | "idempotency.key_reused" | "dependency.unavailable" | "internal";
             detail?: string;
             /** @description Every invalid field, for request.invalid */
             errors?: {
@@ -1398,6 +1440,62 @@ export interface operations {
             };
             /** @description Problem details; code: auth.unauthorized */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details; code: internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details; code: dependency.unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "integration-history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The import was started; progress shows on GET /instagram/integration */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HistoryImport"];
+                };
+            };
+            /** @description Problem details; code: auth.unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details; code: integration.not_connected, integration.needs_reauth, history.already_running */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

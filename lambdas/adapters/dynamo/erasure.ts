@@ -126,6 +126,15 @@ export function dynamoErasureStore(db: DynamoDBDocumentClient, tableName: string
       );
       more({ other: pending.items });
       if (!pending.done) return { counts, done: false };
+      // The account's history import job goes first: a running import then finds no job and stores nothing more.
+      const job = await db.send(
+        new DeleteCommand({
+          TableName: tableName,
+          Key: Keys.historyJob(imoId, igAccountId),
+          ReturnValues: "ALL_OLD",
+        }),
+      );
+      if (job.Attributes !== undefined) more({ other: 1 });
       // Conversations page by page; each one's messages first, then the conversation (what a resume finds it by).
       const inbox = { ...gsi1Partition(tableName, Keys.inbox(imoId, igAccountId).gsi1pk), Limit: 25 };
       let startKey: QueryCommandInput["ExclusiveStartKey"];

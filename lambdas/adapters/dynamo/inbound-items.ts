@@ -90,7 +90,9 @@ export function messageUpdate(
     .set("postbackPayload", message.postbackPayload)
     .set("referral", message.referral)
     .set("standby", message.standby)
-    .set("unsupported", message.unsupported);
+    .set("unsupported", message.unsupported)
+    // Only imported history carries a status here (an outbound message Meta already has is `sent`).
+    .set("status", message.status);
   if (mode === "new") {
     builder.set("text", message.text).set("attachments", message.attachments);
     return { builder, condition: `attribute_not_exists(${builder.path("pk")})` };

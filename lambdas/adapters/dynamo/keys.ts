@@ -52,5 +52,7 @@ export const Keys = {
   personLinks: (personId: string) => ({ pk: `PERSON#${personId}` }),
   /** gsi2 on pending message items: an organisation's pending edits/reactions for one account (erasure). */
   pendingByAccount: (imoId: string, igAccountId: string) => ({ gsi2pk: `PENDING#${imoId}#${igAccountId}` }),
+  /** The history import job of one account, on the organisation's partition beside its integrations. */
+  historyJob: (imoId: string, igAccountId: string) => ({ pk: `ORG#${imoId}`, sk: `HISTORY#${igAccountId}` }),
   dataDeletion: (confirmationCode: string) => ({ pk: `DELETION#${confirmationCode}`, sk: "DELETION" }),
 } as const;

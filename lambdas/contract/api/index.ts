@@ -19,7 +19,7 @@ import {
   DataDeletionStatusPath,
   SignedRequestForm,
 } from "./data-deletion";
-import { IntegrationResponse } from "./integration";
+import { HistoryView, IntegrationResponse } from "./integration";
 import {
   MessageAccepted,
   MessageGetPath,
@@ -181,6 +181,19 @@ export const RouteSchemas: Readonly<Record<HandlerName, RouteSchema>> = {
     responses: {
       204: { description: "Disconnected (also when there was nothing to disconnect)" },
       ...problems("auth.unauthorized", "dependency.unavailable"),
+    },
+  },
+  "integration-history": {
+    summary: "Import the account's recent conversations and messages from Instagram (again)",
+    responses: {
+      202: json("The import was started; progress shows on GET /instagram/integration", HistoryView),
+      ...problems(
+        "auth.unauthorized",
+        "integration.not_connected",
+        "integration.needs_reauth",
+        "history.already_running",
+        "dependency.unavailable",
+      ),
     },
   },
   "conversations-list": {

@@ -1,6 +1,33 @@
 import * as z from "zod";
 import { IsoTime, MetaId } from "./common";
 
+/** The account's history import (docs/app-api.md "History import"). */
+export const HistoryView = z
+  .object({
+    status: z.enum(["running", "completed", "failed"]),
+    conversations: z.number().int().min(0).describe("Conversations imported so far"),
+    messages: z
+      .number()
+      .int()
+      .min(0)
+      .describe("Messages read from Meta and stored (a message already stored from a webhook counts once)"),
+    startedAt: IsoTime,
+    finishedAt: IsoTime.optional(),
+    error: z
+      .enum([
+        "reauth_required",
+        "integration_disconnected",
+        "permission_missing",
+        "meta_unavailable",
+        "meta_refused",
+      ])
+      .optional()
+      .describe("Why a failed import stopped"),
+  })
+  .meta({ id: "HistoryImport" });
+
+export type HistoryViewBody = z.input<typeof HistoryView>;
+
 /** The caller's integration (`GET /instagram/integration`). Tokens are never part of it. */
 export const IntegrationView = z.object({
   status: z
@@ -36,6 +63,7 @@ export const IntegrationView = z.object({
     })
     .optional()
     .describe("Present while status is restricted"),
+  history: HistoryView.optional().describe("The latest history import of this account, once one was started"),
 });
 
 /** No integration for this user in this organisation. */

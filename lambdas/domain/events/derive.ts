@@ -120,7 +120,8 @@ function messageEvents(
       data: { ...ids, message: view(after) },
     });
   }
-  if (after.status !== undefined && after.status !== before?.status) {
+  // Imported history (source "history") announces nothing new: no `message.received`, no `sent` status change.
+  if (after.status !== undefined && after.status !== before?.status && after.source !== "history") {
     events.push({
       ...base("message.status_changed", change, after.imoId, after.userId),
       data: {
