@@ -84,6 +84,10 @@ export interface InstagramDmClient {
   sendMessage(body: MessageSendRequest, options?: { idempotencyKey?: string }): Promise<MessageAccepted>;
   /** `GET /instagram/messages/{id}`: where a sent message is (queued, sending, sent, failed and why). */
   getMessage(messageId: string): Promise<MessageStatus>;
+  /** `POST /instagram/messages/{id}/reaction`: `love` on a customer message (409 outside the window). */
+  react(messageId: string, reaction?: "love"): Promise<Message>;
+  /** `DELETE /instagram/messages/{id}/reaction`: takes the account's reaction back. */
+  unreact(messageId: string): Promise<Message>;
   /** The typed openapi-fetch client underneath, for routes not wrapped above. */
   readonly api: Client<paths>;
 }
@@ -169,5 +173,14 @@ export function createInstagramDmClient(options: InstagramDmClientOptions): Inst
       ),
     getMessage: (messageId) =>
       bodyOf(api.GET("/instagram/messages/{messageId}", { params: { path: { messageId } } })),
+    react: (messageId, reaction = "love") =>
+      bodyOf(
+        api.POST("/instagram/messages/{messageId}/reaction", {
+          body: { reaction },
+          params: { path: { messageId } },
+        }),
+      ),
+    unreact: (messageId) =>
+      bodyOf(api.DELETE("/instagram/messages/{messageId}/reaction", { params: { path: { messageId } } })),
   };
 }

@@ -17,6 +17,8 @@ export type MessagesPage = Schemas["MessagesPage"];
 export type MessageSendRequest = Schemas["MessageSendRequest"];
 export type MessageAccepted = Schemas["MessageAccepted"];
 export type MessageStatus = Schemas["MessageStatus"];
+export type MessageReactionRequest = Schemas["MessageReactionRequest"];
+export type RichMessage = Schemas["RichMessage"];
 export type Problem = Schemas["Problem"];
 /** Every stable error code the API answers with (docs/app-api.md). */
 export type ProblemCode = Problem["code"];

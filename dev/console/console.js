@@ -360,11 +360,20 @@ async function loadMessages() {
     item.dataset.messageId = message.messageId;
     const attachments = (message.attachments ?? []).map((a) => `[${a.type}]`).join(" ");
     item.textContent = message.deleted ? "(unsent)" : (message.text ?? (attachments || `(${message.type})`));
+    for (const control of messageControls(message, conversation)) item.append(control);
     const meta = document.createElement("span");
     meta.className = "meta";
     meta.textContent = [new Date(message.sentAt).toLocaleTimeString(), message.status, message.failureReason]
       .filter(Boolean)
       .join(" · ");
+    const reactions = (message.reactions ?? [])
+      .map((r) => (r.reaction === "love" ? "♥" : r.reaction))
+      .join("");
+    if (reactions) meta.textContent += ` · ${reactions}`;
+    if (message.rich) meta.textContent += ` · ${message.rich.kind}`;
+    // Meta links a tap to its message only by payload (quick replies carry no mid): the payload says which.
+    if (message.quickReplyPayload) meta.textContent += ` · tapped quick reply ${message.quickReplyPayload}`;
+    if (message.postbackPayload) meta.textContent += ` · tapped button ${message.postbackPayload}`;
     item.append(meta);
     list.append(item);
   }
@@ -403,14 +412,93 @@ async function toggleTyping() {
   }
 }
 
+/** Buttons on a message: react ♥ to a customer message; tap a quick reply or postback button as the customer. */
+function messageControls(message, conversation) {
+  const controls = [];
+  const button = (label, className, onClick) => {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.className = `link ${className}`;
+    b.textContent = label;
+    b.addEventListener("click", onClick);
+    controls.push(b);
+  };
+  if (message.direction === "inbound" && message.source === "customer" && !message.deleted) {
+    const reacted = (message.reactions ?? []).some((r) => r.by === conversation.igAccountId);
+    button(reacted ? "un♥" : "♥", "react", async () => {
+      try {
+        await (reacted ? dm.unreact(message.messageId) : dm.react(message.messageId, "love"));
+        await loadMessages();
+      } catch (error) {
+        notice(`Reaction refused: ${error.message}`, "error");
+      }
+    });
+  }
+  const tap = (kind, index, title) =>
+    button(`tap “${title}”`, `tap tap-${kind}`, async () => {
+      try {
+        await devApi("POST", "/dev/simulator/customer-tap", {
+          kind,
+          igAccountId: conversation.igAccountId,
+          igsid: conversation.participant.igsid,
+          mid: message.mid,
+          index,
+        });
+        await loadMessages();
+      } catch (error) {
+        notice(`Tap failed: ${error.message}`, "error");
+      }
+    });
+  if (message.direction === "outbound" && message.mid) {
+    (message.rich?.quickReplies ?? []).forEach((q, i) => {
+      if (q.type === "text") tap("quick_reply", i, q.title);
+    });
+    const template = message.rich?.template;
+    if (template?.type === "button") {
+      template.buttons.forEach((b, i) => {
+        if (b.type === "postback") tap("button", i, b.title);
+      });
+    }
+  }
+  return controls;
+}
+
+/** The send body for the composer's kind: `text | option, option` for quick replies and buttons. */
+function replyBody(kind, value) {
+  const [question, options = ""] = value.split("|").map((part) => part.trim());
+  const titles = options
+    .split(",")
+    .map((t) => t.trim())
+    .filter(Boolean);
+  switch (kind) {
+    case "image":
+      return { attachments: [{ type: "image", url: value.trim() }] };
+    case "quick":
+      return {
+        text: question,
+        quickReplies: titles.map((title) => ({ title, payload: title.toUpperCase() })),
+      };
+    case "buttons":
+      return {
+        template: {
+          type: "button",
+          text: question,
+          buttons: titles.map((title) => ({ type: "postback", title, payload: title.toUpperCase() })),
+        },
+      };
+    default:
+      return { text: value };
+  }
+}
+
 async function sendReply(event) {
   event.preventDefault();
   const input = $("reply-text");
   const status = $("reply-status");
-  const text = input.value;
+  const body = replyBody($("reply-kind").value, input.value);
   $("reply-send").disabled = true;
   try {
-    const accepted = await dm.sendMessage({ conversationId: state.selected, text });
+    const accepted = await dm.sendMessage({ conversationId: state.selected, ...body });
     input.value = "";
     await watchStatus(accepted.messageId, accepted.status);
   } catch (error) {

@@ -34,6 +34,10 @@ export const ErrorCatalog = {
   "history.already_running": { status: 409, title: "A history import of this account is already running" },
   "send.window_closed": { status: 409, title: "The reply window for this conversation is closed" },
   "send.human_agent_disabled": { status: 400, title: "The HUMAN_AGENT tag is not enabled" },
+  "attachments.unsupported_for_login_flavour": {
+    status: 409,
+    title: "Meta offers attachment upload only to Facebook Login (Page token) integrations",
+  },
   "idempotency.key_reused": { status: 422, title: "The Idempotency-Key was used with a different body" },
   "dependency.unavailable": { status: 503, title: "A dependency is unavailable; retry later" },
   internal: { status: 500, title: "Internal error" },

@@ -28,6 +28,9 @@ export const HandlerNames = [
   "conversation-typing",
   "message-send",
   "message-get",
+  "message-react",
+  "message-unreact",
+  "attachment-upload",
 ] as const;
 
 export type HandlerName = (typeof HandlerNames)[number];
@@ -48,6 +51,8 @@ export const Paths = {
   conversationTyping: "/instagram/conversations/{conversationId}/typing",
   messages: "/instagram/messages",
   message: "/instagram/messages/{messageId}",
+  messageReaction: "/instagram/messages/{messageId}/reaction",
+  attachments: "/instagram/attachments",
 } as const;
 
 export const Routes = [
@@ -68,6 +73,9 @@ export const Routes = [
   { method: "POST", path: Paths.conversationTyping, auth: "jwt", handler: "conversation-typing" },
   { method: "POST", path: Paths.messages, auth: "jwt", handler: "message-send" },
   { method: "GET", path: Paths.message, auth: "jwt", handler: "message-get" },
+  { method: "POST", path: Paths.messageReaction, auth: "jwt", handler: "message-react" },
+  { method: "DELETE", path: Paths.messageReaction, auth: "jwt", handler: "message-unreact" },
+  { method: "POST", path: Paths.attachments, auth: "jwt", handler: "attachment-upload" },
 ] as const satisfies readonly RouteDeclaration[];
 
 /** Handlers of the routes the app calls with its JWT: these get the caller's tenant from the token's claims. */

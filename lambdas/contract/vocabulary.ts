@@ -85,3 +85,27 @@ export type WindowFilter = (typeof WINDOW_FILTERS)[number];
 /** How an integration was connected: Instagram Login (graph.instagram.com) or Facebook Login (a Page, graph.facebook.com). */
 export const LOGIN_FLAVOURS = ["instagram", "facebook"] as const;
 export type LoginFlavour = (typeof LOGIN_FLAVOURS)[number];
+
+/** Kinds of quick reply Meta documents (Instagram quick-replies page): a titled text reply, phone, email. */
+export const QUICK_REPLY_TYPES = ["text", "phone", "email"] as const;
+export type QuickReplyType = (typeof QUICK_REPLY_TYPES)[number];
+
+/** Button kinds of Instagram's button and generic templates (button-template page): link or postback. */
+export const TEMPLATE_BUTTON_TYPES = ["web_url", "postback"] as const;
+export type TemplateButtonType = (typeof TEMPLATE_BUTTON_TYPES)[number];
+
+/** What an outbound message is, as the messages route shows it (docs/outbound.md, "Kinds"). */
+export const OUTBOUND_KINDS = [
+  "text",
+  "attachment",
+  "images",
+  "sticker",
+  "share",
+  "button_template",
+  "generic_template",
+] as const;
+export type OutboundKind = (typeof OUTBOUND_KINDS)[number];
+
+/** Reactions the app may send: Meta's sender-actions page documents only `love` for `react`. */
+export const SENDABLE_REACTIONS = ["love"] as const;
+export type SendableReaction = (typeof SENDABLE_REACTIONS)[number];

@@ -5,6 +5,7 @@ import type {
   OutboundStatus,
   SendFailureReason,
 } from "../contract/vocabulary";
+import type { RichRecord } from "./outbound/rich";
 
 /** The vocabularies are declared once in contract; re-exported so domain code names them from one place. */
 export {
@@ -78,4 +79,6 @@ export interface MessageRecord {
   readonly failureReason?: SendFailureReason;
   readonly userId?: string;
   readonly tag?: "HUMAN_AGENT";
+  /** Outbound through the API: what a rich message carried (kind, quick replies, template, reply). */
+  readonly rich?: RichRecord;
 }

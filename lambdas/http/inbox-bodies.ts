@@ -9,6 +9,7 @@ import {
 } from "../domain/conversation";
 import type { ConversationListing, Page } from "../domain/inbox/inbox";
 import type { MessageRecord } from "../domain/message";
+import type { RichRecord, Template } from "../domain/outbound/rich";
 
 /** The body of `GET /instagram/conversations`. */
 export function conversationsPageBody(page: Page<ConversationListing>): Page<ConversationSummaryBody> {
@@ -123,7 +124,33 @@ export function messageView(message: MessageRecord): MessageViewBody {
     ...optional("editedAt", message.editedAt === undefined ? undefined : isoTime(message.editedAt)),
     ...optional("deleted", message.deleted),
     ...optional("status", message.status),
+    ...optional("rich", message.rich && richView(message.rich)),
     ...optional("failureReason", message.failureReason),
     sentAt: isoTime(message.sentAt),
+  };
+}
+
+/** The API's view of a stored rich message: our ids only (Meta's mid of a replied message is not shown). */
+function richView(rich: RichRecord): NonNullable<MessageViewBody["rich"]> {
+  return {
+    kind: rich.kind,
+    ...(rich.quickReplies === undefined ? {} : { quickReplies: rich.quickReplies.map((q) => ({ ...q })) }),
+    ...(rich.replyTo === undefined ? {} : { replyToMessageId: rich.replyTo.messageId }),
+    ...(rich.sticker === undefined ? {} : { sticker: rich.sticker }),
+    ...(rich.share === undefined ? {} : { share: { ...rich.share } }),
+    ...(rich.template === undefined ? {} : { template: templateView(rich.template) }),
+  };
+}
+
+function templateView(template: Template): NonNullable<NonNullable<MessageViewBody["rich"]>["template"]> {
+  if (template.type === "button") {
+    return { type: "button", text: template.text, buttons: template.buttons.map((b) => ({ ...b })) };
+  }
+  return {
+    type: "generic",
+    elements: template.elements.map(({ buttons, ...element }) => ({
+      ...element,
+      ...(buttons === undefined ? {} : { buttons: buttons.map((b) => ({ ...b })) }),
+    })),
   };
 }

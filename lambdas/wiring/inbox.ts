@@ -1,8 +1,10 @@
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { dynamoInboxReader } from "../adapters/dynamo/inbox-queries";
+import { dynamoReactionStore } from "../adapters/dynamo/reactions";
 import { dynamoReadStore } from "../adapters/dynamo/read-state";
 import { graphSenderActions } from "../adapters/meta/sender-actions";
 import type { InboxDeps } from "../domain/inbox/inbox";
+import type { ReactionDeps } from "../domain/inbox/reactions";
 import type { ReadDeps } from "../domain/inbox/read";
 import type { SenderActionDeps } from "../domain/inbox/sender-actions";
 import { openToken, type TokenKeys } from "../domain/token-seal";
@@ -40,5 +42,18 @@ export function senderActionWiring(
       return token;
     },
     now: clients.now ?? (() => Date.now()),
+  };
+}
+
+/** Reactions on customer messages: the sender actions' dependencies plus the reaction store. */
+export function reactionWiring(
+  config: { readonly tableName: string; readonly metaHosts: MetaHosts; readonly metaTimeoutMs?: number },
+  clients: { readonly db: DynamoDBDocumentClient; readonly now?: () => number },
+  keys: TokenKeys,
+  onToken: (token: string) => void = () => undefined,
+): ReactionDeps {
+  return {
+    ...senderActionWiring(config, clients, keys, onToken),
+    reactions: dynamoReactionStore({ db: clients.db, tableName: config.tableName }),
   };
 }

@@ -2,7 +2,11 @@ import { randomUUID } from "node:crypto";
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { CapacityMeter } from "../adapters/dynamo/capacity";
-import { dynamoConversationWindows, dynamoIntegrationAccess } from "../adapters/dynamo/outbound-lookups";
+import {
+  dynamoConversationWindows,
+  dynamoIntegrationAccess,
+  dynamoReplyTargets,
+} from "../adapters/dynamo/outbound-lookups";
 import { dynamoOutboundStore } from "../adapters/dynamo/outbound-messages";
 import { dynamoSendLimiter } from "../adapters/dynamo/send-limiter";
 import { graphSendApi } from "../adapters/meta/send-api";
@@ -60,6 +64,7 @@ export function outboundWiring(config: OutboundConfig, clients: OutboundClients)
     store,
     integrations,
     conversations,
+    replyTargets: dynamoReplyTargets(access),
     queue: sqsOutboundQueue(clients.sqs, config.queueUrl),
     newId: clients.newId ?? randomUUID,
     now,

@@ -83,6 +83,11 @@ export const Access: Record<HandlerName | WorkerName, FunctionAccess> = {
   // Message and idempotency record (Put), integration and reply window (Get), failed on enqueue error (Update).
   "message-send": { table: ["GetItem", "PutItem", "UpdateItem"], sendsToQueue: true },
   "message-get": { table: ["GetItem"] },
+  // The customer message, integration and conversation (Get); its reactions map (Update); react at Meta: the token.
+  "message-react": { table: ["GetItem", "UpdateItem"], tokenKey: true },
+  "message-unreact": { table: ["GetItem", "UpdateItem"], tokenKey: true },
+  // The caller's integration (Get) only: Instagram Login has no upload at Meta, so no token is opened.
+  "attachment-upload": { table: ["GetItem"] },
   // Message transitions and needs_reauth (Update), limiter (Get, Put, Update), sent: echo placeholder (Delete).
   sender: { table: ["GetItem", "PutItem", "UpdateItem", "DeleteItem"], tokenKey: true },
   // Expiring tokens (Query on gsi), each refreshed or cleared with a conditional Put; opens and re-seals them

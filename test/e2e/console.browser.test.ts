@@ -144,9 +144,37 @@ describe.skipIf(!hasChromium)("dev console in a real browser", () => {
     await page.click("#clear-faults");
     await page.locator("#fault-result").getByText("No faults").waitFor();
 
-    expect(sendKeys).toHaveLength(2);
+    // (After the fault: the tap is a new unread customer message, and reading it sends Meta a mark_seen that
+    // would take a one-shot fault meant for a reply.)
+    // Quick replies from the composer; the customer taps one in the simulator; the tap arrives in the thread with
+    // its payload; a heart on the customer's message (issue 16).
+    await page.selectOption("#reply-kind", "quick");
+    await page.fill("#reply-text", "Which size? | Small, Large");
+    await page.click("#reply-send");
+    await page.waitForSelector("#reply-status[data-status=sent]", { timeout: 45_000 });
+    const offer = page.locator("#messages li.message.outbound").filter({ hasText: "Which size?" });
+    await offer.locator("button.tap-quick_reply", { hasText: "Large" }).click();
+    await page
+      .locator("#messages li.message.inbound")
+      .filter({ hasText: "tapped quick reply LARGE" })
+      .getByText("Large", { exact: false })
+      .waitFor();
+    await page
+      .locator("#messages li.message.inbound")
+      .filter({ hasText: "linen shirt" })
+      .locator("button.react")
+      .click();
+    // Reacted: the API now lists the account's `love`, so the button offers to take it back.
+    await page
+      .locator("#messages li.message.inbound")
+      .filter({ hasText: "linen shirt" })
+      .locator("button.react", { hasText: "un♥" })
+      .waitFor();
+    await page.selectOption("#reply-kind", "text");
+
+    expect(sendKeys).toHaveLength(3);
     for (const key of sendKeys) expect(key).toMatch(/^[0-9a-f-]{36}$/);
-    expect(sendKeys[0]).not.toBe(sendKeys[1]);
+    expect(new Set(sendKeys).size).toBe(3);
 
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: join(ARTIFACTS, "console.png"), fullPage: true });

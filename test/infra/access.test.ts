@@ -54,6 +54,9 @@ const expected: Record<string, readonly string[]> = {
   "conversation-typing": [...dynamo("GetItem"), ...READ_KEY, ...SECRET],
   "message-send": [...dynamo("GetItem", "PutItem", "UpdateItem"), ...WRITE_KEY, "sqs:SendMessage"],
   "message-get": [...dynamo("GetItem"), ...READ_KEY],
+  "message-react": [...dynamo("GetItem", "UpdateItem"), ...WRITE_KEY, ...SECRET],
+  "message-unreact": [...dynamo("GetItem", "UpdateItem"), ...WRITE_KEY, ...SECRET],
+  "attachment-upload": [...dynamo("GetItem"), ...READ_KEY],
   sender: [
     ...dynamo("DeleteItem", "GetItem", "PutItem", "UpdateItem"),
     ...WRITE_KEY,
@@ -187,6 +190,9 @@ const secretsRead: Record<string, readonly ("credentials" | "tokenKey")[]> = {
   "window-closing": [],
   "history-import": ["tokenKey"],
   "integration-history": [],
+  "message-react": ["tokenKey"],
+  "message-unreact": ["tokenKey"],
+  "attachment-upload": [],
 };
 
 /** The logical id of one of the AppSecret construct's secrets (`AppSecret/Credentials`, `AppSecret/TokenKey`). */

@@ -5,6 +5,7 @@ import { Keys } from "../../lambdas/adapters/dynamo/keys";
 import {
   dynamoConversationWindows,
   dynamoIntegrationAccess,
+  dynamoReplyTargets,
 } from "../../lambdas/adapters/dynamo/outbound-lookups";
 import { dynamoOutboundStore } from "../../lambdas/adapters/dynamo/outbound-messages";
 import { sqsOutboundQueue } from "../../lambdas/adapters/sqs/outbound-queue";
@@ -268,6 +269,7 @@ describe("POST /instagram/messages and GET /instagram/messages/{id} (DynamoDB Lo
       store: dynamoOutboundStore(access),
       integrations: dynamoIntegrationAccess(access),
       conversations: dynamoConversationWindows(access),
+      replyTargets: dynamoReplyTargets(access),
       newId: () => "crash-between-1",
       now: () => Date.now(),
       humanAgentEnabled: true,
@@ -298,6 +300,7 @@ describe("POST /instagram/messages and GET /instagram/messages/{id} (DynamoDB Lo
       store: dynamoOutboundStore(access),
       integrations: dynamoIntegrationAccess(access),
       conversations: dynamoConversationWindows(access),
+      replyTargets: dynamoReplyTargets(access),
       queue: sqsOutboundQueue(localSqs(), `${queueUrl}-does-not-exist`),
       newId: () => "enqueue-fails-1",
       now: () => Date.now(),

@@ -6,7 +6,7 @@ import type { CapacityMeter } from "../../lambdas/adapters/dynamo/capacity";
 import { documentClient } from "../../lambdas/adapters/dynamo/client";
 import { sqsClient } from "../../lambdas/adapters/sqs/client";
 import { OutboundQueue } from "../../lambdas/contract/queues";
-import { acceptMessage } from "../../lambdas/domain/outbound/accept";
+import { acceptMessage, type SendMessageInput } from "../../lambdas/domain/outbound/accept";
 import { outboundWiring } from "../../lambdas/wiring/outbound";
 import { FAKE } from "../support/fake-secrets";
 import { TEST_KEYS } from "../support/keys";
@@ -65,7 +65,13 @@ describe("cost per sent message", () => {
     await sim.stop();
   });
 
-  async function measure(cap: number, withKey: boolean, imoId: string, clockOffsetMs = 0) {
+  async function measure(
+    cap: number,
+    withKey: boolean,
+    imoId: string,
+    clockOffsetMs = 0,
+    content: (i: number) => Partial<SendMessageInput> = (i) => ({ text: `cost ${i}` }),
+  ) {
     const tenant = { imoId, userId: "user-cost" };
     await seedIntegration(tableName, { token: sim.issueToken(), tenant });
     const meter = meterOf();
@@ -85,7 +91,7 @@ describe("cost per sent message", () => {
     );
     const acceptDeps = wiring.accept;
     const igsids = Array.from({ length: N }, (_, i) =>
-      String(7_000_000_000 + i + (withKey ? 100 : 0) + cap * 1000),
+      String(7_000_000_000 + i + (withKey ? 100 : 0) + cap * 1000 + (clockOffsetMs > 0 ? 500 : 0)),
     );
     for (const igsid of igsids) {
       sim.openWindow({ igsid });
@@ -95,7 +101,7 @@ describe("cost per sent message", () => {
     for (const [i, igsid] of igsids.entries()) {
       await acceptMessage(
         tenant,
-        { recipientId: igsid, text: `cost ${i}` },
+        { recipientId: igsid, ...content(i) },
         withKey ? `key-${imoId}-${i}` : undefined,
         acceptDeps,
       );
@@ -185,5 +191,32 @@ describe("cost per sent message", () => {
     // 12, plus 1 since the sender moves the conversation's preview when Meta accepts a reply (issue 14).
     expect(sendWcu).toBeLessThanOrEqual(13);
     expect(report.senderSqsPerWaitingMessage.ChangeMessageVisibility).toBe(1);
+  }, 120_000);
+
+  it("a rich reply costs what its item size costs: a full carousel against a short text (issue 16)", async () => {
+    const button = (i: number) => ({
+      type: "postback" as const,
+      title: `Option ${i}`,
+      payload: `P${i}`.repeat(40),
+    });
+    const carousel = {
+      template: {
+        type: "generic" as const,
+        elements: Array.from({ length: 10 }, (_, i) => ({
+          title: `Linen shirt ${i}`.padEnd(80, "."),
+          subtitle: "Sand, size M".padEnd(80, "."),
+          imageUrl: `https://cdn.example/${i}.jpg`,
+          buttons: [button(1), button(2), button(3)],
+        })),
+      },
+    };
+    const rich = await measure(200, false, "imo-cost-rich", 48 * 3600_000, () => carousel);
+    expect(rich.sent).toBe(N);
+    const report = { acceptWcu: rich.acceptWcu, senderWcuPerSentMessage: rich.senderWcu / N };
+    console.info(`[outbound-cost] full generic template: ${JSON.stringify(report)}`);
+    // Same requests as text (no extra round trip per kind), but the ~7 KB item costs 7 WCU per write of it, on
+    // the table and again on gsi1 (all attributes projected): measured 14 at accept and 49 to send, against 2 and 13.
+    expect(rich.acceptWcu).toBeLessThanOrEqual(14);
+    expect(rich.senderWcu / N).toBeLessThanOrEqual(49);
   }, 120_000);
 });

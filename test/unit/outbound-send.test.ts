@@ -117,6 +117,7 @@ describe("accept (domain)", () => {
         store,
         integrations: memoryIntegrations([integration]),
         conversations: fixedWindows(T0 - 60_000),
+        replyTargets: { customerMid: async () => undefined },
         queue: { enqueue: async (m: OutboundMessage) => void enqueued.push(m.messageId) },
         newId: (() => {
           let n = 0;

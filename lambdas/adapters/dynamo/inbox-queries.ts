@@ -5,10 +5,12 @@ import { ValidationError } from "../../domain/errors";
 import type { PageKey } from "../../domain/inbox/cursor";
 import type { InboxReader, PageRequest, StoredFilter, StoredPage } from "../../domain/inbox/inbox";
 import { ATTACHMENT_TYPES, type MessageRecord, type SendFailureReason } from "../../domain/message";
+import type { RichRecord } from "../../domain/outbound/rich";
 import type { Tenant } from "../../domain/tenant";
 import { filterExpression, MAX_FILTER_ROUNDS } from "./inbox-filter";
 import { integrationFromItem } from "./integration-item";
 import { Keys } from "./keys";
+import { isRichItem } from "./outbound-rich-item";
 import { gsi1Partition } from "./query";
 
 const KEY_ATTRIBUTES = ["pk", "sk", "gsi1pk", "gsi1sk"] as const;
@@ -79,6 +81,8 @@ const MessageItem = z.object({
   failureReason: z.custom<SendFailureReason>((value) => typeof value === "string").optional(),
   // The app user who sent it through the API (events carry it as their userId; views never show it).
   userId: z.string().optional(),
+  // Written by our own sender (outbound-rich-item.ts); only its kind is checked on the way back.
+  rich: z.custom<RichRecord>(isRichItem).optional(),
 });
 
 /** A stored message item read back, or undefined when the item is not a complete message (the events stream). */

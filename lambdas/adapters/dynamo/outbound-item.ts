@@ -3,15 +3,13 @@ import type { OutboundStatus, SendFailureReason } from "../../domain/message";
 import type { OutboundContent, OutboundMessage } from "../../domain/outbound/ports";
 import { sortKeyTime } from "./dates";
 import { Keys } from "./keys";
+import { contentAttributes, isRichItem, richContentOf } from "./outbound-rich-item";
 
 const CONTENT_TYPES: ReadonlySet<string> = new Set(SENDABLE_ATTACHMENT_TYPES);
 
 /** The stored item of an outbound message: a MessageRecord (direction outbound, source api) plus send state. */
 export function outboundItem(message: OutboundMessage, now: number): Record<string, unknown> {
-  const content: Record<string, unknown> =
-    "text" in message.content
-      ? { text: message.content.text }
-      : { attachments: [{ type: message.content.attachment.type, url: message.content.attachment.url }] };
+  const content = contentAttributes(message.content);
   return {
     ...Keys.message(message.imoId, message.messageId),
     ...Keys.conversationMessages(message.imoId, message.igAccountId, message.igsid),
@@ -42,14 +40,16 @@ export function outboundFromItem(item: Record<string, unknown>): OutboundMessage
   const attachment = Array.isArray(item.attachments)
     ? (item.attachments[0] as Record<string, unknown>)
     : undefined;
-  let content: OutboundContent;
+  let content: OutboundContent | undefined;
   const text = str(item.text);
-  if (text !== undefined) content = { text };
+  if (isRichItem(item.rich)) content = richContentOf(item.rich, text, item.attachments);
+  else if (text !== undefined) content = { text };
   else if (attachment && CONTENT_TYPES.has(String(attachment.type)) && typeof attachment.url === "string") {
     content = {
       attachment: { type: attachment.type as SendableAttachmentType, url: attachment.url },
     };
-  } else return undefined;
+  }
+  if (content === undefined) return undefined;
   const imoId = str(item.imoId);
   const userId = str(item.userId);
   const igAccountId = str(item.igAccountId);

@@ -1,6 +1,6 @@
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import type { Integration } from "../../domain/integration";
-import type { ConversationWindows, IntegrationAccess } from "../../domain/outbound/ports";
+import type { ConversationWindows, IntegrationAccess, ReplyTargets } from "../../domain/outbound/ports";
 import { type DynamoAccess, noteCapacity } from "./capacity";
 import { updateIf } from "./conditional";
 import { integrationFromItem } from "./integration-item";
@@ -86,6 +86,33 @@ export function dynamoConversationWindows(access: DynamoAccess): ConversationWin
         ...(typeof last === "number" ? { lastCustomerMessageAt: last } : {}),
         ...(typeof ad === "number" ? { adReferralAt: ad } : {}),
       };
+    },
+  };
+}
+
+/**
+ * Customer messages a reply may answer, read by id (one strongly consistent read, only when `replyTo` is
+ * given): inbound, of this very conversation, not unsent. A message of another tenant lives under another
+ * key (the organisation is part of it), so it is simply not found.
+ */
+export function dynamoReplyTargets(access: DynamoAccess): ReplyTargets {
+  const { db, tableName, meter } = access;
+  return {
+    async customerMid(imoId, igAccountId, igsid, messageId) {
+      const result = await db.send(
+        new GetCommand({
+          TableName: tableName,
+          Key: Keys.message(imoId, messageId),
+          ConsistentRead: true,
+          ReturnConsumedCapacity: "TOTAL",
+        }),
+      );
+      noteCapacity(meter, result.ConsumedCapacity, "read");
+      const item = result.Item;
+      if (item === undefined || item.direction !== "inbound" || item.deleted === true) return undefined;
+      if (item.igAccountId !== igAccountId || item.igsid !== igsid) return undefined;
+      const mid = typeof item.mid === "string" ? item.mid : item.messageId;
+      return typeof mid === "string" ? mid : undefined;
     },
   };
 }

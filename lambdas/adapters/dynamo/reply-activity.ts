@@ -5,11 +5,15 @@ import type { DynamoAccess } from "./capacity";
 import { updateIf } from "./conditional";
 import { conversationUpdate } from "./inbound-items";
 import { Keys } from "./keys";
+import { outboundKind } from "./outbound-rich-item";
 
 /** The inbox line of a reply sent through the API, as the webhook side would write it for its echo. */
 function replyPreview(message: OutboundMessage): string {
   const { content } = message;
-  return "text" in content ? previewText(content.text) : `[${content.attachment.type}]`;
+  if ("text" in content) return previewText(content.text);
+  if ("attachment" in content) return `[${content.attachment.type}]`;
+  if ("template" in content && content.template.type === "button") return previewText(content.template.text);
+  return `[${outboundKind(content)}]`;
 }
 
 /**

@@ -4,27 +4,12 @@ import { registerSecretValue } from "../../platform/redaction";
 import type { MetaHosts } from "../../platform/runtime-config";
 import { MetaApiError, MetaNetworkError, MetaTimeoutError, metaFetch, parseMetaJson } from "./graph-http";
 import { graphNodeUrl } from "./graph-target";
+import { sendBody } from "./message-body";
+
+export { sendBody } from "./message-body";
 
 /** Well below the sender's 30 s timeout, so a slow Meta still leaves time to record the outcome. */
 export const SEND_TIMEOUT_MS = 10_000;
-
-/** The Send API body of shared/reference/graph-responses.md §1.7 (text or one attachment; optional tag). */
-export function sendBody(request: SendRequest): Record<string, unknown> {
-  const message =
-    "text" in request.content
-      ? { text: request.content.text }
-      : {
-          attachment: {
-            type: request.content.attachment.type,
-            payload: { url: request.content.attachment.url },
-          },
-        };
-  return {
-    recipient: { id: request.recipientId },
-    ...(request.tag === "HUMAN_AGENT" ? { messaging_type: "MESSAGE_TAG", tag: "HUMAN_AGENT" } : {}),
-    message,
-  };
-}
 
 /** `POST /<IG_ID>/messages` on graph.instagram.com (or `/<PAGE_ID>/messages` on graph.facebook.com), with every failure classified (never thrown). */
 export function graphSendApi(hosts: MetaHosts, timeoutMs = SEND_TIMEOUT_MS): SendApi {

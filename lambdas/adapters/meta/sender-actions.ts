@@ -9,12 +9,12 @@ import { graphNodeUrl } from "./graph-target";
 export const SENDER_ACTION_TIMEOUT_MS = 3_000;
 
 /**
- * `POST /<IG_ID>/messages` with `sender_action` (typing_on, typing_off, mark_seen): not a message, so it never
+ * `POST /<IG_ID>/messages` with `sender_action` (typing_on, typing_off, mark_seen, react, unreact): not a message, so it never
  * counts against the send cap. Failures are classified, never thrown.
  */
 export function graphSenderActions(hosts: MetaHosts, timeoutMs = SENDER_ACTION_TIMEOUT_MS): SenderActions {
   return {
-    async act({ igAccountId, accessToken, target, recipientId, action }) {
+    async act({ igAccountId, accessToken, target, recipientId, action, reactTo }) {
       registerSecretValue(accessToken);
       const url = graphNodeUrl(hosts, target ?? { host: "instagram", nodeId: igAccountId }, "messages");
       try {
@@ -23,7 +23,19 @@ export function graphSenderActions(hosts: MetaHosts, timeoutMs = SENDER_ACTION_T
           {
             method: "POST",
             headers: { authorization: `Bearer ${accessToken}`, "content-type": "application/json" },
-            body: JSON.stringify({ recipient: { id: recipientId }, sender_action: action }),
+            body: JSON.stringify({
+              recipient: { id: recipientId },
+              sender_action: action,
+              // Sender-actions page: react/unreact name the message by `payload.message_id` (react adds `reaction`).
+              ...(reactTo === undefined
+                ? {}
+                : {
+                    payload: {
+                      message_id: reactTo.mid,
+                      ...(reactTo.reaction === undefined ? {} : { reaction: reactTo.reaction }),
+                    },
+                  }),
+            }),
           },
           { timeoutMs },
         );

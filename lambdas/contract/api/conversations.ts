@@ -9,6 +9,7 @@ import {
   WINDOW_STATES,
 } from "../vocabulary";
 import { IsoTime, MetaId, PageQuery, pageOf } from "./common";
+import { RichView } from "./rich";
 
 /** `<igAccountId>_<igsid>`, as returned in conversation lists. */
 export const ConversationIdParam = z
@@ -129,6 +130,7 @@ export const MessageView = z
     editedAt: IsoTime.optional(),
     deleted: z.boolean().optional().describe("Unsent by the customer; content removed"),
     status: z.enum(OUTBOUND_STATUSES).optional().describe("Outbound via the API only"),
+    rich: RichView.optional().describe("Outbound via the API: quick replies, reply, sticker, post, template"),
     failureReason: z.string().optional().describe("Why an outbound message failed (see MessageStatus)"),
     sentAt: IsoTime,
   })

@@ -34,6 +34,7 @@ import {
   OAuthInitBody,
   OAuthInitResponse,
 } from "./oauth";
+import { richRouteSchemas } from "./rich-routes";
 import { WebhookDelivery, WebhookReceiveHeaders, WebhookVerifyQuery } from "./webhook";
 
 export * from "./common";
@@ -42,6 +43,7 @@ export * from "./data-deletion";
 export * from "./integration";
 export * from "./messages";
 export * from "./oauth";
+export * from "./rich";
 export * from "./webhook";
 
 /** The request and response schemas of one route: what the handler validates and the OpenAPI document shows. */
@@ -286,4 +288,5 @@ export const RouteSchemas: Readonly<Record<HandlerName, RouteSchema>> = {
       ...problems("request.invalid", "auth.unauthorized", "resource.not_found"),
     },
   },
+  ...richRouteSchemas,
 };

@@ -1,7 +1,13 @@
 import * as z from "zod";
-import { OUTBOUND_STATUSES, SEND_FAILURE_REASONS, SENDABLE_ATTACHMENT_TYPES } from "../vocabulary";
+import {
+  OUTBOUND_STATUSES,
+  SEND_FAILURE_REASONS,
+  SENDABLE_ATTACHMENT_TYPES,
+  SENDABLE_REACTIONS,
+} from "../vocabulary";
 import { IsoTime, MetaId } from "./common";
 import { ConversationIdParam } from "./conversations";
+import { QuickReplyInput, TemplateInput } from "./rich";
 
 /**
  * Meta's text limit for one Instagram message. Meta's send-message page states it as 1000 bytes in one place
@@ -33,16 +39,39 @@ export const OutboundAttachment = z.strictObject({
     .describe("https URL Meta fetches the media from"),
 });
 
+/** The content fields of a send body; exactly one of them per message. */
+const CONTENT_FIELDS = ["text", "attachment", "attachments", "sticker", "share", "template"] as const;
+
 /**
- * `POST /instagram/messages` body. Exactly one of `conversationId` / `recipientId`, and exactly one of
- * `text` / `attachment`.
+ * `POST /instagram/messages` body. Exactly one of `conversationId` / `recipientId`, and exactly one content
+ * kind: `text` (optionally with `replyTo` and `quickReplies`), `attachment`, `attachments`, `sticker`, `share`
+ * or `template`.
  */
 export const MessageSendBody = z
   .strictObject({
     conversationId: ConversationIdParam.optional(),
     recipientId: MetaId.optional().describe("Customer IGSID of the caller's account"),
     text: MessageText.optional(),
+    replyTo: z
+      .string()
+      .min(1)
+      .max(256)
+      .regex(/^[A-Za-z0-9_-]+$/, "Not a message id")
+      .optional()
+      .describe("messageId of a customer message of this conversation to reply to (text only)"),
+    quickReplies: z.array(QuickReplyInput).min(1).optional().describe("Text only; at most 13"),
     attachment: OutboundAttachment.optional(),
+    attachments: z
+      .array(OutboundAttachment)
+      .min(1)
+      .optional()
+      .describe("One media, or up to 10 images in one message"),
+    sticker: z.literal("like_heart").optional(),
+    share: z
+      .strictObject({ postId: MetaId.describe("A post of the connected account") })
+      .optional()
+      .describe("Sends a post of the account (MEDIA_SHARE)"),
+    template: TemplateInput.optional(),
     tag: z.literal("HUMAN_AGENT").optional().describe("Only when enabled for the stage"),
   })
   .superRefine((body, ctx) => {
@@ -53,13 +82,24 @@ export const MessageSendBody = z
         message: "Give exactly one of conversationId and recipientId",
       });
     }
-    if ((body.text === undefined) === (body.attachment === undefined)) {
-      ctx.addIssue({ code: "custom", path: ["text"], message: "Give exactly one of text and attachment" });
+    const given = CONTENT_FIELDS.filter((field) => body[field] !== undefined);
+    if (given.length !== 1) {
+      ctx.addIssue({
+        code: "custom",
+        path: [given[0] ?? "text"],
+        message: `Give exactly one of ${CONTENT_FIELDS.join(", ")}`,
+      });
+    }
+    for (const field of ["replyTo", "quickReplies"] as const) {
+      if (body[field] !== undefined && body.text === undefined) {
+        ctx.addIssue({ code: "custom", path: [field], message: `${field} goes with text only` });
+      }
     }
   })
   .meta({
     id: "MessageSendRequest",
-    description: "Exactly one of conversationId/recipientId and exactly one of text/attachment.",
+    description:
+      "Exactly one of conversationId/recipientId and exactly one content kind (text, attachment, attachments, sticker, share, template).",
   });
 
 /** Request headers of `POST /instagram/messages` (names lowercased, as HTTP API delivers them). */
@@ -101,3 +141,17 @@ export const MessageStatus = z
   .meta({ id: "MessageStatus" });
 
 export type MessageStatusBody = z.input<typeof MessageStatus>;
+
+/** `POST|DELETE /instagram/messages/{messageId}/reaction`: a customer message's id from the messages route. */
+export const MessageReactionPath = MessageGetPath;
+export const MessageReactionBody = z
+  .strictObject({
+    reaction: z.enum(SENDABLE_REACTIONS).describe("Meta's sender-actions page documents only `love`"),
+  })
+  .meta({ id: "MessageReactionRequest" });
+
+/** `POST /instagram/attachments`: media to upload once and send many times by id (Facebook Login only). */
+export const AttachmentUploadBody = OutboundAttachment.meta({ id: "AttachmentUploadRequest" });
+export const AttachmentUploaded = z
+  .object({ attachmentId: z.string().describe("Reusable in `attachments[].attachmentId`") })
+  .meta({ id: "AttachmentUploaded" });

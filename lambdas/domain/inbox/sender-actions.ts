@@ -11,7 +11,7 @@ import type { MetaErrorClass } from "../meta-errors";
 import type { Tenant } from "../tenant";
 import type { InboxReader } from "./inbox";
 
-export type SenderAction = "typing_on" | "typing_off" | "mark_seen";
+export type SenderAction = "typing_on" | "typing_off" | "mark_seen" | "react" | "unreact";
 
 /** Meta's sender actions (not messages: never counted against the send cap). */
 export interface SenderActions {
@@ -22,6 +22,8 @@ export interface SenderActions {
     readonly target?: MetaTarget;
     readonly recipientId: string;
     readonly action: SenderAction;
+    /** react / unreact: Meta's mid of the message, and for react the reaction (sender-actions page). */
+    readonly reactTo?: { readonly mid: string; readonly reaction?: string };
   }): Promise<{ ok: true } | { ok: false; kind: MetaErrorClass }>;
 }
 
@@ -36,7 +38,7 @@ export interface SenderActionDeps {
 const notFound = () => new AppError("resource.not_found", "No such conversation.");
 
 /** The caller's connected integration and one of its conversations; anything else is 404 (or 409 reauth). */
-async function ownConversation(
+export async function ownConversation(
   deps: SenderActionDeps,
   tenant: Tenant,
   conversationId: string,

@@ -1,7 +1,6 @@
 import { createHash } from "node:crypto";
-import type { SendableAttachmentType } from "../../contract/vocabulary";
 import { canReply, conversationId, parseConversationId, replyWindow } from "../conversation";
-import { AppError } from "../errors";
+import { AppError, ValidationError } from "../errors";
 import type { Tenant } from "../tenant";
 import type {
   ConversationWindows,
@@ -10,14 +9,14 @@ import type {
   OutboundMessage,
   OutboundQueue,
   OutboundStore,
+  ReplyTargets,
 } from "./ports";
+import { type RichInput, richLimitErrors } from "./rich";
 
 /** The validated body of `POST /instagram/messages` (see lambdas/contract/api/messages.ts). */
-export interface SendMessageInput {
+export interface SendMessageInput extends RichInput {
   readonly conversationId?: string;
   readonly recipientId?: string;
-  readonly text?: string;
-  readonly attachment?: { readonly type: SendableAttachmentType; readonly url: string };
   readonly tag?: "HUMAN_AGENT";
 }
 
@@ -25,6 +24,7 @@ export interface AcceptDeps {
   readonly store: OutboundStore;
   readonly integrations: IntegrationAccess;
   readonly conversations: ConversationWindows;
+  readonly replyTargets: ReplyTargets;
   readonly queue: OutboundQueue;
   readonly newId: () => string;
   readonly now: () => number;
@@ -44,14 +44,58 @@ export function requestHash(input: SendMessageInput): string {
     text: input.text ?? null,
     attachment: input.attachment ? { type: input.attachment.type, url: input.attachment.url } : null,
     tag: input.tag ?? null,
+    // Rich fields join the hash only when present, so a plain text or attachment request hashes as it always did.
+    ...richFields(input),
   });
   return createHash("sha256").update(canonical).digest("base64url");
 }
 
-function contentOf(input: SendMessageInput): OutboundContent {
-  if (input.text !== undefined) return { text: input.text };
+function richFields(input: SendMessageInput): Record<string, unknown> {
+  const fields: Record<string, unknown> = {};
+  for (const key of ["replyTo", "quickReplies", "attachments", "sticker", "share", "template"] as const) {
+    if (input[key] !== undefined) fields[key] = input[key];
+  }
+  return fields;
+}
+
+/** The content to store and send; `replyMid` is Meta's id of the message `replyTo` names (checked before). */
+function contentOf(input: SendMessageInput, replyMid: string | undefined): OutboundContent {
+  if (input.text !== undefined) {
+    return {
+      text: input.text,
+      ...(input.quickReplies === undefined ? {} : { quickReplies: input.quickReplies }),
+      ...(input.replyTo === undefined || replyMid === undefined
+        ? {}
+        : { replyTo: { messageId: input.replyTo, mid: replyMid } }),
+    };
+  }
   if (input.attachment !== undefined) return { attachment: input.attachment };
-  throw new AppError("request.invalid", "Give exactly one of text and attachment");
+  const [first, ...more] = input.attachments ?? [];
+  // One media is the single-attachment body; several (images only, checked at accept) are one Meta message.
+  if (first !== undefined)
+    return more.length === 0 ? { attachment: first } : { images: input.attachments?.map((a) => a.url) ?? [] };
+  if (input.sticker !== undefined) return { sticker: input.sticker };
+  if (input.share !== undefined) return { share: input.share };
+  if (input.template !== undefined) return { template: input.template };
+  throw new AppError("request.invalid", "Give exactly one content kind");
+}
+
+/** Meta's mid of the customer message a reply answers; 400 naming `replyTo` when it is not one of this thread's. */
+async function replyTargetMid(
+  tenant: Tenant,
+  igAccountId: string,
+  igsid: string,
+  input: SendMessageInput,
+  deps: AcceptDeps,
+): Promise<string | undefined> {
+  if (input.replyTo === undefined) return undefined;
+  const mid = await deps.replyTargets.customerMid(tenant.imoId, igAccountId, igsid, input.replyTo);
+  if (mid === undefined) {
+    throw new ValidationError([
+      { field: "body.replyTo", message: "Not a customer message of this conversation" },
+    ]);
+  }
+  return mid;
 }
 
 /**
@@ -72,6 +116,8 @@ export async function acceptMessage(
   if (input.tag === "HUMAN_AGENT" && !deps.humanAgentEnabled) {
     throw new AppError("send.human_agent_disabled", "The HUMAN_AGENT tag is not enabled for this stage.");
   }
+  const limitErrors = richLimitErrors(input);
+  if (limitErrors.length > 0) throw new ValidationError(limitErrors);
   const hash = requestHash(input);
   if (idempotencyKey !== undefined) {
     const replay = await replayOf(tenant, idempotencyKey, hash, deps);
@@ -101,6 +147,7 @@ export async function acceptMessage(
     );
   }
 
+  const replyMid = await replyTargetMid(tenant, integration.igAccountId, igsid, input, deps);
   const message: OutboundMessage = {
     imoId: tenant.imoId,
     userId: tenant.userId,
@@ -108,7 +155,7 @@ export async function acceptMessage(
     igsid,
     messageId: deps.newId(),
     status: "queued",
-    content: contentOf(input),
+    content: contentOf(input, replyMid),
     ...(input.tag ? { tag: input.tag } : {}),
     acceptedAt: now,
     attempts: 0,

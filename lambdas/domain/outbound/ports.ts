@@ -4,11 +4,23 @@ import type { Integration, MetaTarget, RestrictionReason } from "../integration"
 import type { OutboundStatus, SendFailureReason } from "../message";
 import type { MetaErrorClass, UsageSignal } from "../meta-errors";
 import type { LimiterState } from "./limiter";
+import type { QuickReply, Template } from "./rich";
 
-/** What an outbound message carries: text, or one attachment Meta fetches from an https URL. */
+/**
+ * What an outbound message carries: exactly one kind, each one Meta message (docs/outbound.md, "Kinds").
+ * `replyTo` keeps both our id (shown by the API) and Meta's `mid` of the customer message (sent to Meta).
+ */
 export type OutboundContent =
-  | { readonly text: string }
-  | { readonly attachment: { readonly type: SendableAttachmentType; readonly url: string } };
+  | {
+      readonly text: string;
+      readonly quickReplies?: readonly QuickReply[];
+      readonly replyTo?: { readonly messageId: string; readonly mid: string };
+    }
+  | { readonly attachment: { readonly type: SendableAttachmentType; readonly url: string } }
+  | { readonly images: readonly string[] }
+  | { readonly sticker: "like_heart" }
+  | { readonly share: { readonly postId: string } }
+  | { readonly template: Template };
 
 /** A message accepted by the send API, as the outbound side reads and updates it. */
 export interface OutboundMessage {
@@ -82,6 +94,17 @@ export interface IntegrationAccess {
   markRestricted(integration: Integration, reason: RestrictionReason, now: number): Promise<void>;
   /** A send went through again: the restriction is over. */
   clearRestriction(integration: Integration, now: number): Promise<void>;
+}
+
+/** Messages a reply may answer: a customer message of the same conversation, by our message id. */
+export interface ReplyTargets {
+  /** Meta's `mid` of the customer's message `messageId` in this conversation; undefined if there is none. */
+  customerMid(
+    imoId: string,
+    igAccountId: string,
+    igsid: string,
+    messageId: string,
+  ): Promise<string | undefined>;
 }
 
 export interface ConversationWindows {
