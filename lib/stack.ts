@@ -9,6 +9,7 @@ import { AppSecret } from "./constructs/app-secret";
 import { Erasure } from "./constructs/erasure";
 import { Events } from "./constructs/events";
 import { Outbound } from "./constructs/outbound";
+import { Profiles } from "./constructs/profiles";
 import { Scheduling } from "./constructs/scheduling";
 import { Storage } from "./constructs/storage";
 import { acknowledgeNagFindings } from "./nag-acknowledgements";
@@ -42,10 +43,12 @@ export class InstagramDmStack extends Stack {
 
     const outbound = new Outbound(this, "Outbound", shared);
     const erasure = new Erasure(this, "Erasure", shared);
+    const profiles = new Profiles(this, "Profiles", shared);
     const api = new Api(this, "Api", {
       ...shared,
       outboundQueue: outbound.queue,
       erasureQueue: erasure.queue,
+      profileQueue: profiles.queue,
       jwtIssuer: config.jwtIssuer,
       jwtAudience: config.jwtAudience,
       throttle: config.apiThrottle,
@@ -69,10 +72,17 @@ export class InstagramDmStack extends Stack {
         ["sender", outbound.sender] as const,
         ["token-refresh", scheduling.tokenRefresh] as const,
         ["erasure", erasure.worker] as const,
+        ["profile-fetch", profiles.worker] as const,
         ["events", events.publisher] as const,
         ...(events.delivery ? [["webhook-delivery", events.delivery] as const] : []),
       ]),
       deadLetterQueues: [
+        {
+          id: "ProfileFetchesDeadLettered",
+          what: "Customer profile fetches failed for hours (Meta throttling or down) and are in the DLQ",
+          runbook: "profile-fetches-dead-lettered",
+          queue: profiles.deadLetterQueue,
+        },
         {
           id: "EventBatchesFailed",
           what: "Stream batches the events function could not publish were sent to the failed-batch queue",

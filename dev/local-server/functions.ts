@@ -58,6 +58,7 @@ export function localFunctions(): LocalFunctions {
     "sender",
     "token-refresh",
     "erasure",
+    "profile-fetch",
   ];
   return {
     load,

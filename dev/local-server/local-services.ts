@@ -2,7 +2,12 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal } from "../services/dynamodb-local";
 import { portInUse } from "../services/free-port";
-import { createErasureQueues, createOutboundQueues, createTable } from "../services/provision";
+import {
+  createErasureQueues,
+  createOutboundQueues,
+  createProfileQueues,
+  createTable,
+} from "../services/provision";
 import { startSqsLocal } from "../services/sqs-local";
 import type { LocalSettings } from "./settings";
 import type { StopStack } from "./stop-stack";
@@ -10,6 +15,7 @@ import type { StopStack } from "./stop-stack";
 export const LOCAL_TABLE_NAME = "instagram-dm-local";
 const LOCAL_QUEUE_NAME = "instagram-dm-outbound";
 const LOCAL_ERASURE_QUEUE_NAME = "instagram-dm-erasure";
+const LOCAL_PROFILE_QUEUE_NAME = "instagram-dm-profiles";
 
 /** DynamoDB Local and fauxqs, provisioned from the shared declarations. */
 export interface LocalServices {
@@ -23,6 +29,8 @@ export interface LocalServices {
   readonly queueArn: string;
   /** Data deletion jobs, run by the erasure worker's pollers. */
   readonly erasure: { readonly queueUrl: string; readonly dlqUrl: string; readonly queueArn: string };
+  /** Customer profile fetch jobs, run by the profile-fetch worker's pollers. */
+  readonly profiles: { readonly queueUrl: string; readonly dlqUrl: string; readonly queueArn: string };
 }
 
 async function assertPortFree(port: number | undefined, variable: string): Promise<void> {
@@ -63,6 +71,7 @@ export async function startLocalServices(settings: LocalSettings, stops: StopSta
   stops.push(async () => sqsClient.destroy());
   const queues = await createOutboundQueues(sqsClient, LOCAL_QUEUE_NAME);
   const erasure = await createErasureQueues(sqsClient, LOCAL_ERASURE_QUEUE_NAME);
+  const profiles = await createProfileQueues(sqsClient, LOCAL_PROFILE_QUEUE_NAME);
   const attributes = await sqsClient.send(
     new GetQueueAttributesCommand({ QueueUrl: queues.queueUrl, AttributeNames: ["QueueArn"] }),
   );
@@ -75,5 +84,6 @@ export async function startLocalServices(settings: LocalSettings, stops: StopSta
     dlqUrl: queues.dlqUrl,
     queueArn: attributes.Attributes?.QueueArn ?? `arn:aws:sqs:${LOCAL_REGION}:000000000000:queue`,
     erasure,
+    profiles,
   };
 }

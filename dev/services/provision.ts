@@ -1,6 +1,6 @@
 import { CreateTableCommand, type DynamoDBClient, ResourceInUseException } from "@aws-sdk/client-dynamodb";
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from "@aws-sdk/client-sqs";
-import { ErasureQueue, OutboundQueue } from "../../lambdas/contract/queues";
+import { ErasureQueue, OutboundQueue, ProfileQueue } from "../../lambdas/contract/queues";
 import { createTableInput } from "../../lambdas/contract/table";
 
 /** Creates the table from the shared declaration (no-op if it exists, so --persist restarts work). */
@@ -52,13 +52,30 @@ export async function createErasureQueues(
   client: SQSClient,
   baseName: string,
 ): Promise<OutboundQueueUrls & { readonly queueArn: string }> {
+  return createJobQueues(client, baseName, ErasureQueue);
+}
+
+/** The profile fetch queue and its DLQ (standard), as lib/constructs/profiles.ts declares them. */
+export function createProfileQueues(
+  client: SQSClient,
+  baseName: string,
+): Promise<OutboundQueueUrls & { readonly queueArn: string }> {
+  return createJobQueues(client, baseName, ProfileQueue);
+}
+
+/** A standard job queue with its DLQ, from a declaration in lambdas/contract/queues.ts. */
+async function createJobQueues(
+  client: SQSClient,
+  baseName: string,
+  spec: typeof ErasureQueue | typeof ProfileQueue,
+): Promise<OutboundQueueUrls & { readonly queueArn: string }> {
   const dlq = await client.send(
     new CreateQueueCommand({
       QueueName: `${baseName}-dlq`,
-      Attributes: { MessageRetentionPeriod: String(ErasureQueue.dlqRetentionSeconds) },
+      Attributes: { MessageRetentionPeriod: String(spec.dlqRetentionSeconds) },
     }),
   );
-  if (!dlq.QueueUrl) throw new Error("CreateQueue returned no URL for the erasure DLQ");
+  if (!dlq.QueueUrl) throw new Error(`CreateQueue returned no URL for ${baseName}-dlq`);
   const dlqAttributes = await client.send(
     new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl, AttributeNames: ["QueueArn"] }),
   );
@@ -66,22 +83,22 @@ export async function createErasureQueues(
     new CreateQueueCommand({
       QueueName: baseName,
       Attributes: {
-        VisibilityTimeout: String(ErasureQueue.visibilityTimeoutSeconds),
-        MessageRetentionPeriod: String(ErasureQueue.retentionSeconds),
+        VisibilityTimeout: String(spec.visibilityTimeoutSeconds),
+        MessageRetentionPeriod: String(spec.retentionSeconds),
         RedrivePolicy: JSON.stringify({
           deadLetterTargetArn: dlqAttributes.Attributes?.QueueArn,
-          maxReceiveCount: ErasureQueue.maxReceiveCount,
+          maxReceiveCount: spec.maxReceiveCount,
         }),
       },
     }),
   );
-  if (!queue.QueueUrl) throw new Error("CreateQueue returned no URL for the erasure queue");
+  if (!queue.QueueUrl) throw new Error(`CreateQueue returned no URL for ${baseName}`);
   const attributes = await client.send(
     new GetQueueAttributesCommand({ QueueUrl: queue.QueueUrl, AttributeNames: ["QueueArn"] }),
   );
   return {
     queueUrl: queue.QueueUrl,
     dlqUrl: dlq.QueueUrl,
-    queueArn: attributes.Attributes?.QueueArn ?? "arn:aws:sqs:us-east-1:000000000000:erasure",
+    queueArn: attributes.Attributes?.QueueArn ?? `arn:aws:sqs:us-east-1:000000000000:${baseName}`,
   };
 }

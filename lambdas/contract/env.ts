@@ -8,6 +8,8 @@ export const Env = {
   outboundDlqUrl: "OUTBOUND_DLQ_URL",
   /** Data deletion jobs (the callbacks queue them, the erasure worker re-queues a job it has not finished). */
   erasureQueueUrl: "ERASURE_QUEUE_URL",
+  /** Profile fetch jobs (the webhook queues one per customer whose profile is due; docs/app-api.md). */
+  profileQueueUrl: "PROFILE_QUEUE_URL",
   appSecretId: "APP_SECRET_ID",
   /** Local mode only: a JSON file standing in for the Secrets Manager secret. */
   localSecretsFile: "LOCAL_SECRETS_FILE",

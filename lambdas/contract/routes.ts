@@ -72,7 +72,14 @@ export type JwtHandlerName = Extract<(typeof Routes)[number], { auth: "jwt" }>["
 
 /**
  * Non-HTTP functions: the SQS sender, the scheduled token refresh, the SQS erasure worker, the stream-fed
- * `events` publisher and the outgoing webhook delivery (docs/events.md).
+ * `events` publisher, the outgoing webhook delivery (docs/events.md) and the SQS profile fetch (docs/app-api.md).
  */
-export const WorkerNames = ["sender", "token-refresh", "erasure", "events", "webhook-delivery"] as const;
+export const WorkerNames = [
+  "sender",
+  "token-refresh",
+  "erasure",
+  "events",
+  "webhook-delivery",
+  "profile-fetch",
+] as const;
 export type WorkerName = (typeof WorkerNames)[number];

@@ -28,6 +28,8 @@ export interface ApiProps {
   readonly secret: ISecret;
   readonly outboundQueue: IQueue;
   readonly erasureQueue: IQueue;
+  /** Customer profile fetch jobs, queued by the webhook. */
+  readonly profileQueue: IQueue;
   readonly jwtIssuer: string;
   readonly jwtAudience: readonly string[];
   readonly throttle: Throttle;

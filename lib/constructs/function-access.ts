@@ -19,6 +19,8 @@ export interface FunctionAccess {
   readonly sendsToQueue?: true;
   /** Queues data deletion jobs (the callbacks; the erasure worker re-queues a job it has not finished). */
   readonly sendsToErasureQueue?: true;
+  /** Queues customer profile fetches (the webhook, after storing a delivery). */
+  readonly sendsToProfileQueue?: true;
 }
 
 /**
@@ -34,6 +36,7 @@ export const Access: Record<HandlerName | WorkerName, FunctionAccess> = {
     table: ["GetItem", "Query", "PutItem", "UpdateItem", "DeleteItem"],
     secret: true,
     sendsToErasureQueue: true,
+    sendsToProfileQueue: true,
   },
   // Consumes the OAuth state (Delete) and stores the completion ticket (Put); it connects nothing itself.
   "oauth-callback": { table: ["PutItem", "DeleteItem"], secret: true },
@@ -73,6 +76,10 @@ export const Access: Record<HandlerName | WorkerName, FunctionAccess> = {
     table: ["GetItem", "Query", "PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem"],
     sendsToErasureQueue: true,
   },
+  // The conversation (Get) and its profile fields (conditional Update), the organisation's integration of the
+  // account (Query on gsi1) and the sender's throttle record (Get; Update to extend a pause Meta reported); the
+  // token to read the profile needs the secret. Its queue's consume grant comes from the event source.
+  "profile-fetch": { table: ["GetItem", "Query", "UpdateItem"], secret: true },
   // No table actions: it reads the table's stream (granted by its event source) and puts events on the bus.
   events: {},
   // Neither table nor app secret: its own signing secret and queue are granted in lib/constructs/events.ts.

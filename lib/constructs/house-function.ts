@@ -24,6 +24,7 @@ export interface AccessResources {
   readonly secret: ISecret;
   readonly outboundQueue?: IQueue;
   readonly erasureQueue?: IQueue;
+  readonly profileQueue?: IQueue;
 }
 
 export interface HouseFunctionProps {
@@ -97,6 +98,12 @@ export class HouseFunction extends NodejsFunction {
         throw new Error(`${this.node.id} queues erasure jobs but no queue was given`);
       this.addEnvironment(Env.erasureQueueUrl, resources.erasureQueue.queueUrl);
       this.sendsTo(resources.erasureQueue);
+    }
+    if (access.sendsToProfileQueue) {
+      if (!resources.profileQueue)
+        throw new Error(`${this.node.id} queues profile fetches but no queue was given`);
+      this.addEnvironment(Env.profileQueueUrl, resources.profileQueue.queueUrl);
+      this.sendsTo(resources.profileQueue);
     }
     return this;
   }

@@ -1,6 +1,6 @@
 import { Match, type Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
-import { ErasureQueue, OutboundQueue } from "../../lambdas/contract/queues";
+import { ErasureQueue, OutboundQueue, ProfileQueue } from "../../lambdas/contract/queues";
 import { Routes } from "../../lambdas/contract/routes";
 import { MainTable } from "../../lambdas/contract/table";
 import { devConfig, synthStack } from "../support/synth";
@@ -17,8 +17,9 @@ beforeAll(() => {
 describe("functions", () => {
   it("every function runs Node.js 24 on ARM64 with its own retained-for-a-while log group", () => {
     const functions = resources("AWS::Lambda::Function");
-    // The routes, the sender, the token refresh, the erasure worker and the events publisher (no webhook URL in dev).
-    expect(functions).toHaveLength(Routes.length + 4);
+    // The routes, the sender, the token refresh, the erasure worker, the events publisher and the profile fetch
+    // (no webhook URL in dev).
+    expect(functions).toHaveLength(Routes.length + 5);
     for (const fn of functions) {
       expect(fn.Properties.Runtime).toBe("nodejs24.x");
       expect(fn.Properties.Architectures).toEqual(["arm64"]);
@@ -121,8 +122,9 @@ describe("outbound", () => {
 
   it("erasure: a standard queue with an encrypted dead-letter queue, consumed by the worker in partial batches", () => {
     const standard = resources("AWS::SQS::Queue").filter((queue) => queue.Properties.FifoQueue === undefined);
-    // The erasure queue and its DLQ, and the events' failed-batch queue (test/infra/events.test.ts).
-    expect(standard).toHaveLength(3);
+    // The erasure queue and its DLQ, the profile queue and its DLQ, and the events' failed-batch queue
+    // (test/infra/events.test.ts).
+    expect(standard).toHaveLength(5);
     for (const queue of standard) expect(queue.Properties).toMatchObject({ SqsManagedSseEnabled: true });
     template.hasResourceProperties("AWS::SQS::Queue", {
       VisibilityTimeout: ErasureQueue.visibilityTimeoutSeconds,
@@ -132,6 +134,18 @@ describe("outbound", () => {
       FunctionResponseTypes: ["ReportBatchItemFailures"],
       BatchSize: ErasureQueue.batchSize,
       ScalingConfig: { MaximumConcurrency: ErasureQueue.maxConcurrency },
+    });
+  });
+
+  it("profiles: a standard queue with an encrypted dead-letter queue, consumed by profile-fetch in partial batches", () => {
+    template.hasResourceProperties("AWS::SQS::Queue", {
+      VisibilityTimeout: ProfileQueue.visibilityTimeoutSeconds,
+      RedrivePolicy: { maxReceiveCount: ProfileQueue.maxReceiveCount, deadLetterTargetArn: Match.anyValue() },
+    });
+    template.hasResourceProperties("AWS::Lambda::EventSourceMapping", {
+      FunctionResponseTypes: ["ReportBatchItemFailures"],
+      BatchSize: ProfileQueue.batchSize,
+      ScalingConfig: { MaximumConcurrency: ProfileQueue.maxConcurrency },
     });
   });
 

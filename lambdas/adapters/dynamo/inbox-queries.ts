@@ -9,6 +9,7 @@ import type { Tenant } from "../../domain/tenant";
 import { filterExpression, MAX_FILTER_ROUNDS } from "./inbox-filter";
 import { integrationFromItem } from "./integration-item";
 import { Keys } from "./keys";
+import { profileStateFromItem } from "./profiles";
 import { gsi1Partition } from "./query";
 
 const KEY_ATTRIBUTES = ["pk", "sk", "gsi1pk", "gsi1sk"] as const;
@@ -89,7 +90,8 @@ export function messageFromItem(item: Record<string, unknown>): MessageRecord | 
 
 /** A stored conversation item as the domain reads it. */
 export function conversationFromItem(item: Record<string, unknown>): Conversation {
-  return stripUndefined(ConversationItem.parse(item));
+  const profile = profileStateFromItem(item);
+  return { ...stripUndefined(ConversationItem.parse(item)), ...(profile === undefined ? {} : { profile }) };
 }
 
 function stripUndefined<T extends object>(value: T): T {

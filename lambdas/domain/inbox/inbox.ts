@@ -33,6 +33,8 @@ export interface StoredFilter {
   /** `lastCustomerMessageAt` at or before this, or absent (the customer never wrote). */
   readonly customerWroteAtOrBefore?: number;
   readonly unreadOnly?: boolean;
+  /** Lowercased prefix of the customer's username, name, or a word of the name (profile.ts `searchKeys`). */
+  readonly customerPrefix?: string;
 }
 
 /**
@@ -76,6 +78,8 @@ export interface PageQuery {
 export interface ConversationFilters {
   readonly window?: WindowFilter | undefined;
   readonly unread?: "true" | "false" | undefined;
+  /** Prefix of the customer's username or name, any case. */
+  readonly q?: string | undefined;
 }
 
 /** "closing": an open 24-hour window with less than this left (docs/app-api.md). */
@@ -95,7 +99,12 @@ export function storedFilter(filters: ConversationFilters, now: number): StoredF
         : filters.window === "closed"
           ? { customerWroteAtOrBefore: openSince }
           : {};
-  const filter: StoredFilter = { ...window, ...(filters.unread === "true" ? { unreadOnly: true } : {}) };
+  const prefix = filters.q?.trim().toLocaleLowerCase("en-US");
+  const filter: StoredFilter = {
+    ...window,
+    ...(filters.unread === "true" ? { unreadOnly: true } : {}),
+    ...(prefix ? { customerPrefix: prefix } : {}),
+  };
   return Object.keys(filter).length === 0 ? undefined : filter;
 }
 
@@ -139,6 +148,8 @@ export async function listConversations(
     query.window === undefined && query.unread === undefined
       ? []
       : [`window=${query.window ?? ""}&unread=${query.unread ?? ""}`];
+  if (query.q !== undefined)
+    filters.push(`q=${encodeURIComponent(query.q.trim().toLocaleLowerCase("en-US"))}`);
   const scope = scopeOf("conversations", tenant, igAccountId, ...filters);
   const startKey = query.cursor === undefined ? undefined : decodeCursor(query.cursor, scope);
   const now = deps.now();
@@ -165,7 +176,7 @@ export async function listMessages(
   tenant: Tenant,
   conversationId: string,
   query: PageQuery,
-): Promise<Page<MessageRecord>> {
+): Promise<Page<MessageRecord> & { readonly conversation: Conversation }> {
   const notFound = () => new AppError("resource.not_found", "No such conversation.");
   const parsed = parseConversationId(conversationId);
   if (parsed === undefined) throw notFound();
@@ -181,5 +192,5 @@ export async function listMessages(
     }),
   ]);
   if (conversation === undefined) throw notFound();
-  return { items: page.items, ...nextCursor(scope, page.lastKey) };
+  return { items: page.items, ...nextCursor(scope, page.lastKey), conversation };
 }
