@@ -112,6 +112,19 @@ describe.skipIf(!hasChromium)("dev console in a real browser", () => {
     await expect(read.json()).resolves.toMatchObject({ unreadCount: 0 });
     await conversation.locator(".unread").waitFor({ state: "detached" });
 
+    // Who wrote: the profile the worker fetched after the DM (the simulator's User Profile API) shows the
+    // customer's name, @username and avatar in the list and in the thread header (the list refreshes every 5 s).
+    await conversation.locator(".customer-name").getByText("Customer 8842").waitFor({ timeout: 20_000 });
+    await expect(conversation.locator(".customer-username").textContent()).resolves.toBe(
+      "@customer_3416870925138842",
+    );
+    await expect(conversation.locator("img.avatar").getAttribute("src")).resolves.toMatch(
+      /^https:\/\/scontent[^/]*\.cdninstagram\.com\/.*oe=[0-9A-F]+/,
+    );
+    await conversation.click();
+    await page.locator("#conversation-title .customer-name").getByText("Customer 8842").waitFor();
+    await page.locator("#conversation-title img.avatar").waitFor({ state: "attached" });
+
     // The typing indicator reaches Meta (the simulator) inside the window: 204, and the box stays checked.
     const typingAnswer = page.waitForResponse(
       (response) => response.request().method() === "POST" && response.url().endsWith("/typing"),
