@@ -1,8 +1,13 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { ChangeMessageVisibilityCommand, GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
-import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import {
+  ChangeMessageVisibilityCommand,
+  DeleteMessageCommand,
+  GetQueueAttributesCommand,
+  SendMessageCommand,
+} from "@aws-sdk/client-sqs";
+import { DeleteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createProfileQueues } from "../../dev/services/provision";
@@ -89,6 +94,12 @@ async function runProfileJobs(): Promise<{ records: number; failures: string[] }
   const answer = await fetchProfiles({ Records: records }, lambdaContext());
   const failures = answer.batchItemFailures.map((f) => f.itemIdentifier);
   lastFailedHandles = records.filter((r) => failures.includes(r.messageId)).map((r) => r.receiptHandle);
+  // What Lambda's event source does with a partial batch answer: the records not reported failed are deleted.
+  for (const record of records.filter((r) => !failures.includes(r.messageId))) {
+    await localSqs().send(
+      new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: record.receiptHandle }),
+    );
+  }
   return { records: records.length, failures };
 }
 
@@ -167,6 +178,7 @@ afterAll(async () => {
 });
 
 afterEach(async () => {
+  await fetch(`${h.sim.url}/_sim/throttle`, { method: "DELETE" });
   for (const tenant of live.splice(0)) await h.disconnect(tenant);
 });
 
@@ -424,6 +436,46 @@ describe("data deletion", () => {
     const text = JSON.stringify(items);
     expect(text).not.toContain("erased.person.zz");
     expect(text).not.toContain("Erased Person");
+  });
+});
+
+describe("jobs that cannot run", () => {
+  it("a job for a conversation erased meanwhile stores nothing and never re-creates it", async () => {
+    const tenant = await connected();
+    const igsid = newIgsid();
+    await h.sim.sendCustomerMessage({ igAccountId: ACCOUNT, igsid, text: "hello" });
+    // Erased between queueing and fetching (as the erasure worker deletes conversation items).
+    await documentClient().send(
+      new DeleteCommand({ TableName: h.tableName, Key: Keys.conversation(tenant.imoId, ACCOUNT, igsid) }),
+    );
+    expect(await runProfileJobs()).toEqual({ records: 1, failures: [] });
+    expect(await conversationItem(tenant.imoId, igsid)).toBeUndefined();
+    expect(profileReads(igsid)).toHaveLength(0);
+  });
+
+  it("a record that is not a job fails (towards the DLQ) without touching anything; job bodies carry only keys", async () => {
+    await connected();
+    const igsid = newIgsid();
+    await h.sim.sendCustomerMessage({ igAccountId: ACCOUNT, igsid, text: "hello" });
+    const [job] = await receiveRecords(queueUrl, 10);
+    expect(Object.keys(JSON.parse(String(job?.body))).sort()).toEqual(["igAccountId", "igsid", "imoId"]);
+    await localSqs().send(
+      new ChangeMessageVisibilityCommand({
+        QueueUrl: queueUrl,
+        ReceiptHandle: String(job?.receiptHandle),
+        VisibilityTimeout: 0,
+      }),
+    );
+    await localSqs().send(
+      new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: '{"imoId":"x","igsid":"1"}' }),
+    );
+    const run = await runProfileJobs();
+    expect(run.records).toBe(2);
+    expect(run.failures).toHaveLength(1);
+    expect(profileReads(igsid)).toHaveLength(1);
+    for (const handle of lastFailedHandles) {
+      await localSqs().send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: handle }));
+    }
   });
 });
 
