@@ -4,8 +4,10 @@ import { metaJson, signMetaBody } from "../dev/meta-simulator/signing";
 import { batch, customerText, type WebhookPayload } from "../dev/meta-simulator/webhook-payloads";
 import { Paths, type RouteDeclaration } from "../lambdas/contract/routes";
 import { type CallSummary, summarise } from "./support/dynamo-meter";
+import { timed } from "./support/handler-timer";
 import { type HttpHandler, startHttpHost } from "./support/http-host";
 import { BENCH_SECRETS, seedIntegration, startBenchStack } from "./support/local-stack";
+import { logMeter } from "./support/log-meter";
 import { median, percentile, ratio } from "./support/stats";
 
 const WEBHOOK_ROUTE: RouteDeclaration = {
@@ -14,7 +16,15 @@ const WEBHOOK_ROUTE: RouteDeclaration = {
   auth: "public",
   handler: "webhook-receive",
 };
+const MESSAGES_ROUTE: RouteDeclaration = {
+  method: "GET",
+  path: Paths.conversationMessages,
+  auth: "jwt",
+  handler: "conversation-messages",
+};
 const IG_ACCOUNT = "17841400000000001";
+/** POSTs of the end-to-end pass (webhook POST → the message readable in the app API). */
+const LATENCY_SAMPLES = 100;
 const CUSTOMERS = 50;
 
 export interface InboundOptions {
@@ -133,6 +143,17 @@ export interface InboundRow {
     readonly sequentialRoundTripsPerPost: number;
     readonly byOperationPerPost: Record<string, number>;
   };
+  /** Median handler duration of one POST in the cost pass (what Lambda bills), and the baseline's. */
+  readonly handlerMs: number;
+  readonly baselineHandlerMs: number;
+  /** Bytes and lines the handler logged (INFO, metrics as EMF) per event in the cost pass. */
+  readonly logBytesPerEvent: number;
+  readonly logLinesPerEvent: number;
+  /**
+   * One event per POST only: from the webhook POST's start until `GET …/messages` of the app API shows the
+   * message (one customer writing, one app reading, nothing else running).
+   */
+  readonly endToEnd?: { readonly p50Ms: number; readonly p99Ms: number };
   readonly non2xx: number;
   readonly statuses: Record<string, number>;
   readonly runs: { eventsPerSecond: number[]; baselineEventsPerSecond: number[] };
@@ -150,8 +171,18 @@ export async function inbound(options: InboundOptions = defaultInboundOptions): 
     await seedIntegration(stack, IG_ACCOUNT);
     const { handler } = (await import("../lambdas/handlers/webhook-receive")) as { handler: HttpHandler };
     const { baselineWebhookHandler } = await import("./support/baseline-webhook");
-    const host = await startHttpHost([{ route: WEBHOOK_ROUTE, handler }]);
-    const baselineHost = await startHttpHost([{ route: WEBHOOK_ROUTE, handler: baselineWebhookHandler }]);
+    const { handler: readMessages } = (await import("../lambdas/handlers/conversation-messages")) as {
+      handler: HttpHandler;
+    };
+    const handlerMs: number[] = [];
+    const baselineMs: number[] = [];
+    const host = await startHttpHost([
+      { route: WEBHOOK_ROUTE, handler: timed(handler, handlerMs) },
+      { route: MESSAGES_ROUTE, handler: readMessages },
+    ]);
+    const baselineHost = await startHttpHost([
+      { route: WEBHOOK_ROUTE, handler: timed(baselineWebhookHandler, baselineMs) },
+    ]);
     try {
       // Warm both (secrets cache, integration lookup, connection pools); a 501 here means not built yet.
       const warm = await post(host.url, signedDelivery(1));
@@ -168,12 +199,19 @@ export async function inbound(options: InboundOptions = defaultInboundOptions): 
           baselineRuns.push(await load(baselineHost.url, deliveries, size, options.concurrency));
         }
         const perPost: CallSummary[] = [];
+        const costPosts = Math.max(2, Math.min(20, Math.ceil(200 / size)));
         stack.meter.priceTransactions = true;
-        for (let i = 0; i < Math.max(2, Math.min(20, Math.ceil(200 / size))); i++) {
+        handlerMs.length = 0;
+        baselineMs.length = 0;
+        logMeter.reset();
+        for (let i = 0; i < costPosts; i++) {
           const delivery = signedDelivery(size);
           stack.meter.reset();
+          logMeter.counting = true;
           await post(host.url, delivery);
+          logMeter.counting = false;
           perPost.push(summarise(stack.meter.calls));
+          await post(baselineHost.url, delivery);
         }
         stack.meter.priceTransactions = false;
         const eventsPerSecond = median(handlerRuns.map((r) => r.eventsPerSecond));
@@ -208,6 +246,11 @@ export async function inbound(options: InboundOptions = defaultInboundOptions): 
               [...operations].sort().map((op) => [op, median(perPost.map((s) => s.byOperation[op] ?? 0))]),
             ),
           },
+          handlerMs: median(handlerMs),
+          baselineHandlerMs: median(baselineMs),
+          logBytesPerEvent: logMeter.bytes / (costPosts * size),
+          logLinesPerEvent: logMeter.lines / (costPosts * size),
+          ...(size === 1 ? { endToEnd: await endToEnd(host.url) } : {}),
           non2xx: handlerRuns.reduce((sum, r) => sum + r.non2xx, 0),
           statuses,
           runs: {
@@ -224,6 +267,35 @@ export async function inbound(options: InboundOptions = defaultInboundOptions): 
   } finally {
     await stack.stop();
   }
+}
+
+/** Webhook POST → the message readable through the app API, one at a time. */
+async function endToEnd(url: string): Promise<{ p50Ms: number; p99Ms: number }> {
+  const latencies: number[] = [];
+  const claims = JSON.stringify({ sub: `bench-user-${IG_ACCOUNT}`, imo_id: "bench-org" });
+  for (let i = 0; i < LATENCY_SAMPLES; i++) {
+    const delivery = signedDelivery(1);
+    const entry = (
+      JSON.parse(delivery.body) as {
+        entry: { messaging: { sender: { id: string }; message: { mid: string } }[] }[];
+      }
+    ).entry[0]?.messaging[0];
+    if (!entry) throw new Error("the delivery has no message");
+    const conversation = encodeURIComponent(`${IG_ACCOUNT}_${entry.sender.id}`);
+    const started = performance.now();
+    const { status } = await post(url, delivery);
+    if (status !== 200) throw new Error(`webhook answered ${status}`);
+    for (;;) {
+      const response = await fetch(`${url}/instagram/conversations/${conversation}/messages`, {
+        headers: { "x-bench-claims": claims },
+      });
+      const page = (await response.json()) as { items?: { mid?: string }[] };
+      if (page.items?.some((m) => m.mid === entry.message.mid)) break;
+      if (performance.now() - started > 10_000) throw new Error("a stored message never became readable");
+    }
+    latencies.push(performance.now() - started);
+  }
+  return { p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) };
 }
 
 /** `tsx bench/inbound.ts` runs this part alone (one quick run). */

@@ -15,9 +15,11 @@ import { Paths, type RouteDeclaration } from "../lambdas/contract/routes";
 import { conversationId } from "../lambdas/domain/conversation";
 import { sealToken, tokenKeysFrom } from "../lambdas/domain/token-seal";
 import { type CallSummary, DynamoMeter, summarise } from "./support/dynamo-meter";
+import { timed } from "./support/handler-timer";
 import { type HttpHandler, startHttpHost } from "./support/http-host";
 import { BENCH_SECRETS, seedIntegration, startBenchStack } from "./support/local-stack";
-import { median } from "./support/stats";
+import { logMeter } from "./support/log-meter";
+import { median, percentile } from "./support/stats";
 
 export interface OutboundOptions {
   readonly runs: number;
@@ -37,15 +39,25 @@ export interface OutboundRow {
   readonly dynamoWriteUnitsPerMessage: number;
   readonly dynamoReportedWriteUnitsPerMessage: number;
   readonly dynamoWriteItemsPerMessage: number;
+  readonly dynamoReadUnitsPerMessage: number;
   readonly sqsRequestsPerMessage: number;
   readonly byOperationPerMessage: Record<string, number>;
+  /** Sender invocation duration in the cost pass: median and fastest (batch size 1: one message each). */
+  readonly senderMs: { readonly median: number; readonly min: number };
+  /** Bytes the sender logged (INFO, metrics as EMF) per sent message in the cost pass. */
+  readonly senderLogBytesPerMessage: number;
   /** Cost of accepting (POST /instagram/messages) each message, for the end-to-end figure. */
   readonly accept: {
     readonly dynamoRequestsPerMessage: number;
     readonly dynamoWriteUnitsPerMessage: number;
     readonly dynamoWriteItemsPerMessage: number;
+    readonly dynamoReadUnitsPerMessage: number;
     readonly sqsRequestsPerMessage: number;
+    readonly handlerMs: { readonly median: number; readonly min: number };
+    readonly logBytesPerMessage: number;
   };
+  /** `POST /instagram/messages` → Meta (the simulator) has the message, one at a time with the sender idle. */
+  readonly acceptToMeta: { readonly p50Ms: number; readonly p99Ms: number };
   readonly runs: { sendsPerSecond: number[] };
 }
 
@@ -121,12 +133,52 @@ export async function outbound(options: OutboundOptions = defaultOutboundOptions
     const { handler: accept } = (await import("../lambdas/handlers/message-send")) as {
       handler: HttpHandler;
     };
-    const host = await startHttpHost([{ route: SEND_ROUTE, handler: accept }]);
+    const acceptMs: number[] = [];
+    const senderMs: number[] = [];
+    const logBytes = { accept: 0, sender: 0 };
+    const host = await startHttpHost([{ route: SEND_ROUTE, handler: timed(accept, acceptMs) }]);
     const queueArn = `arn:aws:sqs:${LOCAL_REGION}:000000000000:${queues.queueUrl.split("/").pop() ?? ""}`;
     const sendsPerSecond: number[] = [];
     const senderCalls: { dynamo: CallSummary; sqs: CallSummary }[] = [];
     const acceptCalls: { dynamo: CallSummary; sqs: CallSummary }[] = [];
     let sequence = 0;
+    /** Accepts reply number `i` (conversations round-robin) through the HTTP API; returns its text. */
+    const acceptOne = async (i: number): Promise<string> => {
+      sequence += 1;
+      const text = `Benchmark reply ${sequence}`;
+      const response = await fetch(`${host.url}${Paths.messages}`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          "x-bench-claims": JSON.stringify({ sub: TENANT.userId, imo_id: TENANT.imoId }),
+        },
+        body: JSON.stringify({
+          conversationId: conversationId(igAccountId, igsids[i % igsids.length] ?? ""),
+          text,
+        }),
+      });
+      if (response.status !== 202)
+        throw new Error(`accept answered ${response.status}: ${await response.text()}`);
+      return text;
+    };
+    const startSender = (durations: number[]) =>
+      startSqsEventSource({
+        client,
+        queueUrl: queues.queueUrl,
+        queueArn,
+        region: LOCAL_REGION,
+        batchSize: OutboundQueue.batchSize,
+        pollers: OutboundQueue.maxConcurrency,
+        waitTimeSeconds: 1,
+        loadHandler: async () =>
+          timed(
+            ((await import("../lambdas/handlers/sender")) as unknown as { handler: SqsHandler }).handler,
+            durations,
+          ),
+        context: () => lambdaContext("sender", OutboundQueue.senderTimeoutSeconds * 1000),
+        onError: (message) => process.stderr.write(`bench sender: ${message}\n`),
+      });
+    const acceptToMeta: number[] = [];
     try {
       // The last pass prices transactions item by item (slower), so it measures cost, not speed.
       for (let run = 0; run <= options.runs; run++) {
@@ -134,42 +186,24 @@ export async function outbound(options: OutboundOptions = defaultOutboundOptions
         stack.meter.priceTransactions = costPass;
         stack.meter.reset();
         sqsMeter.reset();
-        for (let i = 0; i < options.messages; i++) {
-          sequence += 1;
-          const response = await fetch(`${host.url}${Paths.messages}`, {
-            method: "POST",
-            headers: {
-              "content-type": "application/json",
-              "x-bench-claims": JSON.stringify({ sub: TENANT.userId, imo_id: TENANT.imoId }),
-            },
-            body: JSON.stringify({
-              conversationId: conversationId(igAccountId, igsids[i % igsids.length] ?? ""),
-              text: `Benchmark reply ${sequence}`,
-            }),
-          });
-          if (response.status !== 202)
-            throw new Error(`accept answered ${response.status}: ${await response.text()}`);
-        }
-        if (costPass)
+        acceptMs.length = 0;
+        logMeter.reset();
+        logMeter.counting = costPass;
+        for (let i = 0; i < options.messages; i++) await acceptOne(i);
+        logMeter.counting = false;
+        if (costPass) {
           acceptCalls.push({ dynamo: summarise(stack.meter.calls), sqs: summarise(sqsMeter.calls) });
+          logBytes.accept = logMeter.bytes;
+        }
 
         stack.meter.reset();
         sqsMeter.reset();
+        senderMs.length = 0;
+        logMeter.reset();
+        logMeter.counting = costPass;
         const target = sim.sentMessages(igAccountId).length + options.messages;
         const started = performance.now();
-        const source = startSqsEventSource({
-          client,
-          queueUrl: queues.queueUrl,
-          queueArn,
-          region: LOCAL_REGION,
-          batchSize: OutboundQueue.batchSize,
-          pollers: OutboundQueue.maxConcurrency,
-          waitTimeSeconds: 1,
-          loadHandler: async () =>
-            ((await import("../lambdas/handlers/sender")) as unknown as { handler: SqsHandler }).handler,
-          context: () => lambdaContext("sender", OutboundQueue.senderTimeoutSeconds * 1000),
-          onError: (message) => process.stderr.write(`bench sender: ${message}\n`),
-        });
+        const source = startSender(senderMs);
         const deadline = Date.now() + 300_000;
         while (sim.sentMessages(igAccountId).length < target) {
           if (Date.now() > deadline) throw new Error("the sender did not drain the backlog within 5 minutes");
@@ -183,9 +217,24 @@ export async function outbound(options: OutboundOptions = defaultOutboundOptions
         // enqueued meanwhile would be handed to it and stay invisible (its group locked) for the visibility
         // timeout. Let those polls expire before the next run enqueues.
         await new Promise((resolve) => setTimeout(resolve, 1_500));
-        if (costPass)
+        logMeter.counting = false;
+        if (costPass) {
           senderCalls.push({ dynamo: summarise(stack.meter.calls), sqs: summarise(sqsMeter.calls) });
+          logBytes.sender = logMeter.bytes;
+        }
       }
+      // End to end, one message at a time with the sender's pollers idle and waiting.
+      const source = startSender([]);
+      for (let i = 0; i < Math.min(100, options.messages); i++) {
+        const started = performance.now();
+        const text = await acceptOne(i);
+        while (!sim.sentMessages(igAccountId).some((m) => m.text === text)) {
+          if (performance.now() - started > 30_000) throw new Error("an accepted message never reached Meta");
+          await new Promise((resolve) => setTimeout(resolve, 2));
+        }
+        acceptToMeta.push(performance.now() - started);
+      }
+      await source.stop();
     } finally {
       await host.stop();
     }
@@ -200,7 +249,10 @@ export async function outbound(options: OutboundOptions = defaultOutboundOptions
         dynamoWriteUnitsPerMessage: med(senderCalls.map((c) => c.dynamo.writeUnits)),
         dynamoReportedWriteUnitsPerMessage: med(senderCalls.map((c) => c.dynamo.reportedWriteUnits)),
         dynamoWriteItemsPerMessage: med(senderCalls.map((c) => c.dynamo.writeItems)),
+        dynamoReadUnitsPerMessage: med(senderCalls.map((c) => c.dynamo.readUnits)),
         sqsRequestsPerMessage: med(senderCalls.map((c) => c.sqs.requests)),
+        senderMs: { median: median(senderMs), min: Math.min(...senderMs) },
+        senderLogBytesPerMessage: logBytes.sender / n,
         byOperationPerMessage: last
           ? { ...perMessage(last.dynamo, n), ...prefixed("SQS ", perMessage(last.sqs, n)) }
           : {},
@@ -208,8 +260,12 @@ export async function outbound(options: OutboundOptions = defaultOutboundOptions
           dynamoRequestsPerMessage: med(acceptCalls.map((c) => c.dynamo.requests)),
           dynamoWriteUnitsPerMessage: med(acceptCalls.map((c) => c.dynamo.writeUnits)),
           dynamoWriteItemsPerMessage: med(acceptCalls.map((c) => c.dynamo.writeItems)),
+          dynamoReadUnitsPerMessage: med(acceptCalls.map((c) => c.dynamo.readUnits)),
           sqsRequestsPerMessage: med(acceptCalls.map((c) => c.sqs.requests)),
+          handlerMs: { median: median(acceptMs), min: Math.min(...acceptMs) },
+          logBytesPerMessage: logBytes.accept / n,
         },
+        acceptToMeta: { p50Ms: percentile(acceptToMeta, 50), p99Ms: percentile(acceptToMeta, 99) },
         runs: { sendsPerSecond },
       },
     ];

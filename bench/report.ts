@@ -1,6 +1,8 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import type { BenchResults } from "./bench-results";
+import { type CostRow, inboundCost, outboundCost } from "./cost";
+import { Prices } from "./pricing";
 import { fmt } from "./support/stats";
 
 function kb(bytes: number): string {
@@ -121,11 +123,92 @@ export function markdownReport(results: BenchResults): string {
       "",
     );
   }
+  const costs: CostRow[] = [
+    ...(results.inbound ?? []).filter((r) => r.handlerMs !== undefined).map(inboundCost),
+    ...(results.outbound ?? []).filter((r) => r.senderMs !== undefined).map(outboundCost),
+  ];
+  if (costs.length > 0) parts.push(...costSection(results, costs));
+  const inboundE2e = results.inbound?.find((r) => r.endToEnd)?.endToEnd;
+  const outboundE2e = results.outbound?.find((r) => r.acceptToMeta)?.acceptToMeta;
+  if (inboundE2e || outboundE2e) {
+    parts.push(
+      "## End to end (one at a time, nothing else running)",
+      "",
+      table(
+        ["path", "p50 ms", "p99 ms"],
+        [
+          ...(inboundE2e
+            ? [
+                [
+                  "webhook POST → message readable in the app API",
+                  fmt(inboundE2e.p50Ms),
+                  fmt(inboundE2e.p99Ms),
+                ],
+              ]
+            : []),
+          ...(outboundE2e
+            ? [["POST /instagram/messages → Meta called", fmt(outboundE2e.p50Ms), fmt(outboundE2e.p99Ms)]]
+            : []),
+        ],
+      ),
+      "",
+    );
+  }
   const skipped = Object.entries(results.skipped);
   if (skipped.length > 0) {
     parts.push("## Skipped", "", ...skipped.map(([part, reason]) => `- ${part}: ${reason}`), "");
   }
   return `${parts.join("\n")}\n`;
+}
+
+function usd(value: number): string {
+  return value >= 1 ? `$${fmt(value, 2)}` : `$${value.toFixed(3)}`;
+}
+
+/** Dollars per million DMs, item by item, against the floor (bench/cost.ts), and the prices used. */
+function costSection(results: BenchResults, costs: readonly CostRow[]): string[] {
+  const items = costs[0]?.actual.lines.map((l) => l.item) ?? [];
+  const logs = [
+    ...(results.inbound ?? []).map((r) => [
+      `inbound, ${r.batchSize} per POST`,
+      r.logBytesPerEvent,
+      r.logLinesPerEvent,
+    ]),
+    ...(results.outbound ?? []).map((r) => [
+      "sent: accept / sender",
+      `${fmt(r.accept.logBytesPerMessage, 0)} / ${fmt(r.senderLogBytesPerMessage, 0)}`,
+      undefined,
+    ]),
+  ];
+  return [
+    "## Cost (US$ per million DMs, us-east-1 on-demand list prices; floor = the least any implementation pays)",
+    "",
+    table(
+      ["DM", ...items, "total", "floor", "× floor"],
+      costs.map((c) => [
+        c.what,
+        ...c.actual.lines.map((l) => usd(l.usdPerMillion)),
+        `**${usd(c.actual.usdPerMillion)}**`,
+        usd(c.floor.usdPerMillion),
+        `${fmt(c.actual.usdPerMillion / c.floor.usdPerMillion, 2)}×`,
+      ]),
+    ),
+    "",
+    table(
+      ["log bytes written per DM at INFO (metrics as EMF)", "bytes", "lines"],
+      logs.map(([what, bytes, lines]) => [
+        String(what),
+        typeof bytes === "number" ? fmt(bytes, 0) : String(bytes),
+        typeof lines === "number" ? fmt(lines, 2) : "",
+      ]),
+    ),
+    "",
+    table(
+      ["unit price", "US$", "per", "source", "as of"],
+      Object.values(Prices).map((p) => [p.unit, String(p.usd), String(p.per), p.source, p.asOf]),
+    ),
+    "",
+  ];
 }
 
 /** `tsx bench/report.ts bench/results/<timestamp>.json` renders a saved run again (and updates latest.md). */

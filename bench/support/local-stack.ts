@@ -11,10 +11,11 @@ import {
 } from "../../dev/services/dynamodb-local";
 import { createTable } from "../../dev/services/provision";
 import { integrationItem } from "../../lambdas/adapters/dynamo/integration-item";
-import { Env } from "../../lambdas/contract/env";
+import { Defaults, Env } from "../../lambdas/contract/env";
 import { SecretFields } from "../../lambdas/contract/secrets";
 import type { Integration } from "../../lambdas/domain/integration";
 import { DynamoMeter } from "./dynamo-meter";
+import { logMeter } from "./log-meter";
 
 /** Fake application secret values for benchmarks (never real credentials). */
 export const BENCH_SECRETS = {
@@ -40,6 +41,7 @@ export interface BenchStack {
  */
 export async function startBenchStack(extraEnv: Record<string, string> = {}): Promise<BenchStack> {
   const dynamo = await startDynamoDbLocal();
+  logMeter.install();
   const onSignal = () => {
     void dynamo.stop().finally(() => process.exit(130));
   };
@@ -67,8 +69,11 @@ export async function startBenchStack(extraEnv: Record<string, string> = {}): Pr
     [Env.tableName]: tableName,
     [Env.localSecretsFile]: secretsFile,
     [Env.publicBaseUrl]: "http://127.0.0.1:3000",
-    [Env.logLevel]: process.env[Env.logLevel] ?? "ERROR",
-    POWERTOOLS_METRICS_DISABLED: "true",
+    // As deployed: INFO, metrics on (EMF lines), so the cost passes count the log bytes Lambda would ingest;
+    // the log meter keeps those lines off the terminal.
+    [Env.logLevel]: process.env[Env.logLevel] ?? "INFO",
+    [Env.serviceName]: Defaults.serviceName,
+    [Env.metricsNamespace]: Defaults.metricsNamespace,
     ...extraEnv,
   });
   const low = new DynamoDBClient({
@@ -87,6 +92,7 @@ export async function startBenchStack(extraEnv: Record<string, string> = {}): Pr
       process.off("SIGINT", onSignal);
       process.off("SIGTERM", onSignal);
       client.destroy();
+      logMeter.uninstall();
       await meter.stop();
       await dynamo.stop();
       rmSync(secretsDir, { recursive: true, force: true });

@@ -7,7 +7,7 @@ import { Env } from "../contract/env";
 import { tokenKeysFrom } from "../domain/token-seal";
 import { workerHandler } from "../platform/chain";
 import { logger } from "../platform/logger";
-import { countMetric } from "../platform/metrics";
+import { countMetric, metricsForLogLine } from "../platform/metrics";
 import { registerSecretValue } from "../platform/redaction";
 import { requiredEnv } from "../platform/runtime-config";
 import { outboundWiring } from "../wiring/outbound";
@@ -18,7 +18,10 @@ const outbound = outboundWiring(
 );
 const loadSecrets = secretsLoaderFromEnv();
 
-/** Per-record outcomes as CloudWatch metrics: waiting for the cap is `OutboundDeferred`, not an error. */
+/**
+ * Per-record outcomes as CloudWatch metrics: a send is `OutboundSent` (alone: one metric per line), waiting for
+ * the cap is `OutboundDeferred`, not an error; `OutboundRecordsDone` counts records finished without a send.
+ */
 const OUTCOME_METRICS: Record<string, string> = {
   done: "OutboundRecordsDone",
   defer: "OutboundDeferred",
@@ -28,11 +31,13 @@ const OUTCOME_METRICS: Record<string, string> = {
 /** SQS → sender: sends each queued message once, under the account's rolling-hour cap (docs/outbound.md). */
 export const handler = workerHandler(async (event: SQSEvent): Promise<SQSBatchResponse> => {
   const deps = outbound.sender(tokenKeysFrom(await loadSecrets()), registerSecretValue);
-  return outbound.runBatch(event.Records, deps, (message, extra) => {
-    logger.info(message, extra);
-    if (typeof extra.outcome === "string") countMetric(OUTCOME_METRICS[extra.outcome] ?? "OutboundOther");
+  return outbound.runBatch(event.Records, deps, (message, { messageId, ...extra }) => {
     if (extra.result === "sent") countMetric("OutboundSent");
+    else if (typeof extra.outcome === "string")
+      countMetric(OUTCOME_METRICS[extra.outcome] ?? "OutboundOther");
     if (extra.result === "failed_reauth_required") countMetric("IntegrationNeedsReauth");
     if (extra.result === "account_restricted") countMetric("IntegrationRestricted");
+    // One line per record: its outcome and metrics (EMF) together, correlated by the app's message id.
+    logger.info(message, { correlation_id: messageId, ...extra, ...metricsForLogLine() });
   });
 });

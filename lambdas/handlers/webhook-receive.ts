@@ -10,7 +10,7 @@ import { json } from "../http/responses";
 import { httpRouteWithSecrets } from "../http/route";
 import { signedRequestForm } from "../http/signed-request-form";
 import { logger } from "../platform/logger";
-import { countMetric, flushMetrics } from "../platform/metrics";
+import { countMetric, flushMetrics, metricsForLogLine } from "../platform/metrics";
 import { webhookWiring } from "../wiring/webhook";
 
 /**
@@ -28,6 +28,11 @@ const webhook = webhookWiring(webhookConfigFromEnv(WRITE_CONCURRENCY), {
   count: countMetric,
   log: (message, attributes) => logger.info(message, attributes),
 });
+
+/** The delivery's counts that happened (a zero count is what the absent key says, in fewer log bytes). */
+function withoutZeros(counts: object): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(counts).filter(([, n]) => n !== 0));
+}
 
 /**
  * `POST /instagram/webhook`: content type, size, then the signature over the raw bytes, before any
@@ -51,6 +56,7 @@ export const handler = httpRouteWithSecrets(secretsLoaderFromEnv(), async (event
     context.secrets.signingSecrets,
     webhook.receive,
   );
-  logger.info("webhook delivery stored", { ...summary });
+  // One line per delivery: its summary and the invocation's metrics (EMF) together.
+  logger.info("webhook delivery stored", { ...withoutZeros(summary), ...metricsForLogLine() });
   return json(200, { received: summary.events });
 }).use(flushMetrics());

@@ -1,5 +1,6 @@
 import { Match, type Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
+import { FunctionMemoryMb } from "../../bench/cost";
 import { ErasureQueue, OutboundQueue, ProfileQueue } from "../../lambdas/contract/queues";
 import { Routes } from "../../lambdas/contract/routes";
 import { MainTable } from "../../lambdas/contract/table";
@@ -23,7 +24,13 @@ describe("functions", () => {
     for (const fn of functions) {
       expect(fn.Properties.Runtime).toBe("nodejs24.x");
       expect(fn.Properties.Architectures).toEqual(["arm64"]);
-      expect(fn.Properties.LoggingConfig).toMatchObject({ LogGroup: expect.anything() });
+      expect(fn.Properties.LoggingConfig).toMatchObject({
+        LogGroup: expect.anything(),
+        // The platform's START/END/REPORT lines cost more log bytes than our own line; warnings still come.
+        LogFormat: "JSON",
+        SystemLogLevel: "WARN",
+        ApplicationLogLevel: "INFO",
+      });
     }
     const logGroups = resources("AWS::Logs::LogGroup");
     expect(logGroups.length).toBeGreaterThanOrEqual(functions.length + 1);
@@ -60,6 +67,21 @@ describe("functions", () => {
       JSON.stringify(policy.Properties.PolicyDocument).includes("xray:PutTraceSegments"),
     );
     expect(xrayPolicies).toHaveLength(functions.length);
+  });
+});
+
+describe("bench prices what the stack deploys", () => {
+  it("the bench's memory table matches each priced function's memory", () => {
+    // Construct ids are the handler's name in PascalCase under its construct (see access.test.ts).
+    const functions = template.findResources("AWS::Lambda::Function");
+    for (const [name, memoryMb] of Object.entries(FunctionMemoryMb)) {
+      const pascal = name.replace(/(^|-)(\w)/g, (_, __, c: string) => c.toUpperCase());
+      const ids = Object.keys(functions).filter((id) =>
+        new RegExp(`^(Api|Outbound)?${pascal}[0-9A-F]{8}$`).test(id),
+      );
+      expect(ids, name).toHaveLength(1);
+      expect((functions[ids[0] as string] as Resource).Properties.MemorySize, name).toBe(memoryMb);
+    }
   });
 });
 

@@ -123,7 +123,7 @@ export async function runSenderBatch(
       continue;
     }
     log("outbound record handled", {
-      recordId: record.messageId,
+      messageId: parsed[index]?.queueRecord.ref.messageId,
       outcome: outcome.kind,
       result: outcome.result,
     });
