@@ -1,4 +1,5 @@
 import type { ColdStartRow } from "./cold-start";
+import type { EventsRow } from "./events";
 import type { InboundRow } from "./inbound";
 import type { OutboundRow } from "./outbound";
 
@@ -10,5 +11,7 @@ export interface BenchResults {
   readonly coldStart?: ColdStartRow[];
   readonly inbound?: InboundRow[];
   readonly outbound?: OutboundRow[];
+  /** Webhook POST → event delivered (signed webhook received), local mode's pipeline. */
+  readonly events?: EventsRow[];
   readonly skipped: Record<string, string>;
 }

@@ -154,6 +154,24 @@ export function markdownReport(results: BenchResults): string {
       "",
     );
   }
+  if (results.events) {
+    parts.push(
+      "## Events out (webhook POST → signed event webhook received; local mode's stream poller and bus)",
+      "",
+      table(
+        ["DMs timed", "delivered", "poll interval ms", "p50 ms", "p99 ms", "max ms"],
+        results.events.map((r) => [
+          String(r.messages),
+          String(r.delivered),
+          String(r.pollIntervalMs),
+          fmt(r.p50Ms),
+          fmt(r.p99Ms),
+          fmt(r.maxMs),
+        ]),
+      ),
+      "",
+    );
+  }
   const skipped = Object.entries(results.skipped);
   if (skipped.length > 0) {
     parts.push("## Skipped", "", ...skipped.map(([part, reason]) => `- ${part}: ${reason}`), "");

@@ -5,16 +5,17 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { BenchResults } from "./bench-results";
 import { coldStart } from "./cold-start";
+import { defaultEventsOptions, eventsLatency } from "./events";
 import { defaultInboundOptions, inbound } from "./inbound";
 import { defaultOutboundOptions, outbound } from "./outbound";
 import { markdownReport } from "./report";
 
 /**
- * `npm run bench [-- --only cold-start,inbound,outbound] [--quick]`: runs the benchmarks, prints a markdown
+ * `npm run bench [-- --only cold-start,inbound,outbound,events] [--quick]`: runs the benchmarks, prints a markdown
  * table, writes the raw figures to bench/results/<timestamp>.json and the table to bench/results/latest.md.
  * Nothing here fails on timing: a part that cannot run (e.g. not built yet) is reported as skipped.
  */
-const Parts = ["cold-start", "inbound", "outbound"] as const;
+const Parts = ["cold-start", "inbound", "outbound", "events"] as const;
 type Part = (typeof Parts)[number];
 
 function argValue(name: string): string | undefined {
@@ -61,6 +62,9 @@ const inboundRows = await attempt("inbound", skipped, () =>
 const outboundRows = await attempt("outbound", skipped, () =>
   outbound(quick ? { ...defaultOutboundOptions, runs: 1 } : defaultOutboundOptions),
 );
+const eventsRows = await attempt("events", skipped, () =>
+  eventsLatency(quick ? { ...defaultEventsOptions, messages: 21 } : defaultEventsOptions),
+);
 
 const results: BenchResults = {
   startedAt,
@@ -75,6 +79,7 @@ const results: BenchResults = {
   ...(coldStartRows ? { coldStart: coldStartRows } : {}),
   ...(inboundRows ? { inbound: inboundRows } : {}),
   ...(outboundRows ? { outbound: outboundRows } : {}),
+  ...(eventsRows ? { events: eventsRows } : {}),
   skipped,
 };
 

@@ -74,6 +74,7 @@ export class InstagramDmStack extends Stack {
         ["erasure", erasure.worker] as const,
         ["profile-fetch", profiles.worker] as const,
         ["events", events.publisher] as const,
+        ["window-closing", events.windowClosing] as const,
         ...(events.delivery ? [["webhook-delivery", events.delivery] as const] : []),
       ]),
       deadLetterQueues: [

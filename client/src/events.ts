@@ -49,6 +49,8 @@ export type ConversationWindowClosingEvent = EventBase<
     readonly conversationId: string;
     readonly closesAt: string;
     readonly lastCustomerMessageAt: string;
+    /** `standard` (24 h after the customer's last message) or `ad_referral` (7 days, ad-started thread). */
+    readonly windowKind: "standard" | "ad_referral";
   }
 >;
 export type IntegrationStatusChangedEvent = EventBase<

@@ -93,6 +93,7 @@ async function signIn(event) {
     const { token } = await devApi("POST", "/dev/token", { userId, imoId });
     state.session = { token, userId, imoId };
     localStorage.setItem(SESSION_KEY, JSON.stringify(state.session));
+    connectEvents();
     notice("");
     await render();
   } catch (error) {
@@ -105,6 +106,7 @@ function signOut() {
   state.session = undefined;
   state.integration = undefined;
   state.selected = undefined;
+  connectEvents();
   render();
 }
 
@@ -405,29 +407,150 @@ async function sendReply(event) {
   }
 }
 
-/** Shows the reply's status as it moves queued → sending → sent (or failed), polling GET /instagram/messages/{id}. */
+const STATUS_RANK = { queued: 0, sending: 1, sent: 2, failed: 2 };
+const isFinal = (status) => status === "sent" || status === "failed";
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Shows the reply's status as it moves queued → sending → sent (or failed): live from the event stream
+ * (`message.status_changed`), with one read to catch up and a slow read in case the stream is down.
+ */
 async function watchStatus(messageId, initial) {
   const status = $("reply-status");
   const seen = [initial];
-  const paint = (current, reason) => {
+  let current = initial;
+  let reason;
+  const paint = () => {
     status.className = `small status-${current}`;
     status.dataset.status = current;
     status.textContent = `Reply ${seen.join(" → ")}${reason ? ` (${reason})` : ""}`;
   };
-  paint(initial);
+  let settled;
+  const finished = new Promise((resolve) => {
+    settled = resolve;
+  });
+  state.watch = {
+    messageId,
+    // Only forward moves: a read and an event may report the same step in either order.
+    update(next, why) {
+      if ((STATUS_RANK[next] ?? 0) > (STATUS_RANK[current] ?? 0)) {
+        current = next;
+        seen.push(next);
+      }
+      if (why) reason = why;
+      paint();
+      if (isFinal(current)) settled();
+    },
+  };
+  paint();
   await loadMessages();
   const deadline = Date.now() + 60_000;
-  let current = initial;
-  while ((current === "queued" || current === "sending") && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 500));
+  while (!isFinal(current) && Date.now() < deadline) {
     const message = await dm.getMessage(messageId);
-    if (message.status !== current) {
-      current = message.status;
-      seen.push(current);
-    }
-    paint(current, message.failureReason);
+    state.watch.update(message.status, message.failureReason);
+    if (isFinal(current)) break;
+    await Promise.race([finished, sleep(5000)]);
   }
+  state.watch = undefined;
   await loadConversations();
+}
+
+// ---- events (GET /dev/events, server-sent) -----------------------------------------------------------------
+
+const EVENT_TYPES = [
+  "message.received",
+  "message.changed",
+  "message.status_changed",
+  "conversation.window_closing",
+  "integration.status_changed",
+  "data_deletion.completed",
+];
+const EVENTS_SHOWN = 20;
+const eventsSeen = new Set();
+let eventSource;
+let reloadTimer;
+
+/** Reloads the inbox (and the open thread) once for a burst of events. */
+function reloadSoon() {
+  clearTimeout(reloadTimer);
+  reloadTimer = setTimeout(() => loadConversations(), 150);
+}
+
+function eventSummary(event) {
+  const data = event.data ?? {};
+  const where = data.conversationId ?? data.igAccountId ?? data.confirmationCode ?? "";
+  const what =
+    event.type === "message.received"
+      ? data.message?.text
+      : event.type === "message.status_changed" || event.type === "integration.status_changed"
+        ? `${data.previousStatus ? `${data.previousStatus} → ` : ""}${data.status}${data.failureReason ? ` (${data.failureReason})` : ""}`
+        : event.type === "message.changed"
+          ? data.changes?.join(", ")
+          : event.type === "conversation.window_closing"
+            ? `closes ${new Date(data.closesAt).toLocaleTimeString()}`
+            : "";
+  return [where, what].filter(Boolean).join(" · ");
+}
+
+function showEvent(event) {
+  const list = $("events");
+  list.querySelector(".empty")?.remove();
+  const item = document.createElement("li");
+  item.className = "event";
+  item.dataset.type = event.type;
+  item.dataset.eventId = event.id;
+  const type = document.createElement("strong");
+  type.textContent = event.type;
+  const when = document.createElement("span");
+  when.className = "meta";
+  when.textContent = new Date(event.occurredAt).toLocaleTimeString();
+  const summary = document.createElement("div");
+  summary.className = "small";
+  summary.textContent = eventSummary(event);
+  item.append(type, " ", when, summary);
+  list.prepend(item);
+  while (list.children.length > EVENTS_SHOWN) list.lastElementChild?.remove();
+}
+
+function onEvent(event) {
+  // The stream starts with recent events and repeats after a reconnect: each id is shown and acted on once.
+  if (eventsSeen.has(event.id)) return;
+  eventsSeen.add(event.id);
+  showEvent(event);
+  if (event.type === "message.status_changed" && state.watch?.messageId === event.data.messageId) {
+    state.watch.update(event.data.status, event.data.failureReason);
+  }
+  if (event.type === "integration.status_changed") {
+    loadIntegration().then(reloadSoon);
+    return;
+  }
+  if (event.type !== "data_deletion.completed") reloadSoon();
+}
+
+/** Subscribes to the signed-in organisation's events; EventSource reconnects by itself. */
+function connectEvents() {
+  eventSource?.close();
+  eventSource = undefined;
+  const live = $("events-status");
+  if (!state.session) {
+    live.textContent = "";
+    return;
+  }
+  const source = new EventSource(`/dev/events?token=${encodeURIComponent(state.session.token)}`);
+  eventSource = source;
+  source.addEventListener("open", () => {
+    live.textContent = "live";
+    live.dataset.live = "true";
+    // Whatever happened while the stream was down.
+    reloadSoon();
+  });
+  source.addEventListener("error", () => {
+    live.textContent = "reconnecting…";
+    live.dataset.live = "false";
+  });
+  for (const type of EVENT_TYPES) {
+    source.addEventListener(type, (message) => onEvent(JSON.parse(message.data)));
+  }
 }
 
 // ---- page --------------------------------------------------------------------------------------------------
@@ -437,12 +560,14 @@ async function render() {
   show($("sign-in-form"), !signedIn);
   show($("session"), signedIn);
   show($("integration-panel"), signedIn);
+  show($("events-panel"), signedIn);
   if (!signedIn) {
     show($("simulator-panel"), false);
     show($("inbox-panel"), false);
     return;
   }
   $("signed-in-as").textContent = `${state.session.userId} @ ${state.session.imoId}`;
+  if (eventSource === undefined) connectEvents();
   await loadIntegration();
   await loadConversations();
 }
@@ -489,10 +614,7 @@ async function start() {
   $("filter-q").addEventListener("input", () => loadConversations());
   $("token-refresh").addEventListener("click", runTokenRefresh);
   setInterval(tickCountdowns, 1000);
-  setInterval(() => {
-    if (state.integration?.status === "connected" && document.visibilityState === "visible")
-      loadConversations();
-  }, 5000);
+  // No polling: the inbox, the open thread and reply statuses follow the event stream (connectEvents).
   await render();
   document.body.dataset.ready = "true";
 }

@@ -18,7 +18,7 @@ type BannerFacts = Pick<
   | "secretSources"
   | "persistPath"
   | "handlerLoadErrors"
->;
+> & { readonly events?: Pick<LocalMode["events"], "webhook"> };
 
 /** A path relative to where `npm run dev` was typed, when that is shorter. */
 function near(path: string, cwd: string): string {
@@ -44,6 +44,14 @@ function secretLines(mode: BannerFacts, cwd: string): string[] {
     const from = source === "secrets file" ? near(mode.secretsFile, cwd) : source;
     return `  ${index === 0 ? "Secrets" : "       "}        ${field.padEnd(width)}  ${from}`;
   });
+}
+
+/** Where signed webhooks go and which file holds their secret (never the value). */
+function webhookLine(mode: BannerFacts, cwd: string): string {
+  const webhook = mode.events?.webhook;
+  if (!webhook) return "  Webhooks       off (set APP_WEBHOOK_URL to receive every event, signed)";
+  const from = webhook.secretFrom.startsWith("/") ? near(webhook.secretFrom, cwd) : webhook.secretFrom;
+  return `  Webhooks       ${webhook.url}   (signing secret: APP_WEBHOOK_SECRET in ${from})`;
 }
 
 function dashboardLines(mode: BannerFacts, cwd: string): string[] {
@@ -83,6 +91,8 @@ export function banner(mode: BannerFacts, cwd: string = process.cwd()): string {
     metaLine(mode),
     `  DynamoDB       ${mode.dynamoDbEndpoint}   table ${mode.tableName}, ${data}`,
     `  SQS            ${mode.sqsEndpoint}   sender polling ${mode.outboundQueueUrl}`,
+    `  Events         ${mode.url}/dev/events?token=<dev token>   (server-sent; AsyncAPI: ${mode.url}/dev/asyncapi.json)`,
+    webhookLine(mode, cwd),
     ...secretLines(mode, cwd),
     ...dashboardLines(mode, cwd),
     `  Dev token      curl -s -X POST ${mode.url}/dev/token -H 'content-type: application/json' -d '{"userId":"user-1","imoId":"imo-1"}'`,

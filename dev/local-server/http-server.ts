@@ -20,6 +20,8 @@ export interface LocalAnswer {
   readonly status: number;
   readonly headers?: Record<string, string>;
   readonly body?: string | Buffer;
+  /** A streamed answer (server-sent events): called once the headers are out; ends when the client leaves. */
+  readonly stream?: (response: ServerResponse) => void;
 }
 
 /** A route that exists only in local mode; never part of the stack. */
@@ -51,6 +53,11 @@ export function gatewayProblem(status: number, code: string, title: string, deta
 function writeAnswer(response: ServerResponse, answer: LocalAnswer): void {
   response.statusCode = answer.status;
   for (const [name, value] of Object.entries(answer.headers ?? {})) response.setHeader(name, value);
+  if (answer.stream) {
+    response.flushHeaders();
+    answer.stream(response);
+    return;
+  }
   response.end(answer.body ?? "");
 }
 

@@ -7,6 +7,7 @@ import { lambdaContext } from "./api-gateway";
 import { createDevAuth, type DevAuth } from "./dev-auth";
 import { type LocalFunctions, localFunctions } from "./functions";
 import { setHandlerEnvironment } from "./handler-environment";
+import { type LocalEvents, startLocalEvents } from "./local-events";
 import { serveLocalHttp } from "./local-http";
 import { localSecrets, type SecretSource } from "./local-secrets";
 import { assertPortsFree, LOCAL_TABLE_NAME, type LocalServices, startLocalServices } from "./local-services";
@@ -43,6 +44,8 @@ export interface LocalMode {
   devToken(userId: string, imoId: string): Promise<string>;
   /** Runs the token-refresh function once. */
   refreshTokens(): Promise<void>;
+  /** Events out: the stream poller, the in-process bus, the webhook target (docs/events.md). */
+  readonly events: LocalEvents;
   /** Stops the sender, the HTTP server, the simulator, fauxqs and the Java process. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -157,6 +160,16 @@ export async function startLocalMode(
     setHandlerEnvironment({ ...urls, services, secretsFile: secrets.handlerFile, simulatorUrl });
     const functions = localFunctions();
     const handlerLoadErrors = await functions.loadAll();
+    const events = await startLocalEvents(
+      {
+        dynamoDbEndpoint: services.dynamoDbEndpoint,
+        tableName: LOCAL_TABLE_NAME,
+        secretsFile: secrets.secretsFile,
+        env: process.env,
+        log: (message, error) => (error === undefined ? log.info(message) : log.error(message, error)),
+      },
+      stops,
+    );
     const auth = await devAuthFor(settings.stateDir);
     const metaHosts = settings.metaMode === "simulator" ? undefined : settings.metaHosts;
     await serveLocalHttp(
@@ -166,6 +179,7 @@ export async function startLocalMode(
         auth,
         functions,
         simulatorUrl,
+        events,
         config: () => ({
           ...metaConfig(settings.metaMode, metaHosts, simulatorUrl),
           publicBaseUrl: urls.publicBaseUrl,
@@ -196,6 +210,7 @@ export async function startLocalMode(
       handlerLoadErrors,
       devToken: async (userId, imoId) => (await auth.issue({ userId, imoId })).token,
       refreshTokens: functions.refreshTokens,
+      events,
       stop: () => {
         stopped ??= stops.stopAll();
         return stopped;

@@ -49,6 +49,21 @@ export class StreamEventSource {
     return handled;
   }
 
+  /**
+   * Moves past every record already in the stream without handing it over: local mode with `--persist` starts
+   * where the last run's writes end, rather than announcing a day of old writes (DynamoDB Local keeps 24 h) again.
+   */
+  async skipBacklog(maxRounds = 1_000): Promise<void> {
+    const streamArn = await this.stream();
+    const description = await this.options.streams.send(new DescribeStreamCommand({ StreamArn: streamArn }));
+    for (const shard of description.StreamDescription?.Shards ?? []) {
+      if (!shard.ShardId) continue;
+      for (let round = 0; round < maxRounds; round++) {
+        if ((await this.pollShard(streamArn, shard.ShardId, false)) === 0) break;
+      }
+    }
+  }
+
   /** Polls until two rounds in a row hand nothing over (every committed write so far has been handled). */
   async drain(maxRounds = 50): Promise<void> {
     for (let round = 0; round < maxRounds; round++) {
@@ -67,7 +82,8 @@ export class StreamEventSource {
     return arn;
   }
 
-  private async pollShard(streamArn: string, shardId: string): Promise<number> {
+  /** One batch of one shard; with `deliver` false the records are only passed over (returns how many). */
+  private async pollShard(streamArn: string, shardId: string, deliver = true): Promise<number> {
     const position = this.positions.get(shardId) ?? { type: "TRIM_HORIZON" };
     const { ShardIterator } = await this.options.streams.send(
       new GetShardIteratorCommand({
@@ -86,6 +102,10 @@ export class StreamEventSource {
     const done = () => {
       if (last) this.positions.set(shardId, { type: "AFTER_SEQUENCE_NUMBER", sequence: last });
     };
+    if (!deliver) {
+      done();
+      return records.length;
+    }
     const matching = records.filter(passesFilter);
     if (matching.length === 0) {
       done();

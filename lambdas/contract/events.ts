@@ -1,7 +1,7 @@
 import * as z from "zod";
 import { IsoTime, MetaId } from "./api/common";
 import { MessageView } from "./api/conversations";
-import { OUTBOUND_STATUSES } from "./vocabulary";
+import { OUTBOUND_STATUSES, WINDOW_KINDS } from "./vocabulary";
 
 /**
  * Events out (docs/events.md): what the app hears about, declared once. The `events` function derives them
@@ -14,9 +14,10 @@ export const EVENT_SOURCE = "instagram-dm";
 /**
  * The entities whose writes can mean an event: the event-source filter (lib/constructs/events.ts) passes only
  * stream records whose new or old image has one of these `entity` values, so the function is not even invoked
- * for the rest (limiter, idempotency keys, OAuth states, conversations, claims…).
+ * for the rest (limiter, idempotency keys, OAuth states, claims…). Conversations pass: their writes keep the
+ * window-closing index current and carry the once-per-window marker that becomes `conversation.window_closing`.
  */
-export const EVENT_ENTITIES = ["message", "integration", "data_deletion"] as const;
+export const EVENT_ENTITIES = ["message", "integration", "data_deletion", "conversation"] as const;
 
 /** Bumped only for a breaking change of an event's shape; additive fields keep the version. */
 export const EVENT_SCHEMA_VERSION = 1 as const;
@@ -36,8 +37,15 @@ export type EventType = (typeof EVENT_TYPES)[number];
 export const MESSAGE_CHANGES = ["edited", "unsent", "reaction", "seen"] as const;
 export type MessageChange = (typeof MESSAGE_CHANGES)[number];
 
-/** Lead time of `conversation.window_closing`: emitted when the 24-hour window ends within this. */
+/** Lead time of `conversation.window_closing`: emitted when the reply window (24 h or 7 days) ends within this. */
 export const WINDOW_CLOSING_LEAD_MS = 2 * 3600 * 1000;
+/** How often the window-closing detector runs: an event comes between the lead time and this much less. */
+export const WINDOW_CHECK_MINUTES = 5;
+/**
+ * The window index's partitions (`wcpk` = `WINDOW#<0..n-1>`, by a hash of the conversation): spreads its writes
+ * so no index partition is hot; each detector run queries every shard once.
+ */
+export const WINDOW_INDEX_SHARDS = 4;
 
 const envelope = <T extends EventType, D extends z.ZodType>(type: T, data: D, description: string) =>
   z
@@ -102,7 +110,16 @@ export const MessageStatusChangedEvent = envelope(
 
 export const ConversationWindowClosingEvent = envelope(
   "conversation.window_closing",
-  z.object({ ...conversationIds, closesAt: IsoTime, lastCustomerMessageAt: IsoTime }),
+  z.object({
+    ...conversationIds,
+    closesAt: IsoTime.describe("When the reply window ends; a reply after this fails with window_closed"),
+    lastCustomerMessageAt: IsoTime.describe("The unanswered customer message the window counts from"),
+    windowKind: z
+      .enum(WINDOW_KINDS)
+      .describe(
+        "standard (24 h after the customer's last message) or ad_referral (7 days, ad-started thread)",
+      ),
+  }),
   "The reply window of a conversation whose last customer message is unanswered ends soon",
 );
 

@@ -72,7 +72,8 @@ export type JwtHandlerName = Extract<(typeof Routes)[number], { auth: "jwt" }>["
 
 /**
  * Non-HTTP functions: the SQS sender, the scheduled token refresh, the SQS erasure worker, the stream-fed
- * `events` publisher, the outgoing webhook delivery (docs/events.md) and the SQS profile fetch (docs/app-api.md).
+ * `events` publisher, the outgoing webhook delivery and the scheduled window-closing detector (docs/events.md),
+ * and the SQS profile fetch (docs/app-api.md).
  */
 export const WorkerNames = [
   "sender",
@@ -80,6 +81,7 @@ export const WorkerNames = [
   "erasure",
   "events",
   "webhook-delivery",
+  "window-closing",
   "profile-fetch",
 ] as const;
 export type WorkerName = (typeof WorkerNames)[number];

@@ -15,7 +15,13 @@ export const MainTable = {
   ],
 } as const;
 
-export type IndexName = (typeof MainTable.indexes)[number]["name"];
+/**
+ * The sparse window-closing index (docs/events.md): only conversations waiting for an answer carry its keys,
+ * and it projects the table keys only, so an index write costs as little as an index write can.
+ */
+export const WindowIndex = { name: "windows", partitionKey: "wcpk", sortKey: "wcsk" } as const;
+
+export type IndexName = (typeof MainTable.indexes)[number]["name"] | typeof WindowIndex.name;
 
 /** CreateTable input for local mode and tests, derived from the same declaration the stack uses. */
 export function createTableInput(tableName: string): CreateTableCommandInput {
@@ -23,6 +29,8 @@ export function createTableInput(tableName: string): CreateTableCommandInput {
     MainTable.partitionKey,
     MainTable.sortKey,
     ...MainTable.indexes.flatMap((index) => [index.partitionKey, index.sortKey]),
+    WindowIndex.partitionKey,
+    WindowIndex.sortKey,
   ];
   return {
     TableName: tableName,
@@ -34,13 +42,23 @@ export function createTableInput(tableName: string): CreateTableCommandInput {
       { AttributeName: MainTable.partitionKey, KeyType: "HASH" },
       { AttributeName: MainTable.sortKey, KeyType: "RANGE" },
     ],
-    GlobalSecondaryIndexes: MainTable.indexes.map((index) => ({
-      IndexName: index.name,
-      KeySchema: [
-        { AttributeName: index.partitionKey, KeyType: "HASH" },
-        { AttributeName: index.sortKey, KeyType: "RANGE" },
-      ],
-      Projection: { ProjectionType: "ALL" },
-    })),
+    GlobalSecondaryIndexes: [
+      ...MainTable.indexes.map((index) => ({
+        IndexName: index.name,
+        KeySchema: [
+          { AttributeName: index.partitionKey, KeyType: "HASH" as const },
+          { AttributeName: index.sortKey, KeyType: "RANGE" as const },
+        ],
+        Projection: { ProjectionType: "ALL" as const },
+      })),
+      {
+        IndexName: WindowIndex.name,
+        KeySchema: [
+          { AttributeName: WindowIndex.partitionKey, KeyType: "HASH" },
+          { AttributeName: WindowIndex.sortKey, KeyType: "RANGE" },
+        ],
+        Projection: { ProjectionType: "KEYS_ONLY" },
+      },
+    ],
   };
 }

@@ -1,7 +1,7 @@
 import { Duration, Stack, Validations } from "aws-cdk-lib";
 import { type ITable, Table } from "aws-cdk-lib/aws-dynamodb";
-import { EventBus, Rule } from "aws-cdk-lib/aws-events";
-import { SqsQueue } from "aws-cdk-lib/aws-events-targets";
+import { EventBus, Rule, Schedule } from "aws-cdk-lib/aws-events";
+import { LambdaFunction, SqsQueue } from "aws-cdk-lib/aws-events-targets";
 import { PolicyStatement } from "aws-cdk-lib/aws-iam";
 import type { IKey } from "aws-cdk-lib/aws-kms";
 import { FilterCriteria, FilterRule, StartingPosition } from "aws-cdk-lib/aws-lambda";
@@ -11,8 +11,10 @@ import { Secret } from "aws-cdk-lib/aws-secretsmanager";
 import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { Env } from "../../lambdas/contract/env";
-import { EVENT_ENTITIES, EVENT_SOURCE } from "../../lambdas/contract/events";
+import { EVENT_ENTITIES, EVENT_SOURCE, WINDOW_CHECK_MINUTES } from "../../lambdas/contract/events";
 import { WebhookDeliveryQueue } from "../../lambdas/contract/queues";
+import { WindowIndex } from "../../lambdas/contract/table";
+import { Access } from "./function-access";
 import { HouseFunction } from "./house-function";
 
 export interface EventsProps {
@@ -24,6 +26,8 @@ export interface EventsProps {
   readonly appWebhookUrl?: string;
 }
 
+/** How long the bus archive keeps events (a deleted person's events leave it by expiry). */
+export const ARCHIVE_RETENTION_DAYS = 30;
 /**
  * Events out (docs/events.md): the table's stream feeds the `events` function (filtered to the entities that
  * matter, partial batch failures, bisect on error, failed batches to an SQS destination), which puts events on
@@ -33,6 +37,8 @@ export interface EventsProps {
 export class Events extends Construct {
   readonly bus: EventBus;
   readonly publisher: HouseFunction;
+  /** The scheduled window-closing detector (docs/events.md). */
+  readonly windowClosing: HouseFunction;
   readonly failedBatches: Queue;
   readonly delivery?: HouseFunction;
   readonly webhookQueue?: Queue;
@@ -45,7 +51,9 @@ export class Events extends Construct {
     this.bus.archive("Archive", {
       description: "Every event, for replay",
       eventPattern: { source: [EVENT_SOURCE] },
-      retention: Duration.days(365),
+      // Events carry message content and an archive cannot erase one person's events: a data deletion reaches
+      // the archive only by expiry, so it is kept no longer than a replay after an outage needs (docs/events.md).
+      retention: Duration.days(ARCHIVE_RETENTION_DAYS),
     });
 
     this.failedBatches = new Queue(this, "FailedBatches", {
@@ -64,7 +72,9 @@ export class Events extends Construct {
       timeout: Duration.seconds(30),
       environment: props.environment,
     });
-    // Access.events is empty on purpose: the event source grants reading the stream (and its key).
+    // The event source grants reading the stream (and its key); the table actions are the user lookup and the
+    // window index's upkeep.
+    this.publisher.useTable(props.table, props.tableKey, Access.events.table ?? []);
     this.publisher.addEnvironment(Env.eventBusName, this.bus.eventBusName);
     this.publisher.addToRolePolicy(
       new PolicyStatement({ actions: ["events:PutEvents"], resources: [this.bus.eventBusArn] }),
@@ -115,7 +125,31 @@ export class Events extends Construct {
       }),
     );
 
+    this.windowClosing = this.windowClosingDetector(props);
     if (props.appWebhookUrl) this.webhooks(props, props.appWebhookUrl);
+  }
+
+  /** No timer per conversation: one scheduled query of the sparse window index every few minutes. */
+  private windowClosingDetector(props: EventsProps): HouseFunction {
+    const detector = new HouseFunction(this, "WindowClosing", {
+      handler: "window-closing",
+      logRetention: props.logRetention,
+      timeout: Duration.minutes(2),
+      environment: props.environment,
+    }).useTable(props.table, props.tableKey, Access["window-closing"].table ?? []);
+    detector.addToRolePolicy(
+      new PolicyStatement({
+        actions: ["dynamodb:Query"],
+        resources: [`${props.table.tableArn}/index/${WindowIndex.name}`],
+      }),
+    );
+    new Rule(this, "WindowClosingSchedule", {
+      description: "Announces reply windows about to close (conversation.window_closing)",
+      schedule: Schedule.rate(Duration.minutes(WINDOW_CHECK_MINUTES)),
+      // A missed run is covered by the next one: the query reaches back to every window not yet announced.
+      targets: [new LambdaFunction(detector, { retryAttempts: 0 })],
+    });
+    return detector;
   }
 
   private webhooks(props: EventsProps, url: string): void {

@@ -80,8 +80,12 @@ export const Access: Record<HandlerName | WorkerName, FunctionAccess> = {
   // account (Query on gsi1) and the sender's throttle record (Get; Update to extend a pause Meta reported); the
   // token to read the profile needs the secret. Its queue's consume grant comes from the event source.
   "profile-fetch": { table: ["GetItem", "Query", "UpdateItem"], secret: true },
-  // No table actions: it reads the table's stream (granted by its event source) and puts events on the bus.
-  events: {},
+  // Reads the table's stream (granted by its event source) and puts events on the bus; names the user of
+  // inbound events (Query on gsi1: the account's integrations) and keeps the window-closing index (Update).
+  events: { table: ["Query", "UpdateItem"] },
   // Neither table nor app secret: its own signing secret and queue are granted in lib/constructs/events.ts.
   "webhook-delivery": {},
+  // Reads each candidate conversation (Get) and writes its marker or index entry (Update); its Query on the
+  // window index alone is granted in lib/constructs/events.ts.
+  "window-closing": { table: ["GetItem", "UpdateItem"] },
 };

@@ -1,8 +1,15 @@
 import { RemovalPolicy } from "aws-cdk-lib";
-import { AttributeType, BillingMode, StreamViewType, Table, TableEncryption } from "aws-cdk-lib/aws-dynamodb";
+import {
+  AttributeType,
+  BillingMode,
+  ProjectionType,
+  StreamViewType,
+  Table,
+  TableEncryption,
+} from "aws-cdk-lib/aws-dynamodb";
 import { Key } from "aws-cdk-lib/aws-kms";
 import { Construct } from "constructs";
-import { MainTable } from "../../lambdas/contract/table";
+import { MainTable, WindowIndex } from "../../lambdas/contract/table";
 
 /**
  * The single DynamoDB table (declared in lambdas/contract/table.ts), encrypted with a customer-managed key,
@@ -41,5 +48,12 @@ export class Storage extends Construct {
         sortKey: string(index.sortKey),
       });
     }
+    // Sparse, keys only: conversations waiting for an answer, by window end (docs/events.md, window_closing).
+    this.table.addGlobalSecondaryIndex({
+      indexName: WindowIndex.name,
+      partitionKey: string(WindowIndex.partitionKey),
+      sortKey: string(WindowIndex.sortKey),
+      projectionType: ProjectionType.KEYS_ONLY,
+    });
   }
 }

@@ -19,7 +19,8 @@ if (!hasChromium) {
 /**
  * The dev console in headless Chromium against `npm run dev`: sign in, Connect Instagram through the
  * simulator's consent page and back, a simulated customer DM appears with its window countdown, a reply
- * goes queued → sent. Leaves a screenshot in test-artifacts/console.png.
+ * goes queued → sent; a DM from outside the page appears live (events stream). Leaves screenshots in
+ * test-artifacts/.
  */
 describe.skipIf(!hasChromium)("dev console in a real browser", () => {
   let local: LocalModeProcess;
@@ -163,5 +164,43 @@ describe.skipIf(!hasChromium)("dev console in a real browser", () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: join(ARTIFACTS, "console.png"), fullPage: true });
     expect(failures).toEqual([]);
+  });
+
+  it("a customer DM appears in the console without a reload, and the events panel lists it", async () => {
+    const navigations: string[] = [];
+    page.on("framenavigated", (frame) => {
+      if (frame === page.mainFrame()) navigations.push(frame.url());
+    });
+    await page.locator("#events-status").getByText("live").waitFor();
+    // The DM comes from outside the page (the simulator's admin API), so only the event stream can tell it.
+    const issued = await fetch(`${local.url}/dev/token`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ userId: "browser-user", imoId: "imo-browser" }),
+    });
+    const { token } = (await issued.json()) as { token: string };
+    const integration = await fetch(`${local.url}/instagram/integration`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    const { igAccountId } = (await integration.json()) as { igAccountId: string };
+    const text = `Live, no refresh: are you open on Sunday? (${Date.now()})`;
+    const delivered = await fetch(`${local.url}/dev/simulator/customer-message`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ igAccountId, igsid: "3416870925130077", text }),
+    });
+    expect(delivered.status).toBe(200);
+
+    await page
+      .locator("#conversations li.conversation")
+      .filter({ hasText: "open on Sunday" })
+      .waitFor({ timeout: 15_000 });
+    await page
+      .locator("#events li.event[data-type='message.received']")
+      .filter({ hasText: "open on Sunday" })
+      .waitFor();
+    expect(navigations).toEqual([]);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: join(ARTIFACTS, "console-live.png"), fullPage: true });
   });
 });

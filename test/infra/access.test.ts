@@ -71,14 +71,16 @@ const expected: Record<string, readonly string[]> = {
     "sqs:SendMessage",
   ],
   // Reads the table's stream (the event source's grant, its key to decrypt the records), puts on the bus,
-  // and sends a failed batch's description to the on-failure queue.
+  // and sends a failed batch's description to the on-failure queue; names inbound events' user (Query on
+  // gsi1) and keeps the window-closing index (Update).
   events: [
     "dynamodb:DescribeStream",
     "dynamodb:GetRecords",
     "dynamodb:GetShardIterator",
     "dynamodb:ListStreams",
+    ...dynamo("Query", "UpdateItem"),
     "events:PutEvents",
-    ...READ_KEY,
+    ...WRITE_KEY,
     "sqs:GetQueueAttributes",
     "sqs:GetQueueUrl",
     "sqs:SendMessage",
@@ -105,6 +107,8 @@ const expected: Record<string, readonly string[]> = {
     "sqs:GetQueueUrl",
     "sqs:ReceiveMessage",
   ],
+  // The window index (Query on it alone), each candidate (Get) and its marker or entry (Update).
+  "window-closing": [...dynamo("GetItem", "Query", "UpdateItem"), ...WRITE_KEY],
 };
 
 let resources: Resources;
@@ -179,5 +183,15 @@ describe("least privilege", () => {
         );
       }
     }
+  });
+
+  it("the window-closing detector queries the window index only", () => {
+    const queries = statementsOf("window-closing").filter((statement) =>
+      [statement.Action].flat().includes("dynamodb:Query"),
+    );
+    expect(queries).toHaveLength(1);
+    const resources = JSON.stringify(queries[0]?.Resource);
+    expect(resources).toContain("/index/windows");
+    expect(resources).not.toMatch(/\/index\/gsi/);
   });
 });

@@ -1,7 +1,8 @@
 import { Match, type Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
-import { EVENT_ENTITIES, EVENT_SOURCE } from "../../lambdas/contract/events";
+import { EVENT_ENTITIES, EVENT_SOURCE, WINDOW_CHECK_MINUTES } from "../../lambdas/contract/events";
 import { WebhookDeliveryQueue } from "../../lambdas/contract/queues";
+import { WindowIndex } from "../../lambdas/contract/table";
 import { devConfig, synthStack } from "../support/synth";
 
 type Resource = { Type: string; Properties: Record<string, unknown> };
@@ -58,7 +59,7 @@ describe("events out: stream → events function → bus", () => {
     expect(ofType(withoutWebhook, "AWS::Events::EventBus")).toHaveLength(1);
     withoutWebhook.hasResourceProperties("AWS::Events::Archive", {
       EventPattern: { source: [EVENT_SOURCE] },
-      RetentionDays: 365,
+      RetentionDays: 30,
     });
   });
 
@@ -72,6 +73,31 @@ describe("events out: stream → events function → bus", () => {
   it("without an app webhook URL there is no rule, no delivery queue and no signing secret", () => {
     expect(busRules(withoutWebhook)).toHaveLength(0);
     expect(ofType(withoutWebhook, "AWS::SecretsManager::Secret")).toHaveLength(1);
+  });
+});
+
+describe("window closing: a sparse index and a schedule, no timer per conversation", () => {
+  it("the window index is keyed by shard and window end and projects the keys only", () => {
+    const [, table] = ofType(withoutWebhook, "AWS::DynamoDB::Table")[0] as [string, Resource];
+    const indexes = table.Properties.GlobalSecondaryIndexes as { IndexName: string }[];
+    expect(indexes.find((index) => index.IndexName === WindowIndex.name)).toEqual({
+      IndexName: WindowIndex.name,
+      KeySchema: [
+        { AttributeName: WindowIndex.partitionKey, KeyType: "HASH" },
+        { AttributeName: WindowIndex.sortKey, KeyType: "RANGE" },
+      ],
+      Projection: { ProjectionType: "KEYS_ONLY" },
+    });
+    expect(EVENT_ENTITIES).toContain("conversation");
+  });
+
+  it("a rule runs the detector every few minutes", () => {
+    const schedules = ofType(withoutWebhook, "AWS::Events::Rule").filter(
+      ([, rule]) => rule.Properties.ScheduleExpression === `rate(${WINDOW_CHECK_MINUTES} minutes)`,
+    );
+    expect(schedules).toHaveLength(1);
+    const targets = (schedules[0] as [string, Resource])[1].Properties.Targets as { Arn: unknown }[];
+    expect(JSON.stringify(targets[0]?.Arn)).toMatch(/EventsOutWindowClosing/);
   });
 });
 

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { FunctionMemoryMb } from "../../bench/cost";
 import { ErasureQueue, OutboundQueue, ProfileQueue } from "../../lambdas/contract/queues";
 import { Routes } from "../../lambdas/contract/routes";
-import { MainTable } from "../../lambdas/contract/table";
+import { MainTable, WindowIndex } from "../../lambdas/contract/table";
 import { devConfig, synthStack } from "../support/synth";
 
 type Resource = { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string };
@@ -18,9 +18,9 @@ beforeAll(() => {
 describe("functions", () => {
   it("every function runs Node.js 24 on ARM64 with its own retained-for-a-while log group", () => {
     const functions = resources("AWS::Lambda::Function");
-    // The routes, the sender, the token refresh, the erasure worker, the events publisher and the profile fetch
-    // (no webhook URL in dev).
-    expect(functions).toHaveLength(Routes.length + 5);
+    // The routes, the sender, the token refresh, the erasure worker, the events publisher, the window-closing
+    // detector and the profile fetch (no webhook URL in dev).
+    expect(functions).toHaveLength(Routes.length + 6);
     for (const fn of functions) {
       expect(fn.Properties.Runtime).toBe("nodejs24.x");
       expect(fn.Properties.Architectures).toEqual(["arm64"]);
@@ -100,7 +100,7 @@ describe("storage", () => {
     const indexNames = (table.Properties.GlobalSecondaryIndexes as { IndexName: string }[]).map(
       (i) => i.IndexName,
     );
-    expect(indexNames).toEqual(MainTable.indexes.map((index) => index.name));
+    expect(indexNames).toEqual([...MainTable.indexes.map((index) => index.name), WindowIndex.name]);
     template.hasResourceProperties("AWS::KMS::Key", { EnableKeyRotation: true });
   });
 

@@ -3,6 +3,7 @@ import { unmarshall } from "@aws-sdk/util-dynamodb";
 import type { DynamoDBRecord } from "aws-lambda";
 import type { StoredChange, StoredEntity } from "../../domain/events/derive";
 import { messageFromItem } from "../dynamo/inbox-queries";
+import { windowWatchFromItem } from "../dynamo/window-index";
 
 type Image = Record<string, AttributeValue>;
 
@@ -32,6 +33,10 @@ function entityOf(item: Record<string, unknown>): StoredEntity {
   if (item.entity === "message") {
     const message = messageFromItem(item);
     return message ? { kind: "message", message } : { kind: "other" };
+  }
+  if (item.entity === "conversation") {
+    const watch = windowWatchFromItem(item);
+    return watch ? { kind: "conversation", watch } : { kind: "other" };
   }
   if (item.entity === "integration") {
     const [imoId, userId, igAccountId, status] = [item.imoId, item.userId, item.igAccountId, item.status].map(

@@ -10,6 +10,7 @@ import {
 } from "../../contract/events";
 import { conversationId } from "../conversation";
 import type { MessageRecord } from "../message";
+import { announcedWindow, type WindowWatch } from "./window-closing";
 
 /** A stored item as the events function sees it, already read from its image by the stream adapter. */
 export type StoredEntity =
@@ -27,7 +28,9 @@ export type StoredEntity =
       readonly status: string;
       readonly erased?: { integrations: number; conversations: number; messages: number };
     }
-  /** Anything else (pending messages, conversations, claims, limiter…): never an event by itself. */
+  /** A conversation: only its once-per-window marker is an event (`conversation.window_closing`). */
+  | { readonly kind: "conversation"; readonly watch: WindowWatch }
+  /** Anything else (pending messages, claims, limiter…): never an event by itself. */
   | { readonly kind: "other" };
 
 /** One committed write: the item before and after (absent when created / deleted), and its place in the log. */
@@ -78,6 +81,13 @@ export function deriveEvents(change: StoredChange, view: MessageViewer): AppEven
   }
   if (after?.kind === "integration" || (after === undefined && before?.kind === "integration")) {
     return integrationEvents(change, before?.kind === "integration" ? before : undefined, after);
+  }
+  if (after?.kind === "conversation") {
+    return windowClosingEvents(
+      change,
+      before?.kind === "conversation" ? before.watch : undefined,
+      after.watch,
+    );
   }
   if (after?.kind === "data_deletion" && after.status === "completed") {
     if (before?.kind === "data_deletion" && before.status === "completed") return [];
@@ -169,6 +179,27 @@ function integrationEvents(
       igAccountId: subject.igAccountId,
       status,
       ...(before === undefined ? {} : { previousStatus: before.status }),
+    },
+  };
+  return [event];
+}
+
+/** The detector set the once-per-window marker to a new window end: that write is the announcement. */
+function windowClosingEvents(
+  change: StoredChange,
+  before: WindowWatch | undefined,
+  after: WindowWatch,
+): AppEvent[] {
+  const window = announcedWindow(after);
+  if (window === undefined || after.notifiedFor === before?.notifiedFor) return [];
+  const event: AppEventOf<"conversation.window_closing"> = {
+    ...base("conversation.window_closing", change, after.imoId),
+    data: {
+      igAccountId: after.igAccountId,
+      conversationId: conversationId(after.igAccountId, after.igsid),
+      closesAt: isoTime(window.closesAt),
+      lastCustomerMessageAt: isoTime(window.lastCustomerMessageAt),
+      windowKind: window.kind,
     },
   };
   return [event];
