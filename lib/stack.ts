@@ -10,6 +10,7 @@ import { Erasure } from "./constructs/erasure";
 import { Events } from "./constructs/events";
 import { History } from "./constructs/history";
 import { Outbound } from "./constructs/outbound";
+import { Profiles } from "./constructs/profiles";
 import { Scheduling } from "./constructs/scheduling";
 import { Storage } from "./constructs/storage";
 import { acknowledgeNagFindings } from "./nag-acknowledgements";
@@ -53,11 +54,13 @@ export class InstagramDmStack extends Stack {
     const outbound = new Outbound(this, "Outbound", shared);
     const erasure = new Erasure(this, "Erasure", shared);
     const history = new History(this, "HistoryImport", shared);
+    const profiles = new Profiles(this, "Profiles", shared);
     const api = new Api(this, "Api", {
       ...shared,
       outboundQueue: outbound.queue,
       erasureQueue: erasure.queue,
       historyQueue: history.queue,
+      profileQueue: profiles.queue,
       jwtIssuer: config.jwtIssuer,
       jwtAudience: config.jwtAudience,
       throttle: config.apiThrottle,
@@ -82,6 +85,7 @@ export class InstagramDmStack extends Stack {
         ["token-refresh", scheduling.tokenRefresh] as const,
         ["erasure", erasure.worker] as const,
         ["history-import", history.worker] as const,
+        ["profile-fetch", profiles.worker] as const,
         ["events", events.publisher] as const,
         ["window-closing", events.windowClosing] as const,
         ...(events.delivery ? [["webhook-delivery", events.delivery] as const] : []),
@@ -92,6 +96,12 @@ export class InstagramDmStack extends Stack {
           what: "History import steps failed repeatedly and are in the history dead-letter queue (an import stalled)",
           runbook: "history-dead-letters",
           queue: history.deadLetterQueue,
+        },
+        {
+          id: "ProfileFetchesDeadLettered",
+          what: "Customer profile fetches failed for hours (Meta throttling or down) and are in the DLQ",
+          runbook: "profile-fetches-dead-lettered",
+          queue: profiles.deadLetterQueue,
         },
         {
           id: "EventBatchesFailed",

@@ -41,6 +41,8 @@ export interface ConversationsQuery extends PageQuery {
   readonly window?: "open" | "closing" | "closed";
   /** "true": only conversations with unread customer messages. */
   readonly unread?: "true" | "false";
+  /** Case-insensitive prefix of the customer's username or name (or a word of it). */
+  readonly q?: string;
 }
 
 /** The app API, one method per route; every refused call throws {@link InstagramDmError}. */

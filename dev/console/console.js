@@ -285,6 +285,7 @@ async function loadConversations() {
       limit: 50,
       ...(windowFilter ? { window: windowFilter } : {}),
       ...($("filter-unread").checked ? { unread: "true" } : {}),
+      ...($("filter-q").value.trim() ? { q: $("filter-q").value.trim() } : {}),
     });
     state.conversations = page.items;
   } catch (error) {
@@ -305,7 +306,7 @@ async function loadConversations() {
     item.dataset.conversationId = conversation.conversationId;
     const who = document.createElement("div");
     who.className = "who";
-    who.textContent = `Customer ${conversation.participant.igsid}`;
+    who.append(customerLabel(conversation.customer, conversation.participant.igsid));
     if (conversation.unreadCount > 0) {
       const unread = document.createElement("span");
       unread.className = "unread";
@@ -326,6 +327,40 @@ async function loadConversations() {
   if (state.selected) await loadMessages();
 }
 
+/**
+ * Who wrote: the avatar (Meta's CDN picture) and name with @username from the customer's profile; the bare IGSID
+ * until the profile is fetched, and "profile unavailable" when Meta refused it.
+ */
+function customerLabel(customer, igsid) {
+  const label = document.createElement("span");
+  label.className = "customer";
+  if (customer?.profilePictureUrl) {
+    const avatar = document.createElement("img");
+    avatar.className = "avatar";
+    avatar.src = customer.profilePictureUrl;
+    avatar.alt = "";
+    avatar.referrerPolicy = "no-referrer";
+    label.append(avatar);
+  }
+  const name = document.createElement("span");
+  name.className = "customer-name";
+  name.textContent = customer?.name ?? (customer?.username ? `@${customer.username}` : `Customer ${igsid}`);
+  label.append(name);
+  if (customer?.username && customer?.name) {
+    const username = document.createElement("span");
+    username.className = "customer-username";
+    username.textContent = `@${customer.username}`;
+    label.append(username);
+  }
+  if (customer?.unavailable) {
+    const note = document.createElement("span");
+    note.className = "customer-username";
+    note.textContent = "profile unavailable";
+    label.append(note);
+  }
+  return label;
+}
+
 async function openConversation(conversationId) {
   state.selected = conversationId;
   for (const item of $("conversations").children) {
@@ -340,7 +375,9 @@ async function openConversation(conversationId) {
 async function loadMessages() {
   const conversation = state.conversations.find((c) => c.conversationId === state.selected);
   if (!conversation) return;
-  $("conversation-title").textContent = `Customer ${conversation.participant.igsid}`;
+  $("conversation-title").replaceChildren(
+    customerLabel(conversation.customer, conversation.participant.igsid),
+  );
   const windowLine = $("conversation-window");
   windowLine.className = `window window-countdown window-${conversation.window.state}`;
   windowLine.dataset.window = JSON.stringify(conversation.window);
@@ -351,6 +388,10 @@ async function loadMessages() {
   } catch (error) {
     notice(`Could not load messages: ${error.message}`, "error");
     return;
+  }
+  // The thread's own copy of the profile may be newer than the list's.
+  if (page.customer) {
+    $("conversation-title").replaceChildren(customerLabel(page.customer, conversation.participant.igsid));
   }
   const list = $("messages");
   list.replaceChildren();
@@ -715,6 +756,7 @@ async function start() {
   $("refresh").addEventListener("click", () => loadConversations());
   $("filter-window").addEventListener("change", () => loadConversations());
   $("filter-unread").addEventListener("change", () => loadConversations());
+  $("filter-q").addEventListener("input", () => loadConversations());
   $("token-refresh").addEventListener("click", runTokenRefresh);
   setInterval(tickCountdowns, 1000);
   // No polling: the inbox, the open thread and reply statuses follow the event stream (connectEvents).

@@ -59,6 +59,7 @@ export function localFunctions(): LocalFunctions {
     "token-refresh",
     "erasure",
     "history-import",
+    "profile-fetch",
   ];
   return {
     load,

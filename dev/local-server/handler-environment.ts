@@ -36,6 +36,7 @@ export function setHandlerEnvironment(
   env[Env.outboundDlqUrl] = input.services.dlqUrl;
   env[Env.erasureQueueUrl] = input.services.erasure.queueUrl;
   env[Env.historyQueueUrl] = input.services.history.queueUrl;
+  env[Env.profileQueueUrl] = input.services.profiles.queueUrl;
   env[Env.localSecretsFile] = input.secretsFile;
   env[Env.publicBaseUrl] = input.publicBaseUrl;
   env[Env.returnToOrigins] = input.returnToOrigins.join(",");

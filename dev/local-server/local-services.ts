@@ -6,6 +6,7 @@ import {
   createErasureQueues,
   createHistoryQueues,
   createOutboundQueues,
+  createProfileQueues,
   createTable,
 } from "../services/provision";
 import { startSqsLocal } from "../services/sqs-local";
@@ -16,6 +17,7 @@ export const LOCAL_TABLE_NAME = "instagram-dm-local";
 const LOCAL_QUEUE_NAME = "instagram-dm-outbound";
 const LOCAL_ERASURE_QUEUE_NAME = "instagram-dm-erasure";
 const LOCAL_HISTORY_QUEUE_NAME = "instagram-dm-history";
+const LOCAL_PROFILE_QUEUE_NAME = "instagram-dm-profiles";
 
 /** DynamoDB Local and fauxqs, provisioned from the shared declarations. */
 export interface LocalServices {
@@ -31,6 +33,8 @@ export interface LocalServices {
   readonly erasure: { readonly queueUrl: string; readonly dlqUrl: string; readonly queueArn: string };
   /** History import steps, run by the history worker's poller. */
   readonly history: { readonly queueUrl: string; readonly dlqUrl: string; readonly queueArn: string };
+  /** Customer profile fetch jobs, run by the profile-fetch worker's pollers. */
+  readonly profiles: { readonly queueUrl: string; readonly dlqUrl: string; readonly queueArn: string };
 }
 
 async function assertPortFree(port: number | undefined, variable: string): Promise<void> {
@@ -72,6 +76,7 @@ export async function startLocalServices(settings: LocalSettings, stops: StopSta
   const queues = await createOutboundQueues(sqsClient, LOCAL_QUEUE_NAME);
   const erasure = await createErasureQueues(sqsClient, LOCAL_ERASURE_QUEUE_NAME);
   const history = await createHistoryQueues(sqsClient, LOCAL_HISTORY_QUEUE_NAME);
+  const profiles = await createProfileQueues(sqsClient, LOCAL_PROFILE_QUEUE_NAME);
   const attributes = await sqsClient.send(
     new GetQueueAttributesCommand({ QueueUrl: queues.queueUrl, AttributeNames: ["QueueArn"] }),
   );
@@ -85,5 +90,6 @@ export async function startLocalServices(settings: LocalSettings, stops: StopSta
     queueArn: attributes.Attributes?.QueueArn ?? `arn:aws:sqs:${LOCAL_REGION}:000000000000:queue`,
     erasure,
     history,
+    profiles,
   };
 }

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { Defaults, Env } from "../../lambdas/contract/env";
-import { ErasureQueue, HistoryQueue, OutboundQueue } from "../../lambdas/contract/queues";
+import { ErasureQueue, HistoryQueue, OutboundQueue, ProfileQueue } from "../../lambdas/contract/queues";
 import { LOCAL_REGION } from "../services/dynamodb-local";
 import { freePort } from "../services/free-port";
 import { lambdaContext } from "./api-gateway";
@@ -81,7 +81,10 @@ function metaConfig(metaMode: MetaMode, metaHosts: MetaHosts | undefined, simula
   return { metaMode, metaHosts: metaHosts ?? null, simulatorUrl: simulatorUrl ?? null };
 }
 
-/** Runs the sender, the erasure and the history workers on their queues, as Lambda's event source mappings would. */
+/**
+ * Runs the sender on the outbound queue, and the erasure, history and profile fetch workers on theirs, as Lambda's
+ * event source mappings would.
+ */
 function startSender(
   settings: LocalSettings,
   services: LocalServices,
@@ -130,6 +133,20 @@ function startSender(
     onError: (message, error) => log.error(message, error),
   });
   stops.push(() => history.stop());
+  // The profile fetch worker on its queue, likewise.
+  const profiles = startSqsEventSource({
+    client: services.sqsClient,
+    queueUrl: services.profiles.queueUrl,
+    queueArn: services.profiles.queueArn,
+    region: LOCAL_REGION,
+    batchSize: ProfileQueue.batchSize,
+    pollers: 1,
+    waitTimeSeconds: settings.senderWaitSeconds,
+    loadHandler: () => functions.load<SqsHandler>("profile-fetch"),
+    context: () => lambdaContext("profile-fetch", ProfileQueue.workerTimeoutSeconds * 1000),
+    onError: (message, error) => log.error(message, error),
+  });
+  stops.push(() => profiles.stop());
 }
 
 /**

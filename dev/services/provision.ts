@@ -6,7 +6,7 @@ import {
   UpdateTableCommand,
 } from "@aws-sdk/client-dynamodb";
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from "@aws-sdk/client-sqs";
-import { ErasureQueue, HistoryQueue, OutboundQueue } from "../../lambdas/contract/queues";
+import { ErasureQueue, HistoryQueue, OutboundQueue, ProfileQueue } from "../../lambdas/contract/queues";
 import { createTableInput } from "../../lambdas/contract/table";
 
 /** Creates the table from the shared declaration (no-op if it exists, so --persist restarts work). */
@@ -91,23 +91,27 @@ export function createHistoryQueues(
   return createJobQueues(client, baseName, HistoryQueue);
 }
 
+/** The profile fetch queue and its DLQ (standard), as lib/constructs/profiles.ts declares them. */
+export function createProfileQueues(
+  client: SQSClient,
+  baseName: string,
+): Promise<OutboundQueueUrls & { readonly queueArn: string }> {
+  return createJobQueues(client, baseName, ProfileQueue);
+}
+
+/** A standard job queue with its DLQ, from a declaration in lambdas/contract/queues.ts. */
 async function createJobQueues(
   client: SQSClient,
   baseName: string,
-  settings: {
-    readonly dlqRetentionSeconds: number;
-    readonly visibilityTimeoutSeconds: number;
-    readonly retentionSeconds: number;
-    readonly maxReceiveCount: number;
-  },
+  spec: typeof ErasureQueue | typeof ProfileQueue | typeof HistoryQueue,
 ): Promise<OutboundQueueUrls & { readonly queueArn: string }> {
   const dlq = await client.send(
     new CreateQueueCommand({
       QueueName: `${baseName}-dlq`,
-      Attributes: { MessageRetentionPeriod: String(settings.dlqRetentionSeconds) },
+      Attributes: { MessageRetentionPeriod: String(spec.dlqRetentionSeconds) },
     }),
   );
-  if (!dlq.QueueUrl) throw new Error("CreateQueue returned no URL for the DLQ");
+  if (!dlq.QueueUrl) throw new Error(`CreateQueue returned no URL for ${baseName}-dlq`);
   const dlqAttributes = await client.send(
     new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl, AttributeNames: ["QueueArn"] }),
   );
@@ -115,16 +119,16 @@ async function createJobQueues(
     new CreateQueueCommand({
       QueueName: baseName,
       Attributes: {
-        VisibilityTimeout: String(settings.visibilityTimeoutSeconds),
-        MessageRetentionPeriod: String(settings.retentionSeconds),
+        VisibilityTimeout: String(spec.visibilityTimeoutSeconds),
+        MessageRetentionPeriod: String(spec.retentionSeconds),
         RedrivePolicy: JSON.stringify({
           deadLetterTargetArn: dlqAttributes.Attributes?.QueueArn,
-          maxReceiveCount: settings.maxReceiveCount,
+          maxReceiveCount: spec.maxReceiveCount,
         }),
       },
     }),
   );
-  if (!queue.QueueUrl) throw new Error("CreateQueue returned no URL for the queue");
+  if (!queue.QueueUrl) throw new Error(`CreateQueue returned no URL for ${baseName}`);
   const attributes = await client.send(
     new GetQueueAttributesCommand({ QueueUrl: queue.QueueUrl, AttributeNames: ["QueueArn"] }),
   );

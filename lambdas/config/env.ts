@@ -58,6 +58,16 @@ export function webhookConfigFromEnv(concurrency: number): WebhookConfig {
     tableName: requiredEnv(Env.tableName),
     concurrency,
     erasureQueueUrl: optionalEnv(Env.erasureQueueUrl, ""),
+    profileQueueUrl: optionalEnv(Env.profileQueueUrl, ""),
+  };
+}
+
+/** The profile fetch worker's settings: the table, its own queue (for retries) and Meta's hosts. */
+export function profileConfigFromEnv() {
+  return {
+    tableName: requiredEnv(Env.tableName),
+    queueUrl: requiredEnv(Env.profileQueueUrl),
+    metaHosts: metaHostsFromEnv(),
   };
 }
 

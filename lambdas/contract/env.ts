@@ -8,6 +8,8 @@ export const Env = {
   outboundDlqUrl: "OUTBOUND_DLQ_URL",
   /** Data deletion jobs (the callbacks queue them, the erasure worker re-queues a job it has not finished). */
   erasureQueueUrl: "ERASURE_QUEUE_URL",
+  /** Profile fetch jobs (the webhook queues one per customer whose profile is due; docs/app-api.md). */
+  profileQueueUrl: "PROFILE_QUEUE_URL",
   /** History import steps (connect and `POST /instagram/integration/history` queue the first; the worker the rest). */
   historyQueueUrl: "HISTORY_QUEUE_URL",
   /** ARN of the Meta credentials secret (app id and secret, webhook verify token). */

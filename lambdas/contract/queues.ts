@@ -82,3 +82,24 @@ export const HistoryQueue = {
   batchSize: 1,
   maxConcurrency: 2,
 } as const;
+
+/**
+ * The profile fetch queue: one job per customer whose profile is due (docs/app-api.md). Standard: order does not
+ * matter, and the conversation's `profileRequestedAt` makes a burst of DMs one job.
+ */
+export const ProfileQueue = {
+  fifo: false,
+  workerTimeoutSeconds: 30,
+  /** Six times the timeout, as Lambda recommends for SQS sources. */
+  visibilityTimeoutSeconds: 180,
+  retentionSeconds: 4 * 24 * 3600,
+  dlqRetentionSeconds: 14 * 24 * 3600,
+  /**
+   * Throttled and slow answers are retried via the record's visibility, each a receive: 10 receives span hours
+   * of Meta's throttles (`estimated_time_to_regain_access`, at most 60 min each), then the DLQ.
+   */
+  maxReceiveCount: 10,
+  batchSize: 5,
+  /** Profile reads share the account's Graph budget with sends: two workers at most keep them a trickle. */
+  maxConcurrency: 2,
+} as const;

@@ -83,8 +83,8 @@ export type JwtHandlerName = Extract<(typeof Routes)[number], { auth: "jwt" }>["
 
 /**
  * Non-HTTP functions: the SQS sender, the scheduled token refresh, the SQS erasure worker, the stream-fed
- * `events` publisher, the outgoing webhook delivery, the scheduled window-closing detector (docs/events.md) and the
- * SQS history import worker.
+ * `events` publisher, the outgoing webhook delivery, the scheduled window-closing detector (docs/events.md), the
+ * SQS history import worker and the SQS profile fetch (docs/app-api.md).
  */
 export const WorkerNames = [
   "sender",
@@ -94,5 +94,6 @@ export const WorkerNames = [
   "webhook-delivery",
   "history-import",
   "window-closing",
+  "profile-fetch",
 ] as const;
 export type WorkerName = (typeof WorkerNames)[number];

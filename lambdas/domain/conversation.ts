@@ -1,4 +1,5 @@
 import type { WindowKind, WindowState } from "../contract/vocabulary";
+import type { ProfileState } from "./profile/profile";
 
 /** Standard reply window: 24 hours after the customer's last message. */
 export const STANDARD_WINDOW_MS = 24 * 60 * 60 * 1000;
@@ -30,6 +31,8 @@ export interface Conversation {
   readonly optin?: { readonly at: number; readonly fields: Readonly<Record<string, string>> };
   /** The thread started from an ad: its first message's time and referral (ad id, source, title, photo). */
   readonly adReferral?: { readonly at: number; readonly referral: Readonly<Record<string, string>> };
+  /** The customer's profile from Meta's User Profile API, once fetched (docs/app-api.md, "Customer profiles"). */
+  readonly profile?: ProfileState;
 }
 
 /** What the reply window is computed from: the customer's last message, and the ad that started the thread. */

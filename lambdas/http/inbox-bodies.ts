@@ -1,5 +1,9 @@
 import { isoTime } from "../contract/api/common";
-import type { ConversationSummaryBody, MessageViewBody } from "../contract/api/conversations";
+import type {
+  ConversationSummaryBody,
+  CustomerViewBody,
+  MessageViewBody,
+} from "../contract/api/conversations";
 import {
   type Conversation,
   conversationId,
@@ -10,6 +14,7 @@ import {
 import type { ConversationListing, Page } from "../domain/inbox/inbox";
 import type { MessageRecord } from "../domain/message";
 import type { RichRecord, Template } from "../domain/outbound/rich";
+import type { ProfileState } from "../domain/profile/profile";
 
 /** The body of `GET /instagram/conversations`. */
 export function conversationsPageBody(page: Page<ConversationListing>): Page<ConversationSummaryBody> {
@@ -19,9 +24,21 @@ export function conversationsPageBody(page: Page<ConversationListing>): Page<Con
   };
 }
 
-/** The body of `GET /instagram/conversations/{conversationId}/messages`. */
-export function messagesPageBody(page: Page<MessageRecord>): Page<MessageViewBody> {
-  return { ...page, items: page.items.map(messageView) };
+/** The body of `GET /instagram/conversations/{conversationId}/messages`, with the conversation's customer. */
+export function messagesPageBody(
+  page: Page<MessageRecord> & { readonly conversation?: Conversation },
+): Page<MessageViewBody> & { customer?: CustomerViewBody } {
+  const { conversation, ...rest } = page;
+  const customer = customerView(conversation?.profile);
+  return { ...rest, items: page.items.map(messageView), ...(customer === undefined ? {} : { customer }) };
+}
+
+/** The `customer` block: Meta's fields as stored (absent ones omitted), or `unavailable: true` when refused. */
+export function customerView(state: ProfileState | undefined): CustomerViewBody | undefined {
+  if (state === undefined) return undefined;
+  const fetchedAt = isoTime(state.fetchedAt);
+  if (state.status === "unavailable") return { unavailable: true, fetchedAt };
+  return { ...state.profile, fetchedAt };
 }
 
 /** A conversation as the inbox shows it, with its reply window computed at `now`. */
@@ -34,6 +51,7 @@ function conversationBody(conversation: Conversation, window: ReplyWindow): Conv
     conversationId: conversationId(conversation.igAccountId, conversation.igsid),
     igAccountId: conversation.igAccountId,
     participant: { igsid: conversation.igsid },
+    ...optionalCustomer(conversation.profile),
     lastActivityAt: isoTime(conversation.lastActivityAt),
     ...(conversation.lastMessagePreview === undefined
       ? {}
@@ -70,6 +88,11 @@ function conversationBody(conversation: Conversation, window: ReplyWindow): Conv
       ? {}
       : { optin: { at: isoTime(conversation.optin.at), fields: { ...conversation.optin.fields } } }),
   };
+}
+
+function optionalCustomer(state: ProfileState | undefined): { customer?: CustomerViewBody } {
+  const customer = customerView(state);
+  return customer === undefined ? {} : { customer };
 }
 
 function messageType(message: MessageRecord): MessageViewBody["type"] {

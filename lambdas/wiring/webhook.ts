@@ -7,6 +7,7 @@ import { dynamoIntegrationRouting } from "../adapters/dynamo/integration-routing
 import { dynamoIntegrationStore } from "../adapters/dynamo/integrations";
 import { missingErasureQueue, sqsErasureQueue } from "../adapters/sqs/erasure-queue";
 import type { IngestDependencies } from "../domain/webhook/ports";
+import { profileRequests } from "./profiles";
 import { type PublicUrlConfig, publicUrls } from "./public-urls";
 import { signedRequestCallbacks } from "./signed-request";
 
@@ -16,6 +17,8 @@ export interface WebhookConfig extends PublicUrlConfig {
   readonly concurrency: number;
   /** Where data deletion requests posted to the webhook URL are queued. */
   readonly erasureQueueUrl?: string;
+  /** Where customer profile fetches are queued after a delivery is stored; unset: profiles are not fetched. */
+  readonly profileQueueUrl?: string;
 }
 
 export interface WebhookClients {
@@ -33,8 +36,22 @@ export interface WebhookClients {
  */
 export function webhookWiring(config: WebhookConfig, clients: WebhookClients) {
   const { db, tableName } = { db: clients.db, tableName: config.tableName };
+  const profiles =
+    config.profileQueueUrl && clients.sqs
+      ? profileRequests(
+          { tableName, queueUrl: config.profileQueueUrl },
+          {
+            db,
+            sqs: clients.sqs,
+            count: clients.count,
+            log: clients.log,
+            ...(clients.now ? { now: clients.now } : {}),
+          },
+        )
+      : undefined;
   const receive: IngestDependencies = {
     store: dynamoInboundStore(db, tableName),
+    ...(profiles ? { profiles } : {}),
     routing: dynamoIntegrationRouting(db, tableName),
     count: clients.count,
     log: clients.log,

@@ -30,6 +30,8 @@ export interface ApiProps {
   readonly outboundQueue: IQueue;
   readonly erasureQueue: IQueue;
   readonly historyQueue: IQueue;
+  /** Customer profile fetch jobs, queued by the webhook. */
+  readonly profileQueue: IQueue;
   readonly jwtIssuer: string;
   readonly jwtAudience: readonly string[];
   readonly throttle: Throttle;

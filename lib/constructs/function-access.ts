@@ -23,6 +23,8 @@ export interface FunctionAccess {
   readonly sendsToErasureQueue?: true;
   /** Queues history import steps (connect and the history route start an import; the worker queues each next step). */
   readonly sendsToHistoryQueue?: true;
+  /** Queues customer profile fetches (the webhook, after storing a delivery). */
+  readonly sendsToProfileQueue?: true;
 }
 
 /**
@@ -38,6 +40,7 @@ export const Access: Record<HandlerName | WorkerName, FunctionAccess> = {
     table: ["GetItem", "Query", "PutItem", "UpdateItem", "DeleteItem"],
     credentials: true,
     sendsToErasureQueue: true,
+    sendsToProfileQueue: true,
   },
   // Consumes the OAuth state (Delete) and stores the completion ticket (Put); it connects nothing itself, but
   // exchanges the code (credentials) and seals the token into the ticket (token key).
@@ -100,6 +103,10 @@ export const Access: Record<HandlerName | WorkerName, FunctionAccess> = {
     table: ["GetItem", "Query", "PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem"],
     sendsToErasureQueue: true,
   },
+  // The conversation (Get) and its profile fields (conditional Update), the organisation's integration of the
+  // account (Query on gsi1) and the sender's throttle record (Get; Update to extend a pause Meta reported); the
+  // token to read the profile needs the secret. Its queue's consume grant comes from the event source.
+  "profile-fetch": { table: ["GetItem", "Query", "UpdateItem"], tokenKey: true },
   // Reads the table's stream (granted by its event source) and puts events on the bus; names the user of
   // inbound events (Query on gsi1: the account's integrations) and keeps the window-closing index (Update).
   events: { table: ["Query", "UpdateItem"] },

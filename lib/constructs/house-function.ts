@@ -35,6 +35,7 @@ export interface AccessResources {
   readonly outboundQueue?: IQueue;
   readonly erasureQueue?: IQueue;
   readonly historyQueue?: IQueue;
+  readonly profileQueue?: IQueue;
 }
 
 export interface HouseFunctionProps {
@@ -123,6 +124,12 @@ export class HouseFunction extends NodejsFunction {
         throw new Error(`${this.node.id} queues history steps but no queue was given`);
       this.addEnvironment(Env.historyQueueUrl, resources.historyQueue.queueUrl);
       this.sendsTo(resources.historyQueue);
+    }
+    if (access.sendsToProfileQueue) {
+      if (!resources.profileQueue)
+        throw new Error(`${this.node.id} queues profile fetches but no queue was given`);
+      this.addEnvironment(Env.profileQueueUrl, resources.profileQueue.queueUrl);
+      this.sendsTo(resources.profileQueue);
     }
     return this;
   }

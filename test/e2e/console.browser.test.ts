@@ -113,6 +113,25 @@ describe.skipIf(!hasChromium)("dev console in a real browser", () => {
     await expect(read.json()).resolves.toMatchObject({ unreadCount: 0 });
     await conversation.locator(".unread").waitFor({ state: "detached" });
 
+    // Who wrote: the profile the worker fetched after the DM (the simulator's User Profile API) shows the
+    // customer's name, @username and avatar in the list and in the thread header (the list refreshes every 5 s).
+    // A profile write is no event, so the console shows it on its next load: refresh until the worker has run.
+    for (let tries = 0; tries < 40; tries += 1) {
+      if ((await conversation.locator(".customer-name").textContent()) === "Customer 8842") break;
+      await page.click("#refresh");
+      await page.waitForTimeout(500);
+    }
+    await conversation.locator(".customer-name").getByText("Customer 8842").waitFor();
+    await expect(conversation.locator(".customer-username").textContent()).resolves.toBe(
+      "@customer_3416870925138842",
+    );
+    await expect(conversation.locator("img.avatar").getAttribute("src")).resolves.toMatch(
+      /^https:\/\/scontent[^/]*\.cdninstagram\.com\/.*oe=[0-9A-F]+/,
+    );
+    await conversation.click();
+    await page.locator("#conversation-title .customer-name").getByText("Customer 8842").waitFor();
+    await page.locator("#conversation-title img.avatar").waitFor({ state: "attached" });
+
     // The typing indicator reaches Meta (the simulator) inside the window: 204, and the box stays checked.
     const typingAnswer = page.waitForResponse(
       (response) => response.request().method() === "POST" && response.url().endsWith("/typing"),

@@ -24,7 +24,7 @@ const expected: Record<string, readonly string[]> = {
     ...dynamo("DeleteItem", "GetItem", "PutItem", "Query", "UpdateItem"),
     ...WRITE_KEY,
     ...SECRET,
-    // Data deletion requests posted to the webhook URL are queued as jobs.
+    // Data deletion requests posted to the webhook URL are queued as jobs; so are customer profile fetches.
     "sqs:SendMessage",
   ],
   "oauth-callback": [...dynamo("DeleteItem", "PutItem"), ...WRITE_KEY, ...SECRET],
@@ -109,6 +109,18 @@ const expected: Record<string, readonly string[]> = {
     "sqs:GetQueueUrl",
     "sqs:SendMessage",
   ],
+  // Consumes the profile queue (the event source's grant; ChangeMessageVisibility is also Meta's wait), reads and
+  // annotates conversations, finds the integration (Query) and opens its token (secret).
+  "profile-fetch": [
+    ...dynamo("GetItem", "Query", "UpdateItem"),
+    ...WRITE_KEY,
+    ...SECRET,
+    "sqs:ChangeMessageVisibility",
+    "sqs:DeleteMessage",
+    "sqs:GetQueueAttributes",
+    "sqs:GetQueueUrl",
+    "sqs:ReceiveMessage",
+  ],
   // Consumes the webhook queue (the event source's grant; ChangeMessageVisibility is also the backoff) and
   // reads its own signing secret; no table, no app secret.
   "webhook-delivery": [
@@ -141,7 +153,7 @@ function functionId(name: string): string {
   const ids = Object.keys(resources).filter(
     (id) =>
       resources[id]?.Type === "AWS::Lambda::Function" &&
-      new RegExp(`^(Api|Outbound|Scheduling|EventsOut)?${pascal}[0-9A-F]{8}$`).test(id),
+      new RegExp(`^(Api|Outbound|Scheduling|EventsOut|Profiles)?${pascal}[0-9A-F]{8}$`).test(id),
   );
   expect(ids, name).toHaveLength(1);
   return ids[0] as string;
@@ -193,6 +205,7 @@ const secretsRead: Record<string, readonly ("credentials" | "tokenKey")[]> = {
   "message-react": ["tokenKey"],
   "message-unreact": ["tokenKey"],
   "attachment-upload": [],
+  "profile-fetch": ["tokenKey"],
 };
 
 /** The logical id of one of the AppSecret construct's secrets (`AppSecret/Credentials`, `AppSecret/TokenKey`). */

@@ -84,8 +84,8 @@ describe("alarm delivery", () => {
 describe("alarms on what matters", () => {
   it("the full set: public routes' 5xx, app API 5xx, custom metrics, both DLQs, every function's errors and throttles", () => {
     const functions = ofType("AWS::Lambda::Function").length;
-    // + 1: the events' failed-batch queue (the webhook DLQ exists only with an app webhook URL); + 1: the history DLQ.
-    expect(alarms()).toHaveLength(publicRoutes.length + 1 + 4 + 2 + 1 + 1 + 2 * functions);
+    // + 1: the events' failed-batch queue (the webhook DLQ exists only with an app webhook URL); + 1: the history DLQ; + 1: the profile fetch DLQ.
+    expect(alarms()).toHaveLength(publicRoutes.length + 1 + 4 + 2 + 1 + 1 + 1 + 2 * functions);
   });
 
   it("the history dead-letter queue alarms on any message, naming its runbook section", () => {
@@ -95,6 +95,17 @@ describe("alarms on what matters", () => {
 
   it("the erasure dead-letter queue alarms on any message, naming its runbook section", () => {
     const alarm = alarms().find((candidate) => candidate.AlarmDescription?.includes("#erasure-dead-letters"));
+    expect(alarm).toMatchObject({
+      MetricName: "ApproximateNumberOfMessagesVisible",
+      Namespace: "AWS/SQS",
+      Threshold: 0,
+    });
+  });
+
+  it("the profile fetch dead-letter queue alarms on any message, naming its runbook section", () => {
+    const alarm = alarms().find((candidate) =>
+      candidate.AlarmDescription?.includes("#profile-fetches-dead-lettered"),
+    );
     expect(alarm).toMatchObject({
       MetricName: "ApproximateNumberOfMessagesVisible",
       Namespace: "AWS/SQS",

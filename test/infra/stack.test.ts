@@ -1,7 +1,7 @@
 import { Match, type Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
 import { FunctionMemoryMb } from "../../bench/cost";
-import { ErasureQueue, HistoryQueue, OutboundQueue } from "../../lambdas/contract/queues";
+import { ErasureQueue, HistoryQueue, OutboundQueue, ProfileQueue } from "../../lambdas/contract/queues";
 import { Routes } from "../../lambdas/contract/routes";
 import { MainTable, WindowIndex } from "../../lambdas/contract/table";
 import { devConfig, synthStack } from "../support/synth";
@@ -18,9 +18,9 @@ beforeAll(() => {
 describe("functions", () => {
   it("every function runs Node.js 24 on ARM64 with its own retained-for-a-while log group", () => {
     const functions = resources("AWS::Lambda::Function");
-    // The routes, the sender, the token refresh, the erasure and history workers, the events publisher and the
-    // window-closing detector (no webhook URL in dev).
-    expect(functions).toHaveLength(Routes.length + 6);
+    // The routes, the sender, the token refresh, the erasure, history and profile fetch workers, the events
+    // publisher and the window-closing detector (no webhook URL in dev).
+    expect(functions).toHaveLength(Routes.length + 7);
     for (const fn of functions) {
       expect(fn.Properties.Runtime).toBe("nodejs24.x");
       expect(fn.Properties.Architectures).toEqual(["arm64"]);
@@ -152,9 +152,10 @@ describe("outbound", () => {
 
   it("erasure: a standard queue with an encrypted dead-letter queue, consumed by the worker in partial batches", () => {
     const standard = resources("AWS::SQS::Queue").filter((queue) => queue.Properties.FifoQueue === undefined);
-    // The erasure queue and its DLQ, the history queue and its DLQ, and the events' failed-batch queue
+    // The erasure queue and its DLQ, the history queue and its DLQ, the profile queue and its DLQ, and the
+    // events' failed-batch queue
     // (test/infra/events.test.ts).
-    expect(standard).toHaveLength(5);
+    expect(standard).toHaveLength(7);
     for (const queue of standard) expect(queue.Properties).toMatchObject({ SqsManagedSseEnabled: true });
     template.hasResourceProperties("AWS::SQS::Queue", {
       VisibilityTimeout: ErasureQueue.visibilityTimeoutSeconds,
@@ -177,6 +178,18 @@ describe("outbound", () => {
       FunctionResponseTypes: ["ReportBatchItemFailures"],
       BatchSize: HistoryQueue.batchSize,
       ScalingConfig: { MaximumConcurrency: HistoryQueue.maxConcurrency },
+    });
+  });
+
+  it("profiles: a standard queue with an encrypted dead-letter queue, consumed by profile-fetch in partial batches", () => {
+    template.hasResourceProperties("AWS::SQS::Queue", {
+      VisibilityTimeout: ProfileQueue.visibilityTimeoutSeconds,
+      RedrivePolicy: { maxReceiveCount: ProfileQueue.maxReceiveCount, deadLetterTargetArn: Match.anyValue() },
+    });
+    template.hasResourceProperties("AWS::Lambda::EventSourceMapping", {
+      FunctionResponseTypes: ["ReportBatchItemFailures"],
+      BatchSize: ProfileQueue.batchSize,
+      ScalingConfig: { MaximumConcurrency: ProfileQueue.maxConcurrency },
     });
   });
 

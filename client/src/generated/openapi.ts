@@ -353,6 +353,7 @@ export type components = {
                 };
             };
             conversationId: string;
+            customer?: components["schemas"]["Customer"];
             /** @description Decimal id from Meta, always a string */
             igAccountId: string;
             /**
@@ -417,6 +418,29 @@ export type components = {
         ConversationTypingRequest: {
             /** @description true: typing_on; false: typing_off */
             on: boolean;
+        };
+        /** @description Absent until the profile was first fetched (shortly after the customer's first message) */
+        Customer: {
+            /** @description The business account follows the customer */
+            businessFollows?: boolean;
+            /**
+             * Format: date-time
+             * @description When Meta was asked
+             */
+            fetchedAt: string;
+            followerCount?: number;
+            /** @description The customer follows the business account */
+            followsBusiness?: boolean;
+            isVerified?: boolean;
+            name?: string;
+            /** @description Meta's CDN link; it expires after a few days and is refreshed on the customer's next message */
+            profilePictureUrl?: string;
+            /**
+             * @description Meta refused the profile (the customer blocked the account, no consent, account gone): no other profile field is present; the conversation works as before
+             * @constant
+             */
+            unavailable?: true;
+            username?: string;
         };
         DataDeletionResponse: {
             confirmation_code: string;
@@ -736,6 +760,7 @@ export type components = {
             text?: string;
         };
         MessagesPage: {
+            customer?: components["schemas"]["Customer"];
             items: components["schemas"]["Message"][];
             /** @description Pass as `cursor` to get the next page; absent on the last */
             nextCursor?: string;
@@ -1052,6 +1077,8 @@ export interface operations {
                 cursor?: string;
                 /** @description Items per page, 1..100 */
                 limit?: number;
+                /** @description Case-insensitive prefix of the customer's username or name (or of a word of the name); only conversations whose profile was fetched match */
+                q?: string;
                 /** @description true: only conversations with unread customer messages */
                 unread?: "true" | "false";
                 /** @description open: the reply window is open (24 hours, or 7 days in a thread started from an ad); closing: open with at most 2 hours left; closed: the reply window is closed (including human_agent_only) or the customer never wrote */

@@ -38,5 +38,13 @@ export function filterExpression(filter: StoredFilter): {
     values[":fZero"] = 0;
     clauses.push("#fUnread > :fZero");
   }
+  if (filter.customerPrefix !== undefined) {
+    // Lowercased copies written with the profile (adapters/dynamo/profiles.ts): DynamoDB compares bytes.
+    names["#fSu"] = "profileSearchUsername";
+    names["#fSn"] = "profileSearchName";
+    values[":fQ"] = filter.customerPrefix;
+    values[":fQw"] = ` ${filter.customerPrefix}`;
+    clauses.push("(begins_with(#fSu, :fQ) OR begins_with(#fSn, :fQ) OR contains(#fSn, :fQw))");
+  }
   return { expression: clauses.join(" AND "), names, values };
 }

@@ -11,6 +11,7 @@ import { filterExpression, MAX_FILTER_ROUNDS } from "./inbox-filter";
 import { integrationFromItem } from "./integration-item";
 import { Keys } from "./keys";
 import { isRichItem } from "./outbound-rich-item";
+import { profileStateFromItem } from "./profiles";
 import { gsi1Partition } from "./query";
 
 const KEY_ATTRIBUTES = ["pk", "sk", "gsi1pk", "gsi1sk"] as const;
@@ -93,7 +94,8 @@ export function messageFromItem(item: Record<string, unknown>): MessageRecord | 
 
 /** A stored conversation item as the domain reads it. */
 export function conversationFromItem(item: Record<string, unknown>): Conversation {
-  return stripUndefined(ConversationItem.parse(item));
+  const profile = profileStateFromItem(item);
+  return { ...stripUndefined(ConversationItem.parse(item)), ...(profile === undefined ? {} : { profile }) };
 }
 
 function stripUndefined<T extends object>(value: T): T {

@@ -35,11 +35,39 @@ export const ReplyWindowView = z.object({
 /** Meta's referral fields as received (flattened to strings), and when. */
 export const Attribution = z.object({ at: IsoTime, referral: z.record(z.string(), z.string()) });
 
+/** The customer's profile as Meta's User Profile API last showed it to the account (docs/app-api.md). */
+export const CustomerView = z
+  .object({
+    name: z.string().optional(),
+    username: z.string().optional(),
+    profilePictureUrl: z
+      .string()
+      .optional()
+      .describe(
+        "Meta's CDN link; it expires after a few days and is refreshed on the customer's next message",
+      ),
+    followerCount: z.number().int().min(0).optional(),
+    isVerified: z.boolean().optional(),
+    followsBusiness: z.boolean().optional().describe("The customer follows the business account"),
+    businessFollows: z.boolean().optional().describe("The business account follows the customer"),
+    fetchedAt: IsoTime.describe("When Meta was asked"),
+    unavailable: z
+      .literal(true)
+      .optional()
+      .describe(
+        "Meta refused the profile (the customer blocked the account, no consent, account gone): no other " +
+          "profile field is present; the conversation works as before",
+      ),
+  })
+  .describe("Absent until the profile was first fetched (shortly after the customer's first message)")
+  .meta({ id: "Customer" });
+
 export const ConversationSummary = z
   .object({
     conversationId: z.string(),
     igAccountId: MetaId,
     participant: z.object({ igsid: MetaId.describe("The customer's Instagram-scoped id") }),
+    customer: CustomerView.optional(),
     lastActivityAt: IsoTime,
     lastMessagePreview: z.string().optional(),
     lastMessageDirection: z.enum(DIRECTIONS).optional(),
@@ -72,6 +100,16 @@ export const ConversationsListQuery = PageQuery.extend({
     .enum(["true", "false"])
     .optional()
     .describe("true: only conversations with unread customer messages"),
+  q: z
+    .string()
+    .trim()
+    .min(1)
+    .max(100)
+    .optional()
+    .describe(
+      "Case-insensitive prefix of the customer's username or name (or of a word of the name); only " +
+        "conversations whose profile was fetched match",
+    ),
 });
 export const ConversationsPage = pageOf(ConversationSummary).meta({ id: "ConversationsPage" });
 
@@ -136,9 +174,12 @@ export const MessageView = z
   })
   .meta({ id: "Message" });
 
-export const MessagesPage = pageOf(MessageView).meta({ id: "MessagesPage" });
+export const MessagesPage = pageOf(MessageView)
+  .extend({ customer: CustomerView.optional() })
+  .meta({ id: "MessagesPage" });
 
 export type ConversationSummaryBody = z.input<typeof ConversationSummary>;
+export type CustomerViewBody = z.input<typeof CustomerView>;
 export type MessageViewBody = z.input<typeof MessageView>;
 
 /** `POST /instagram/conversations/{conversationId}/read` path and (optional) body. */

@@ -35,6 +35,8 @@ export interface StoredFilter {
   /** The reply window is closed by a moment (or never opened: the customer never wrote). */
   readonly windowClosesAtOrBefore?: WindowAnchorBound;
   readonly unreadOnly?: boolean;
+  /** Lowercased prefix of the customer's username, name, or a word of the name (profile.ts `searchKeys`). */
+  readonly customerPrefix?: string;
 }
 
 /**
@@ -106,6 +108,8 @@ export interface PageQuery {
 export interface ConversationFilters {
   readonly window?: WindowFilter | undefined;
   readonly unread?: "true" | "false" | undefined;
+  /** Prefix of the customer's username or name, any case. */
+  readonly q?: string | undefined;
 }
 
 /** "closing": an open window (24-hour or ad) with less than this left (docs/app-api.md). */
@@ -128,7 +132,12 @@ export function storedFilter(filters: ConversationFilters, now: number): StoredF
         : filters.window === "closed"
           ? { windowClosesAtOrBefore: windowAnchorBound(now) }
           : {};
-  const filter: StoredFilter = { ...window, ...(filters.unread === "true" ? { unreadOnly: true } : {}) };
+  const prefix = filters.q?.trim().toLocaleLowerCase("en-US");
+  const filter: StoredFilter = {
+    ...window,
+    ...(filters.unread === "true" ? { unreadOnly: true } : {}),
+    ...(prefix ? { customerPrefix: prefix } : {}),
+  };
   return Object.keys(filter).length === 0 ? undefined : filter;
 }
 
@@ -172,6 +181,8 @@ export async function listConversations(
     query.window === undefined && query.unread === undefined
       ? []
       : [`window=${query.window ?? ""}&unread=${query.unread ?? ""}`];
+  if (query.q !== undefined)
+    filters.push(`q=${encodeURIComponent(query.q.trim().toLocaleLowerCase("en-US"))}`);
   const scope = scopeOf("conversations", tenant, igAccountId, ...filters);
   const startKey = query.cursor === undefined ? undefined : decodeCursor(query.cursor, scope);
   const now = deps.now();
@@ -198,7 +209,7 @@ export async function listMessages(
   tenant: Tenant,
   conversationId: string,
   query: PageQuery,
-): Promise<Page<MessageRecord>> {
+): Promise<Page<MessageRecord> & { readonly conversation: Conversation }> {
   const notFound = () => new AppError("resource.not_found", "No such conversation.");
   const parsed = parseConversationId(conversationId);
   if (parsed === undefined) throw notFound();
@@ -214,5 +225,5 @@ export async function listMessages(
     }),
   ]);
   if (conversation === undefined) throw notFound();
-  return { items: page.items, ...nextCursor(scope, page.lastKey) };
+  return { items: page.items, ...nextCursor(scope, page.lastKey), conversation };
 }

@@ -72,6 +72,7 @@ export async function ingestDelivery(delivery: Delivery, deps: IngestDependencie
       }
     }
   });
+  if (deps.profiles !== undefined) await deps.profiles.request(customersWhoWrote(groups));
   if (tally.stored > 0) deps.count(Metric.eventStored, tally.stored);
   if (tally.duplicates > 0) deps.count(Metric.eventDuplicate, tally.duplicates);
   if (tally.stale > 0) deps.count(Metric.eventStale, tally.stale);
@@ -111,6 +112,21 @@ function runsOf(tasks: readonly Task[]): Task[][] {
   }
   close();
   return runs;
+}
+
+/**
+ * Every conversation with a customer message in this delivery, stored now or before (a redelivery still asks:
+ * the first attempt may have stored it and crashed before asking; the store's guard keeps that cheap).
+ */
+function customersWhoWrote(groups: ReadonlyMap<string, readonly Task[]>): ConversationRef[] {
+  const refs: ConversationRef[] = [];
+  for (const tasks of groups.values()) {
+    const task = tasks.find(({ event }) => isNewCustomerMessage(event));
+    if (task !== undefined) {
+      refs.push({ imoId: task.imoId, igAccountId: task.event.igAccountId, igsid: task.event.igsid });
+    }
+  }
+  return refs;
 }
 
 function newMessage(imoId: string, event: MessageEvent | PostbackEvent): NewMessage {

@@ -62,8 +62,18 @@ export interface IntegrationRouting {
   owningOrganisations(igAccountId: string): Promise<readonly string[]>;
 }
 
+/**
+ * Asks for the profiles of customers who just wrote (docs/app-api.md, "Customer profiles"): called once per
+ * delivery after every write is durable, never failing it (a lost request is made again on a later message).
+ */
+export interface ProfileRequests {
+  request(conversations: readonly ConversationRef[]): Promise<void>;
+}
+
 export interface IngestDependencies {
   readonly store: InboundStore;
+  /** Absent where profiles are not fetched (tests of storage alone). */
+  readonly profiles?: ProfileRequests;
   readonly routing: IntegrationRouting;
   /** Counts a metric (Powertools in production). */
   readonly count: (name: string, value?: number) => void;
