@@ -82,9 +82,9 @@ function localeErrors(field: string, list: readonly { readonly locale: string }[
 }
 
 export function iceBreakerErrors(list: readonly IceBreakerLocale[]): FieldError[] {
-  const errors = localeErrors("iceBreakers", list);
+  const errors = localeErrors("body.iceBreakers", list);
   for (const [i, entry] of list.entries()) {
-    const at = `iceBreakers.${i}.questions`;
+    const at = `body.iceBreakers.${i}.questions`;
     if (entry.questions.length > PROFILE_LIMITS.questions)
       errors.push({ field: at, message: `At most ${PROFILE_LIMITS.questions} questions` });
     for (const [j, q] of entry.questions.entries()) {
@@ -96,9 +96,9 @@ export function iceBreakerErrors(list: readonly IceBreakerLocale[]): FieldError[
 }
 
 export function menuErrors(list: readonly MenuLocale[]): FieldError[] {
-  const errors = localeErrors("menu", list);
+  const errors = localeErrors("body.menu", list);
   for (const [i, entry] of list.entries()) {
-    const at = `menu.${i}.items`;
+    const at = `body.menu.${i}.items`;
     if (entry.items.length > PROFILE_LIMITS.menuItems)
       errors.push({ field: at, message: `At most ${PROFILE_LIMITS.menuItems} items` });
     for (const [j, item] of entry.items.entries()) {
