@@ -100,6 +100,9 @@ export interface InstagramDmClient {
   getMenu(): Promise<PersistentMenu>;
   /** `PUT /instagram/integration/menu`: replaces the persistent menu at Meta. */
   setMenu(body: PersistentMenu): Promise<PersistentMenu>;
+  /** `DELETE /instagram/integration/ice-breakers` / `.../menu`: removes the property at Meta (the other is kept). */
+  clearIceBreakers(): Promise<void>;
+  clearMenu(): Promise<void>;
   /** The typed openapi-fetch client underneath, for routes not wrapped above. */
   readonly api: Client<paths>;
 }
@@ -198,5 +201,11 @@ export function createInstagramDmClient(options: InstagramDmClientOptions): Inst
     setIceBreakers: (body) => bodyOf(api.PUT("/instagram/integration/ice-breakers", { body })),
     getMenu: () => bodyOf(api.GET("/instagram/integration/menu")),
     setMenu: (body) => bodyOf(api.PUT("/instagram/integration/menu", { body })),
+    clearIceBreakers: async () => {
+      await bodyOf(api.DELETE("/instagram/integration/ice-breakers"));
+    },
+    clearMenu: async () => {
+      await bodyOf(api.DELETE("/instagram/integration/menu"));
+    },
   };
 }

@@ -35,6 +35,8 @@ export const HandlerNames = [
   "ice-breakers-put",
   "menu-get",
   "menu-put",
+  "ice-breakers-delete",
+  "menu-delete",
 ] as const;
 
 export type HandlerName = (typeof HandlerNames)[number];
@@ -86,6 +88,8 @@ export const Routes = [
   { method: "PUT", path: Paths.iceBreakers, auth: "jwt", handler: "ice-breakers-put" },
   { method: "GET", path: Paths.menu, auth: "jwt", handler: "menu-get" },
   { method: "PUT", path: Paths.menu, auth: "jwt", handler: "menu-put" },
+  { method: "DELETE", path: Paths.iceBreakers, auth: "jwt", handler: "ice-breakers-delete" },
+  { method: "DELETE", path: Paths.menu, auth: "jwt", handler: "menu-delete" },
 ] as const satisfies readonly RouteDeclaration[];
 
 /** Handlers of the routes the app calls with its JWT: these get the caller's tenant from the token's claims. */

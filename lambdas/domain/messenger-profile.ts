@@ -56,6 +56,10 @@ export interface MessengerProfileApi {
     field: F,
     value: ProfileValue<F>,
   ): Promise<{ ok: true } | { ok: false; kind: MetaErrorClass }>;
+  clear(
+    integration: Integration,
+    field: ProfileField,
+  ): Promise<{ ok: true } | { ok: false; kind: MetaErrorClass }>;
 }
 
 export interface MessengerProfileDeps {
@@ -159,4 +163,14 @@ export async function writeProfile<F extends ProfileField>(
   const result = await deps.meta.set(integration, field, value);
   if (!result.ok) throw refused(result.kind);
   return readProfile(deps, tenant, field);
+}
+
+/** Removes the property at Meta (ice-breakers page: `DELETE messenger_profile` with `fields`); the other is kept. */
+export async function clearProfile(
+  deps: MessengerProfileDeps,
+  tenant: Tenant,
+  field: ProfileField,
+): Promise<void> {
+  const result = await deps.meta.clear(await connected(deps, tenant), field);
+  if (!result.ok) throw refused(result.kind);
 }

@@ -96,6 +96,8 @@ export const Access: Record<HandlerName | WorkerName, FunctionAccess> = {
   "ice-breakers-put": { table: ["GetItem"], tokenKey: true },
   "menu-get": { table: ["GetItem"], tokenKey: true },
   "menu-put": { table: ["GetItem"], tokenKey: true },
+  "ice-breakers-delete": { table: ["GetItem"], tokenKey: true },
+  "menu-delete": { table: ["GetItem"], tokenKey: true },
   // Message transitions and needs_reauth (Update), limiter (Get, Put, Update), sent: echo placeholder (Delete).
   sender: { table: ["GetItem", "PutItem", "UpdateItem", "DeleteItem"], tokenKey: true },
   // Expiring tokens (Query on gsi), each refreshed or cleared with a conditional Put; opens and re-seals them

@@ -61,6 +61,8 @@ const expected: Record<string, readonly string[]> = {
   "ice-breakers-put": [...dynamo("GetItem"), ...READ_KEY, ...SECRET],
   "menu-get": [...dynamo("GetItem"), ...READ_KEY, ...SECRET],
   "menu-put": [...dynamo("GetItem"), ...READ_KEY, ...SECRET],
+  "ice-breakers-delete": [...dynamo("GetItem"), ...READ_KEY, ...SECRET],
+  "menu-delete": [...dynamo("GetItem"), ...READ_KEY, ...SECRET],
   sender: [
     ...dynamo("DeleteItem", "GetItem", "PutItem", "UpdateItem"),
     ...WRITE_KEY,
@@ -213,6 +215,8 @@ const secretsRead: Record<string, readonly ("credentials" | "tokenKey")[]> = {
   "ice-breakers-put": ["tokenKey"],
   "menu-get": ["tokenKey"],
   "menu-put": ["tokenKey"],
+  "ice-breakers-delete": ["tokenKey"],
+  "menu-delete": ["tokenKey"],
   "profile-fetch": ["tokenKey"],
 };
 

@@ -28,9 +28,14 @@ let tableName: string;
 const h: Record<string, HttpHandler> = {};
 let n = 0;
 
-function call(name: "ice-breakers" | "menu", method: "GET" | "PUT", tenant: Tenant, body?: unknown) {
+function call(
+  name: "ice-breakers" | "menu",
+  method: "GET" | "PUT" | "DELETE",
+  tenant: Tenant,
+  body?: unknown,
+) {
   const route = name === "menu" ? Paths.menu : Paths.iceBreakers;
-  return (h[`${name}-${method === "GET" ? "get" : "put"}`] as HttpHandler)(
+  return (h[`${name}-${method.toLowerCase()}`] as HttpHandler)(
     httpEvent({
       method,
       route,
@@ -71,7 +76,14 @@ beforeAll(async () => {
   });
   tableName = await freshTable();
   setHandlerEnv({ tableName, INSTAGRAM_GRAPH_URL: sim.url });
-  for (const name of ["ice-breakers-get", "ice-breakers-put", "menu-get", "menu-put"]) {
+  for (const name of [
+    "ice-breakers-get",
+    "ice-breakers-put",
+    "ice-breakers-delete",
+    "menu-get",
+    "menu-put",
+    "menu-delete",
+  ]) {
     h[name] = (await import(`../../lambdas/handlers/${name}.ts`)).handler as HttpHandler;
   }
 });
@@ -185,6 +197,22 @@ describe("persistent menu", () => {
     ]);
     expect(bodyOf(await call("menu", "GET", tenant))).toEqual({ menu });
     expect(bodyOf(await call("ice-breakers", "GET", tenant))).toEqual({ iceBreakers: breakers(2) });
+
+    // DELETE removes one property at Meta (DELETE messenger_profile with fields); the other is kept.
+    const removed = await call("menu", "DELETE", tenant);
+    expect(removed.statusCode, removed.body).toBe(204);
+    expect(
+      profileCalls()
+        .filter((r) => r.method === "DELETE")
+        .at(-1)?.json,
+    ).toEqual({
+      fields: ["persistent_menu"],
+    });
+    expect(sim.messengerProfile().persistent_menu).toBeUndefined();
+    expect(bodyOf(await call("menu", "GET", tenant))).toEqual({ menu: [] });
+    expect(bodyOf(await call("ice-breakers", "GET", tenant))).toEqual({ iceBreakers: breakers(2) });
+    expect((await call("ice-breakers", "DELETE", tenant)).statusCode).toBe(204);
+    expect(sim.messengerProfile()).toEqual({});
   });
 
   it.each([
@@ -231,6 +259,8 @@ describe("whose profile", () => {
       ["ice-breakers", "PUT"],
       ["menu", "GET"],
       ["menu", "PUT"],
+      ["ice-breakers", "DELETE"],
+      ["menu", "DELETE"],
     ] as const) {
       const body =
         method === "PUT"
@@ -262,6 +292,7 @@ describe("whose profile", () => {
       ["ice-breakers", "GET", undefined],
       ["ice-breakers", "PUT", { iceBreakers: breakers(1) }],
       ["menu", "GET", undefined],
+      ["menu", "DELETE", undefined],
     ] as const) {
       const result = await call(name, method, tenant, body);
       expect(result.statusCode, result.body).toBe(409);

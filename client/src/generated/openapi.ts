@@ -199,7 +199,11 @@ export type paths = {
          */
         put: operations["ice-breakers-put"];
         post?: never;
-        delete?: never;
+        /**
+         * Remove the account's ice breakers at Meta
+         * @description Meta's `DELETE messenger_profile` with `fields: [ice_breakers]`; the persistent menu is kept.
+         */
+        delete: operations["ice-breakers-delete"];
         options?: never;
         head?: never;
         patch?: never;
@@ -223,7 +227,11 @@ export type paths = {
          */
         put: operations["menu-put"];
         post?: never;
-        delete?: never;
+        /**
+         * Remove the account's persistent menu at Meta
+         * @description Meta's `DELETE messenger_profile` with `fields: [persistent_menu]`; the ice breakers are kept.
+         */
+        delete: operations["menu-delete"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1872,6 +1880,60 @@ export interface operations {
             };
         };
     };
+    "ice-breakers-delete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed at Meta */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem details; code: auth.unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details; code: integration.not_connected, integration.needs_reauth */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details; code: internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details; code: dependency.unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     "menu-get": {
         parameters: {
             query?: never;
@@ -1979,6 +2041,60 @@ export interface operations {
             };
             /** @description Problem details; code: request.unsupported_media_type */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details; code: internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details; code: dependency.unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "menu-delete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed at Meta */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem details; code: auth.unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details; code: integration.not_connected, integration.needs_reauth */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -113,5 +113,13 @@ export function graphMessengerProfile(
         return failure(error);
       }
     },
+    async clear(integration: Integration, field: ProfileField) {
+      try {
+        await call(integration, { method: "DELETE", body: JSON.stringify({ fields: [field] }) });
+        return { ok: true as const };
+      } catch (error) {
+        return failure(error);
+      }
+    },
   };
 }

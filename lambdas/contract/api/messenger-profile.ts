@@ -96,4 +96,16 @@ export const messengerProfileRouteSchemas = {
     body: { contentType: "application/json", schema: MenuBody },
     responses: { 200: json("The persistent menu Meta now holds", MenuBody), ...failures, ...putFailures },
   },
+  "ice-breakers-delete": {
+    summary: "Remove the account's ice breakers at Meta",
+    description:
+      "Meta's `DELETE messenger_profile` with `fields: [ice_breakers]`; the persistent menu is kept.",
+    responses: { 204: { description: "Removed at Meta" }, ...failures },
+  },
+  "menu-delete": {
+    summary: "Remove the account's persistent menu at Meta",
+    description:
+      "Meta's `DELETE messenger_profile` with `fields: [persistent_menu]`; the ice breakers are kept.",
+    responses: { 204: { description: "Removed at Meta" }, ...failures },
+  },
 } satisfies Partial<Record<HandlerName, RouteSchema>>;
