@@ -308,6 +308,8 @@ export interface MetaSimulator {
     state?: string;
     username?: string;
     deny?: boolean;
+    /** Permissions the person unticks on the consent screen: the code grants the rest (docs/meta-simulator.md). */
+    declined?: readonly string[];
   }): Promise<string>;
   /** Issues a token directly (skipping OAuth), e.g. to seed an integration. `ageMs` back-dates it. */
   issueToken(input?: { igAccountId?: string; kind?: "short" | "long"; ageMs?: number }): string;

@@ -30,6 +30,12 @@ export interface AuthorizeDecision {
   state?: string;
   username?: string;
   deny?: boolean;
+  /**
+   * Permissions the person unticks: the token exchange's `permissions` then lists only the rest. Meta does not
+   * document which permissions can be unticked; the simulator lets a test drop any (the reading that makes our
+   * code cope with every subset).
+   */
+  declined?: readonly string[];
 }
 
 /**
@@ -60,7 +66,7 @@ export function oauthRoutes(ctx: SimContext) {
       clientId: input.clientId,
       redirectUri: input.redirectUri,
       igId: account.igId,
-      scopes: splitList(input.scope),
+      scopes: splitList(input.scope).filter((scope) => !(input.declined ?? []).includes(scope)),
       issuedAt: now(),
       used: false,
     });

@@ -9,8 +9,13 @@ export const OutboundQueue = {
   visibilityTimeoutSeconds: 180,
   retentionSeconds: 4 * 24 * 3600,
   dlqRetentionSeconds: 14 * 24 * 3600,
-  /** Safety net for poison records; waiting for the send cap must never consume receives (see sender). */
-  maxReceiveCount: 10,
+  /**
+   * Safety net for poison records only (SQS's maximum). Waiting is not an attempt (real sends are counted on the
+   * message item), but each wait is a receive: a Meta pause of at least 5 minutes costs every waiting
+   * conversation head one receive, so 3 days of back-to-back pauses (the longest a message may wait, a day under
+   * the retention) are at most 864 receives — under this bound. See docs/outbound.md.
+   */
+  maxReceiveCount: 1000,
   /**
    * One record per invocation: a FIFO receive hands over several records of one conversation at once, and when
    * the first must wait for the cap every later one would burn a receive each time (see docs/outbound.md).

@@ -177,7 +177,10 @@ export function connectWiring(config: ConnectConfig, clients: ConnectClients) {
    * Starts the history import of a just-connected account. Best effort: the connection stands whatever happens
    * here (the app can start it again with `POST /instagram/integration/history`).
    */
-  async function startHistory(tenant: Tenant): Promise<"started" | "running" | "failed"> {
+  async function startHistory(tenant: Tenant): Promise<"started" | "running" | "failed" | "no_queue"> {
+    // Without a queue (a function or harness configured without one) no job item is written: it would read
+    // `running` with nothing ever running it.
+    if (!config.historyQueueUrl) return "no_queue";
     try {
       await startHistoryImport(history.deps(), tenant);
       return "started";

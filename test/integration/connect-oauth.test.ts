@@ -190,6 +190,24 @@ describe("GET /instagram/oauth/callback, then POST /instagram/oauth/complete", (
     expect((await h.getIntegration(who)).body).toEqual({ status: "none" });
   });
 
+  it("the person unticked the messaging permission: reason permission_missing, no ticket, nothing stored", async () => {
+    const who = tenant();
+    const before = h.sim.requests().length;
+    const query = await h.authorize(who, { declined: ["instagram_business_manage_messages"] });
+    expect(query.code).toBeDefined();
+    const response = await h.callback(query);
+    const url = landing(response);
+    expect(url.searchParams.get("instagram")).toBe("error");
+    expect(url.searchParams.get("reason")).toBe("permission_missing");
+    expect(url.searchParams.get("connect_ticket")).toBeNull();
+    expect(await h.storedIntegration(who)).toBeUndefined();
+    expect((await h.getIntegration(who)).body).toEqual({ status: "none" });
+    // Meta was asked only for the token (which says what was granted): no profile read, no subscription.
+    const calls = h.sim.requests().slice(before);
+    expect(calls.length).toBeGreaterThan(0);
+    expect(calls.filter((r) => r.path.includes("subscribed_apps"))).toHaveLength(0);
+  });
+
   it("non-professional account: reason account_not_professional, nothing stored", async () => {
     const who = tenant();
     const url = landing(await h.connect(who, ACCOUNTS.personal.username));

@@ -178,4 +178,65 @@ describe("account-wide answers from Meta", () => {
       ["sent", undefined],
     ]);
   });
+
+  it("a 24-hour throttle, extended hour by hour (estimated_time_to_regain_access 60): every message sent once, in order; none retries_exhausted, no DLQ", async () => {
+    const start = START + 8 * 86_400_000;
+    const hours = 24;
+    const throttleEnds = start + hours * 60 * MINUTE;
+    const conversations = 4;
+    const { rig: r, tenant, messageIds } = await backlog("long", 16, conversations, start, 1);
+    const igsids = Array.from({ length: conversations }, (_, i) => `401${String(i).padStart(13, "0")}`);
+    // Meta keeps answering "regain access in 60 minutes" for a day: each probe re-throttles the account.
+    let throttledUntil = start + 60 * MINUTE;
+    sim.throttle({ igAccountId: ACCOUNT.igId, regainAccessMinutes: 60 });
+    let wroteAgain = false;
+    const writes: Promise<void>[] = [];
+    r.onClock = (now) => {
+      if (now >= throttledUntil && now < throttleEnds) {
+        const minutes = Math.min(60, Math.ceil((throttleEnds - now) / MINUTE));
+        sim.throttle({ igAccountId: ACCOUNT.igId, regainAccessMinutes: minutes });
+        throttledUntil = now + minutes * MINUTE;
+      }
+      // The customers write again at hour 20, so the 24-hour reply window is still open when the throttle lifts.
+      if (!wroteAgain && now >= start + 20 * 60 * MINUTE) {
+        wroteAgain = true;
+        for (const igsid of igsids) {
+          sim.openWindow({ igAccountId: ACCOUNT.igId, igsid });
+          writes.push(
+            seedConversation(tableName, now, { imoId: tenant.imoId, igAccountId: ACCOUNT.igId, igsid }),
+          );
+        }
+      }
+    };
+    await r.drain();
+    await Promise.all(writes);
+    expect(wroteAgain).toBe(true);
+
+    const states = await Promise.all(
+      messageIds.map((messageId) => r.store.get({ imoId: tenant.imoId, messageId })),
+    );
+    expect(states.map((s) => [s?.status, s?.failureReason])).toEqual(
+      messageIds.map(() => ["sent", undefined]),
+    );
+    expect(r.queue.deadLetters).toHaveLength(0);
+    // Sent once each, by Meta's own record, and only after the throttle lifted.
+    const texts = sim
+      .sentMessages(ACCOUNT.igId)
+      .map((m) => m.text ?? "")
+      .filter((t) => t.startsWith("long "));
+    expect([...texts].sort()).toEqual(messageIds.map((_, i) => `long ${i}`).sort());
+    expect(Math.min(...r.sends.map((s) => s.at))).toBeGreaterThanOrEqual(throttleEnds);
+    // Order per conversation: message i belongs to conversation i % 4; Meta received each one's in order.
+    for (let c = 0; c < conversations; c += 1) {
+      const expected = messageIds.map((_, i) => i).filter((i) => i % conversations === c);
+      const received = texts.map((t) => Number(t.slice(5))).filter((i) => i % conversations === c);
+      expect(received).toEqual(expected);
+    }
+    // The throttle really was long and re-extended: about one probe per hour, and the waiting heads were
+    // received far more often than the old budget of 10 receives allowed.
+    const probes = sendCalls(start, throttleEnds).length;
+    expect(probes).toBeGreaterThanOrEqual(hours - 1);
+    expect(probes).toBeLessThanOrEqual(hours + 1);
+    expect(Math.max(...r.queue.receivesAtDelete.values())).toBeGreaterThan(10);
+  });
 });

@@ -155,7 +155,10 @@ export async function startConnectHarness(
     );
 
   /** Runs init and the simulator's consent; returns the query Instagram sends to the callback. */
-  const authorize = async (tenant: Tenant, options: { username?: string; deny?: boolean } = {}) => {
+  const authorize = async (
+    tenant: Tenant,
+    options: { username?: string; deny?: boolean; declined?: readonly string[] } = {},
+  ) => {
     const started = await init(tenant);
     expect(started.statusCode).toBe(200);
     const url = new URL(JSON.parse(started.body ?? "{}").authorizationUrl);

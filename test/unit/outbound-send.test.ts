@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { SENDING_LEASE_MS } from "../../lambdas/contract/queues";
+import { OutboundQueue, SENDING_LEASE_MS } from "../../lambdas/contract/queues";
 import { AppError } from "../../lambdas/domain/errors";
 import type { Integration } from "../../lambdas/domain/integration";
 import { acceptMessage } from "../../lambdas/domain/outbound/accept";
@@ -11,7 +11,7 @@ import {
   reserveSlot,
 } from "../../lambdas/domain/outbound/limiter";
 import type { OutboundMessage, SendLimiter } from "../../lambdas/domain/outbound/ports";
-import { DEFAULT_RETRY } from "../../lambdas/domain/outbound/retry";
+import { DEFAULT_RETRY, MAX_QUEUED_MS, waitBudgetSpent } from "../../lambdas/domain/outbound/retry";
 import { processBatch, processRecord, type SenderDeps } from "../../lambdas/domain/outbound/send";
 import {
   fixedWindows,
@@ -191,6 +191,48 @@ describe("sender decisions (domain, in-memory fakes)", () => {
       status: "failed",
       failureReason: "retries_exhausted",
     });
+  });
+
+  it("waiting is not an attempt: the budget ends only at the queue's last receive or after MAX_QUEUED_MS", () => {
+    const base = { maxReceiveCount: 1000, acceptedAt: T0 };
+    expect(waitBudgetSpent({ ...base, receiveCount: 1, now: T0 })).toBe(false);
+    // 24 hours of hourly re-throttles: ~25 receives, nowhere near the end.
+    expect(waitBudgetSpent({ ...base, receiveCount: 25, now: T0 + 24 * 3_600_000 })).toBe(false);
+    expect(waitBudgetSpent({ ...base, receiveCount: 998, now: T0 + 60_000 })).toBe(false);
+    expect(waitBudgetSpent({ ...base, receiveCount: 999, now: T0 + 60_000 })).toBe(true);
+    expect(waitBudgetSpent({ ...base, receiveCount: 2, now: T0 + MAX_QUEUED_MS - 1 })).toBe(false);
+    expect(waitBudgetSpent({ ...base, receiveCount: 2, now: T0 + MAX_QUEUED_MS })).toBe(true);
+    // A day of margin before SQS's retention would drop the record silently.
+    expect(MAX_QUEUED_MS).toBe((OutboundQueue.retentionSeconds - 86_400) * 1000);
+    // The bound the queue is sized for: 5-minute pauses back to back for MAX_QUEUED_MS stay under it.
+    expect(MAX_QUEUED_MS / (5 * 60_000)).toBeLessThan(OutboundQueue.maxReceiveCount - 1);
+  });
+
+  it("a message held back by Meta's pause keeps waiting on its 500th receive (attempts untouched); too old, it fails", async () => {
+    const { deps: base, store, limiter, meta, advance } = setup();
+    const deps = { ...base, maxReceiveCount: OutboundQueue.maxReceiveCount };
+    // HUMAN_AGENT: the reply window (7 days) outlasts MAX_QUEUED_MS, so age is what ends the wait below.
+    await store.create(message({ tag: "HUMAN_AGENT" }));
+    await limiter.pause(ACCOUNT, T0 + 60 * 60_000);
+    const outcome = await processRecord(record("m1", "g1", 500), deps);
+    expect(outcome).toMatchObject({ kind: "defer", until: T0 + 60 * 60_000 });
+    expect(await store.get({ imoId: "imo", messageId: "m1" })).toMatchObject({
+      status: "queued",
+      attempts: 0,
+    });
+    expect(meta.calls).toBe(0);
+
+    advance(MAX_QUEUED_MS);
+    await limiter.pause(ACCOUNT, T0 + MAX_QUEUED_MS + 60 * 60_000);
+    expect(await processRecord(record("m1", "g1", 501), deps)).toEqual({
+      kind: "dead_letter",
+      result: "receive_budget_exhausted",
+    });
+    expect(await store.get({ imoId: "imo", messageId: "m1" })).toMatchObject({
+      status: "failed",
+      failureReason: "retries_exhausted",
+    });
+    expect(meta.calls).toBe(0);
   });
 
   it("within a batch, a conversation's later message waits behind its deferred predecessor; other conversations go", async () => {

@@ -1,9 +1,14 @@
 import { type ConversationsApi, type HistoryMessage, HistoryReadError } from "../../domain/history/ports";
+import type { MetaTarget } from "../../domain/integration";
 import type { Attachment } from "../../domain/message";
 import { classifyMetaError, usageSignal } from "../../domain/meta-errors";
 import { registerSecretValue } from "../../platform/redaction";
 import type { MetaHosts } from "../../platform/runtime-config";
 import { MetaApiError, MetaNetworkError, MetaTimeoutError, metaFetch, parseMetaJson } from "./graph-http";
+import { graphBaseOf } from "./graph-target";
+
+/** Instagram Login's host (the node is named by each call). */
+const INSTAGRAM: MetaTarget = { host: "instagram", nodeId: "" };
 
 const TIMEOUT_MS = 10_000;
 
@@ -61,14 +66,16 @@ function messageOf(body: Json): HistoryMessage {
 }
 
 /**
- * Meta's Conversations API on graph.instagram.com (Instagram Login): the conversation list, a conversation's
+ * Meta's Conversations API on graph.instagram.com (Instagram Login) or graph.facebook.com (Facebook Login, with the
+ * Page token and the Page as the list's node): the conversation list, a conversation's
  * message ids and each message's fields. Refusals become HistoryReadError, classified like every Meta error; the
  * usage headers of each answer go back to the import, which slows down near the limit.
  */
 export function graphConversationsApi(hosts: MetaHosts, timeoutMs = TIMEOUT_MS): ConversationsApi {
-  const get = async (path: string, params: Record<string, string>, token: string) => {
+  const get = async (path: string, params: Record<string, string>, token: string, target?: MetaTarget) => {
     registerSecretValue(token);
-    const url = new URL(`${hosts.graphUrl}/${hosts.graphVersion}/${path}`);
+    // Instagram Login reads graph.instagram.com; Facebook Login the same edges on graph.facebook.com (Page token).
+    const url = new URL(`${graphBaseOf(hosts, target ?? INSTAGRAM)}/${path}`);
     for (const [key, value] of Object.entries(params)) url.searchParams.set(key, value);
     try {
       const response = await metaFetch(url, { headers: { authorization: `Bearer ${token}` } }, { timeoutMs });
@@ -82,11 +89,13 @@ export function graphConversationsApi(hosts: MetaHosts, timeoutMs = TIMEOUT_MS):
     }
   };
   return {
-    async listConversations({ igAccountId, accessToken, after, limit }) {
+    async listConversations({ igAccountId, accessToken, target, after, limit }) {
+      // The list hangs off the account (Instagram Login) or off its Page (Facebook Login).
       const answer = await get(
-        `${encodeURIComponent(igAccountId)}/conversations`,
+        `${encodeURIComponent(target?.nodeId ?? igAccountId)}/conversations`,
         { platform: "instagram", limit: String(limit), ...(after === undefined ? {} : { after }) },
         accessToken,
+        target,
       );
       const conversations = asArray(answer.body.data).flatMap((item) => {
         const id = str(asObject(item)?.id);
@@ -100,16 +109,26 @@ export function graphConversationsApi(hosts: MetaHosts, timeoutMs = TIMEOUT_MS):
         ...(answer.usage === undefined ? {} : { usage: answer.usage }),
       };
     },
-    async messageIds({ conversationId, accessToken, limit }) {
-      const answer = await get(encodeURIComponent(conversationId), { fields: "messages" }, accessToken);
+    async messageIds({ conversationId, accessToken, target, limit }) {
+      const answer = await get(
+        encodeURIComponent(conversationId),
+        { fields: "messages" },
+        accessToken,
+        target,
+      );
       const ids = asArray(asObject(answer.body.messages)?.data).flatMap((item) => {
         const id = str(asObject(item)?.id);
         return id === undefined ? [] : [id];
       });
       return { value: ids.slice(0, limit), ...(answer.usage === undefined ? {} : { usage: answer.usage }) };
     },
-    async message({ messageId, accessToken }) {
-      const answer = await get(encodeURIComponent(messageId), { fields: MESSAGE_FIELDS }, accessToken);
+    async message({ messageId, accessToken, target }) {
+      const answer = await get(
+        encodeURIComponent(messageId),
+        { fields: MESSAGE_FIELDS },
+        accessToken,
+        target,
+      );
       return {
         value: messageOf(answer.body),
         ...(answer.usage === undefined ? {} : { usage: answer.usage }),

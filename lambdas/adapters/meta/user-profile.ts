@@ -4,6 +4,7 @@ import type { CustomerProfile } from "../../domain/profile/profile";
 import { registerSecretValue } from "../../platform/redaction";
 import type { MetaHosts } from "../../platform/runtime-config";
 import { MetaApiError, MetaNetworkError, MetaTimeoutError, metaFetch, parseMetaJson } from "./graph-http";
+import { graphBaseOf } from "./graph-target";
 import { classifiedFailure } from "./send-api";
 
 /** Well below the worker's 30 s timeout: a slow answer is retried later rather than holding the batch. */
@@ -34,12 +35,17 @@ export function profileFromGraph(body: Record<string, unknown>): CustomerProfile
   return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as CustomerProfile;
 }
 
-/** `GET /<IGSID>?fields=…` on graph.instagram.com with the account's token; every failure classified. */
+/**
+ * `GET /<IGSID>?fields=…` on graph.instagram.com with the account's token (or graph.facebook.com with the Page
+ * token, Facebook Login); every failure classified.
+ */
 export function graphUserProfile(hosts: MetaHosts, timeoutMs = USER_PROFILE_TIMEOUT_MS): UserProfileApi {
   return {
-    async fetch({ igsid, accessToken }): Promise<UserProfileResult> {
+    async fetch({ igsid, accessToken, target }): Promise<UserProfileResult> {
       registerSecretValue(accessToken);
-      const url = new URL(`${hosts.graphUrl}/${hosts.graphVersion}/${encodeURIComponent(igsid)}`);
+      // The same IGSID node on graph.facebook.com with the Page token for Facebook Login integrations.
+      const base = graphBaseOf(hosts, target ?? { host: "instagram", nodeId: igsid });
+      const url = new URL(`${base}/${encodeURIComponent(igsid)}`);
       url.searchParams.set("fields", USER_PROFILE_FIELDS);
       try {
         const response = await metaFetch(

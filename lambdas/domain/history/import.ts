@@ -1,5 +1,5 @@
 import { AppError } from "../errors";
-import type { Integration } from "../integration";
+import { type Integration, metaTargetOf } from "../integration";
 import { SLOW_DOWN_AT_PERCENT, type UsageSignal } from "../meta-errors";
 import type { Tenant } from "../tenant";
 import type { NewMessage } from "../webhook/ports";
@@ -11,6 +11,7 @@ import {
   type HistoryMessage,
   HistoryReadError,
   type HistoryStep,
+  type MetaAuth,
 } from "./ports";
 import { customerOf, importedMessage } from "./records";
 
@@ -84,10 +85,11 @@ export async function runHistoryStep(step: HistoryStep, deps: HistoryDeps): Prom
   if (unusable !== undefined || integration === undefined) {
     return finish(deps, job, unusable ?? "integration_disconnected");
   }
-  const token = deps.accessToken(integration);
+  // Where and with what to read: the account on graph.instagram.com, or its Page on graph.facebook.com.
+  const auth: MetaAuth = { accessToken: deps.accessToken(integration), target: metaTargetOf(integration) };
   let result: { cursor: HistoryCursor; conversations: number; messages: number; usage?: UsageSignal };
   try {
-    result = await advance(job, token, deps);
+    result = await advance(job, auth, deps);
   } catch (error) {
     if (error instanceof JobGone) return "stale";
     if (!(error instanceof HistoryReadError)) throw error;
@@ -186,11 +188,11 @@ function worse(a: UsageSignal | undefined, b: UsageSignal | undefined): UsageSig
 }
 
 /** One step's work: import the next pending conversation, or read the next page of the list. */
-async function advance(job: HistoryJob, token: string, deps: HistoryDeps) {
+async function advance(job: HistoryJob, auth: MetaAuth, deps: HistoryDeps) {
   const { cursor } = job;
   const [conversationId, ...rest] = cursor.pending;
   if (conversationId !== undefined) {
-    const imported = await importConversation(job, conversationId, token, deps);
+    const imported = await importConversation(job, conversationId, auth, deps);
     return {
       cursor: { ...cursor, pending: rest },
       conversations: imported.messages > 0 ? 1 : 0,
@@ -203,7 +205,7 @@ async function advance(job: HistoryJob, token: string, deps: HistoryDeps) {
   await deps.pace();
   const page = await deps.meta.listConversations({
     igAccountId: job.igAccountId,
-    accessToken: token,
+    ...auth,
     limit: Math.min(deps.policy.pageSize, room),
     ...(cursor.after === undefined ? {} : { after: cursor.after }),
   });
@@ -232,13 +234,13 @@ async function advance(job: HistoryJob, token: string, deps: HistoryDeps) {
 async function importConversation(
   job: HistoryJob,
   conversationId: string,
-  token: string,
+  auth: MetaAuth,
   deps: HistoryDeps,
 ): Promise<{ messages: number; usage?: UsageSignal }> {
   await deps.pace();
   const ids = await deps.meta.messageIds({
     conversationId,
-    accessToken: token,
+    ...auth,
     limit: deps.policy.messagesPerConversation,
   });
   let usage = ids.usage;
@@ -246,7 +248,7 @@ async function importConversation(
   for (const id of ids.value.slice(0, deps.policy.messagesPerConversation)) {
     await deps.pace();
     try {
-      const read = await deps.meta.message({ messageId: id, accessToken: token });
+      const read = await deps.meta.message({ messageId: id, ...auth });
       usage = worse(usage, read.usage);
       messages.push(read.value);
     } catch (error) {

@@ -1,4 +1,4 @@
-import type { Integration } from "../integration";
+import type { Integration, MetaTarget } from "../integration";
 import type { Attachment } from "../message";
 import type { MetaErrorClass, UsageSignal } from "../meta-errors";
 import type { InboundStore } from "../webhook/ports";
@@ -112,24 +112,29 @@ export class HistoryReadError extends Error {
 }
 
 /** Meta's Conversations API (Instagram Login); every method throws HistoryReadError on Meta's refusals. */
+/** An integration's token and where Meta is called with it (the Page on graph.facebook.com for Facebook Login). */
+export interface MetaAuth {
+  readonly accessToken: string;
+  readonly target?: MetaTarget;
+}
+
 export interface ConversationsApi {
   /** One page of the account's conversations, newest first; `after` is absent on the last page. */
-  listConversations(request: {
-    readonly igAccountId: string;
-    readonly accessToken: string;
-    readonly after?: string;
-    readonly limit: number;
-  }): Promise<Read<{ conversations: { id: string; updatedAt: number }[]; after?: string }>>;
+  listConversations(
+    request: MetaAuth & {
+      readonly igAccountId: string;
+      readonly after?: string;
+      readonly limit: number;
+    },
+  ): Promise<Read<{ conversations: { id: string; updatedAt: number }[]; after?: string }>>;
   /** The newest message ids of a conversation (newest first). */
-  messageIds(request: {
-    readonly conversationId: string;
-    readonly accessToken: string;
-    readonly limit: number;
-  }): Promise<Read<string[]>>;
-  message(request: {
-    readonly messageId: string;
-    readonly accessToken: string;
-  }): Promise<Read<HistoryMessage>>;
+  messageIds(
+    request: MetaAuth & {
+      readonly conversationId: string;
+      readonly limit: number;
+    },
+  ): Promise<Read<string[]>>;
+  message(request: MetaAuth & { readonly messageId: string }): Promise<Read<HistoryMessage>>;
 }
 
 /** Bounds and pacing of an import (docs/app-api.md "History import"). */

@@ -3,7 +3,7 @@
  * handed out so that no rolling window ever holds more than `cap` of them.
  *
  * Why reservations: a message that must wait learns *when* it may go, parks itself on the queue until then
- * (visibility timeout) and comes back exactly once, so waiting never burns the queue's receive budget.
+ * (visibility timeout) and comes back exactly once, so waiting for the cap costs one receive and no attempt.
  *
  * Invariant (proved by the unit tests, relied on by docs/outbound.md): slots are handed out in non-decreasing
  * order and every slot is at least `windowMs + graceMs` after the slot `cap` positions before it. A send

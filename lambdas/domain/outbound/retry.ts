@@ -1,3 +1,5 @@
+import { OutboundQueue } from "../../contract/queues";
+
 /**
  * Retry policy for sends that failed transiently (Meta codes 1/2, 5xx, timeouts): exponential backoff with
  * jitter, bounded. After `maxAttempts` Meta calls the message fails with `retries_exhausted` and goes to the DLQ.
@@ -9,8 +11,8 @@ export interface RetryPolicy {
 }
 
 /**
- * Four attempts keep the worst case of queue receives per message (one wait for the cap, one per attempt)
- * well inside the DLQ's maxReceiveCount of 10; see docs/outbound.md.
+ * Four real Meta calls (`attempts` on the message item, counted by `queued → sending`), not queue receives: a
+ * receive that only waits (the cap, a Meta pause, an account stop) costs no attempt; see docs/outbound.md.
  */
 export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 4, baseDelayMs: 5_000, maxDelayMs: 5 * 60_000 };
 
@@ -32,3 +34,26 @@ export const RESTRICTION_PROBE_MS = 60 * 60_000;
 
 /** The limiter key of the app-wide pause (Meta code 4: the app's own limit, every account waits). */
 export const APP_WIDE_LIMITER = "*app";
+
+/**
+ * The longest a message may wait on the queue (for the cap, Meta's pauses, an account stop): a day less than the
+ * queue's retention, so SQS never silently drops a message our table still shows `queued`. A message older than
+ * this that would wait again fails explicitly and is dead-lettered.
+ */
+export const MAX_QUEUED_MS = (OutboundQueue.retentionSeconds - 24 * 3600) * 1000;
+
+/**
+ * The receive budget of a record that would wait once more. Waiting is not an attempt: a record is given up only
+ * when it has waited longer than MAX_QUEUED_MS since the message was accepted, or when its next receive would be
+ * the queue's last (SQS would dead-letter it silently; `maxReceiveCount` is set so that only a record failing for
+ * another reason — a dependency down on every receive — gets there within MAX_QUEUED_MS, docs/outbound.md).
+ * Real send attempts are bounded separately, by `RetryPolicy.maxAttempts` on the message's `attempts`.
+ */
+export function waitBudgetSpent(input: {
+  readonly receiveCount: number;
+  readonly maxReceiveCount: number;
+  readonly acceptedAt: number;
+  readonly now: number;
+}): boolean {
+  return input.receiveCount >= input.maxReceiveCount - 1 || input.now - input.acceptedAt >= MAX_QUEUED_MS;
+}

@@ -18,6 +18,7 @@ import {
   DEFAULT_RATE_LIMIT_PAUSE_MS,
   RESTRICTION_PROBE_MS,
   type RetryPolicy,
+  waitBudgetSpent,
 } from "./retry";
 
 export interface SenderDeps {
@@ -87,14 +88,22 @@ export async function processBatch(
 }
 
 /**
- * One record: re-check, hold a slot under the account's cap, send once, record the result. A deferral that
- * would reach the queue's maxReceiveCount is turned into an explicit failure + DLQ instead, so SQS never
- * dead-letters a message that our table still shows as queued.
+ * One record: re-check, hold a slot under the account's cap, send once, record the result. A deferral past the
+ * wait budget (`waitBudgetSpent`: too old for the queue's retention, or the queue's last receive) is turned into
+ * an explicit failure + DLQ instead, so SQS never drops or dead-letters a message our table still shows queued.
  */
 export async function processRecord(record: QueueRecord, deps: SenderDeps): Promise<RecordOutcome> {
   const outcome = await decide(record.ref, deps);
-  if (outcome.kind !== "defer" || record.receiveCount < deps.maxReceiveCount - 1) return outcome;
+  if (outcome.kind !== "defer") return outcome;
+  // Waiting (the cap, Meta's pauses) costs receives but no attempt: only age or the queue's last receive end it.
   const message = await deps.store.get(record.ref);
+  const spent = waitBudgetSpent({
+    receiveCount: record.receiveCount,
+    maxReceiveCount: deps.maxReceiveCount,
+    acceptedAt: message?.acceptedAt ?? deps.now(),
+    now: deps.now(),
+  });
+  if (!spent) return outcome;
   if (message?.status === "queued") {
     // A message that waited out an account-wide stop says so, rather than a generic "retries exhausted".
     const integration = await deps.integrations.get(message.imoId, message.userId);

@@ -1,3 +1,4 @@
+import { metaTargetOf } from "../integration";
 import { SLOW_DOWN_AT_PERCENT } from "../meta-errors";
 import type { ProfileAccess, ProfileJob, ProfileStore, ThrottleState, UserProfileApi } from "./ports";
 import { type ProfileState, pictureExpiry, profileDue } from "./profile";
@@ -82,7 +83,7 @@ export async function fetchProfile(
     await deps.store.release(job);
     return done("token_invalid");
   }
-  const answer = await deps.meta.fetch({ igsid: job.igsid, accessToken });
+  const answer = await deps.meta.fetch({ igsid: job.igsid, accessToken, target: metaTargetOf(integration) });
   if (answer.ok) {
     const pictureExpiresAt = pictureExpiry(answer.profile.profilePictureUrl);
     const state: ProfileState = {

@@ -1,4 +1,4 @@
-import type { Integration } from "../integration";
+import type { Integration, MetaTarget } from "../integration";
 import type { MetaErrorClass, UsageSignal } from "../meta-errors";
 import type { CustomerProfile, ProfileState } from "./profile";
 
@@ -44,7 +44,12 @@ export type UserProfileResult =
 
 /** Meta's User Profile API (`GET /<IGSID>?fields=…` with the account's token); failures classified, never thrown. */
 export interface UserProfileApi {
-  fetch(request: { readonly igsid: string; readonly accessToken: string }): Promise<UserProfileResult>;
+  fetch(request: {
+    readonly igsid: string;
+    readonly accessToken: string;
+    /** Where Meta is called (the Page's host for Facebook Login); absent: graph.instagram.com. */
+    readonly target?: MetaTarget;
+  }): Promise<UserProfileResult>;
 }
 
 /** Meta's throttles, shared with the sender (the same per-account Graph budget): read and extended here. */
