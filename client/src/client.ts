@@ -7,6 +7,7 @@ import type {
   ConversationSummary,
   ConversationsPage,
   HistoryImport,
+  IceBreakers,
   Integration,
   Message,
   MessageAccepted,
@@ -16,6 +17,7 @@ import type {
   OAuthCompleteResult,
   OAuthInitRequest,
   OAuthInitResponse,
+  PersistentMenu,
 } from "./types";
 
 export interface InstagramDmClientOptions {
@@ -90,6 +92,17 @@ export interface InstagramDmClient {
   react(messageId: string, reaction?: "love"): Promise<Message>;
   /** `DELETE /instagram/messages/{id}/reaction`: takes the account's reaction back. */
   unreact(messageId: string): Promise<Message>;
+  /** `GET /instagram/integration/ice-breakers`: the account's ice breakers, read from Meta. */
+  getIceBreakers(): Promise<IceBreakers>;
+  /** `PUT /instagram/integration/ice-breakers`: replaces them at Meta (400 over Meta's limits, nothing sent). */
+  setIceBreakers(body: IceBreakers): Promise<IceBreakers>;
+  /** `GET /instagram/integration/menu`: the account's persistent menu, read from Meta. */
+  getMenu(): Promise<PersistentMenu>;
+  /** `PUT /instagram/integration/menu`: replaces the persistent menu at Meta. */
+  setMenu(body: PersistentMenu): Promise<PersistentMenu>;
+  /** `DELETE /instagram/integration/ice-breakers` / `.../menu`: removes the property at Meta (the other is kept). */
+  clearIceBreakers(): Promise<void>;
+  clearMenu(): Promise<void>;
   /** The typed openapi-fetch client underneath, for routes not wrapped above. */
   readonly api: Client<paths>;
 }
@@ -184,5 +197,15 @@ export function createInstagramDmClient(options: InstagramDmClientOptions): Inst
       ),
     unreact: (messageId) =>
       bodyOf(api.DELETE("/instagram/messages/{messageId}/reaction", { params: { path: { messageId } } })),
+    getIceBreakers: () => bodyOf(api.GET("/instagram/integration/ice-breakers")),
+    setIceBreakers: (body) => bodyOf(api.PUT("/instagram/integration/ice-breakers", { body })),
+    getMenu: () => bodyOf(api.GET("/instagram/integration/menu")),
+    setMenu: (body) => bodyOf(api.PUT("/instagram/integration/menu", { body })),
+    clearIceBreakers: async () => {
+      await bodyOf(api.DELETE("/instagram/integration/ice-breakers"));
+    },
+    clearMenu: async () => {
+      await bodyOf(api.DELETE("/instagram/integration/menu"));
+    },
   };
 }

@@ -19,6 +19,9 @@ export type MessageAccepted = Schemas["MessageAccepted"];
 export type MessageStatus = Schemas["MessageStatus"];
 export type MessageReactionRequest = Schemas["MessageReactionRequest"];
 export type RichMessage = Schemas["RichMessage"];
+/** Ice breakers / persistent menu per locale, as Meta holds them (`GET`/`PUT /instagram/integration/...`). */
+export type IceBreakers = Schemas["IceBreakers"];
+export type PersistentMenu = Schemas["PersistentMenu"];
 export type Problem = Schemas["Problem"];
 /** Every stable error code the API answers with (docs/app-api.md). */
 export type ProblemCode = Problem["code"];

@@ -137,6 +137,39 @@ async function loadIntegration() {
   showHistory(integration.history, connected);
   show($("simulator-panel"), connected && Boolean(state.config?.simulatorUrl));
   show($("inbox-panel"), connected);
+  show($("ice-breakers-form"), connected);
+}
+
+/** Ice breakers as `question | payload` lines (default locale only: the API takes any locale, the editor is kept small). */
+async function loadIceBreakers() {
+  try {
+    const { iceBreakers } = await dm.getIceBreakers();
+    const held = iceBreakers.find((entry) => entry.locale === "default")?.questions ?? [];
+    $("ice-breakers").value = held.map((q) => `${q.question} | ${q.payload}`).join("\n");
+  } catch (error) {
+    notice(`Ice breakers: ${error.message}`, "error");
+  }
+}
+
+async function saveIceBreakers(event) {
+  event.preventDefault();
+  const questions = $("ice-breakers")
+    .value.split("\n")
+    .map((line) => line.trim())
+    .filter(Boolean)
+    .map((line) => {
+      const [question, payload] = line.split("|").map((part) => part.trim());
+      return { question, payload: payload || question };
+    });
+  try {
+    await dm.setIceBreakers({ iceBreakers: [{ locale: "default", questions }] });
+    notice("Ice breakers saved at Meta.");
+    await loadIceBreakers();
+  } catch (error) {
+    // A refusal names the field (e.g. body.iceBreakers.0.questions: at most 4).
+    const fields = (error.errors ?? []).map((e) => `${e.field}: ${e.message}`).join("; ");
+    notice(`Ice breakers not saved: ${fields || error.message}`, "error");
+  }
 }
 
 /** The history import's progress (docs/app-api.md "History import") and the button that starts it again. */
@@ -758,6 +791,8 @@ async function start() {
   $("filter-unread").addEventListener("change", () => loadConversations());
   $("filter-q").addEventListener("input", () => loadConversations());
   $("token-refresh").addEventListener("click", runTokenRefresh);
+  $("ice-breakers-form").addEventListener("submit", saveIceBreakers);
+  $("ice-breakers-load").addEventListener("click", loadIceBreakers);
   setInterval(tickCountdowns, 1000);
   // No polling: the inbox, the open thread and reply statuses follow the event stream (connectEvents).
   // Imported history raises no events: while an import runs, its progress and the inbox it fills are polled.

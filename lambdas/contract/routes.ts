@@ -3,7 +3,7 @@
  * `handler` names the entry file under lambdas/handlers/ (without extension); one Lambda per handler.
  */
 export interface RouteDeclaration {
-  readonly method: "GET" | "POST" | "DELETE";
+  readonly method: "GET" | "POST" | "PUT" | "DELETE";
   readonly path: string;
   /** `public` routes are called by Meta or a browser and authenticate themselves (signatures, state). */
   readonly auth: "public" | "jwt";
@@ -31,6 +31,12 @@ export const HandlerNames = [
   "message-react",
   "message-unreact",
   "attachment-upload",
+  "ice-breakers-get",
+  "ice-breakers-put",
+  "menu-get",
+  "menu-put",
+  "ice-breakers-delete",
+  "menu-delete",
 ] as const;
 
 export type HandlerName = (typeof HandlerNames)[number];
@@ -53,6 +59,8 @@ export const Paths = {
   message: "/instagram/messages/{messageId}",
   messageReaction: "/instagram/messages/{messageId}/reaction",
   attachments: "/instagram/attachments",
+  iceBreakers: "/instagram/integration/ice-breakers",
+  menu: "/instagram/integration/menu",
 } as const;
 
 export const Routes = [
@@ -76,6 +84,12 @@ export const Routes = [
   { method: "POST", path: Paths.messageReaction, auth: "jwt", handler: "message-react" },
   { method: "DELETE", path: Paths.messageReaction, auth: "jwt", handler: "message-unreact" },
   { method: "POST", path: Paths.attachments, auth: "jwt", handler: "attachment-upload" },
+  { method: "GET", path: Paths.iceBreakers, auth: "jwt", handler: "ice-breakers-get" },
+  { method: "PUT", path: Paths.iceBreakers, auth: "jwt", handler: "ice-breakers-put" },
+  { method: "GET", path: Paths.menu, auth: "jwt", handler: "menu-get" },
+  { method: "PUT", path: Paths.menu, auth: "jwt", handler: "menu-put" },
+  { method: "DELETE", path: Paths.iceBreakers, auth: "jwt", handler: "ice-breakers-delete" },
+  { method: "DELETE", path: Paths.menu, auth: "jwt", handler: "menu-delete" },
 ] as const satisfies readonly RouteDeclaration[];
 
 /** Handlers of the routes the app calls with its JWT: these get the caller's tenant from the token's claims. */

@@ -91,6 +91,13 @@ export const Access: Record<HandlerName | WorkerName, FunctionAccess> = {
   "message-unreact": { table: ["GetItem", "UpdateItem"], tokenKey: true },
   // The caller's integration (Get) only: Instagram Login has no upload at Meta, so no token is opened.
   "attachment-upload": { table: ["GetItem"] },
+  // The caller's integration (Get); Meta's messenger_profile (ice breakers, menu) with the decrypted token.
+  "ice-breakers-get": { table: ["GetItem"], tokenKey: true },
+  "ice-breakers-put": { table: ["GetItem"], tokenKey: true },
+  "menu-get": { table: ["GetItem"], tokenKey: true },
+  "menu-put": { table: ["GetItem"], tokenKey: true },
+  "ice-breakers-delete": { table: ["GetItem"], tokenKey: true },
+  "menu-delete": { table: ["GetItem"], tokenKey: true },
   // Message transitions and needs_reauth (Update), limiter (Get, Put, Update), sent: echo placeholder (Delete).
   sender: { table: ["GetItem", "PutItem", "UpdateItem", "DeleteItem"], tokenKey: true },
   // Expiring tokens (Query on gsi), each refreshed or cleared with a conditional Put; opens and re-seals them

@@ -57,6 +57,12 @@ const expected: Record<string, readonly string[]> = {
   "message-react": [...dynamo("GetItem", "UpdateItem"), ...WRITE_KEY, ...SECRET],
   "message-unreact": [...dynamo("GetItem", "UpdateItem"), ...WRITE_KEY, ...SECRET],
   "attachment-upload": [...dynamo("GetItem"), ...READ_KEY],
+  "ice-breakers-get": [...dynamo("GetItem"), ...READ_KEY, ...SECRET],
+  "ice-breakers-put": [...dynamo("GetItem"), ...READ_KEY, ...SECRET],
+  "menu-get": [...dynamo("GetItem"), ...READ_KEY, ...SECRET],
+  "menu-put": [...dynamo("GetItem"), ...READ_KEY, ...SECRET],
+  "ice-breakers-delete": [...dynamo("GetItem"), ...READ_KEY, ...SECRET],
+  "menu-delete": [...dynamo("GetItem"), ...READ_KEY, ...SECRET],
   sender: [
     ...dynamo("DeleteItem", "GetItem", "PutItem", "UpdateItem"),
     ...WRITE_KEY,
@@ -205,6 +211,12 @@ const secretsRead: Record<string, readonly ("credentials" | "tokenKey")[]> = {
   "message-react": ["tokenKey"],
   "message-unreact": ["tokenKey"],
   "attachment-upload": [],
+  "ice-breakers-get": ["tokenKey"],
+  "ice-breakers-put": ["tokenKey"],
+  "menu-get": ["tokenKey"],
+  "menu-put": ["tokenKey"],
+  "ice-breakers-delete": ["tokenKey"],
+  "menu-delete": ["tokenKey"],
   "profile-fetch": ["tokenKey"],
 };
 

@@ -4,7 +4,7 @@ import { lambdaContext as localLambdaContext } from "../../dev/local-server/api-
 import type { HttpEvent } from "../../lambdas/http/types";
 
 export interface HttpEventInput {
-  readonly method: "GET" | "POST" | "DELETE";
+  readonly method: "GET" | "POST" | "PUT" | "DELETE";
   /** The route template, e.g. /instagram/messages/{messageId}. */
   readonly route: string;
   /** The concrete path; defaults to the route. */

@@ -181,6 +181,62 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/instagram/integration/ice-breakers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The account's ice breakers, as Meta holds them
+         * @description Read from Meta's messenger_profile with the integration's token (not a copy of ours); `iceBreakers: []` when none are set.
+         */
+        get: operations["ice-breakers-get"];
+        /**
+         * Replace the account's ice breakers
+         * @description Applied through Meta's messenger_profile (replaces them as a whole) and answered as Meta then holds them. Over a documented limit (4 questions per locale, 80-character questions, a `default` locale, no repeated locale): 400 naming the field, nothing sent to Meta.
+         */
+        put: operations["ice-breakers-put"];
+        post?: never;
+        /**
+         * Remove the account's ice breakers at Meta
+         * @description Meta's `DELETE messenger_profile` with `fields: [ice_breakers]`; the persistent menu is kept.
+         */
+        delete: operations["ice-breakers-delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/instagram/integration/menu": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The account's persistent menu, as Meta holds it
+         * @description Read from Meta's messenger_profile with the integration's token; `menu: []` when none is set.
+         */
+        get: operations["menu-get"];
+        /**
+         * Replace the account's persistent menu
+         * @description Applied through Meta's messenger_profile and answered as Meta then holds it. Over a documented limit (20 items per locale, 30-character titles, https URLs, a `default` locale): 400 naming the field, nothing sent to Meta.
+         */
+        put: operations["menu-put"];
+        post?: never;
+        /**
+         * Remove the account's persistent menu at Meta
+         * @description Meta's `DELETE messenger_profile` with `fields: [persistent_menu]`; the ice breakers are kept.
+         */
+        delete: operations["menu-delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/instagram/messages": {
         parameters: {
             query?: never;
@@ -494,6 +550,19 @@ export type components = {
             startedAt: string;
             /** @enum {string} */
             status: "running" | "completed" | "failed";
+        };
+        IceBreakers: {
+            iceBreakers: {
+                /** @description `default` (required once) or a Meta locale such as `en_GB` */
+                locale: string;
+                /** @description At most 4 questions (Meta's ice breakers page) */
+                questions: {
+                    /** @description Sent back in the postback when tapped */
+                    payload: string;
+                    /** @description At most 80 characters */
+                    question: string;
+                }[];
+            }[];
         };
         Integration: {
             /**
@@ -896,6 +965,25 @@ export type components = {
              * @description When the sign-in link (its state) expires
              */
             expiresAt: string;
+        };
+        PersistentMenu: {
+            menu: {
+                /** @description At most 20 items; titles at most 30 characters */
+                items: ({
+                    payload: string;
+                    title: string;
+                    /** @constant */
+                    type: "postback";
+                } | {
+                    title: string;
+                    /** @constant */
+                    type: "web_url";
+                    /** Format: uri */
+                    url: string;
+                })[];
+                /** @description `default` (required once) or a Meta locale such as `en_GB` */
+                locale: string;
+            }[];
         };
         Problem: {
             /**
@@ -1630,6 +1718,382 @@ export interface operations {
                 };
             };
             /** @description Problem details; code: integration.not_connected, integration.needs_reauth, history.already_running */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details; code: internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details; code: dependency.unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "ice-breakers-get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The ice breakers per locale */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IceBreakers"];
+                };
+            };
+            /** @description Problem details; code: auth.unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details; code: integration.not_connected, integration.needs_reauth */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details; code: internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details; code: dependency.unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "ice-breakers-put": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["IceBreakers"];
+            };
+        };
+        responses: {
+            /** @description The ice breakers Meta now holds */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IceBreakers"];
+                };
+            };
+            /** @description Problem details; code: request.invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details; code: auth.unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details; code: integration.not_connected, integration.needs_reauth */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details; code: request.unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details; code: internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details; code: dependency.unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "ice-breakers-delete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed at Meta */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem details; code: auth.unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details; code: integration.not_connected, integration.needs_reauth */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details; code: internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details; code: dependency.unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "menu-get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The persistent menu per locale */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PersistentMenu"];
+                };
+            };
+            /** @description Problem details; code: auth.unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details; code: integration.not_connected, integration.needs_reauth */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details; code: internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details; code: dependency.unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "menu-put": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PersistentMenu"];
+            };
+        };
+        responses: {
+            /** @description The persistent menu Meta now holds */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PersistentMenu"];
+                };
+            };
+            /** @description Problem details; code: request.invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details; code: auth.unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details; code: integration.not_connected, integration.needs_reauth */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details; code: request.unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details; code: internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details; code: dependency.unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "menu-delete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed at Meta */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem details; code: auth.unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details; code: integration.not_connected, integration.needs_reauth */
             409: {
                 headers: {
                     [name: string]: unknown;

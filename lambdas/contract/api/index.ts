@@ -27,6 +27,7 @@ import {
   MessageSendHeaders,
   MessageStatus,
 } from "./messages";
+import { messengerProfileRouteSchemas } from "./messenger-profile";
 import {
   OAuthCallbackQuery,
   OAuthCompleteBody,
@@ -42,6 +43,7 @@ export * from "./conversations";
 export * from "./data-deletion";
 export * from "./integration";
 export * from "./messages";
+export * from "./messenger-profile";
 export * from "./oauth";
 export * from "./rich";
 export * from "./webhook";
@@ -289,4 +291,5 @@ export const RouteSchemas: Readonly<Record<HandlerName, RouteSchema>> = {
     },
   },
   ...richRouteSchemas,
+  ...messengerProfileRouteSchemas,
 };
