@@ -1,7 +1,12 @@
 import { writeFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
+import { SQSClient } from "@aws-sdk/client-sqs";
 import { metaJson, signMetaBody } from "../dev/meta-simulator/signing";
 import { batch, customerText, type WebhookPayload } from "../dev/meta-simulator/webhook-payloads";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../dev/services/dynamodb-local";
+import { createProfileQueues } from "../dev/services/provision";
+import { startSqsLocal } from "../dev/services/sqs-local";
+import { Env } from "../lambdas/contract/env";
 import { Paths, type RouteDeclaration } from "../lambdas/contract/routes";
 import { type CallSummary, summarise } from "./support/dynamo-meter";
 import { timed } from "./support/handler-timer";
@@ -166,8 +171,18 @@ export interface InboundRow {
  * separate pass of one POST at a time, so each request is attributed to its POST.
  */
 export async function inbound(options: InboundOptions = defaultInboundOptions): Promise<InboundRow[]> {
-  const stack = await startBenchStack();
+  // As deployed, the webhook also asks for customer profiles (docs/app-api.md): a local SQS server and the
+  // profile queue, so the acknowledgement and the cost include that request.
+  const sqs = await startSqsLocal();
+  const stack = await startBenchStack({ AWS_ENDPOINT_URL_SQS: sqs.endpoint });
+  const sqsClient = new SQSClient({
+    endpoint: sqs.endpoint,
+    region: LOCAL_REGION,
+    credentials: LOCAL_CREDENTIALS,
+  });
   try {
+    const profiles = await createProfileQueues(sqsClient, `bench-profiles-${Date.now()}`);
+    process.env[Env.profileQueueUrl] = profiles.queueUrl;
     await seedIntegration(stack, IG_ACCOUNT);
     const { handler } = (await import("../lambdas/handlers/webhook-receive")) as { handler: HttpHandler };
     const { baselineWebhookHandler } = await import("./support/baseline-webhook");
@@ -265,7 +280,9 @@ export async function inbound(options: InboundOptions = defaultInboundOptions): 
       await baselineHost.stop();
     }
   } finally {
+    sqsClient.destroy();
     await stack.stop();
+    await sqs.stop();
   }
 }
 
