@@ -1,8 +1,9 @@
 import { createServer, request as httpRequest, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { type AttributeValue, BatchGetItemCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { BatchGetItemCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../dev/services/dynamodb-local";
 import { MainTable } from "../../lambdas/contract/table";
+import { type Item, itemBytes, priceFailedConditionalWrite, priceItemWrite } from "./write-pricing";
 
 /** One DynamoDB request as seen on the wire, with the capacity DynamoDB reported for it. */
 export interface MeteredCall {
@@ -47,16 +48,30 @@ export class DynamoMeter {
   private server: Server | undefined;
   endpoint = "";
   /**
-   * When on (one request at a time, for the cost passes), each written transaction is priced item by item
-   * from the items as stored (see `priceTransaction`); off during throughput runs, which it would slow down.
+   * When on (one POST at a time, for the cost passes), every write request is priced item by item from the
+   * items as stored before and after it (see `priceWrite` and support/write-pricing.ts); off during throughput
+   * runs, which the extra reads would slow down. (The name predates single writes being priced too.)
    */
   priceTransactions = false;
+  private client: DynamoDBClient | undefined;
 
   constructor(private target: string) {}
+
+  /** The meter's own client (straight to DynamoDB Local, not through the proxy), for the pricing reads. */
+  private pricingClient(): DynamoDBClient {
+    this.client ??= new DynamoDBClient({
+      endpoint: this.target,
+      region: LOCAL_REGION,
+      credentials: LOCAL_CREDENTIALS,
+    });
+    return this.client;
+  }
 
   /** Re-points the proxy (e.g. at a restarted DynamoDB Local). */
   retarget(target: string): void {
     this.target = target;
+    this.client?.destroy();
+    this.client = undefined;
   }
 
   async start(): Promise<this> {
@@ -64,68 +79,79 @@ export class DynamoMeter {
       const chunks: Buffer[] = [];
       req.on("data", (chunk: Buffer) => chunks.push(chunk));
       req.on("end", () => {
-        const startedAt = performance.now();
-        const operation =
-          String(req.headers["x-amz-target"] ?? "unknown")
-            .split(".")
-            .pop() ?? "unknown";
-        const original = Buffer.concat(chunks);
-        const writeItems = itemsWritten(operation, original);
-        const body = withCapacity(operation, original);
-        const headers = { ...req.headers, "content-length": String(body.length) };
-        const upstream = new URL(this.target);
-        const forward = httpRequest(
-          {
-            host: upstream.hostname,
-            port: upstream.port,
-            method: req.method,
-            path: req.url,
-            headers,
-          },
-          (response: IncomingMessage) => {
-            const parts: Buffer[] = [];
-            response.on("data", (chunk: Buffer) => parts.push(chunk));
-            response.on("end", () => {
-              void (async () => {
-                const payload = Buffer.concat(parts);
-                const endedAt = performance.now();
-                const units = consumed(operation, payload);
-                const ok = (response.statusCode ?? 0) < 300;
-                const priced =
-                  ok && operation === "TransactWriteItems" && this.priceTransactions
-                    ? await priceTransaction(this.target, original).catch(() => undefined)
-                    : undefined;
-                this.calls.push({
-                  operation,
-                  startedAt,
-                  endedAt,
-                  status: response.statusCode ?? 0,
-                  readUnits: units.readUnits,
-                  reportedWriteUnits: units.writeUnits,
-                  writeUnits: priced ?? units.writeUnits,
-                  writeItems: ok ? writeItems : 0,
-                });
-                res.writeHead(response.statusCode ?? 502, response.headers);
-                res.end(payload);
-              })();
+        void (async () => {
+          const startedAt = performance.now();
+          const operation =
+            String(req.headers["x-amz-target"] ?? "unknown")
+              .split(".")
+              .pop() ?? "unknown";
+          const original = Buffer.concat(chunks);
+          const writeItems = itemsWritten(operation, original);
+          const body = withCapacity(operation, original);
+          // Pricing mode: the items as they are before the write, to price it from before and after.
+          const keys = this.priceTransactions ? writtenKeys(operation, original) : [];
+          const before =
+            keys.length > 0 ? await snapshot(this.pricingClient(), keys).catch(() => undefined) : undefined;
+          const headers = { ...req.headers, "content-length": String(body.length) };
+          const upstream = new URL(this.target);
+          const forward = httpRequest(
+            {
+              host: upstream.hostname,
+              port: upstream.port,
+              method: req.method,
+              path: req.url,
+              headers,
+            },
+            (response: IncomingMessage) => {
+              const parts: Buffer[] = [];
+              response.on("data", (chunk: Buffer) => parts.push(chunk));
+              response.on("end", () => {
+                void (async () => {
+                  const payload = Buffer.concat(parts);
+                  const endedAt = performance.now();
+                  const units = consumed(operation, payload);
+                  const status = response.statusCode ?? 0;
+                  const ok = status < 300;
+                  const after =
+                    before !== undefined
+                      ? await snapshot(this.pricingClient(), keys).catch(() => undefined)
+                      : undefined;
+                  const priced =
+                    before !== undefined && after !== undefined
+                      ? priceWrite(operation, keys, before, after, status, payload)
+                      : undefined;
+                  this.calls.push({
+                    operation,
+                    startedAt,
+                    endedAt,
+                    status,
+                    readUnits: units.readUnits,
+                    reportedWriteUnits: units.writeUnits,
+                    writeUnits: priced ?? units.writeUnits,
+                    writeItems: ok ? writeItems : 0,
+                  });
+                  res.writeHead(response.statusCode ?? 502, response.headers);
+                  res.end(payload);
+                })();
+              });
+            },
+          );
+          forward.on("error", () => {
+            // The storage is down: let the client see a dropped connection, as it would with no proxy.
+            this.calls.push({
+              operation,
+              startedAt,
+              endedAt: performance.now(),
+              status: 0,
+              writeUnits: 0,
+              reportedWriteUnits: 0,
+              readUnits: 0,
+              writeItems: 0,
             });
-          },
-        );
-        forward.on("error", () => {
-          // The storage is down: let the client see a dropped connection, as it would with no proxy.
-          this.calls.push({
-            operation,
-            startedAt,
-            endedAt: performance.now(),
-            status: 0,
-            writeUnits: 0,
-            reportedWriteUnits: 0,
-            readUnits: 0,
-            writeItems: 0,
+            res.destroy();
           });
-          res.destroy();
-        });
-        forward.end(body);
+          forward.end(body);
+        })();
       });
     });
     server.keepAliveTimeout = 60_000;
@@ -141,6 +167,8 @@ export class DynamoMeter {
   }
 
   async stop(): Promise<void> {
+    this.client?.destroy();
+    this.client = undefined;
     const server = this.server;
     if (!server) return;
     server.closeAllConnections();
@@ -166,93 +194,127 @@ function itemsWritten(operation: string, body: Buffer): number {
   }
 }
 
-/**
- * DynamoDB Local prices a TransactWriteItems call wrongly: it adds up the costs of the items but counts equal
- * costs once (measured: 20 one-KB puts report one item's units; a 3 KB and a 1 KB item report 8, two 3 KB items
- * 6). So a written transaction is priced here from the items as stored after it: per item, 2 × ⌈size / 1 KB⌉
- * for the table and the same again for every index the item appears in (all indexes project ALL). Updates
- * are priced at their new size (DynamoDB charges the larger of old and new), deletes at 1 KB.
- */
-async function priceTransaction(target: string, request: Buffer): Promise<number> {
-  const input = JSON.parse(request.toString("utf8")) as {
-    TransactItems?: {
-      Put?: { TableName: string; Item: Record<string, AttributeValue> };
-      Update?: { TableName: string; Key: Record<string, AttributeValue> };
-      Delete?: { TableName: string; Key: Record<string, AttributeValue> };
-    }[];
-  };
-  const keys: { table: string; key: Record<string, AttributeValue> }[] = [];
-  let units = 0;
-  for (const item of input.TransactItems ?? []) {
-    if (item.Delete) units += 2;
-    const written = item.Put
-      ? { table: item.Put.TableName, key: keyOf(item.Put.Item) }
-      : item.Update
-        ? { table: item.Update.TableName, key: item.Update.Key }
-        : undefined;
-    if (written) keys.push(written);
-  }
-  if (keys.length === 0) return units;
-  const client = new DynamoDBClient({
-    endpoint: target,
-    region: LOCAL_REGION,
-    credentials: LOCAL_CREDENTIALS,
-  });
+/** The item keys a write request writes (or checks), per table, with whether it is transactional. */
+export function writtenKeys(
+  operation: string,
+  body: Buffer,
+): { table: string; key: Item; transactional: boolean; check: boolean }[] {
+  if (!WRITE_OPERATIONS.has(operation)) return [];
   try {
-    const byTable = new Map<string, Record<string, AttributeValue>[]>();
-    for (const { table, key } of keys) byTable.set(table, [...(byTable.get(table) ?? []), key]);
-    for (const [table, tableKeys] of byTable) {
-      for (let i = 0; i < tableKeys.length; i += 100) {
-        const result = await client.send(
-          new BatchGetItemCommand({
-            RequestItems: { [table]: { Keys: tableKeys.slice(i, i + 100), ConsistentRead: true } },
-          }),
-        );
-        for (const stored of result.Responses?.[table] ?? []) {
-          const kb = Math.max(1, Math.ceil(itemBytes(stored) / 1024));
-          const indexes = MainTable.indexes.filter(
-            (index) => index.partitionKey in stored && index.sortKey in stored,
-          );
-          units += 2 * kb * (1 + indexes.length);
-        }
-      }
+    const input = JSON.parse(body.toString("utf8")) as {
+      TableName?: string;
+      Item?: Item;
+      Key?: Item;
+      TransactItems?: {
+        Put?: { TableName: string; Item: Item };
+        Update?: { TableName: string; Key: Item };
+        Delete?: { TableName: string; Key: Item };
+        ConditionCheck?: { TableName: string; Key: Item };
+      }[];
+      RequestItems?: Record<string, { PutRequest?: { Item: Item }; DeleteRequest?: { Key: Item } }[]>;
+    };
+    if (operation === "TransactWriteItems") {
+      return (input.TransactItems ?? []).flatMap((action) => {
+        if (action.Put)
+          return [
+            { table: action.Put.TableName, key: keyOf(action.Put.Item), transactional: true, check: false },
+          ];
+        const keyed = action.Update ?? action.Delete ?? action.ConditionCheck;
+        return keyed
+          ? [{ table: keyed.TableName, key: keyed.Key, transactional: true, check: !!action.ConditionCheck }]
+          : [];
+      });
     }
-    return units;
-  } finally {
-    client.destroy();
+    if (operation === "BatchWriteItem") {
+      return Object.entries(input.RequestItems ?? {}).flatMap(([table, requests]) =>
+        requests.flatMap((request) => {
+          const key = request.PutRequest ? keyOf(request.PutRequest.Item) : request.DeleteRequest?.Key;
+          return key ? [{ table, key, transactional: false, check: false }] : [];
+        }),
+      );
+    }
+    const key = operation === "PutItem" && input.Item ? keyOf(input.Item) : input.Key;
+    return input.TableName && key
+      ? [{ table: input.TableName, key, transactional: false, check: false }]
+      : [];
+  } catch {
+    return [];
   }
 }
 
-function keyOf(item: Record<string, AttributeValue>): Record<string, AttributeValue> {
-  const key: Record<string, AttributeValue> = {};
+const WRITE_OPERATIONS = new Set([
+  "PutItem",
+  "UpdateItem",
+  "DeleteItem",
+  "TransactWriteItems",
+  "BatchWriteItem",
+]);
+
+/** The items as stored under `keys` right now (strongly consistent), by table and key. */
+async function snapshot(
+  client: DynamoDBClient,
+  keys: readonly { table: string; key: Item }[],
+): Promise<Map<string, Item>> {
+  const found = new Map<string, Item>();
+  const byTable = new Map<string, Item[]>();
+  for (const { table, key } of keys) byTable.set(table, [...(byTable.get(table) ?? []), key]);
+  for (const [table, tableKeys] of byTable) {
+    for (let i = 0; i < tableKeys.length; i += 100) {
+      const result = await client.send(
+        new BatchGetItemCommand({
+          RequestItems: { [table]: { Keys: tableKeys.slice(i, i + 100), ConsistentRead: true } },
+        }),
+      );
+      for (const item of result.Responses?.[table] ?? []) found.set(storedKey(table, keyOf(item)), item);
+    }
+  }
+  return found;
+}
+
+function storedKey(table: string, key: Item): string {
+  return `${table}|${JSON.stringify(key[MainTable.partitionKey])}|${JSON.stringify(key[MainTable.sortKey])}`;
+}
+
+/**
+ * The write units DynamoDB would charge for a write request, priced item by item from the items before and
+ * after it (support/write-pricing.ts has the rules and their sources). A condition that failed on a single-item
+ * write is charged on the item that is there; a cancelled transaction is not priced (AWS documents no figure
+ * and answers it without ConsumedCapacity).
+ */
+function priceWrite(
+  operation: string,
+  keys: ReturnType<typeof writtenKeys>,
+  before: Map<string, Item>,
+  after: Map<string, Item>,
+  status: number,
+  payload: Buffer,
+): number {
+  if (status >= 300) {
+    const conditionFailed =
+      operation !== "TransactWriteItems" && payload.toString("utf8").includes("ConditionalCheckFailed");
+    const first = keys[0];
+    return conditionFailed && first
+      ? priceFailedConditionalWrite(before.get(storedKey(first.table, first.key)))
+      : 0;
+  }
+  let units = 0;
+  for (const { table, key, transactional, check } of keys) {
+    const old = before.get(storedKey(table, key));
+    // A ConditionCheck writes nothing but is charged as a transactional write of the item it read.
+    const next = check ? old : after.get(storedKey(table, key));
+    if (check) units += 2 * Math.max(1, Math.ceil((old ? itemBytes(old) : 0) / 1024));
+    else units += priceItemWrite(old, next, transactional).total;
+  }
+  return units;
+}
+
+function keyOf(item: Item): Item {
+  const key: Item = {};
   for (const name of [MainTable.partitionKey, MainTable.sortKey]) {
     const value = item[name];
     if (value) key[name] = value;
   }
   return key;
-}
-
-/** An item's size as DynamoDB counts it: attribute names plus values (numbers approximated). */
-function itemBytes(item: Record<string, AttributeValue>): number {
-  return Object.entries(item).reduce(
-    (sum, [name, value]) => sum + Buffer.byteLength(name) + valueBytes(value),
-    0,
-  );
-}
-
-function valueBytes(value: AttributeValue): number {
-  if (value.S !== undefined) return Buffer.byteLength(value.S);
-  if (value.N !== undefined) return Math.ceil(value.N.replace(/^-|\.|e.*$/gi, "").length / 2) + 1;
-  if (value.B !== undefined) return value.B.length;
-  if (value.BOOL !== undefined || value.NULL !== undefined) return 1;
-  if (value.SS) return value.SS.reduce((sum, v) => sum + Buffer.byteLength(v), 0);
-  if (value.NS) return value.NS.reduce((sum, v) => sum + Math.ceil(v.length / 2) + 1, 0);
-  if (value.M)
-    return (
-      3 + Object.entries(value.M).reduce((sum, [k, v]) => sum + Buffer.byteLength(k) + valueBytes(v) + 1, 0)
-    );
-  if (value.L) return 3 + value.L.reduce((sum, v) => sum + valueBytes(v) + 1, 0);
-  return 0;
 }
 
 function withCapacity(operation: string, body: Buffer): Buffer {
