@@ -13,7 +13,7 @@ import { fetchProfiles, type ProfileFetchDeps, type ProfileRecord } from "../dom
 import type { ProfileJob, ThrottleState } from "../domain/profile/ports";
 import { openToken, type TokenKeys } from "../domain/token-seal";
 import { forEachLimited } from "../domain/webhook/limited";
-import type { ProfileRequests } from "../domain/webhook/ports";
+import type { ConversationRef, ProfileRequests } from "../domain/webhook/ports";
 import type { MetaHosts } from "../platform/runtime-config";
 
 export type ProfileLog = (message: string, extra: Record<string, unknown>) => void;
@@ -22,8 +22,10 @@ export type ProfileLog = (message: string, extra: Record<string, unknown>) => vo
 const REQUEST_CONCURRENCY = 8;
 
 /**
- * The webhook's side: after a delivery is stored, each customer whose profile is due gets one job (the
- * conversation's conditional `profileRequestedAt` picks one winner per burst). Never throws: a failure is
+ * The webhook's side: while a delivery is written, one eventually consistent read per conversation tells which
+ * profiles may be due (most are not: a refused conditional claim costs a write unit and a round trip, the read
+ * half a read unit and no round trip); after it is stored, each of those gets one job (the conversation's
+ * conditional `profileRequestedAt` picks one winner per burst). Never throws: a failure is
  * logged and counted, and the requests it claimed are released so a later message asks again.
  */
 export function profileRequests(
@@ -40,6 +42,15 @@ export function profileRequests(
   const queue = sqsProfileQueue(clients.sqs, config.queueUrl);
   const now = clients.now ?? (() => Date.now());
   return {
+    async dueAmong(conversations) {
+      const due: ConversationRef[] = [];
+      await forEachLimited(conversations, REQUEST_CONCURRENCY, async (ref) => {
+        // A failed read keeps the conversation: the claim decides, as it did before this filter.
+        if (await store.mayBeDue(ref, now()).catch(() => true)) due.push(ref);
+      });
+      return due;
+    },
+
     async request(conversations) {
       const due: ProfileJob[] = [];
       try {

@@ -37,6 +37,7 @@ function fakes(answers: UserProfileResult[], state?: ProfileState, paused?: numb
   const deps: ProfileFetchDeps = {
     store: {
       requestIfDue: async () => true,
+      mayBeDue: async () => true,
       current: async () => (state === undefined ? {} : { state }),
       save: async (_job, s) => {
         saved.push(s);

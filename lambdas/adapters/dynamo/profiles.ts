@@ -5,6 +5,7 @@ import type { CustomerProfile, ProfileState } from "../../domain/profile/profile
 import {
   PICTURE_EXPIRY_MARGIN_MS,
   PROFILE_MAX_AGE_MS,
+  profileDue,
   REQUEST_GUARD_MS,
   searchKeys,
   UNAVAILABLE_RETRY_MS,
@@ -96,6 +97,23 @@ export function dynamoProfileStore(access: DynamoAccess): ProfileStore {
         due,
       );
       return updateIf(access, key(job), b, condition);
+    },
+
+    async mayBeDue(job, now) {
+      const result = await db.send(
+        new GetCommand({
+          TableName: tableName,
+          Key: key(job),
+          // What `profileDue` and the guard read (the read costs the same; the answer is smaller).
+          ProjectionExpression:
+            "pk, profileStatus, profileFetchedAt, profilePictureExpiresAt, profileRequestedAt",
+        }),
+      );
+      const item = result.Item;
+      if (item === undefined) return true;
+      const requestedAt = item.profileRequestedAt;
+      if (typeof requestedAt === "number" && requestedAt > now - REQUEST_GUARD_MS) return false;
+      return profileDue(profileStateFromItem(item), now);
     },
 
     async current(job) {

@@ -16,6 +16,12 @@ export interface ProfileStore {
    * request is younger than the guard: true when this caller should queue the job (one winner per burst).
    */
   requestIfDue(job: ProfileJob, now: number): Promise<boolean>;
+  /**
+   * Whether `requestIfDue` could win at `now`, from a cheap read (eventually consistent, no write): false only
+   * when the stored conversation shows its profile is not due or a request is younger than the guard. A
+   * conversation not stored (yet) may be due. Only a filter: the conditional claim still decides.
+   */
+  mayBeDue(job: ProfileJob, now: number): Promise<boolean>;
   /** The conversation's profile state; `undefined` when the conversation does not exist (erased, never stored). */
   current(job: ProfileJob): Promise<{ readonly state?: ProfileState } | undefined>;
   /** Stores the state on the conversation (only while it exists) and ends the request; false if it is gone. */

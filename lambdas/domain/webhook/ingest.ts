@@ -49,6 +49,9 @@ export async function ingestDelivery(delivery: Delivery, deps: IngestDependencie
   };
   const owners = await ownersOf(delivery, deps);
   const groups = groupByConversation(delivery, owners, tally, deps);
+  // Which profiles may be due is read while the delivery is written (reads never conflict with the writes).
+  const asked = customersWhoWrote(groups);
+  const dueProfiles = deps.profiles?.dueAmong(asked).catch(() => asked);
   const record = (outcome: WriteOutcome) => {
     if (outcome === "applied") tally.stored += 1;
     else if (outcome === "duplicate") tally.duplicates += 1;
@@ -72,7 +75,10 @@ export async function ingestDelivery(delivery: Delivery, deps: IngestDependencie
       }
     }
   });
-  if (deps.profiles !== undefined) await deps.profiles.request(customersWhoWrote(groups));
+  if (deps.profiles !== undefined && dueProfiles !== undefined) {
+    const due = await dueProfiles;
+    if (due.length > 0) await deps.profiles.request(due);
+  }
   if (tally.stored > 0) deps.count(Metric.eventStored, tally.stored);
   if (tally.duplicates > 0) deps.count(Metric.eventDuplicate, tally.duplicates);
   if (tally.stale > 0) deps.count(Metric.eventStale, tally.stale);

@@ -67,6 +67,12 @@ export interface IntegrationRouting {
  * delivery after every write is durable, never failing it (a lost request is made again on a later message).
  */
 export interface ProfileRequests {
+  /**
+   * The conversations whose profile may be due, from reads made while the delivery is written (no write, no
+   * extra round trip on the way to the answer); never throws: when unsure, a conversation is kept.
+   */
+  dueAmong(conversations: readonly ConversationRef[]): Promise<readonly ConversationRef[]>;
+  /** Claims and queues the fetch of each conversation whose profile is due (conditional, one winner per burst). */
   request(conversations: readonly ConversationRef[]): Promise<void>;
 }
 
