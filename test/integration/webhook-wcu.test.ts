@@ -13,7 +13,7 @@ import { ingestDelivery } from "../../lambdas/domain/webhook/ingest";
 import { parseDelivery } from "../../lambdas/domain/webhook/parse";
 import { profileRequests } from "../../lambdas/wiring/profiles";
 import { freshTable, localDynamo, localSqs } from "../support/local-aws";
-import { ACCOUNT, deliveryOf, fromCustomer, midOf, text } from "../support/webhook-fixtures";
+import { ACCOUNT, deliveryOf, fromCustomer, midOf, TEXT_MID, text } from "../support/webhook-fixtures";
 import { connectIntegration } from "../support/webhook-seed";
 
 /**
@@ -135,6 +135,26 @@ describe("DynamoDB write units of inbound deliveries, priced as AWS charges them
     expect(burst.byOperation).toEqual({ Query: 2, TransactWriteItems: 1 });
   });
 
+  it("a conversation past 1 KB (a real-length picture URL and mid) doubles its writes", async () => {
+    // Meta's CDN links carry more query parameters than the reference's shortened one (~330 characters).
+    const longUrl = `https://scontent-iad3-2.cdninstagram.com/v/t51.2885-19/449717958_1234567890123456_1234567890123456789_n.jpg?stp=dst-jpg_s206x206_tt6&_nc_cat=100&ccb=1-7&_nc_sid=bf7eb4&_nc_ohc=${"A".repeat(17)}&_nc_zt=24&_nc_ht=scontent-iad3-2.cdninstagram.com&_nc_gid=${"B".repeat(22)}&oh=00_${"C".repeat(46)}&oe=67D9A1B2`;
+    const profile = fetchedProfile(Date.now());
+    await ingest(deliveryOf([message(7, 3)]));
+    await profiles().save(ref(3), {
+      ...profile,
+      profile: { ...profile.profile, profilePictureUrl: longUrl },
+    });
+    clock += 1000;
+    // A mid as long as Meta's (the text fixture's, 156 characters).
+    const realMid = `${TEXT_MID.slice(0, -20)}${String(clock).padStart(20, "0")}`;
+    const long = await ingest(deliveryOf([fromCustomer(clock, text(realMid, "And in blue?"), customer(3))]));
+    const sizes = await storedSizes(customer(3));
+    report.conversationPast1KB = { ...long, itemBytes: sizes };
+    expect(sizes.conversation).toBeGreaterThan(1024);
+    // Message 2 + 1; conversation 2 × 2 (transactional, 2 KB) + 2 + 2 (its 2 KB gsi1 entry moves).
+    expect(long.writeUnits).toBeLessThanOrEqual(11);
+  });
+
   // The bench's 1000-event delivery has 20 messages per conversation; so has this one, in less time.
   it("a 200-event delivery over 10 new conversations", { timeout: 120_000 }, async () => {
     const events = Array.from({ length: 200 }, (_, i) => message(10_000 + i, 100 + (i % 10)));
@@ -150,7 +170,8 @@ describe("DynamoDB write units of inbound deliveries, priced as AWS charges them
   });
 });
 
-async function storedSizes(): Promise<Record<string, number>> {
+async function storedSizes(igsid?: string): Promise<Record<string, number>> {
   const items = (await localDynamo().send(new ScanCommand({ TableName: tableName }))).Items ?? [];
-  return Object.fromEntries(items.map((item) => [String(item.entity?.S), itemBytes(item)]));
+  const mine = items.filter((item) => igsid === undefined || item.igsid?.S === igsid);
+  return Object.fromEntries(mine.map((item) => [String(item.entity?.S), itemBytes(item)]));
 }
