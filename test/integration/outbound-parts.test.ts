@@ -264,6 +264,59 @@ describe("a message in parts against DynamoDB Local, the local SQS server and th
     ]);
   });
 
+  it("a transient failure of part 2 is retried on its own backoff; part 3 waits behind it; all go out in order", async () => {
+    const s = await scenario();
+    const { messageId } = await acceptParts(s);
+    let deferredOnce = false;
+    const handled: string[] = [];
+    const deadline = Date.now() + 40_000;
+    while (handled.length < 3 && Date.now() < deadline) {
+      const [record] = (await receiveRecords(queueUrl)).filter((r) =>
+        String(JSON.parse(r.body).messageId).startsWith(`${messageId}-p`),
+      );
+      if (record === undefined) {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        continue;
+      }
+      const id = String(JSON.parse(record.body).messageId);
+      if (id === `${messageId}-p2` && !deferredOnce) {
+        sim.injectFault({ kind: "server_error", target: "send", igAccountId: ACCOUNT });
+      }
+      const failures = (await sender({ Records: [record] }, lambdaContext("sender"))).batchItemFailures;
+      if (failures.length > 0) {
+        // Only part 2, once: the sender hid it until its retry; the parent is still under way.
+        expect(id).toBe(`${messageId}-p2`);
+        expect(deferredOnce).toBe(false);
+        deferredOnce = true;
+        const waiting = JSON.parse((await getMessage(status, messageId, s.tenant)).body ?? "{}");
+        expect(waiting).toMatchObject({
+          status: "sending",
+          parts: [{ status: "sent" }, { status: "queued" }, { status: "queued" }],
+        });
+        continue;
+      }
+      await localSqs().send(
+        new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: record.receiptHandle }),
+      );
+      handled.push(id);
+    }
+    expect(deferredOnce).toBe(true);
+    expect(handled).toEqual([1, 2, 3].map((n) => `${messageId}-p${n}`));
+    const requests = metaRequests(s);
+    // Part 1, part 2 refused (500), part 2 again, part 3: the refused request never reached the customer.
+    expect(requests.map((r) => r.status)).toEqual([200, 500, 200, 200]);
+    expect(requests.filter((r) => r.status === 200).map((r) => r.json)).toEqual(
+      META_BODIES.map((message) => ({ recipient: { id: s.igsid }, message })),
+    );
+    const part2 = await readItem(tableName, Keys.message(s.tenant.imoId, `${messageId}-p2`));
+    expect(part2).toMatchObject({ status: "sent", attempts: 2 });
+    const done = JSON.parse((await getMessage(status, messageId, s.tenant)).body ?? "{}");
+    expect(done).toMatchObject({
+      status: "sent",
+      parts: [{ status: "sent" }, { status: "sent" }, { status: "sent" }],
+    });
+  }, 60_000);
+
   it("the same Idempotency-Key answers the same message: one parent, no extra parts or records", async () => {
     const s = await scenario();
     const first = await acceptParts(s, "parts-key-1");
