@@ -2,7 +2,7 @@ import { marshall } from "@aws-sdk/util-dynamodb";
 import type { DynamoDBRecord } from "aws-lambda";
 import { describe, expect, it } from "vitest";
 import { outboundItem } from "../../lambdas/adapters/dynamo/outbound-item";
-import { partItem } from "../../lambdas/adapters/dynamo/outbound-parts";
+import { partItem } from "../../lambdas/adapters/dynamo/outbound-part-item";
 import { storedChangeOf } from "../../lambdas/adapters/events/stream-records";
 import { messageObject } from "../../lambdas/adapters/meta/message-body";
 import { deriveEvents } from "../../lambdas/domain/events/derive";

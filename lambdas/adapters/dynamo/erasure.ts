@@ -7,7 +7,7 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import type { ErasureCounts, ErasureStore, PersonLink } from "../../domain/connect/ports";
 import { Keys } from "./keys";
-import { partKeys } from "./outbound-parts";
+import { partKeys } from "./outbound-part-item";
 import { gsi1Partition, queryPages } from "./query";
 
 type Key = { pk: string; sk: string };
