@@ -260,12 +260,15 @@ async function snapshot(
   for (const { table, key } of keys) byTable.set(table, [...(byTable.get(table) ?? []), key]);
   for (const [table, tableKeys] of byTable) {
     for (let i = 0; i < tableKeys.length; i += 100) {
-      const result = await client.send(
-        new BatchGetItemCommand({
-          RequestItems: { [table]: { Keys: tableKeys.slice(i, i + 100), ConsistentRead: true } },
-        }),
-      );
-      for (const item of result.Responses?.[table] ?? []) found.set(storedKey(table, keyOf(item)), item);
+      let pending: Item[] = tableKeys.slice(i, i + 100);
+      // Keys left unprocessed are asked again: a missing "before" image would price an update as a new item.
+      while (pending.length > 0) {
+        const result = await client.send(
+          new BatchGetItemCommand({ RequestItems: { [table]: { Keys: pending, ConsistentRead: true } } }),
+        );
+        for (const item of result.Responses?.[table] ?? []) found.set(storedKey(table, keyOf(item)), item);
+        pending = (result.UnprocessedKeys?.[table]?.Keys ?? []) as Item[];
+      }
     }
   }
   return found;
