@@ -70,8 +70,10 @@ export function priceItemWrite(
 }
 
 /**
- * A conditional single-item write whose condition failed: DynamoDB still charges the write, sized on the item
- * that is there (at least one unit); no index changes.
+ * A conditional single-item write whose condition failed: DynamoDB still charges the write (WorkingWithItems.html,
+ * "Capacity units consumed by conditional writes"): one unit if no item exists, else by the item's size — the page
+ * takes the larger of the existing item and the one the write would have made; this uses the existing one, a few
+ * bytes short for our refused updates. No index changes.
  */
 export function priceFailedConditionalWrite(existing: Item | undefined): number {
   return units(existing ? itemBytes(existing) : 0);
