@@ -194,7 +194,9 @@ describe.skipIf(!hasChromium)("dev console in a real browser", () => {
     await page.waitForSelector("#reply-status[data-status=sent]", { timeout: 45_000 });
     const offer = page.locator("#messages li.message.outbound").filter({ hasText: "Which size?" });
     await offer.locator("button.tap-quick_reply", { hasText: "Large" }).click();
-    const tapped = page.locator("#messages li.message.inbound").filter({ hasText: "tapped quick reply LARGE" });
+    const tapped = page
+      .locator("#messages li.message.inbound")
+      .filter({ hasText: "tapped quick reply LARGE" });
     await tapped.getByText("Large", { exact: false }).waitFor();
     // Shown as a reply to the offer: the API linked the tap to the message that offered its payload.
     const offerId = await offer.getAttribute("data-message-id");
