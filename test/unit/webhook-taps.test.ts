@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { messageFromItem } from "../../lambdas/adapters/dynamo/inbox-queries";
 import type { MessageEvent, PostbackEvent } from "../../lambdas/domain/webhook/events";
 import type { TapLinks } from "../../lambdas/domain/webhook/ports";
 import { postbackMessageId, tapOf } from "../../lambdas/domain/webhook/taps";
@@ -87,5 +88,32 @@ describe("what a tap answers", () => {
     await expect(
       tapOf(ref, { ...quickReply, direction: "outbound" }, links({}, {})),
     ).resolves.toBeUndefined();
+  });
+});
+
+describe("a stored tap read back (the inbox and the events stream read the same item)", () => {
+  it("keeps the tap and its link", () => {
+    const stored = {
+      ...ref,
+      entity: "message",
+      messageId: "tap_1773200000000_abcdefghijklmnopqrstuv",
+      mid: "aWdfZAG1faXRlbToxOklHTWVzc2FnZAUl",
+      direction: "inbound",
+      source: "customer",
+      sentAt: 1_773_200_000_000,
+      text: "Yes",
+      postbackPayload: "BOOK_YES",
+      tap: {
+        kind: "postback",
+        payload: "BOOK_YES",
+        title: "Yes",
+        inReplyTo: { messageId: "0b6f9a4e-7f3c-4c55-9d55-2f0c8f1e6a01", linkedBy: "mid" },
+      },
+    };
+    expect(messageFromItem(stored)?.tap).toEqual(stored.tap);
+    // A tap of a kind this reader does not know is dropped; the message itself is still shown.
+    const unknown = messageFromItem({ ...stored, tap: { ...stored.tap, kind: "swipe" } });
+    expect(unknown).toMatchObject({ messageId: stored.messageId, text: "Yes" });
+    expect(unknown).not.toHaveProperty("tap");
   });
 });

@@ -67,7 +67,9 @@ const MessageItem = z.object({
       title: z.string().optional(),
       inReplyTo: z.object({ messageId: z.string(), linkedBy: z.enum(TAP_LINK_BASES) }).optional(),
     })
-    .optional(),
+    .optional()
+    // A tap this reader does not know (written by a newer version) never hides the message itself.
+    .catch(undefined),
   referral: z.record(z.string(), z.string()).optional(),
   standby: z.boolean().optional(),
   reactions: z
