@@ -6,7 +6,9 @@ import { dynamoInboundStore } from "../adapters/dynamo/inbound-store";
 import { dynamoIntegrationRouting } from "../adapters/dynamo/integration-routing";
 import { dynamoIntegrationStore } from "../adapters/dynamo/integrations";
 import { dynamoTapLinks } from "../adapters/dynamo/tap-links";
-import { missingErasureQueue, sqsErasureQueue } from "../adapters/sqs/erasure-queue";
+import { sqsErasureQueue } from "../adapters/sqs/erasure-queue";
+import { missingQueue } from "../adapters/sqs/missing-queue";
+import { Env } from "../contract/env";
 import type { IngestDependencies } from "../domain/webhook/ports";
 import { profileRequests } from "./profiles";
 import { type PublicUrlConfig, publicUrls } from "./public-urls";
@@ -67,7 +69,7 @@ export function webhookWiring(config: WebhookConfig, clients: WebhookClients) {
     erasureQueue:
       config.erasureQueueUrl && clients.sqs
         ? sqsErasureQueue(clients.sqs, config.erasureQueueUrl)
-        : missingErasureQueue,
+        : missingQueue(Env.erasureQueueUrl, "data deletion jobs"),
     now: clients.now ?? (() => Date.now()),
     statusUrl: publicUrls(config).dataDeletionStatusUrl,
   });
