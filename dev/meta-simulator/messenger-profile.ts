@@ -1,6 +1,6 @@
 import type { SimContext } from "./context";
 import { type GraphError, GraphErrors } from "./graph-errors";
-import { graph, json, type Reply, type Req, splitList } from "./http";
+import { type Answer, graph, json, type Req, splitList } from "./http";
 import { DEFAULT_CUSTOMER_IGSID, type MessengerProfileState } from "./model";
 import * as Payloads from "./webhook-payloads";
 
@@ -141,10 +141,12 @@ export function messengerProfileRoutes(ctx: SimContext) {
     return list as ProfileField[];
   }
 
-  async function messengerProfile(req: Req, id: string): Promise<Reply> {
+  async function messengerProfile(req: Req, id: string): Promise<Answer> {
     const auth = ctx.authenticate(req);
     if ("status" in auth) return auth;
     const igId = auth.account.igId;
+    const faulted = await ctx.applyFault(ctx.takeFault("messenger_profile", igId), igId);
+    if (faulted !== undefined) return faulted;
     if (id !== "me" && id !== igId)
       return graph(GraphErrors.objectNotFound(id, req.method === "GET" ? "get" : "post"));
     let body: Obj | undefined;

@@ -103,6 +103,7 @@ export const OUTBOUND_KINDS = [
   "share",
   "button_template",
   "generic_template",
+  "saved_attachment",
 ] as const;
 export type OutboundKind = (typeof OUTBOUND_KINDS)[number];
 

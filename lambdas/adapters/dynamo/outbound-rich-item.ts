@@ -1,4 +1,4 @@
-import type { OutboundKind } from "../../contract/vocabulary";
+import type { OutboundKind, SendableAttachmentType } from "../../contract/vocabulary";
 import type { OutboundContent } from "../../domain/outbound/ports";
 import type { RichRecord } from "../../domain/outbound/rich";
 
@@ -19,6 +19,7 @@ export function outboundKind(content: OutboundContent): OutboundKind {
   if ("text" in content) return "text";
   if ("attachment" in content) return "attachment";
   if ("images" in content) return "images";
+  if ("savedAttachment" in content) return "saved_attachment";
   if ("sticker" in content) return "sticker";
   if ("share" in content) return "share";
   return content.template.type === "button" ? "button_template" : "generic_template";
@@ -49,6 +50,11 @@ export function contentAttributes(content: OutboundContent): Record<string, unkn
   if ("images" in content) {
     return { attachments: content.images.map((url) => ({ type: "image", url })), rich: { kind: "images" } };
   }
+  if ("savedAttachment" in content) {
+    // The media as the inbox shows any attachment, and Meta's id it was sent by.
+    const { type, url, attachmentId } = content.savedAttachment;
+    return { attachments: [{ type, url }], rich: { kind: "saved_attachment", attachmentId } };
+  }
   if ("sticker" in content) return { rich: { kind: "sticker", sticker: content.sticker } };
   if ("share" in content) return { rich: { kind: "share", share: content.share } };
   return {
@@ -76,6 +82,12 @@ export function richContentOf(
       if (!Array.isArray(attachments)) return undefined;
       const urls = attachments.map((a) => (a as { url?: unknown }).url);
       return urls.every((u): u is string => typeof u === "string") ? { images: urls } : undefined;
+    }
+    case "saved_attachment": {
+      const first = Array.isArray(attachments) ? (attachments[0] as Record<string, unknown>) : undefined;
+      if (rich.attachmentId === undefined || typeof first?.url !== "string") return undefined;
+      const type = first.type as SendableAttachmentType;
+      return { savedAttachment: { type, url: first.url, attachmentId: rich.attachmentId } };
     }
     case "sticker":
       return rich.sticker === undefined ? undefined : { sticker: rich.sticker };

@@ -61,7 +61,14 @@ export interface RichRecord {
   readonly sticker?: "like_heart";
   readonly share?: { readonly postId: string };
   readonly template?: Template;
+  /** Meta's attachment_id of a saved attachment (kind saved_attachment). */
+  readonly attachmentId?: string;
 }
+
+/** One item of `attachments`: a media by url, or one uploaded before, by its id. */
+export type AttachmentInput =
+  | { readonly type: SendableAttachmentType; readonly url: string }
+  | { readonly type: SendableAttachmentType; readonly attachmentId: string };
 
 /** The content kinds of `POST /instagram/messages` beyond text (the validated body, field names as the API's). */
 export interface RichInput {
@@ -69,7 +76,7 @@ export interface RichInput {
   readonly quickReplies?: readonly QuickReply[];
   readonly replyTo?: string;
   readonly attachment?: { readonly type: SendableAttachmentType; readonly url: string };
-  readonly attachments?: readonly { readonly type: SendableAttachmentType; readonly url: string }[];
+  readonly attachments?: readonly AttachmentInput[];
   readonly sticker?: "like_heart";
   readonly share?: { readonly postId: string };
   readonly template?: Template;
@@ -132,10 +139,18 @@ function templateErrors(template: Template): FieldError[] {
   return errors;
 }
 
-function attachmentsErrors(list: readonly { readonly type: SendableAttachmentType }[]): FieldError[] {
+function attachmentsErrors(list: readonly AttachmentInput[]): FieldError[] {
   const errors = countError("body.attachments", list, RICH_LIMITS.images);
   if (list.length > 1) {
     list.forEach((item, i) => {
+      // Attachment Upload API: a saved id is sent as the one `attachment` of a message (`payload.attachment_id`).
+      if ("attachmentId" in item) {
+        errors.push({
+          field: `body.attachments.${i}.attachmentId`,
+          message: "A saved attachment is sent on its own",
+        });
+        return;
+      }
       // Send-message page: several media in one message are images only ("one or more images, a video, or
       // an audio file"). Splitting other media into consecutive messages is not built yet (docs/outbound.md).
       if (item.type !== "image") {
