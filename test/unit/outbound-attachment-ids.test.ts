@@ -192,7 +192,12 @@ describe("disconnect cleanup", () => {
 
   it("a profile removal that throws or is refused never fails the disconnect; ids are removed either way", async () => {
     const removed: string[] = [];
-    const attachments = { removeAll: async (imoId: string) => (removed.push(imoId), 3) };
+    const attachments = {
+      removeAll: async (imoId: string) => {
+        removed.push(imoId);
+        return 3;
+      },
+    };
     const thrown = await disconnect(
       { imoId: "org", userId: "user" },
       {
@@ -225,7 +230,12 @@ describe("disconnect cleanup", () => {
         store: store(integration(), [
           integration({ imoId: "other", loginFlavour: "instagram", page: undefined }),
         ]),
-        profile: { clear: async (_i, field) => (cleared.push(field), { ok: true }) },
+        profile: {
+          clear: async (_i, field) => {
+            cleared.push(field);
+            return { ok: true };
+          },
+        },
       },
     );
     expect(result.profile).toBe("skipped");
