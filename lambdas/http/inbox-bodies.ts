@@ -163,6 +163,7 @@ function richView(rich: RichRecord): NonNullable<MessageViewBody["rich"]> {
     ...(rich.share === undefined ? {} : { share: { ...rich.share } }),
     ...(rich.attachmentId === undefined ? {} : { attachmentId: rich.attachmentId }),
     ...(rich.template === undefined ? {} : { template: templateView(rich.template) }),
+    ...(rich.parts === undefined ? {} : { parts: rich.parts.map((part) => ({ ...part })) }),
   };
 }
 

@@ -4,6 +4,7 @@ import { AppError, ValidationError } from "../errors";
 import type { Integration } from "../integration";
 import type { Tenant } from "../tenant";
 import { type SavedAttachment, type SavedAttachmentStore, savedAttachmentFor } from "./attachments";
+import { needsParts } from "./parts";
 import type {
   ConversationWindows,
   IntegrationAccess,
@@ -86,9 +87,11 @@ function contentOf(
   }
   const byUrl = (input.attachments ?? []).flatMap((a) => ("url" in a ? [a] : []));
   const [first, ...more] = byUrl;
-  // One media is the single-attachment body; several (images only, checked at accept) are one Meta message.
-  if (first !== undefined)
-    return more.length === 0 ? { attachment: first } : { images: byUrl.map((a) => a.url) };
+  // One media is the single-attachment body; several images are one Meta message; anything else goes in parts.
+  if (first !== undefined) {
+    if (more.length === 0) return { attachment: first };
+    return needsParts(byUrl) ? { media: byUrl } : { images: byUrl.map((a) => a.url) };
+  }
   if (input.sticker !== undefined) return { sticker: input.sticker };
   if (input.share !== undefined) return { share: input.share };
   if (input.template !== undefined) return { template: input.template };
@@ -216,7 +219,10 @@ async function replayOf(
   const message = await deps.store.get({ imoId: tenant.imoId, messageId: previous.messageId });
   if (message === undefined) throw new AppError("dependency.unavailable", "Retry the request.");
   // Still queued: the first attempt may have crashed before enqueueing. Enqueue again; duplicates are harmless.
-  if (message.status === "queued") await enqueueOrCompensate(message, deps);
+  // A message in parts may have had only its first parts queued: its parts still queued are enqueued again.
+  const unfinished =
+    message.status === "queued" || (message.parts !== undefined && message.status === "sending");
+  if (unfinished) await enqueueOrCompensate(message, deps);
   return { messageId: message.messageId, status: message.status };
 }
 
@@ -248,7 +254,8 @@ export async function messageStatus(
   store: Pick<OutboundStore, "get">,
 ): Promise<OutboundMessage & { conversationId: string }> {
   const message = await store.get({ imoId: tenant.imoId, messageId });
-  if (message === undefined || message.userId !== tenant.userId) {
+  // A part of a message in parts is not an app message: its state is shown on its parent.
+  if (message === undefined || message.userId !== tenant.userId || message.part !== undefined) {
     throw new AppError("resource.not_found", "No such message.");
   }
   return { ...message, conversationId: conversationId(message.igAccountId, message.igsid) };

@@ -1,5 +1,6 @@
 import type { OutboundKind, QuickReplyType, SendableAttachmentType } from "../../contract/vocabulary";
 import type { FieldError } from "../errors";
+import type { PartRecord } from "./parts";
 
 /*
  * Rich replies: what the app may send besides plain text, and the ONE place their limits live. Every number
@@ -17,6 +18,8 @@ export const RICH_LIMITS = {
   payload: 1000,
   /** Send-message page: "one or more images" in one message; the maximum is not documented: 10 (R4). */
   images: 10,
+  /** Attachments of one API message, split into parts or not: ours (each part takes a slot of the cap). */
+  attachments: 10,
   /** Button template page: "up to three attached buttons"; also per generic element (R9, R11). */
   buttons: 3,
   /** Instagram Messaging button template: "UTF-8-encoded text of up to 640 characters" (R9). */
@@ -63,6 +66,8 @@ export interface RichRecord {
   readonly template?: Template;
   /** Meta's attachment_id of a saved attachment (kind saved_attachment). */
   readonly attachmentId?: string;
+  /** A message in parts: each part's state, in order (lambdas/domain/outbound/parts.ts). */
+  readonly parts?: readonly PartRecord[];
 }
 
 /** One item of `attachments`: a media by url, or one uploaded before, by its id. */
@@ -140,7 +145,8 @@ function templateErrors(template: Template): FieldError[] {
 }
 
 function attachmentsErrors(list: readonly AttachmentInput[]): FieldError[] {
-  const errors = countError("body.attachments", list, RICH_LIMITS.images);
+  // Several media that Meta cannot take as one message are sent as consecutive parts (parts.ts), not refused.
+  const errors = countError("body.attachments", list, RICH_LIMITS.attachments);
   if (list.length > 1) {
     list.forEach((item, i) => {
       // Attachment Upload API: a saved id is sent as the one `attachment` of a message (`payload.attachment_id`).
@@ -148,15 +154,6 @@ function attachmentsErrors(list: readonly AttachmentInput[]): FieldError[] {
         errors.push({
           field: `body.attachments.${i}.attachmentId`,
           message: "A saved attachment is sent on its own",
-        });
-        return;
-      }
-      // Send-message page: several media in one message are images only ("one or more images, a video, or
-      // an audio file"). Splitting other media into consecutive messages is not built yet (docs/outbound.md).
-      if (item.type !== "image") {
-        errors.push({
-          field: `body.attachments.${i}.type`,
-          message: "Only images can be sent together; send a video, audio or file on its own",
         });
       }
     });
