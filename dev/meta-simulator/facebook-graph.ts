@@ -44,6 +44,7 @@ export function facebookRoutes(
   options: FacebookOptions,
   sendAs: (req: Req, igId: string, resolveAttachment?: ResolveAttachment) => Promise<Answer>,
   uploads: AttachmentUploads,
+  profileOf: (req: Req, igId: string, onPage: true) => Promise<Answer>,
 ) {
   const fb = createFacebookState(ctx, options);
   const oauth = facebookOAuthRoutes(ctx, fb);
@@ -269,6 +270,15 @@ export function facebookRoutes(
     }
     if (edge === "messages" && method === "POST") return postMessage(req, id, record);
     if (edge === "message_attachments" && method === "POST") return messageAttachments(req, id, record);
+    if (edge === "messenger_profile" && ["GET", "POST", "DELETE"].includes(method)) {
+      // The linked Instagram account's ice breakers and menu, through its Page (IB-IGM).
+      const page = pageFor(id, record, method === "GET" ? "get" : "post");
+      if ("status" in page) return page;
+      if (record.kind !== "page") return graph(FacebookErrors.pageTokenRequired());
+      if (page.igAccountId === undefined)
+        return graph(GraphErrors.invalidParameter("The Page has no linked Instagram professional account"));
+      return profileOf(req, page.igAccountId, true);
+    }
     if (edge === undefined && method === "GET") {
       const page = pageFor(id, record, "get");
       if ("status" in page) return page;

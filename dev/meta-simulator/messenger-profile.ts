@@ -145,10 +145,20 @@ export function messengerProfileRoutes(ctx: SimContext) {
     const auth = ctx.authenticate(req);
     if ("status" in auth) return auth;
     const igId = auth.account.igId;
-    const faulted = await ctx.applyFault(ctx.takeFault("messenger_profile", igId), igId);
-    if (faulted !== undefined) return faulted;
     if (id !== "me" && id !== igId)
       return graph(GraphErrors.objectNotFound(id, req.method === "GET" ? "get" : "post"));
+    return messengerProfileOf(req, igId, false);
+  }
+
+  /**
+   * The profile of the Instagram account `igId` once the caller is known to speak for it: its own token on
+   * graph.instagram.com, or its Page's token on graph.facebook.com (`onPage`), where every call names
+   * `platform=instagram` (IB-IGM: POST and GET carry `?platform=instagram`; without it a Page call would address
+   * the Page's Messenger profile, which is not simulated: 100).
+   */
+  async function messengerProfileOf(req: Req, igId: string, onPage: boolean): Promise<Answer> {
+    const faulted = await ctx.applyFault(ctx.takeFault("messenger_profile", igId), igId);
+    if (faulted !== undefined) return faulted;
     let body: Obj | undefined;
     try {
       body = bodyOf(req);
@@ -157,6 +167,9 @@ export function messengerProfileRoutes(ctx: SimContext) {
     }
     if (body === undefined) return graph(GraphErrors.invalidParameter("Invalid JSON in request body"));
     const profile = profiles.get(igId) ?? {};
+    if (onPage && (body.platform ?? req.query.get("platform")) !== "instagram") {
+      return graph(bad("platform", "must be instagram"));
+    }
 
     if (req.method === "GET") {
       const fields = fieldsOf(req.query.get("fields"));
@@ -237,5 +250,5 @@ export function messengerProfileRoutes(ctx: SimContext) {
     return { payload, delivery: await ctx.deliver(body, { kind: "customer_message" }) };
   }
 
-  return { messengerProfile, state, tapProfile };
+  return { messengerProfile, messengerProfileOf, state, tapProfile };
 }

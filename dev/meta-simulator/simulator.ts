@@ -52,7 +52,7 @@ export async function startMetaSimulator(options: SimOptions): Promise<MetaSimul
   const { admin } = adminRoutes(ctx, rich, profile.tapProfile);
   const reads = readRoutes(ctx);
   const uploads = attachmentUploads(ctx);
-  const facebook = facebookRoutes(ctx, options, graphApi.sendAs, uploads);
+  const facebook = facebookRoutes(ctx, options, graphApi.sendAs, uploads, profile.messengerProfileOf);
 
   /**
    * Graph object calls: refused while the account (or app) is throttled, counted, and answered with the usage

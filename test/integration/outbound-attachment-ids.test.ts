@@ -49,7 +49,7 @@ beforeAll(async () => {
   sim = await startMetaSimulator({
     appId: FAKE.appId,
     appSecret: FAKE.igAppSecret,
-    accounts: [DEFAULT_ACCOUNT, ACCOUNTS.second],
+    accounts: [DEFAULT_ACCOUNT, ACCOUNTS.second, ACCOUNTS.creator],
     facebookAppId: FB_APP.appId,
     facebookAppSecret: FB_APP.appSecret,
     facebookUsers: [FB_USERS.onePage, FB_USERS.severalPages],
@@ -71,7 +71,13 @@ beforeAll(async () => {
     },
     { META_APP_ID: FB_APP.appId, META_APP_SECRET: FB_APP.appSecret },
   );
-  for (const name of ["attachment-upload", "message-send", "message-get", "integration-delete"]) {
+  for (const name of [
+    "attachment-upload",
+    "message-send",
+    "message-get",
+    "integration-delete",
+    "ice-breakers-put",
+  ]) {
     h[name] = (await import(`../../lambdas/handlers/${name}.ts`)).handler as HttpHandler;
   }
   sender = (await import("../../lambdas/handlers/sender")).handler as unknown as SqsHandler;
@@ -338,5 +344,45 @@ describe("POST /instagram/attachments (Facebook Login: the Page's message_attach
     expect(refused.statusCode).toBe(409);
     expect(bodyOf(refused)).toMatchObject({ code: "attachments.unsupported_for_login_flavour" });
     expect(uploadCalls().length).toBe(before);
+  });
+});
+
+describe("disconnect of a Facebook Login integration", () => {
+  it("removes ice breakers and menu set through the Page (platform=instagram), at Meta, before the unsubscribe", async () => {
+    // A Page no other test uses, so no other organisation still holds its account.
+    const creatorPage = { id: "104900000000003", igAccountId: ACCOUNTS.creator.igId };
+    const s = await scenario(creatorPage, FB_USERS.severalPages);
+    const iceBreakers = [
+      { locale: "default", questions: [{ question: "Opening hours?", payload: "HOURS" }] },
+    ];
+    const put = await (h["ice-breakers-put"] as HttpHandler)(
+      httpEvent({
+        method: "PUT",
+        route: Paths.iceBreakers,
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ iceBreakers }),
+        claims: claimsOf(s.tenant),
+      }),
+      lambdaContext(),
+    );
+    expect(put.statusCode, put.body).toBe(200);
+    expect(sim.messengerProfile(creatorPage.igAccountId).ice_breakers).toHaveLength(1);
+    const before = sim.requests().length;
+    const response = await (h["integration-delete"] as HttpHandler)(
+      httpEvent({ method: "DELETE", route: "/instagram/integration", claims: claimsOf(s.tenant) }),
+      lambdaContext(),
+    );
+    expect(response.statusCode).toBe(204);
+    expect(sim.messengerProfile(creatorPage.igAccountId)).toEqual({});
+    const deletes = sim
+      .requests()
+      .slice(before)
+      .filter((r) => r.method === "DELETE")
+      .map((r) => [r.path, r.query.platform, r.status]);
+    expect(deletes).toEqual([
+      [`/v25.0/${creatorPage.id}/messenger_profile`, "instagram", 200],
+      [`/v25.0/${creatorPage.id}/messenger_profile`, "instagram", 200],
+      [`/v25.0/${creatorPage.id}/subscribed_apps`, undefined, 200],
+    ]);
   });
 });
