@@ -1,4 +1,5 @@
 import * as z from "zod";
+import type { AttachmentUploads, ResolveAttachment } from "./attachment-uploads";
 import type { SimContext } from "./context";
 import {
   type FacebookSimulator,
@@ -41,7 +42,9 @@ const DEFAULT_ACCOUNT_FIELDS = "access_token,category,name,id,tasks";
 export function facebookRoutes(
   ctx: SimContext,
   options: FacebookOptions,
-  sendAs: (req: Req, igId: string) => Promise<Answer>,
+  sendAs: (req: Req, igId: string, resolveAttachment?: ResolveAttachment) => Promise<Answer>,
+  uploads: AttachmentUploads,
+  profileOf: (req: Req, igId: string, onPage: true) => Promise<Answer>,
 ) {
   const fb = createFacebookState(ctx, options);
   const oauth = facebookOAuthRoutes(ctx, fb);
@@ -183,7 +186,16 @@ export function facebookRoutes(
     if (page.igAccountId === undefined || ctx.accountById(page.igAccountId) === undefined) {
       return graph(GraphErrors.invalidParameter("The Page has no linked Instagram professional account"));
     }
-    return sendAs(req, page.igAccountId);
+    const pageId = page.id;
+    return sendAs(req, page.igAccountId, (attachmentId, type) => uploads.resolve(pageId, attachmentId, type));
+  }
+
+  /** `POST /<PAGE_ID>/message_attachments` with that Page's token (R25). */
+  async function messageAttachments(req: Req, id: string, record: FacebookTokenRecord): Promise<Answer> {
+    const page = pageFor(id, record, "post");
+    if ("status" in page) return page;
+    if (record.kind !== "page") return graph(FacebookErrors.pageTokenRequired());
+    return uploads.upload(req, page.id, page.igAccountId);
   }
 
   /** `GET /debug_token?input_token=…` with an app token (`id|secret`) or a user token of the same app. */
@@ -257,6 +269,16 @@ export function facebookRoutes(
       return subscribedApps(req, id, record);
     }
     if (edge === "messages" && method === "POST") return postMessage(req, id, record);
+    if (edge === "message_attachments" && method === "POST") return messageAttachments(req, id, record);
+    if (edge === "messenger_profile" && ["GET", "POST", "DELETE"].includes(method)) {
+      // The linked Instagram account's ice breakers and menu, through its Page (IB-IGM).
+      const page = pageFor(id, record, method === "GET" ? "get" : "post");
+      if ("status" in page) return page;
+      if (record.kind !== "page") return graph(FacebookErrors.pageTokenRequired());
+      if (page.igAccountId === undefined)
+        return graph(GraphErrors.invalidParameter("The Page has no linked Instagram professional account"));
+      return profileOf(req, page.igAccountId, true);
+    }
     if (edge === undefined && method === "GET") {
       const page = pageFor(id, record, "get");
       if ("status" in page) return page;

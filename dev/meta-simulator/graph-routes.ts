@@ -1,4 +1,5 @@
 import * as z from "zod";
+import type { ResolveAttachment } from "./attachment-uploads";
 import type { SimContext } from "./context";
 import { GraphErrors } from "./graph-errors";
 import { type Answer, graph, json, type Reply, type Req, splitList } from "./http";
@@ -299,7 +300,7 @@ export function graphRoutes(ctx: SimContext, rich: RichSender) {
    * echo. Shared by graph.instagram.com (Instagram token) and graph.facebook.com (Page token) so both hosts keep
    * the same rules.
    */
-  async function sendAs(req: Req, igId: string): Promise<Answer> {
+  async function sendAs(req: Req, igId: string, resolveAttachment?: ResolveAttachment): Promise<Answer> {
     const fault = takeFault("send", igId);
     const faulted = await applyFault(fault, igId);
     if (faulted !== undefined) return faulted;
@@ -307,7 +308,8 @@ export function graphRoutes(ctx: SimContext, rich: RichSender) {
     const parsed = readSendBody(req);
     if ("status" in parsed) return parsed;
     if ("action" in parsed) return senderAction(igId, parsed.action);
-    if ("rich" in parsed) return rich.send(igId, parsed.rich, fault, refuseThreadSend, refuseMedia);
+    if ("rich" in parsed)
+      return rich.send(igId, parsed.rich, fault, refuseThreadSend, refuseMedia, resolveAttachment);
     const { recipient, message, messaging_type, tag } = parsed;
     const refusal = refuseSend(igId, parsed);
     if (refusal !== undefined) return refusal;

@@ -1,6 +1,6 @@
 import type { SimContext } from "./context";
 import { type GraphError, GraphErrors } from "./graph-errors";
-import { graph, json, type Reply, type Req, splitList } from "./http";
+import { type Answer, graph, json, type Req, splitList } from "./http";
 import { DEFAULT_CUSTOMER_IGSID, type MessengerProfileState } from "./model";
 import * as Payloads from "./webhook-payloads";
 
@@ -141,12 +141,24 @@ export function messengerProfileRoutes(ctx: SimContext) {
     return list as ProfileField[];
   }
 
-  async function messengerProfile(req: Req, id: string): Promise<Reply> {
+  async function messengerProfile(req: Req, id: string): Promise<Answer> {
     const auth = ctx.authenticate(req);
     if ("status" in auth) return auth;
     const igId = auth.account.igId;
     if (id !== "me" && id !== igId)
       return graph(GraphErrors.objectNotFound(id, req.method === "GET" ? "get" : "post"));
+    return messengerProfileOf(req, igId, false);
+  }
+
+  /**
+   * The profile of the Instagram account `igId` once the caller is known to speak for it: its own token on
+   * graph.instagram.com, or its Page's token on graph.facebook.com (`onPage`), where every call names
+   * `platform=instagram` (IB-IGM: POST and GET carry `?platform=instagram`; without it a Page call would address
+   * the Page's Messenger profile, which is not simulated: 100).
+   */
+  async function messengerProfileOf(req: Req, igId: string, onPage: boolean): Promise<Answer> {
+    const faulted = await ctx.applyFault(ctx.takeFault("messenger_profile", igId), igId);
+    if (faulted !== undefined) return faulted;
     let body: Obj | undefined;
     try {
       body = bodyOf(req);
@@ -155,6 +167,9 @@ export function messengerProfileRoutes(ctx: SimContext) {
     }
     if (body === undefined) return graph(GraphErrors.invalidParameter("Invalid JSON in request body"));
     const profile = profiles.get(igId) ?? {};
+    if (onPage && (body.platform ?? req.query.get("platform")) !== "instagram") {
+      return graph(bad("platform", "must be instagram"));
+    }
 
     if (req.method === "GET") {
       const fields = fieldsOf(req.query.get("fields"));
@@ -235,5 +250,5 @@ export function messengerProfileRoutes(ctx: SimContext) {
     return { payload, delivery: await ctx.deliver(body, { kind: "customer_message" }) };
   }
 
-  return { messengerProfile, state, tapProfile };
+  return { messengerProfile, messengerProfileOf, state, tapProfile };
 }

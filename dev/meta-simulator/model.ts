@@ -71,6 +71,8 @@ export const FaultTargets = [
   "refresh",
   "profile",
   "subscribe",
+  "messenger_profile",
+  "attachment_upload",
   "any",
 ] as const;
 export type FaultTarget = (typeof FaultTargets)[number];
@@ -362,6 +364,14 @@ export interface MetaSimulator {
   }): Promise<{ payload: object; delivery?: { status: number; body: string } }>;
   /** The account's messenger profile as Meta holds it (ice breakers, persistent menu). */
   messengerProfile(igAccountId?: string): MessengerProfileState;
+  /** Media uploaded through `/<PAGE_ID>/message_attachments` (attachment_id, Page, type, url, is_reusable). */
+  uploadedAttachments(): readonly {
+    readonly attachmentId: string;
+    readonly pageId: string;
+    readonly type: string;
+    readonly url: string;
+    readonly reusable: boolean;
+  }[];
   /** Sender actions accepted so far. */
   senderActions(igAccountId?: string): SenderActionRecord[];
   /** Adds or replaces a customer for the User Profile API. */

@@ -1,3 +1,4 @@
+import type { ResolveAttachment } from "./attachment-uploads";
 import { type GraphError, GraphErrors } from "./graph-errors";
 import { TEXT_LIMIT_BYTES } from "./model";
 
@@ -54,6 +55,12 @@ export type RichContent =
       readonly replyTo?: string;
     }
   | { readonly kind: "images"; readonly urls: readonly string[] }
+  | {
+      readonly kind: "saved_attachment";
+      readonly attachmentId: string;
+      readonly type: string;
+      readonly url: string;
+    }
   | { readonly kind: "sticker"; readonly sticker: "like_heart" }
   | { readonly kind: "share"; readonly postId: string }
   | { readonly kind: "button_template"; readonly text: string; readonly buttons: readonly Button[] }
@@ -209,8 +216,11 @@ function checkTemplate(payload: unknown): RichContent | GraphError {
   return { kind: "generic_template", elements: elements as GenericElement[] };
 }
 
-/** Validates a rich `message`; the first broken rule answers Graph's 100 naming the field. */
-export function validateRichMessage(message: unknown): RichContent | GraphError {
+/**
+ * Validates a rich `message`; the first broken rule answers Graph's 100 naming the field. `resolve` is the
+ * sending Page's attachment ids (graph.facebook.com); without it (graph.instagram.com) `attachment_id` is refused.
+ */
+export function validateRichMessage(message: unknown, resolve?: ResolveAttachment): RichContent | GraphError {
   if (!isObj(message)) return bad("message", "must be an object");
   if ("text" in message) return checkText(message);
   if ("quick_replies" in message || "reply_to" in message) return bad("message[text]", "is required");
@@ -221,8 +231,17 @@ export function validateRichMessage(message: unknown): RichContent | GraphError 
   const a = message.attachment;
   if (!isObj(a)) return bad("message[attachment]", "must be an object");
   if (isObj(a.payload) && "attachment_id" in a.payload) {
-    // Meta documents attachment upload (and so attachment_id) only for Facebook Login (`/<PAGE_ID>/message_attachments`).
-    return bad("message[attachment][payload][attachment_id]", "is not available with Instagram Login");
+    // Meta documents attachment upload (and so attachment_id) only for a Page (`/<PAGE_ID>/message_attachments`, R8).
+    if (resolve === undefined) {
+      return bad("message[attachment][payload][attachment_id]", "is not available with Instagram Login");
+    }
+    const id = a.payload.attachment_id;
+    if (typeof id !== "string" || id === "" || Object.keys(a.payload).length !== 1) {
+      return bad("message[attachment][payload]", "must be {attachment_id} alone");
+    }
+    const found = resolve(id, a.type);
+    if ("status" in found) return found;
+    return { kind: "saved_attachment", attachmentId: id, type: found.type, url: found.url };
   }
   if (a.type === "like_heart") {
     return "payload" in a
@@ -248,6 +267,9 @@ export function echoMessageOf(mid: string, content: RichContent): Record<string,
       break;
     case "images":
       message.attachments = content.urls.map((url) => ({ type: "image", payload: { url } }));
+      break;
+    case "saved_attachment":
+      message.attachments = [{ type: content.type, payload: { url: content.url } }];
       break;
     case "sticker":
       message.attachments = [{ type: "like_heart" }];

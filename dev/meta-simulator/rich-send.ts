@@ -1,3 +1,4 @@
+import type { ResolveAttachment } from "./attachment-uploads";
 import type { SimContext } from "./context";
 import { type GraphError, GraphErrors } from "./graph-errors";
 import { graph, json, type Reply } from "./http";
@@ -64,6 +65,7 @@ export function richSender(ctx: SimContext) {
     fault: Fault | undefined,
     refuseThread: RefuseThread,
     refuseMedia: RefuseMedia,
+    resolveAttachment?: ResolveAttachment,
   ): Reply {
     const recipient = body.recipient?.id;
     if (typeof recipient !== "string" || recipient === "") {
@@ -79,7 +81,7 @@ export function richSender(ctx: SimContext) {
     if (body.tag !== undefined && body.tag !== "HUMAN_AGENT") {
       return graph(GraphErrors.invalidParameter("Invalid parameter [tag]"));
     }
-    const content = validateRichMessage(body.message);
+    const content = validateRichMessage(body.message, resolveAttachment);
     if ("status" in content) return graph(content as GraphError);
     const refused =
       refuseThread(igId, recipient, body.tag) ?? refuseContent(igId, recipient, content, refuseMedia);
@@ -108,6 +110,9 @@ export function richSender(ctx: SimContext) {
       ...(content.kind === "text" ? { text: content.text } : {}),
       ...(content.kind === "images"
         ? { attachments: content.urls.map((url) => ({ type: "image", url })) }
+        : {}),
+      ...(content.kind === "saved_attachment"
+        ? { attachments: [{ type: content.type, url: content.url }] }
         : {}),
     });
     scheduleEcho(igId, recipient, at, echoMessageOf(messageId, content));

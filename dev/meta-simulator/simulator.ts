@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { adminRoutes } from "./admin-routes";
+import { attachmentUploads } from "./attachment-uploads";
 import { createSimContext } from "./context";
 import { facebookRoutes } from "./facebook-graph";
 import { GraphErrors } from "./graph-errors";
@@ -50,7 +51,8 @@ export async function startMetaSimulator(options: SimOptions): Promise<MetaSimul
   const graphApi = graphRoutes(ctx, rich);
   const { admin } = adminRoutes(ctx, rich, profile.tapProfile);
   const reads = readRoutes(ctx);
-  const facebook = facebookRoutes(ctx, options, graphApi.sendAs);
+  const uploads = attachmentUploads(ctx);
+  const facebook = facebookRoutes(ctx, options, graphApi.sendAs, uploads, profile.messengerProfileOf);
 
   /**
    * Graph object calls: refused while the account (or app) is throttled, counted, and answered with the usage
@@ -291,6 +293,7 @@ export async function startMetaSimulator(options: SimOptions): Promise<MetaSimul
     tapProfile: profile.tapProfile,
     customerView: (input) => rich.customerView(input.igAccountId, input.igsid),
     messengerProfile: (igAccountId) => profile.state(ctx.accountOrThrow(igAccountId).igId),
+    uploadedAttachments: () => uploads.list(),
     senderActions: (igAccountId) =>
       ctx.senderActions.filter((a) => igAccountId === undefined || a.igAccountId === igAccountId),
     setCustomer(customer) {

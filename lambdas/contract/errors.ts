@@ -38,6 +38,10 @@ export const ErrorCatalog = {
     status: 409,
     title: "Meta offers attachment upload only to Facebook Login (Page token) integrations",
   },
+  "attachments.upload_refused": {
+    status: 422,
+    title: "Meta refused to upload the media (unreachable, unsupported or too large)",
+  },
   "idempotency.key_reused": { status: 422, title: "The Idempotency-Key was used with a different body" },
   "dependency.unavailable": { status: 503, title: "A dependency is unavailable; retry later" },
   internal: { status: 500, title: "Internal error" },

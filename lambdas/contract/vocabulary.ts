@@ -105,6 +105,7 @@ export const OUTBOUND_KINDS = [
   "share",
   "button_template",
   "generic_template",
+  "saved_attachment",
   /** Media Meta cannot send as one message, sent as consecutive Meta messages (docs/outbound.md, "Parts"). */
   "parts",
 ] as const;

@@ -167,6 +167,7 @@ function richView(rich: RichRecord): NonNullable<MessageViewBody["rich"]> {
     ...(rich.replyTo === undefined ? {} : { replyToMessageId: rich.replyTo.messageId }),
     ...(rich.sticker === undefined ? {} : { sticker: rich.sticker }),
     ...(rich.share === undefined ? {} : { share: { ...rich.share } }),
+    ...(rich.attachmentId === undefined ? {} : { attachmentId: rich.attachmentId }),
     ...(rich.template === undefined ? {} : { template: templateView(rich.template) }),
     ...(rich.parts === undefined ? {} : { parts: rich.parts.map((part) => ({ ...part })) }),
   };

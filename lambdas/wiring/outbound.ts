@@ -9,6 +9,7 @@ import {
 } from "../adapters/dynamo/outbound-lookups";
 import { dynamoOutboundStore } from "../adapters/dynamo/outbound-messages";
 import { partAwareStore } from "../adapters/dynamo/outbound-parts";
+import { dynamoSavedAttachments } from "../adapters/dynamo/saved-attachments";
 import { dynamoSendLimiter } from "../adapters/dynamo/send-limiter";
 import { graphSendApi } from "../adapters/meta/send-api";
 import { type ReceivedRecord, runSenderBatch, sqsOutboundQueue } from "../adapters/sqs/outbound-queue";
@@ -72,6 +73,7 @@ export function outboundWiring(config: OutboundConfig, clients: OutboundClients)
     newId: clients.newId ?? randomUUID,
     now,
     humanAgentEnabled: config.humanAgentEnabled ?? false,
+    savedAttachments: dynamoSavedAttachments(access),
   };
 
   /** The sender's dependencies; every opened token goes to `onToken` (the log redaction) first. */

@@ -70,9 +70,10 @@ export const Access: Record<HandlerName | WorkerName, FunctionAccess> = {
   // The integration and the job (Get), a new job (conditional Put), its first step queued (Update). No secret.
   "integration-history": { table: ["GetItem", "PutItem", "UpdateItem"], sendsToHistoryQueue: true },
   // Revokes (Put of the integration, Delete of the claim) and checks other holders of the account (Query);
-  // the best-effort revoke at Meta needs the decrypted token.
+  // the best-effort revoke at Meta needs the decrypted token (also for removing ice breakers and menu there).
+  // Removes the account's stored attachment ids (Query of their partition, BatchWrite of deletes).
   "integration-delete": {
-    table: ["GetItem", "Query", "PutItem", "DeleteItem"],
+    table: ["GetItem", "Query", "PutItem", "DeleteItem", "BatchWriteItem"],
     credentials: true,
     tokenKey: true,
   },
@@ -90,7 +91,8 @@ export const Access: Record<HandlerName | WorkerName, FunctionAccess> = {
   "message-react": { table: ["GetItem", "UpdateItem"], tokenKey: true },
   "message-unreact": { table: ["GetItem", "UpdateItem"], tokenKey: true },
   // The caller's integration (Get) only: Instagram Login has no upload at Meta, so no token is opened.
-  "attachment-upload": { table: ["GetItem"] },
+  // The integration (Get), Meta's upload with the opened Page token, the attachment id stored (Put).
+  "attachment-upload": { table: ["GetItem", "PutItem"], tokenKey: true },
   // The caller's integration (Get); Meta's messenger_profile (ice breakers, menu) with the decrypted token.
   "ice-breakers-get": { table: ["GetItem"], tokenKey: true },
   "ice-breakers-put": { table: ["GetItem"], tokenKey: true },

@@ -393,12 +393,13 @@ describe("rich replies against DynamoDB Local, the local SQS server and the Meta
     expect(JSON.parse(stranger.body ?? "{}")).toMatchObject({ code: "integration.not_connected" });
     expect((await post(s.tenant, { type: "image", url: "http://cdn.example/a.jpg" })).statusCode).toBe(400);
     expect(sim.requests().length).toBe(requestsBefore);
-    // And the send API takes no attachment id for now: unknown field, 400, nothing stored.
+    // And an attachment id never uploaded for this account (Instagram Login has no upload): 400, nothing stored.
     const byId = await postMessage(
       accept,
       { recipientId: s.igsid, attachments: [{ type: "image", attachmentId: "123" }] },
       { tenant: s.tenant },
     );
     expect(byId.statusCode).toBe(400);
+    expect(JSON.parse(byId.body ?? "{}").errors?.[0]?.field).toBe("body.attachments.0.attachmentId");
   });
 });

@@ -12,7 +12,7 @@ export type paths = {
         put?: never;
         /**
          * Upload media once to send it many times (Facebook Login integrations only)
-         * @description Meta documents attachment upload only as `POST /<PAGE_ID>/message_attachments` with a Page token (Facebook Login); Instagram Login has no upload endpoint, so an Instagram Login integration is answered 409 `attachments.unsupported_for_login_flavour` and nothing is sent to Meta. Send media by `url` instead.
+         * @description Uploads the media through Meta's Attachment Upload API (`POST /<PAGE_ID>/message_attachments` with the Page token, `platform: instagram`, `is_reusable: true`) and stores Meta's `attachment_id` for the caller's account until it expires (90 days); send it with `attachments: [{type, attachmentId}]`. Meta documents upload only for a Facebook Page (Facebook Login); an Instagram Login integration is answered 409 `attachments.unsupported_for_login_flavour` and nothing is sent to Meta (send media by `url` there). Meta refusing the media (unreachable, unsupported, too large): 422 `attachments.upload_refused`, nothing stored.
          */
         post: operations["attachment-upload"];
         delete?: never;
@@ -375,8 +375,20 @@ export type webhooks = Record<string, never>;
 export type components = {
     schemas: {
         AttachmentUploaded: {
-            /** @description Reusable in `attachments[].attachmentId` */
+            /** @description Meta's attachment_id; reusable in `attachments[].attachmentId` */
             attachmentId: string;
+            /**
+             * Format: date-time
+             * @description ISO-8601 date-time, UTC
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description Meta expires attachment ids after 90 days; upload again after this
+             */
+            expiresAt: string;
+            /** @enum {string} */
+            type: "image" | "video" | "audio" | "file";
         };
         AttachmentUploadRequest: {
             /** @enum {string} */
@@ -778,8 +790,8 @@ export type components = {
                  */
                 url: string;
             };
-            /** @description One media, or up to 10 images in one message */
-            attachments?: {
+            /** @description One media (by url or by attachmentId), or up to 10 images by url in one message */
+            attachments?: ({
                 /** @enum {string} */
                 type: "image" | "video" | "audio" | "file";
                 /**
@@ -787,7 +799,15 @@ export type components = {
                  * @description https URL Meta fetches the media from
                  */
                 url: string;
-            }[];
+            } | {
+                /** @description attachmentId from POST /instagram/attachments, for this very account */
+                attachmentId: string;
+                /**
+                 * @description The type it was uploaded as
+                 * @enum {string}
+                 */
+                type: "image" | "video" | "audio" | "file";
+            })[];
             /** @description `<igAccountId>_<igsid>` from the conversation list */
             conversationId?: string;
             /** @description Text only; at most 13 */
@@ -1029,7 +1049,7 @@ export type components = {
              * @description Stable error code; see docs/app-api.md
              * @enum {string}
              */
-            code: "request.invalid" | "request.too_large" | "request.unsupported_media_type" | "auth.unauthorized" | "resource.not_found" | "webhook.signature_invalid" | "webhook.verify_token_mismatch" | "webhook.body_invalid" | "signed_request.invalid" | "signed_request.signature_invalid" | "signed_request.stale" | "oauth.return_to_not_allowed" | "oauth.state_invalid" | "oauth.state_expired" | "oauth.ticket_invalid" | "oauth.ticket_expired" | "oauth.flavour_disabled" | "oauth.page_invalid" | "oauth.no_linked_instagram_account" | "oauth.subscribe_failed" | "integration.not_connected" | "integration.needs_reauth" | "history.already_running" | "send.window_closed" | "send.human_agent_disabled" | "attachments.unsupported_for_login_flavour" | "idempotency.key_reused" | "dependency.unavailable" | "internal";
+            code: "request.invalid" | "request.too_large" | "request.unsupported_media_type" | "auth.unauthorized" | "resource.not_found" | "webhook.signature_invalid" | "webhook.verify_token_mismatch" | "webhook.body_invalid" | "signed_request.invalid" | "signed_request.signature_invalid" | "signed_request.stale" | "oauth.return_to_not_allowed" | "oauth.state_invalid" | "oauth.state_expired" | "oauth.ticket_invalid" | "oauth.ticket_expired" | "oauth.flavour_disabled" | "oauth.page_invalid" | "oauth.no_linked_instagram_account" | "oauth.subscribe_failed" | "integration.not_connected" | "integration.needs_reauth" | "history.already_running" | "send.window_closed" | "send.human_agent_disabled" | "attachments.unsupported_for_login_flavour" | "attachments.upload_refused" | "idempotency.key_reused" | "dependency.unavailable" | "internal";
             detail?: string;
             /** @description Every invalid field, for request.invalid */
             errors?: {
@@ -1044,8 +1064,10 @@ export type components = {
             [key: string]: unknown;
         };
         RichMessage: {
+            /** @description A saved attachment sent by its id (kind saved_attachment) */
+            attachmentId?: string;
             /** @enum {string} */
-            kind: "text" | "attachment" | "images" | "sticker" | "share" | "button_template" | "generic_template" | "parts";
+            kind: "text" | "attachment" | "images" | "sticker" | "share" | "button_template" | "generic_template" | "saved_attachment" | "parts";
             /** @description kind `parts`: the Meta messages it was split into, in order, each with its status and mid */
             parts?: components["schemas"]["MessagePart"][];
             quickReplies?: {
@@ -1188,8 +1210,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Problem details; code: attachments.upload_refused */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Problem details; code: internal */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details; code: dependency.unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -9,6 +9,7 @@ import type { ErasureCounts, ErasureStore, PersonLink } from "../../domain/conne
 import { Keys } from "./keys";
 import { partKeys } from "./outbound-part-item";
 import { gsi1Partition, queryPages } from "./query";
+import { removeSavedAttachments } from "./saved-attachments";
 
 type Key = { pk: string; sk: string };
 type Item = Record<string, unknown>;
@@ -145,6 +146,8 @@ export function dynamoErasureStore(db: DynamoDBDocumentClient, tableName: string
         }),
       );
       if (job.Attributes !== undefined) more({ other: 1 });
+      // The account's saved attachment ids (their media urls), before the conversations.
+      more({ other: await removeSavedAttachments({ db, tableName }, imoId, igAccountId) });
       // Conversations page by page; each one's messages first, then the conversation (what a resume finds it by).
       const inbox = { ...gsi1Partition(tableName, Keys.inbox(imoId, igAccountId).gsi1pk), Limit: 25 };
       let startKey: QueryCommandInput["ExclusiveStartKey"];

@@ -54,5 +54,11 @@ export const Keys = {
   pendingByAccount: (imoId: string, igAccountId: string) => ({ gsi2pk: `PENDING#${imoId}#${igAccountId}` }),
   /** The history import job of one account, on the organisation's partition beside its integrations. */
   historyJob: (imoId: string, igAccountId: string) => ({ pk: `ORG#${imoId}`, sk: `HISTORY#${igAccountId}` }),
+  /** A media uploaded once at Meta (attachment upload) and reusable by its id, per organisation and account. */
+  savedAttachment: (imoId: string, igAccountId: string, attachmentId: string) => ({
+    pk: `ATTACH#${imoId}#${igAccountId}`,
+    sk: `ATT#${attachmentId}`,
+  }),
+  savedAttachments: (imoId: string, igAccountId: string) => ({ pk: `ATTACH#${imoId}#${igAccountId}` }),
   dataDeletion: (confirmationCode: string) => ({ pk: `DELETION#${confirmationCode}`, sk: "DELETION" }),
 } as const;

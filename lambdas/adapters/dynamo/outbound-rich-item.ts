@@ -20,6 +20,7 @@ export function outboundKind(content: OutboundContent): OutboundKind {
   if ("text" in content) return "text";
   if ("attachment" in content) return "attachment";
   if ("images" in content) return "images";
+  if ("savedAttachment" in content) return "saved_attachment";
   if ("sticker" in content) return "sticker";
   if ("share" in content) return "share";
   if ("media" in content) return "parts";
@@ -50,6 +51,11 @@ export function contentAttributes(content: OutboundContent): Record<string, unkn
   }
   if ("images" in content) {
     return { attachments: content.images.map((url) => ({ type: "image", url })), rich: { kind: "images" } };
+  }
+  if ("savedAttachment" in content) {
+    // The media as the inbox shows any attachment, and Meta's id it was sent by.
+    const { type, url, attachmentId } = content.savedAttachment;
+    return { attachments: [{ type, url }], rich: { kind: "saved_attachment", attachmentId } };
   }
   if ("sticker" in content) return { rich: { kind: "sticker", sticker: content.sticker } };
   if ("share" in content) return { rich: { kind: "share", share: content.share } };
@@ -85,6 +91,12 @@ export function richContentOf(
       if (!Array.isArray(attachments)) return undefined;
       const urls = attachments.map((a) => (a as { url?: unknown }).url);
       return urls.every((u): u is string => typeof u === "string") ? { images: urls } : undefined;
+    }
+    case "saved_attachment": {
+      const first = Array.isArray(attachments) ? (attachments[0] as Record<string, unknown>) : undefined;
+      if (rich.attachmentId === undefined || typeof first?.url !== "string") return undefined;
+      const type = first.type as SendableAttachmentType;
+      return { savedAttachment: { type, url: first.url, attachmentId: rich.attachmentId } };
     }
     case "parts": {
       if (!Array.isArray(attachments)) return undefined;

@@ -12,6 +12,7 @@ function replyPreview(message: OutboundMessage): string {
   const { content } = message;
   if ("text" in content) return previewText(content.text);
   if ("attachment" in content) return `[${content.attachment.type}]`;
+  if ("savedAttachment" in content) return `[${content.savedAttachment.type}]`;
   if ("template" in content && content.template.type === "button") return previewText(content.template.text);
   return `[${outboundKind(content)}]`;
 }

@@ -55,6 +55,11 @@ export function messageObject(content: OutboundContent): Record<string, unknown>
     // Send-message page: one or more images in one message, as an `attachments` array (R4).
     return { attachments: content.images.map((url) => ({ type: "image", payload: { url } })) };
   }
+  if ("savedAttachment" in content) {
+    // Attachment Upload API: a saved asset is sent as `payload: {attachment_id}` with its media type (R8).
+    const { type, attachmentId } = content.savedAttachment;
+    return { attachment: { type, payload: { attachment_id: attachmentId } } };
+  }
   if ("sticker" in content) return { attachment: { type: content.sticker } };
   if ("share" in content)
     return { attachment: { type: "MEDIA_SHARE", payload: { id: content.share.postId } } };

@@ -64,6 +64,15 @@ function failure(error: unknown): { ok: false; kind: MetaErrorClass } {
 }
 
 /**
+ * Through a Page (Facebook Login) every call names `platform=instagram` (the Instagram Messaging ice-breakers page
+ * puts it on the query of POST and GET), else it would address the Page's Messenger profile.
+ */
+function queryOf(integration: Integration, query: string | undefined): string {
+  if (metaTargetOf(integration).host !== "facebook") return query ?? "";
+  return query === undefined ? "?platform=instagram" : `${query}&platform=instagram`;
+}
+
+/**
  * `GET/POST <target>/messenger_profile` with the integration's own token (the account on graph.instagram.com,
  * or its Page on graph.facebook.com for Facebook Login). Failures are classified, never thrown.
  */
@@ -74,7 +83,7 @@ export function graphMessengerProfile(
 ): MessengerProfileApi {
   const call = (integration: Integration, init: RequestInit & { query?: string }) =>
     metaFetch(
-      `${graphNodeUrl(hosts, metaTargetOf(integration), "messenger_profile")}${init.query ?? ""}`,
+      `${graphNodeUrl(hosts, metaTargetOf(integration), "messenger_profile")}${queryOf(integration, init.query)}`,
       {
         ...init,
         headers: {

@@ -39,6 +39,17 @@ export const OutboundAttachment = z.strictObject({
     .describe("https URL Meta fetches the media from"),
 });
 
+/** A media uploaded before through `POST /instagram/attachments` (Facebook Login), sent by Meta's id. */
+export const SavedAttachmentRef = z.strictObject({
+  type: z.enum(SENDABLE_ATTACHMENT_TYPES).describe("The type it was uploaded as"),
+  attachmentId: z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^[0-9]+$/, "Not an attachment id")
+    .describe("attachmentId from POST /instagram/attachments, for this very account"),
+});
+
 /** The content fields of a send body; exactly one of them per message. */
 const CONTENT_FIELDS = ["text", "attachment", "attachments", "sticker", "share", "template"] as const;
 
@@ -62,10 +73,10 @@ export const MessageSendBody = z
     quickReplies: z.array(QuickReplyInput).min(1).optional().describe("Text only; at most 13"),
     attachment: OutboundAttachment.optional(),
     attachments: z
-      .array(OutboundAttachment)
+      .array(z.union([OutboundAttachment, SavedAttachmentRef]))
       .min(1)
       .optional()
-      .describe("One media, or up to 10 images in one message"),
+      .describe("One media (by url or by attachmentId), or up to 10 images by url in one message"),
     sticker: z.literal("like_heart").optional(),
     share: z
       .strictObject({ postId: MetaId.describe("A post of the connected account") })
@@ -157,5 +168,10 @@ export const MessageReactionBody = z
 /** `POST /instagram/attachments`: media to upload once and send many times by id (Facebook Login only). */
 export const AttachmentUploadBody = OutboundAttachment.meta({ id: "AttachmentUploadRequest" });
 export const AttachmentUploaded = z
-  .object({ attachmentId: z.string().describe("Reusable in `attachments[].attachmentId`") })
+  .object({
+    attachmentId: z.string().describe("Meta's attachment_id; reusable in `attachments[].attachmentId`"),
+    type: z.enum(SENDABLE_ATTACHMENT_TYPES),
+    createdAt: IsoTime,
+    expiresAt: IsoTime.describe("Meta expires attachment ids after 90 days; upload again after this"),
+  })
   .meta({ id: "AttachmentUploaded" });

@@ -49,7 +49,7 @@ export const richRouteSchemas = {
   "attachment-upload": {
     summary: "Upload media once to send it many times (Facebook Login integrations only)",
     description:
-      "Meta documents attachment upload only as `POST /<PAGE_ID>/message_attachments` with a Page token (Facebook Login); Instagram Login has no upload endpoint, so an Instagram Login integration is answered 409 `attachments.unsupported_for_login_flavour` and nothing is sent to Meta. Send media by `url` instead.",
+      "Uploads the media through Meta's Attachment Upload API (`POST /<PAGE_ID>/message_attachments` with the Page token, `platform: instagram`, `is_reusable: true`) and stores Meta's `attachment_id` for the caller's account until it expires (90 days); send it with `attachments: [{type, attachmentId}]`. Meta documents upload only for a Facebook Page (Facebook Login); an Instagram Login integration is answered 409 `attachments.unsupported_for_login_flavour` and nothing is sent to Meta (send media by `url` there). Meta refusing the media (unreachable, unsupported, too large): 422 `attachments.upload_refused`, nothing stored.",
     body: { contentType: "application/json", schema: AttachmentUploadBody },
     responses: {
       201: json("Uploaded", AttachmentUploaded),
@@ -59,7 +59,9 @@ export const richRouteSchemas = {
         "integration.not_connected",
         "integration.needs_reauth",
         "attachments.unsupported_for_login_flavour",
+        "attachments.upload_refused",
         "request.unsupported_media_type",
+        "dependency.unavailable",
       ),
     },
   },

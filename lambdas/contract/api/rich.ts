@@ -70,6 +70,7 @@ export const RichView = z
     replyToMessageId: z.string().optional().describe("The customer message this reply answers"),
     sticker: z.literal("like_heart").optional(),
     share: z.object({ postId: z.string() }).optional(),
+    attachmentId: z.string().optional().describe("A saved attachment sent by its id (kind saved_attachment)"),
     template: TemplateInput.optional().describe("The button or generic template with its buttons"),
     parts: z
       .array(PartView)

@@ -68,10 +68,29 @@ export async function otherOrganisations(store: IntegrationStore, integration: I
   return orgs.size;
 }
 
-/** Outcome of a disconnect; `unsubscribe` reports the best-effort call to Meta. */
+/** Outcome of a disconnect; `unsubscribe` and `profile` report the best-effort calls to Meta. */
 export interface DisconnectResult {
   readonly disconnected: boolean;
   readonly unsubscribe: "done" | "skipped" | { readonly failed: unknown };
+  /** Ice breakers and persistent menu removed at Meta (`failed` names the first property Meta refused). */
+  readonly profile?: "done" | "skipped" | { readonly failed: string };
+  /** Stored attachment ids of the account removed. */
+  readonly attachments?: number;
+}
+
+/**
+ * What a disconnect also cleans up, both optional: the account's ice breakers and persistent menu at Meta
+ * (messenger_profile with the integration's still-valid token: Meta keeps them after the app is gone, R24, and
+ * their taps would reach nobody), and the account's stored attachment ids.
+ */
+export interface DisconnectCleanup {
+  readonly profile?: {
+    clear(
+      integration: Integration,
+      field: "ice_breakers" | "persistent_menu",
+    ): Promise<{ ok: true } | { ok: false; kind: string }>;
+  };
+  readonly attachments?: { removeAll(imoId: string, igAccountId: string): Promise<number> };
 }
 
 /**
@@ -88,19 +107,59 @@ export async function disconnect(
     keys: TokenKeys;
     now: () => number;
     onSecret: (value: string) => void;
-  },
+  } & DisconnectCleanup,
 ): Promise<DisconnectResult> {
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const current = await deps.store.get(tenant.imoId, tenant.userId);
-    if (current === undefined || current.status === "revoked")
-      return { disconnected: false, unsubscribe: "skipped" };
+    if (current === undefined) return { disconnected: false, unsubscribe: "skipped" };
+    if (current.status === "revoked") {
+      // A repeated disconnect finishes what a failed one left: the attachment ids are ours to remove.
+      return { disconnected: false, unsubscribe: "skipped", ...(await removeAttachments(current, deps)) };
+    }
     const outcome = await deps.store.save(withoutToken(current, "revoked", deps.now()), current.version, {
       releaseClaim: true,
     });
     if (outcome === "conflict") continue;
-    return { disconnected: true, unsubscribe: await unsubscribeIfUnused(current, deps) };
+    const removed = await removeAttachments(current, deps);
+    // The profile goes first: the unsubscribe may be the last call the token is good for.
+    const profile = await clearProfileIfUnused(current, deps);
+    return { disconnected: true, unsubscribe: await unsubscribeIfUnused(current, deps), profile, ...removed };
   }
   throw new Error("Disconnect lost the race too many times");
+}
+
+async function removeAttachments(
+  integration: Integration,
+  deps: DisconnectCleanup,
+): Promise<{ attachments?: number }> {
+  if (deps.attachments === undefined) return {};
+  return { attachments: await deps.attachments.removeAll(integration.imoId, integration.igAccountId) };
+}
+
+/**
+ * Removes ice breakers and the persistent menu at Meta (best effort, never failing the disconnect) unless another
+ * live integration still holds the account: the profile is the account's, whoever set it.
+ */
+async function clearProfileIfUnused(
+  removed: Integration,
+  deps: { store: IntegrationStore } & DisconnectCleanup,
+): Promise<NonNullable<DisconnectResult["profile"]>> {
+  if (deps.profile === undefined || removed.token === undefined) return "skipped";
+  const others = await deps.store.findByAccount(removed.igAccountId);
+  const stillUsed = others.some(
+    (other) =>
+      other.status !== "revoked" && !(other.imoId === removed.imoId && other.userId === removed.userId),
+  );
+  if (stillUsed) return "skipped";
+  for (const field of ["ice_breakers", "persistent_menu"] as const) {
+    try {
+      const result = await deps.profile.clear(removed, field);
+      if (!result.ok) return { failed: `${field}: ${result.kind}` };
+    } catch {
+      return { failed: field };
+    }
+  }
+  return "done";
 }
 
 /**

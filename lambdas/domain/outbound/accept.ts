@@ -1,7 +1,9 @@
 import { createHash } from "node:crypto";
 import { canReply, conversationId, parseConversationId, replyWindow } from "../conversation";
 import { AppError, ValidationError } from "../errors";
+import type { Integration } from "../integration";
 import type { Tenant } from "../tenant";
+import { type SavedAttachment, type SavedAttachmentStore, savedAttachmentFor } from "./attachments";
 import { needsParts } from "./parts";
 import type {
   ConversationWindows,
@@ -30,6 +32,8 @@ export interface AcceptDeps {
   readonly newId: () => string;
   readonly now: () => number;
   readonly humanAgentEnabled: boolean;
+  /** Attachment ids uploaded before (absent: every `attachmentId` is refused as unknown). */
+  readonly savedAttachments?: Pick<SavedAttachmentStore, "get">;
 }
 
 export interface Accepted {
@@ -59,8 +63,15 @@ function richFields(input: SendMessageInput): Record<string, unknown> {
   return fields;
 }
 
-/** The content to store and send; `replyMid` is Meta's id of the message `replyTo` names (checked before). */
-function contentOf(input: SendMessageInput, replyMid: string | undefined): OutboundContent {
+/**
+ * The content to store and send; `replyMid` is Meta's id of the message `replyTo` names and `saved` the attachment
+ * an `attachmentId` names (both checked before).
+ */
+function contentOf(
+  input: SendMessageInput,
+  replyMid: string | undefined,
+  saved: SavedAttachment | undefined,
+): OutboundContent {
   if (input.text !== undefined) {
     return {
       text: input.text,
@@ -71,12 +82,15 @@ function contentOf(input: SendMessageInput, replyMid: string | undefined): Outbo
     };
   }
   if (input.attachment !== undefined) return { attachment: input.attachment };
-  const [first, ...more] = input.attachments ?? [];
+  if (saved !== undefined) {
+    return { savedAttachment: { type: saved.type, attachmentId: saved.attachmentId, url: saved.url } };
+  }
+  const byUrl = (input.attachments ?? []).flatMap((a) => ("url" in a ? [a] : []));
+  const [first, ...more] = byUrl;
   // One media is the single-attachment body; several images are one Meta message; anything else goes in parts.
   if (first !== undefined) {
-    const all = input.attachments ?? [];
     if (more.length === 0) return { attachment: first };
-    return needsParts(all) ? { media: all } : { images: all.map((a) => a.url) };
+    return needsParts(byUrl) ? { media: byUrl } : { images: byUrl.map((a) => a.url) };
   }
   if (input.sticker !== undefined) return { sticker: input.sticker };
   if (input.share !== undefined) return { share: input.share };
@@ -136,6 +150,7 @@ export async function acceptMessage(
     throw new AppError("integration.needs_reauth", "Reconnect the Instagram account before sending.");
   }
 
+  const saved = await savedAttachmentOf(integration, input, deps);
   const igsid = recipientOf(input, integration.igAccountId);
   const now = deps.now();
   const anchors = await deps.conversations.anchors(tenant.imoId, integration.igAccountId, igsid);
@@ -159,7 +174,7 @@ export async function acceptMessage(
     igsid,
     messageId: deps.newId(),
     status: "queued",
-    content: contentOf(input, replyMid),
+    content: contentOf(input, replyMid, saved),
     ...(input.tag ? { tag: input.tag } : {}),
     acceptedAt: now,
     attempts: 0,
@@ -176,6 +191,18 @@ export async function acceptMessage(
   }
   await enqueueOrCompensate(message, deps);
   return { messageId: message.messageId, status: "queued" };
+}
+
+/** The saved attachment `attachments[0].attachmentId` names, checked for this account (400 naming the field). */
+async function savedAttachmentOf(
+  integration: Integration,
+  input: SendMessageInput,
+  deps: AcceptDeps,
+): Promise<SavedAttachment | undefined> {
+  const ref = input.attachments?.[0];
+  if (ref === undefined || !("attachmentId" in ref)) return undefined;
+  const store = deps.savedAttachments ?? { get: async () => undefined };
+  return savedAttachmentFor(integration, ref, "body.attachments.0", { store, now: deps.now });
 }
 
 async function replayOf(

@@ -19,6 +19,14 @@ export type OutboundContent =
     }
   | { readonly attachment: { readonly type: SendableAttachmentType; readonly url: string } }
   | { readonly images: readonly string[] }
+  /** A media uploaded before (attachment upload), sent by Meta's id; `url` is what it showed, for the inbox. */
+  | {
+      readonly savedAttachment: {
+        readonly type: SendableAttachmentType;
+        readonly attachmentId: string;
+        readonly url: string;
+      };
+    }
   | { readonly sticker: "like_heart" }
   | { readonly share: { readonly postId: string } }
   | { readonly template: Template }

@@ -64,9 +64,16 @@ export interface RichRecord {
   readonly sticker?: "like_heart";
   readonly share?: { readonly postId: string };
   readonly template?: Template;
+  /** Meta's attachment_id of a saved attachment (kind saved_attachment). */
+  readonly attachmentId?: string;
   /** A message in parts: each part's state, in order (lambdas/domain/outbound/parts.ts). */
   readonly parts?: readonly PartRecord[];
 }
+
+/** One item of `attachments`: a media by url, or one uploaded before, by its id. */
+export type AttachmentInput =
+  | { readonly type: SendableAttachmentType; readonly url: string }
+  | { readonly type: SendableAttachmentType; readonly attachmentId: string };
 
 /** The content kinds of `POST /instagram/messages` beyond text (the validated body, field names as the API's). */
 export interface RichInput {
@@ -74,7 +81,7 @@ export interface RichInput {
   readonly quickReplies?: readonly QuickReply[];
   readonly replyTo?: string;
   readonly attachment?: { readonly type: SendableAttachmentType; readonly url: string };
-  readonly attachments?: readonly { readonly type: SendableAttachmentType; readonly url: string }[];
+  readonly attachments?: readonly AttachmentInput[];
   readonly sticker?: "like_heart";
   readonly share?: { readonly postId: string };
   readonly template?: Template;
@@ -137,9 +144,21 @@ function templateErrors(template: Template): FieldError[] {
   return errors;
 }
 
-function attachmentsErrors(list: readonly { readonly type: SendableAttachmentType }[]): FieldError[] {
+function attachmentsErrors(list: readonly AttachmentInput[]): FieldError[] {
   // Several media that Meta cannot take as one message are sent as consecutive parts (parts.ts), not refused.
-  return countError("body.attachments", list, RICH_LIMITS.attachments);
+  const errors = countError("body.attachments", list, RICH_LIMITS.attachments);
+  if (list.length > 1) {
+    list.forEach((item, i) => {
+      // Attachment Upload API: a saved id is sent as the one `attachment` of a message (`payload.attachment_id`).
+      if ("attachmentId" in item) {
+        errors.push({
+          field: `body.attachments.${i}.attachmentId`,
+          message: "A saved attachment is sent on its own",
+        });
+      }
+    });
+  }
+  return errors;
 }
 
 /**
