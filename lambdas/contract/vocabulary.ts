@@ -45,6 +45,8 @@ export const SEND_FAILURE_REASONS = [
   "not_thread_owner",
   /** Meta refused every send of the account (10/1893063, 100/2534029) for longer than the message could wait. */
   "account_restricted",
+  /** A message sent in parts: an earlier part failed for good, so this part was never sent (order kept). */
+  "previous_part_failed",
 ] as const;
 export type SendFailureReason = (typeof SEND_FAILURE_REASONS)[number];
 
@@ -103,9 +105,23 @@ export const OUTBOUND_KINDS = [
   "share",
   "button_template",
   "generic_template",
+  /** Media Meta cannot send as one message, sent as consecutive Meta messages (docs/outbound.md, "Parts"). */
+  "parts",
 ] as const;
 export type OutboundKind = (typeof OUTBOUND_KINDS)[number];
 
 /** Reactions the app may send: Meta's sender-actions page documents only `love` for `react`. */
 export const SENDABLE_REACTIONS = ["love"] as const;
 export type SendableReaction = (typeof SENDABLE_REACTIONS)[number];
+
+/** What a customer tapped (docs/app-api.md, "Taps"): a quick reply (a `message`) or a button (a `postback`). */
+export const TAP_KINDS = ["quick_reply", "postback"] as const;
+export type TapKind = (typeof TAP_KINDS)[number];
+
+/**
+ * How a tap was linked to the outbound message it answers: `mid` when Meta named that message (a postback's
+ * `mid`, or `reply_to.mid`) and it is one we sent; `quick_reply_payload` when Meta names none (quick replies)
+ * and the conversation's latest message that offered that exact payload is taken.
+ */
+export const TAP_LINK_BASES = ["mid", "quick_reply_payload"] as const;
+export type TapLinkBasis = (typeof TAP_LINK_BASES)[number];

@@ -12,7 +12,7 @@ import {
   windowAnchors,
 } from "../domain/conversation";
 import type { ConversationListing, Page } from "../domain/inbox/inbox";
-import type { MessageRecord } from "../domain/message";
+import type { MessageRecord, Tap } from "../domain/message";
 import type { RichRecord, Template } from "../domain/outbound/rich";
 import type { ProfileState } from "../domain/profile/profile";
 
@@ -135,6 +135,8 @@ export function messageView(message: MessageRecord): MessageViewBody {
     ...optional("replyToStory", message.replyToStory && { ...message.replyToStory }),
     ...optional("quickReplyPayload", message.quickReplyPayload),
     ...optional("postbackPayload", message.postbackPayload),
+    ...optional("tap", message.tap && tapView(message.tap)),
+    ...optional("inReplyTo", message.tap?.inReplyTo && { ...message.tap.inReplyTo }),
     ...optional("referral", message.referral && { ...message.referral }),
     ...optional("standby", message.standby),
     ...optional("reactions", reactions.length > 0 ? reactions : undefined),
@@ -153,6 +155,10 @@ export function messageView(message: MessageRecord): MessageViewBody {
   };
 }
 
+function tapView({ inReplyTo: _, ...tap }: Tap): NonNullable<MessageViewBody["tap"]> {
+  return { ...tap };
+}
+
 /** The API's view of a stored rich message: our ids only (Meta's mid of a replied message is not shown). */
 function richView(rich: RichRecord): NonNullable<MessageViewBody["rich"]> {
   return {
@@ -162,6 +168,7 @@ function richView(rich: RichRecord): NonNullable<MessageViewBody["rich"]> {
     ...(rich.sticker === undefined ? {} : { sticker: rich.sticker }),
     ...(rich.share === undefined ? {} : { share: { ...rich.share } }),
     ...(rich.template === undefined ? {} : { template: templateView(rich.template) }),
+    ...(rich.parts === undefined ? {} : { parts: rich.parts.map((part) => ({ ...part })) }),
   };
 }
 

@@ -8,6 +8,7 @@ import {
   dynamoReplyTargets,
 } from "../adapters/dynamo/outbound-lookups";
 import { dynamoOutboundStore } from "../adapters/dynamo/outbound-messages";
+import { partAwareStore } from "../adapters/dynamo/outbound-parts";
 import { dynamoSendLimiter } from "../adapters/dynamo/send-limiter";
 import { graphSendApi } from "../adapters/meta/send-api";
 import { type ReceivedRecord, runSenderBatch, sqsOutboundQueue } from "../adapters/sqs/outbound-queue";
@@ -15,6 +16,7 @@ import { OutboundQueue, SENDING_LEASE_MS } from "../contract/queues";
 import type { AcceptDeps } from "../domain/outbound/accept";
 import { type BatchOptions, cachingAppWideState, processBatch } from "../domain/outbound/batch";
 import { limiterPolicy } from "../domain/outbound/limiter";
+import { partsQueue } from "../domain/outbound/parts";
 import { DEFAULT_RETRY } from "../domain/outbound/retry";
 import type { SenderDeps } from "../domain/outbound/send";
 import { openToken, type TokenKeys } from "../domain/token-seal";
@@ -58,7 +60,8 @@ export function outboundWiring(config: OutboundConfig, clients: OutboundClients)
     ...(clients.meter === undefined ? {} : { meter: clients.meter }),
   };
   const limits = limiterPolicy(config.capPerHour);
-  const store = dynamoOutboundStore(access, now);
+  // A message in parts: its part items move its parent in the same write (docs/outbound.md, "Parts").
+  const store = partAwareStore(dynamoOutboundStore(access, now), access, now);
   const integrations = dynamoIntegrationAccess(access);
   const conversations = dynamoConversationWindows(access);
   const accept: AcceptDeps = {
@@ -66,7 +69,7 @@ export function outboundWiring(config: OutboundConfig, clients: OutboundClients)
     integrations,
     conversations,
     replyTargets: dynamoReplyTargets(access),
-    queue: sqsOutboundQueue(clients.sqs, config.queueUrl),
+    queue: partsQueue(sqsOutboundQueue(clients.sqs, config.queueUrl)),
     newId: clients.newId ?? randomUUID,
     now,
     humanAgentEnabled: config.humanAgentEnabled ?? false,
