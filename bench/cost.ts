@@ -74,18 +74,28 @@ export function inboundCost(row: InboundRow): CostRow {
  * `sent` event, nothing logged, no tracing.
  */
 export function outboundCost(row: OutboundRow): CostRow {
-  const fns = (acceptMs: number, senderMs: number) => [
+  const fns = (acceptMs: number, senderMs: number, senderInvocations = 1) => [
     {
       name: "message-send",
       memoryMb: FunctionMemoryMb["message-send"],
       invocations: 1,
       durationMs: acceptMs,
     },
-    { name: "sender", memoryMb: FunctionMemoryMb.sender, invocations: 1, durationMs: senderMs },
+    {
+      name: "sender",
+      memoryMb: FunctionMemoryMb.sender,
+      invocations: senderInvocations,
+      durationMs: senderMs,
+    },
   ];
   const actual: Usage = {
     httpApiRequests: 1,
-    functions: fns(row.accept.handlerMs.median, row.senderMs.median),
+    // A sender invocation carries a batch: its invocations and their mean duration per sent message.
+    functions: fns(
+      row.accept.handlerMs.median,
+      row.senderMs.mean ?? row.senderMs.median,
+      row.senderInvocationsPerMessage ?? 1,
+    ),
     dynamoWriteUnits: row.accept.dynamoWriteUnitsPerMessage + row.dynamoWriteUnitsPerMessage,
     dynamoReadUnits: row.accept.dynamoReadUnitsPerMessage + row.dynamoReadUnitsPerMessage,
     sqsRequests: row.accept.sqsRequestsPerMessage + row.sqsRequestsPerMessage,

@@ -42,8 +42,10 @@ export interface OutboundRow {
   readonly dynamoReadUnitsPerMessage: number;
   readonly sqsRequestsPerMessage: number;
   readonly byOperationPerMessage: Record<string, number>;
-  /** Sender invocation duration in the cost pass: median and fastest (batch size 1: one message each). */
-  readonly senderMs: { readonly median: number; readonly min: number };
+  /** Sender invocation duration in the last pass: median, fastest and mean (an invocation carries a batch). */
+  readonly senderMs: { readonly median: number; readonly min: number; readonly mean?: number };
+  /** Sender invocations per sent message in the last pass (batches of up to OutboundQueue.batchSize). */
+  readonly senderInvocationsPerMessage?: number;
   /** Bytes the sender logged (INFO, metrics as EMF) per sent message in the cost pass. */
   readonly senderLogBytesPerMessage: number;
   /** Cost of accepting (POST /instagram/messages) each message, for the end-to-end figure. */
@@ -73,9 +75,11 @@ function perMessage(summary: CallSummary, count: number): Record<string, number>
   return Object.fromEntries(Object.entries(summary.byOperation).map(([op, n]) => [op, n / count]));
 }
 
+const LOCAL_SENDER_POLLERS = 5;
+
 /**
  * Outbound: messages are accepted through `POST /instagram/messages` (local HTTP path), then the sender Lambda
- * drains the FIFO queue through local mode's SQS event source (Lambda's poller: 5 pollers, batch size 1) and
+ * drains the FIFO queue through local mode's SQS event source (Lambda's poller: 5 pollers, the stack's batch size) and
  * sends to the Meta simulator, with the cap far above the load. DynamoDB and SQS requests are metered on the
  * wire; DynamoDB write units come from `ReturnConsumedCapacity` (see support/dynamo-meter.ts).
  */
@@ -168,7 +172,8 @@ export async function outbound(options: OutboundOptions = defaultOutboundOptions
         queueArn,
         region: LOCAL_REGION,
         batchSize: OutboundQueue.batchSize,
-        pollers: OutboundQueue.maxConcurrency,
+        // The stack's maxConcurrency (400) is sized for 10,000 accounts (bench/scale.ts); two cores run five.
+        pollers: LOCAL_SENDER_POLLERS,
         waitTimeSeconds: 1,
         loadHandler: async () =>
           timed(
@@ -251,7 +256,12 @@ export async function outbound(options: OutboundOptions = defaultOutboundOptions
         dynamoWriteItemsPerMessage: med(senderCalls.map((c) => c.dynamo.writeItems)),
         dynamoReadUnitsPerMessage: med(senderCalls.map((c) => c.dynamo.readUnits)),
         sqsRequestsPerMessage: med(senderCalls.map((c) => c.sqs.requests)),
-        senderMs: { median: median(senderMs), min: Math.min(...senderMs) },
+        senderMs: {
+          median: median(senderMs),
+          min: Math.min(...senderMs),
+          mean: senderMs.reduce((a, b) => a + b, 0) / Math.max(1, senderMs.length),
+        },
+        senderInvocationsPerMessage: senderMs.length / n,
         senderLogBytesPerMessage: logBytes.sender / n,
         byOperationPerMessage: last
           ? { ...perMessage(last.dynamo, n), ...prefixed("SQS ", perMessage(last.sqs, n)) }

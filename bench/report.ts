@@ -3,6 +3,7 @@ import { pathToFileURL } from "node:url";
 import type { BenchResults } from "./bench-results";
 import { type CostRow, inboundCost, outboundCost } from "./cost";
 import { Prices } from "./pricing";
+import type { ScaleRow } from "./scale";
 import { fmt } from "./support/stats";
 
 function kb(bytes: number): string {
@@ -172,11 +173,71 @@ export function markdownReport(results: BenchResults): string {
       "",
     );
   }
+  if (results.scale) parts.push(...scaleSection(results.scale));
   const skipped = Object.entries(results.skipped);
   if (skipped.length > 0) {
     parts.push("## Skipped", "", ...skipped.map(([part, reason]) => `- ${part}: ${reason}`), "");
   }
   return `${parts.join("\n")}\n`;
+}
+
+function percent(value: number): string {
+  return `${fmt(value * 100, 2)} %`;
+}
+
+/** The scale model (bench/scale.ts): the sender keeping `accounts` backlogged accounts at the cap. */
+function scaleSection(row: ScaleRow): string[] {
+  const o = row.options;
+  const ms = (s: { p50: number; p99: number; max?: number }) =>
+    `${fmt(s.p50, 0)} / ${fmt(s.p99, 0)}${s.max === undefined ? "" : ` / ${fmt(s.max, 0)}`}`;
+  return [
+    `## Scale model (virtual time, the real sender code; ${o.accounts.toLocaleString("en-US")} backlogged accounts at ${o.cap}/hour, ${o.virtualMinutes} virtual minutes)`,
+    "",
+    `Batch size ${o.batchSize}, at most ${o.maxConcurrency} concurrent invocations; Meta latency log-normal, p50 ${o.metaP50Ms} ms, p99 ${o.metaP99Ms} ms (measured ${fmt(row.metaMs.p50, 0)} / ${fmt(row.metaMs.p99, 0)}); DynamoDB ${o.dynamoMs} ms a call, SQS ${o.sqsMs} ms, Lambda ${o.invokeOverheadMs} ms an invocation; 1–${o.maxConversations} conversations per account. Ran in ${fmt(row.realSeconds, 0)} s.`,
+    "",
+    table(
+      ["measure", "value"],
+      [
+        ["sends/s (what the cap allows)", `${fmt(row.sendsPerSecond, 1)} (${fmt(row.capSendsPerSecond, 1)})`],
+        [
+          "cap utilisation per account: min / p1 / median (limiter ceiling)",
+          `${percent(row.utilisation.min)} / ${percent(row.utilisation.p1)} / ${percent(row.utilisation.median)} (${percent(row.limiterCeiling)})`,
+        ],
+        ["accounts below 99 %", String(row.accountsBelow99)],
+        [
+          "rolling-hour violations (accounts; most sends in any hour)",
+          `${row.capViolations} (${row.maxSendsInAnyHour})`,
+        ],
+        ["queue age p50 / p99 / max ms (after the first minute)", ms(row.queueAgeMs)],
+        ["queue age p50 / p99 / max ms (whole run, the start's rush)", ms(row.queueAgeWithRushMs)],
+        ["send after its slot p50 / p99 / max ms (grace 30 s)", ms(row.slotLatenessMs)],
+        [
+          "Lambda invocations/s; records per invocation",
+          `${fmt(row.invocationsPerSecond, 0)}; ${fmt(row.recordsPerInvocation, 1)}`,
+        ],
+        ["invocation p50 / p99 ms", ms(row.invocationMs)],
+        [
+          "concurrency mean / peak (of max)",
+          `${fmt(row.concurrency.mean, 0)} / ${row.concurrency.peak} (${o.maxConcurrency})`,
+        ],
+        [
+          "app-wide limiter reads/s mean / peak second",
+          `${fmt(row.appWideReadsPerSecond.mean, 0)} / ${row.appWideReadsPerSecond.peak}`,
+        ],
+        [
+          "SQS per sent message: receive / visibility batch / delete",
+          `${fmt(row.sqsPerSend.receives, 2)} / ${fmt(row.sqsPerSend.changeVisibility, 2)} / ${fmt(row.sqsPerSend.deletes, 2)}`,
+        ],
+        [
+          "records handled",
+          Object.entries(row.recordResults)
+            .map(([result, n]) => `${result} ${n}`)
+            .join(", "),
+        ],
+      ],
+    ),
+    "",
+  ];
 }
 
 function usd(value: number): string {

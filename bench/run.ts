@@ -9,13 +9,14 @@ import { defaultEventsOptions, eventsLatency } from "./events";
 import { defaultInboundOptions, inbound } from "./inbound";
 import { defaultOutboundOptions, outbound } from "./outbound";
 import { markdownReport } from "./report";
+import { defaultScaleOptions, scale } from "./scale";
 
 /**
- * `npm run bench [-- --only cold-start,inbound,outbound,events] [--quick]`: runs the benchmarks, prints a markdown
+ * `npm run bench [-- --only cold-start,inbound,outbound,events,scale] [--quick]`: runs the benchmarks, prints a markdown
  * table, writes the raw figures to bench/results/<timestamp>.json and the table to bench/results/latest.md.
  * Nothing here fails on timing: a part that cannot run (e.g. not built yet) is reported as skipped.
  */
-const Parts = ["cold-start", "inbound", "outbound", "events"] as const;
+const Parts = ["cold-start", "inbound", "outbound", "events", "scale"] as const;
 type Part = (typeof Parts)[number];
 
 function argValue(name: string): string | undefined {
@@ -66,6 +67,16 @@ const eventsRows = await attempt("events", skipped, () =>
   eventsLatency(quick ? { ...defaultEventsOptions, messages: 21 } : defaultEventsOptions),
 );
 
+// The scale model runs in virtual time, no servers: about 10 s of CPU in --quick (a tenth of the accounts, three
+// virtual minutes), two to four minutes for the full 10,000 accounts.
+const scaleRow = await attempt("scale", skipped, () =>
+  scale(
+    quick
+      ? { ...defaultScaleOptions, accounts: defaultScaleOptions.accounts / 10, virtualMinutes: 3 }
+      : defaultScaleOptions,
+  ),
+);
+
 const results: BenchResults = {
   startedAt,
   machine: {
@@ -80,6 +91,7 @@ const results: BenchResults = {
   ...(inboundRows ? { inbound: inboundRows } : {}),
   ...(outboundRows ? { outbound: outboundRows } : {}),
   ...(eventsRows ? { events: eventsRows } : {}),
+  ...(scaleRow ? { scale: scaleRow } : {}),
   skipped,
 };
 

@@ -17,13 +17,24 @@ export const OutboundQueue = {
    */
   maxReceiveCount: 1000,
   /**
-   * One record per invocation: a FIFO receive hands over several records of one conversation at once, and when
-   * the first must wait for the cap every later one would burn a receive each time (see docs/outbound.md).
-   * With one, a conversation's next message is received only after the previous one is done.
+   * Sized for 10,000 accounts at the full cap (≈ 556 sends/s) in docs/performance.md ("Sizing the sender") and
+   * shown by the bench's scale model (bench/scale.ts). FIFO's largest batch: the sender runs a batch's
+   * conversations concurrently (each one's records in order), so an invocation lasts about its slowest
+   * conversation, not the sum of its records. A conversation's followers in a batch cost a receive each time
+   * the head waits (docs/outbound.md, "The budget").
    */
-  batchSize: 1,
-  /** Sender instances at most; the per-account cap is enforced by the limiter, not by this. */
-  maxConcurrency: 5,
+  batchSize: 10,
+  /**
+   * Sender instances at most (the per-account cap is enforced by the limiter, not by this): ≈ 3× the
+   * concurrency the scale model uses at 10,000 accounts, and a tenth of the account's default Lambda
+   * concurrency (1,000), so a burst of sends never starves the API and webhook functions.
+   */
+  maxConcurrency: 400,
+  /**
+   * No record starts later than this before the function's timeout: a send (Meta's 10 s client timeout plus its
+   * writes) that starts finishes, so a batch of one conversation's ten records never times out mid-send.
+   */
+  stopStartingMs: 15_000,
 } as const;
 
 /** No send outlives the sender's timeout; a `sending` message older than this was left by a crash. */

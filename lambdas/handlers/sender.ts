@@ -4,6 +4,7 @@ import { tokenKeyLoaderFromEnv } from "../adapters/secrets";
 import { sqsClient } from "../adapters/sqs/client";
 import { outboundConfigFromEnv } from "../config/env";
 import { Env } from "../contract/env";
+import { OutboundQueue } from "../contract/queues";
 import { tokenKeysFrom } from "../domain/token-seal";
 import { workerHandler } from "../platform/chain";
 import { logger } from "../platform/logger";
@@ -29,9 +30,11 @@ const OUTCOME_METRICS: Record<string, string> = {
 };
 
 /** SQS → sender: sends each queued message once, under the account's rolling-hour cap (docs/outbound.md). */
-export const handler = workerHandler(async (event: SQSEvent): Promise<SQSBatchResponse> => {
+export const handler = workerHandler(async (event: SQSEvent, context): Promise<SQSBatchResponse> => {
   const deps = outbound.sender(tokenKeysFrom(await loadSecrets()), registerSecretValue);
-  return outbound.runBatch(event.Records, deps, (message, { messageId, ...extra }) => {
+  // No record starts once the rest of the timeout could not cover a send (OutboundQueue.stopStartingMs).
+  const startBefore = Date.now() + context.getRemainingTimeInMillis() - OutboundQueue.stopStartingMs;
+  const log = (message: string, { messageId, ...extra }: Record<string, unknown>) => {
     if (extra.result === "sent") countMetric("OutboundSent");
     else if (typeof extra.outcome === "string")
       countMetric(OUTCOME_METRICS[extra.outcome] ?? "OutboundOther");
@@ -39,5 +42,6 @@ export const handler = workerHandler(async (event: SQSEvent): Promise<SQSBatchRe
     if (extra.result === "account_restricted") countMetric("IntegrationRestricted");
     // One line per record: its outcome and metrics (EMF) together, correlated by the app's message id.
     logger.info(message, { correlation_id: messageId, ...extra, ...metricsForLogLine() });
-  });
+  };
+  return outbound.runBatch(event.Records, deps, log, { startBefore });
 });

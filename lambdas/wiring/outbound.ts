@@ -15,10 +15,11 @@ import { graphSendApi } from "../adapters/meta/send-api";
 import { type ReceivedRecord, runSenderBatch, sqsOutboundQueue } from "../adapters/sqs/outbound-queue";
 import { OutboundQueue, SENDING_LEASE_MS } from "../contract/queues";
 import type { AcceptDeps } from "../domain/outbound/accept";
+import { type BatchOptions, cachingAppWideState, processBatch } from "../domain/outbound/batch";
 import { limiterPolicy } from "../domain/outbound/limiter";
 import { partsQueue } from "../domain/outbound/parts";
 import { DEFAULT_RETRY } from "../domain/outbound/retry";
-import { processBatch, type SenderDeps } from "../domain/outbound/send";
+import type { SenderDeps } from "../domain/outbound/send";
 import { openToken, type TokenKeys } from "../domain/token-seal";
 import type { MetaHosts } from "../platform/runtime-config";
 
@@ -76,13 +77,16 @@ export function outboundWiring(config: OutboundConfig, clients: OutboundClients)
     savedAttachments: dynamoSavedAttachments(access),
   };
 
+  // One per sender instance (container), so the app-wide state's cache outlives an invocation.
+  const limiter = cachingAppWideState(dynamoSendLimiter(access, limits), now);
+
   /** The sender's dependencies; every opened token goes to `onToken` (the log redaction) first. */
   function sender(keys: TokenKeys, onToken: (token: string) => void = () => undefined): SenderDeps {
     return {
       store,
       integrations,
       conversations,
-      limiter: dynamoSendLimiter(access, limits),
+      limiter,
       meta: graphSendApi(config.metaHosts, config.metaTimeoutMs),
       // A missing or unopenable token is handled like Meta refusing it: the integration needs re-authorisation.
       accessToken: (integration) => {
@@ -101,10 +105,15 @@ export function outboundWiring(config: OutboundConfig, clients: OutboundClients)
   }
 
   /** One SQS batch through the sender, applied to the queue (defer, dead-letter), as the Lambda does. */
-  function runBatch(records: readonly ReceivedRecord[], deps: SenderDeps, log?: BatchLog) {
+  function runBatch(
+    records: readonly ReceivedRecord[],
+    deps: SenderDeps,
+    log?: BatchLog,
+    options: BatchOptions = {},
+  ) {
     if (config.dlqUrl === undefined) throw new Error("The sender needs the dead-letter queue URL");
     const queues = { client: clients.sqs, queueUrl: config.queueUrl, dlqUrl: config.dlqUrl };
-    return runSenderBatch(records, queues, (batch) => processBatch(batch, deps), now, log);
+    return runSenderBatch(records, queues, (batch) => processBatch(batch, deps, options), now, log);
   }
 
   return { store, integrations, conversations, limits, accept, sender, runBatch };

@@ -53,6 +53,9 @@ export class Outbound extends Construct {
     })
       .useAccess(Access.sender, props)
       .useDeadLetterQueue(this.deadLetterQueue);
+    // Sized for 10,000 accounts at the cap (docs/performance.md, "Sizing the sender"): batches of 10, at most
+    // maxConcurrency instances. No reserved concurrency: the event source's maximum already bounds the sender, and
+    // reserving would fail deploys to accounts whose Lambda quota is below maxConcurrency + 100.
     // The event source grants consuming; the URL lets the sender delay records waiting for the send cap.
     this.sender.addEnvironment(Env.outboundQueueUrl, this.queue.queueUrl);
     this.sender.addEventSource(

@@ -183,7 +183,11 @@ describe("cost per sent message", () => {
         Object.entries(free.senderSqs).map(([k, v]) => [k.replace("Command", ""), v / N]),
       ),
       senderSqsPerWaitingMessage: {
-        ChangeMessageVisibility: (capped.senderSqs.ChangeMessageVisibilityCommand ?? 0) / capped.deferred,
+        // One request per deferred record alone, one per ten in a batch (ChangeMessageVisibilityBatch).
+        ChangeMessageVisibility:
+          ((capped.senderSqs.ChangeMessageVisibilityCommand ?? 0) +
+            (capped.senderSqs.ChangeMessageVisibilityBatchCommand ?? 0)) /
+          capped.deferred,
         extraReceive: 1,
       },
     };
@@ -192,7 +196,8 @@ describe("cost per sent message", () => {
     expect(keyed.acceptWcu).toBeGreaterThan(free.acceptWcu);
     // 12, plus 1 since the sender moves the conversation's preview when Meta accepts a reply (issue 14).
     expect(sendWcu).toBeLessThanOrEqual(13);
-    expect(report.senderSqsPerWaitingMessage.ChangeMessageVisibility).toBe(1);
+    expect(report.senderSqsPerWaitingMessage.ChangeMessageVisibility).toBeGreaterThan(0);
+    expect(report.senderSqsPerWaitingMessage.ChangeMessageVisibility).toBeLessThanOrEqual(1);
   }, 120_000);
 
   it("a rich reply costs what its item size costs: a full carousel against a short text (issue 16)", async () => {

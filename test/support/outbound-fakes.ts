@@ -1,4 +1,11 @@
 import type { Integration } from "../../lambdas/domain/integration";
+import {
+  EMPTY_LIMITER,
+  type LimiterPolicy,
+  type LimiterState,
+  pauseLimiter,
+  reserveSlot,
+} from "../../lambdas/domain/outbound/limiter";
 import type {
   ConversationWindows,
   IdempotencyRecord,
@@ -7,6 +14,7 @@ import type {
   OutboundMessage,
   OutboundStore,
   SendApi,
+  SendLimiter,
   SendRequest,
 } from "../../lambdas/domain/outbound/ports";
 import type { QueueRecord } from "../../lambdas/domain/outbound/send";
@@ -217,4 +225,47 @@ export class FifoQueueModel {
     const index = this.messages.indexOf(message);
     if (index >= 0) this.messages.splice(index, 1);
   }
+}
+
+/**
+ * The per-account limiter in memory with the DynamoDB adapter's semantics (lambdas/adapters/dynamo/send-limiter.ts):
+ * a reservation reads the item, computes the slot with the pure algorithm and writes back only if nobody wrote
+ * since (version), else reads again; a pause never lowers `pausedUntil` and bumps the version. `io` runs before
+ * each read and each write (the bench's scale model makes it take virtual time, which opens the same races).
+ */
+export function memorySendLimiter(
+  policy: LimiterPolicy,
+  io: () => Promise<void> = async () => undefined,
+): SendLimiter & { items: Map<string, { state: LimiterState; version: number }>; lostRaces: number } {
+  const items = new Map<string, { state: LimiterState; version: number }>();
+  const read = async (id: string) => {
+    await io();
+    return items.get(id) ?? { state: EMPTY_LIMITER, version: 0 };
+  };
+  const limiter = {
+    items,
+    lostRaces: 0,
+    async state(id: string) {
+      return (await read(id)).state;
+    },
+    async reserve(id: string, now: number, notBefore = now) {
+      for (;;) {
+        const stored = await read(id);
+        const { slot, state } = reserveSlot(stored.state, now, policy, notBefore);
+        await io();
+        if ((items.get(id)?.version ?? 0) === stored.version) {
+          items.set(id, { state, version: stored.version + 1 });
+          return slot;
+        }
+        limiter.lostRaces += 1;
+      }
+    },
+    async pause(id: string, until: number) {
+      await io();
+      const stored = items.get(id) ?? { state: EMPTY_LIMITER, version: 0 };
+      if ((stored.state.pausedUntil ?? 0) >= until) return;
+      items.set(id, { state: pauseLimiter(stored.state, until), version: stored.version + 1 });
+    },
+  };
+  return limiter;
 }

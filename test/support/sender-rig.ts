@@ -2,8 +2,9 @@ import { documentClient } from "../../lambdas/adapters/dynamo/client";
 import { sqsClient } from "../../lambdas/adapters/sqs/client";
 import { OutboundQueue } from "../../lambdas/contract/queues";
 import { conversationId } from "../../lambdas/domain/conversation";
+import { processBatch } from "../../lambdas/domain/outbound/batch";
 import type { OutboundMessage, OutboundStore } from "../../lambdas/domain/outbound/ports";
-import { processBatch, type SenderDeps } from "../../lambdas/domain/outbound/send";
+import type { SenderDeps } from "../../lambdas/domain/outbound/send";
 import { outboundWiring } from "../../lambdas/wiring/outbound";
 import { TEST_KEYS } from "./keys";
 

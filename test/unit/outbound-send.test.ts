@@ -3,6 +3,7 @@ import { OutboundQueue, SENDING_LEASE_MS } from "../../lambdas/contract/queues";
 import { AppError } from "../../lambdas/domain/errors";
 import type { Integration } from "../../lambdas/domain/integration";
 import { acceptMessage } from "../../lambdas/domain/outbound/accept";
+import { processBatch } from "../../lambdas/domain/outbound/batch";
 import {
   EMPTY_LIMITER,
   type LimiterState,
@@ -12,7 +13,7 @@ import {
 } from "../../lambdas/domain/outbound/limiter";
 import type { OutboundMessage, SendLimiter } from "../../lambdas/domain/outbound/ports";
 import { DEFAULT_RETRY, MAX_QUEUED_MS, waitBudgetSpent } from "../../lambdas/domain/outbound/retry";
-import { processBatch, processRecord, type SenderDeps } from "../../lambdas/domain/outbound/send";
+import { processRecord, type SenderDeps } from "../../lambdas/domain/outbound/send";
 import {
   fixedWindows,
   memoryIntegrations,
@@ -321,7 +322,9 @@ describe("Meta's usage signals (X-Business-Use-Case-Usage, X-App-Usage)", () => 
     };
     await store.create(message({ messageId: "m1" }));
     await store.create(message({ messageId: "m2", igsid: "3416870925138843" }));
-    const [first, second] = await processBatch([record("m1", "g1"), record("m2", "g2")], deps);
+    // Batches run conversations concurrently: the pause is seen by records that start after it (the next batch).
+    const [first] = await processBatch([record("m1", "g1")], deps);
+    const [second] = await processBatch([record("m2", "g2")], deps);
     expect(first).toMatchObject({ kind: "done", result: "sent" });
     expect(limiter.states.get(ACCOUNT)?.pausedUntil).toBe(T0 + 6 * MINUTE);
     expect(second).toMatchObject({ kind: "defer" });
@@ -352,7 +355,11 @@ describe("Meta's usage signals (X-Business-Use-Case-Usage, X-App-Usage)", () => 
     };
     await store.create(message({ messageId: "m1" }));
     await store.create(message({ messageId: "m2", userId: "user-2", igAccountId: other.igAccountId }));
-    const outcomes = await processBatch([record("m1", "g1"), record("m2", "g2")], deps);
+    // Batches run conversations concurrently: the pause is seen by records that start after it (the next batch).
+    const outcomes = [
+      ...(await processBatch([record("m1", "g1")], deps)),
+      ...(await processBatch([record("m2", "g2")], deps)),
+    ];
     expect(limiter.states.get("*app")?.pausedUntil).toBe(T0 + 20 * MINUTE);
     expect(outcomes[0]).toMatchObject({ kind: "defer", result: "app_rate_limited" });
     expect(outcomes[1]).toMatchObject({ kind: "defer", until: T0 + 20 * MINUTE, result: "app_rate_limited" });

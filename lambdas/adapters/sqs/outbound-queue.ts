@@ -1,4 +1,9 @@
-import { ChangeMessageVisibilityCommand, SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
+import {
+  ChangeMessageVisibilityBatchCommand,
+  ChangeMessageVisibilityCommand,
+  SendMessageCommand,
+  type SQSClient,
+} from "@aws-sdk/client-sqs";
 import * as z from "zod";
 import { conversationId } from "../../domain/conversation";
 import type { OutboundMessage, OutboundQueue, OutboundRef } from "../../domain/outbound/ports";
@@ -38,14 +43,17 @@ export async function deferRecord(
   until: number,
   now: number,
 ): Promise<void> {
-  const seconds = Math.min(MAX_VISIBILITY_SECONDS, Math.max(0, Math.ceil((until - now) / 1000)));
   await client.send(
     new ChangeMessageVisibilityCommand({
       QueueUrl: queueUrl,
       ReceiptHandle: receiptHandle,
-      VisibilityTimeout: seconds,
+      VisibilityTimeout: visibilitySeconds(until, now),
     }),
   );
+}
+
+function visibilitySeconds(until: number, now: number): number {
+  return Math.min(MAX_VISIBILITY_SECONDS, Math.max(0, Math.ceil((until - now) / 1000)));
 }
 
 /** Copies a record to the dead-letter queue (same group; dedup on the original record id). */
@@ -116,6 +124,7 @@ export async function runSenderBatch(
     });
   }
   const outcomes = await process(parsed.map((p) => p.queueRecord));
+  const deferrals: { receiptHandle: string; until: number }[] = [];
   for (const [index, { record }] of parsed.entries()) {
     const outcome = outcomes[index];
     if (outcome === undefined) {
@@ -129,10 +138,7 @@ export async function runSenderBatch(
     });
     if (outcome.kind === "defer") {
       failures.push({ itemIdentifier: record.messageId });
-      // If this fails the record simply returns after the queue's visibility timeout.
-      await deferRecord(queues.client, queues.queueUrl, record.receiptHandle, outcome.until, now()).catch(
-        () => undefined,
-      );
+      deferrals.push({ receiptHandle: record.receiptHandle, until: outcome.until });
     } else if (outcome.kind === "dead_letter") {
       try {
         await deadLetter(queues.client, queues.dlqUrl, {
@@ -145,5 +151,37 @@ export async function runSenderBatch(
       }
     }
   }
+  // If this fails the records simply return after the queue's visibility timeout.
+  await deferRecords(queues.client, queues.queueUrl, deferrals, now()).catch(() => undefined);
   return { batchItemFailures: failures };
+}
+
+/**
+ * Hides a batch's deferred records, ten per request (`ChangeMessageVisibilityBatch`): with batches of ten, a
+ * waiting conversation's followers are deferred with it, and one request for all of them keeps the SQS bill
+ * per sent message low (docs/performance.md, "Sizing the sender").
+ */
+export async function deferRecords(
+  client: SQSClient,
+  queueUrl: string,
+  deferrals: readonly { readonly receiptHandle: string; readonly until: number }[],
+  now: number,
+): Promise<void> {
+  for (let start = 0; start < deferrals.length; start += 10) {
+    const chunk = deferrals.slice(start, start + 10);
+    if (chunk.length === 1 && chunk[0] !== undefined) {
+      await deferRecord(client, queueUrl, chunk[0].receiptHandle, chunk[0].until, now);
+      continue;
+    }
+    await client.send(
+      new ChangeMessageVisibilityBatchCommand({
+        QueueUrl: queueUrl,
+        Entries: chunk.map((deferral, index) => ({
+          Id: String(index),
+          ReceiptHandle: deferral.receiptHandle,
+          VisibilityTimeout: visibilitySeconds(deferral.until, now),
+        })),
+      }),
+    );
+  }
 }

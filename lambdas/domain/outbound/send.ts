@@ -56,36 +56,7 @@ export interface QueueRecord {
   readonly receiveCount: number;
 }
 
-/** An unexpected error (a dependency down): the record comes back after this long. */
-export const ERROR_RETRY_MS = 30_000;
-
 const done = (result: string): RecordOutcome => ({ kind: "done", result });
-
-/**
- * Handles a batch in order. Per-conversation order: once a record of a group is deferred, the later records of
- * the same group in this batch are deferred with it (never sent ahead of it).
- */
-export async function processBatch(
-  records: readonly QueueRecord[],
-  deps: SenderDeps,
-): Promise<RecordOutcome[]> {
-  const blocked = new Map<string, number>();
-  const outcomes: RecordOutcome[] = [];
-  for (const record of records) {
-    const blockedUntil = blocked.get(record.group);
-    const outcome: RecordOutcome =
-      blockedUntil === undefined
-        ? await processRecord(record, deps).catch(() => ({
-            kind: "defer" as const,
-            until: deps.now() + ERROR_RETRY_MS,
-            result: "error",
-          }))
-        : { kind: "defer", until: blockedUntil, result: "behind_earlier_message" };
-    if (outcome.kind === "defer") blocked.set(record.group, Math.max(outcome.until, blockedUntil ?? 0));
-    outcomes.push(outcome);
-  }
-  return outcomes;
-}
 
 /**
  * One record: re-check, hold a slot under the account's cap, send once, record the result. A deferral past the
