@@ -9,6 +9,7 @@ import {
 } from "../adapters/dynamo/outbound-lookups";
 import { dynamoOutboundStore } from "../adapters/dynamo/outbound-messages";
 import { dynamoSendLimiter } from "../adapters/dynamo/send-limiter";
+import { dynamoSendReads } from "../adapters/dynamo/send-reads";
 import { graphSendApi } from "../adapters/meta/send-api";
 import { type ReceivedRecord, runSenderBatch, sqsOutboundQueue } from "../adapters/sqs/outbound-queue";
 import { OutboundQueue, SENDING_LEASE_MS } from "../contract/queues";
@@ -78,6 +79,11 @@ export function outboundWiring(config: OutboundConfig, clients: OutboundClients)
       integrations,
       conversations,
       limiter: dynamoSendLimiter(access, limits),
+      reads: dynamoSendReads(access),
+      // Only on the real clock: a virtual one does not move while we sleep.
+      ...(clients.now === undefined
+        ? { sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)) }
+        : {}),
       meta: graphSendApi(config.metaHosts, config.metaTimeoutMs),
       // A missing or unopenable token is handled like Meta refusing it: the integration needs re-authorisation.
       accessToken: (integration) => {

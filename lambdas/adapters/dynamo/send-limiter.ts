@@ -42,6 +42,19 @@ interface Stored {
   readonly version: number;
 }
 
+/** The limiter item as read (absent: an empty limiter at version 0). */
+export function limiterFromItem(item: Record<string, unknown> | undefined): Stored {
+  if (item === undefined) return { state: EMPTY_LIMITER, version: 0 };
+  const pausedUntil = typeof item.pausedUntil === "number" ? item.pausedUntil : undefined;
+  return {
+    state: {
+      runs: typeof item.runs === "string" ? decodeRuns(item.runs) : [],
+      ...(pausedUntil === undefined ? {} : { pausedUntil }),
+    },
+    version: typeof item.version === "number" ? item.version : 0,
+  };
+}
+
 /** Tries before giving up on a contended reservation (each try re-reads; contention is between a few senders). */
 const MAX_TRIES = 25;
 
@@ -67,16 +80,7 @@ export function dynamoSendLimiter(
       }),
     );
     noteCapacity(meter, result.ConsumedCapacity, "read");
-    const item = result.Item;
-    if (item === undefined) return { state: EMPTY_LIMITER, version: 0 };
-    const pausedUntil = typeof item.pausedUntil === "number" ? item.pausedUntil : undefined;
-    return {
-      state: {
-        runs: typeof item.runs === "string" ? decodeRuns(item.runs) : [],
-        ...(pausedUntil === undefined ? {} : { pausedUntil }),
-      },
-      version: typeof item.version === "number" ? item.version : 0,
-    };
+    return limiterFromItem(result.Item);
   }
 
   /** Writes the state if nobody wrote since `version`; false on a lost race. */
@@ -115,9 +119,12 @@ export function dynamoSendLimiter(
       return (await read(igAccountId)).state;
     },
 
-    async reserve(igAccountId, now, notBefore = now) {
+    async reserve(igAccountId, now, notBefore = now, known) {
+      // The caller's fresh read stands in for the first one; a lost race means someone wrote since: re-read.
+      let first = known?.version === undefined ? undefined : { state: known.state, version: known.version };
       for (let attempt = 1; attempt <= MAX_TRIES; attempt += 1) {
-        const stored = await read(igAccountId);
+        const stored = first ?? (await read(igAccountId));
+        first = undefined;
         const { slot, state } = reserveSlot(stored.state, now, policy, notBefore);
         if (await write(igAccountId, state, stored.version)) return slot;
         await pauseBetweenTries(attempt);
