@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { dynamoAcceptReads } from "../adapters/dynamo/accept-reads";
 import type { CapacityMeter } from "../adapters/dynamo/capacity";
 import {
   dynamoConversationWindows,
@@ -70,6 +71,7 @@ export function outboundWiring(config: OutboundConfig, clients: OutboundClients)
     newId: clients.newId ?? randomUUID,
     now,
     humanAgentEnabled: config.humanAgentEnabled ?? false,
+    reads: dynamoAcceptReads(access, now),
   };
 
   /** The sender's dependencies; every opened token goes to `onToken` (the log redaction) first. */

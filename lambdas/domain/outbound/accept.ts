@@ -3,6 +3,8 @@ import { canReply, conversationId, parseConversationId, replyWindow } from "../c
 import { AppError, ValidationError } from "../errors";
 import type { Tenant } from "../tenant";
 import type {
+  AcceptReads,
+  AcceptView,
   ConversationWindows,
   IntegrationAccess,
   OutboundContent,
@@ -29,6 +31,8 @@ export interface AcceptDeps {
   readonly newId: () => string;
   readonly now: () => number;
   readonly humanAgentEnabled: boolean;
+  /** The reads of one request at once; without it, one read per port (the in-memory fakes). */
+  readonly reads?: AcceptReads;
 }
 
 export interface Accepted {
@@ -119,12 +123,13 @@ export async function acceptMessage(
   const limitErrors = richLimitErrors(input);
   if (limitErrors.length > 0) throw new ValidationError(limitErrors);
   const hash = requestHash(input);
+  const view = await acceptView(tenant, input, idempotencyKey, deps);
   if (idempotencyKey !== undefined) {
-    const replay = await replayOf(tenant, idempotencyKey, hash, deps);
+    const replay = await replayOf(tenant, idempotencyKey, hash, deps, view);
     if (replay) return replay;
   }
 
-  const integration = await deps.integrations.get(tenant.imoId, tenant.userId);
+  const { integration } = view;
   if (integration === undefined || integration.status === "revoked") {
     throw new AppError("integration.not_connected", "Connect an Instagram account before sending.");
   }
@@ -134,7 +139,11 @@ export async function acceptMessage(
 
   const igsid = recipientOf(input, integration.igAccountId);
   const now = deps.now();
-  const anchors = await deps.conversations.anchors(tenant.imoId, integration.igAccountId, igsid);
+  const read = view.conversation;
+  const anchors =
+    read?.igAccountId === integration.igAccountId && read.igsid === igsid
+      ? read.anchors
+      : await deps.conversations.anchors(tenant.imoId, integration.igAccountId, igsid);
   const window = replyWindow(anchors, now);
   if (!canReply(window, input.tag)) {
     const closedAt = input.tag === "HUMAN_AGENT" ? window.humanAgentClosesAt : window.closesAt;
@@ -174,13 +183,44 @@ export async function acceptMessage(
   return { messageId: message.messageId, status: "queued" };
 }
 
+/**
+ * The integration, the Idempotency-Key's record and the named conversation, in one request when `deps.reads`
+ * is wired (a `recipientId` names no account: its conversation is read once the integration says which).
+ */
+async function acceptView(
+  tenant: Tenant,
+  input: SendMessageInput,
+  idempotencyKey: string | undefined,
+  deps: AcceptDeps,
+): Promise<AcceptView> {
+  if (deps.reads === undefined) {
+    // Port by port, the key first: a replay answers without reading anything else.
+    const idempotency =
+      idempotencyKey === undefined
+        ? undefined
+        : await deps.store.idempotency(tenant.imoId, tenant.userId, idempotencyKey);
+    if (idempotency !== undefined) return { idempotency };
+    const integration = await deps.integrations.get(tenant.imoId, tenant.userId);
+    return integration === undefined ? {} : { integration };
+  }
+  const conversation =
+    input.conversationId === undefined ? undefined : parseConversationId(input.conversationId);
+  return deps.reads.read(tenant.imoId, tenant.userId, {
+    ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+    ...(conversation === undefined ? {} : { conversation }),
+  });
+}
+
+/** A replay of an Idempotency-Key: `view` holds the key's record as just read; without it, it is read. */
 async function replayOf(
   tenant: Tenant,
   key: string,
   hash: string,
   deps: AcceptDeps,
+  view?: AcceptView,
 ): Promise<Accepted | undefined> {
-  const previous = await deps.store.idempotency(tenant.imoId, tenant.userId, key);
+  const previous =
+    view === undefined ? await deps.store.idempotency(tenant.imoId, tenant.userId, key) : view.idempotency;
   if (previous === undefined) return undefined;
   if (previous.requestHash !== hash) {
     throw new AppError("idempotency.key_reused", "This Idempotency-Key was used with a different body.");

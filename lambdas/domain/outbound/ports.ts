@@ -104,6 +104,31 @@ export interface IntegrationAccess {
   clearRestriction(integration: Integration, now: number): Promise<void>;
 }
 
+/** What accepting a message reads, strongly consistent, as of one moment. */
+export interface AcceptView {
+  readonly integration?: Integration;
+  /** The Idempotency-Key's record, when a key was asked for and is known. */
+  readonly idempotency?: IdempotencyRecord;
+  /** The conversation asked for, with its reply-window anchors (empty when it is unknown). */
+  readonly conversation?: {
+    readonly igAccountId: string;
+    readonly igsid: string;
+    readonly anchors: WindowAnchors;
+  };
+}
+
+/** The accept side's reads in one request (DynamoDB: one BatchGetItem). */
+export interface AcceptReads {
+  read(
+    imoId: string,
+    userId: string,
+    wanted: {
+      readonly idempotencyKey?: string;
+      readonly conversation?: { readonly igAccountId: string; readonly igsid: string };
+    },
+  ): Promise<AcceptView>;
+}
+
 /** Messages a reply may answer: a customer message of the same conversation, by our message id. */
 export interface ReplyTargets {
   /** Meta's `mid` of the customer's message `messageId` in this conversation; undefined if there is none. */
