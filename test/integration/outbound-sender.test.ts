@@ -339,6 +339,22 @@ describe("sender against DynamoDB Local, the local SQS server and the Meta simul
     expect(await messageItem(s.tenant.imoId, messageId)).toMatchObject({ status: "sent", mid });
   });
 
+  it("a message erased while Meta had it: marking it sent is refused and leaves no MID pointer behind", async () => {
+    const s = await scenario();
+    const { messageId } = await acceptOne(s, "erased in flight");
+    const store = dynamoOutboundStore({ db: documentClient(), tableName });
+    const message = await store.get({ imoId: s.tenant.imoId, messageId });
+    if (message === undefined) throw new Error("missing");
+    expect(await store.markSending(message, Date.now(), Date.now())).toBe(true);
+    await documentClient().send(
+      new DeleteCommand({ TableName: tableName, Key: Keys.message(s.tenant.imoId, messageId) }),
+    );
+    const mid = `mid-erased-${messageId}`;
+    await expect(store.markSent({ ...message, status: "sending" }, mid, Date.now())).rejects.toThrow();
+    expect(await readItem(tableName, Keys.sentMid(s.tenant.imoId, mid))).toBeUndefined();
+    expect(await messageItem(s.tenant.imoId, messageId)).toBeUndefined();
+  });
+
   it.each([
     ["window_closed", "window_closed"],
     ["recipient_unavailable", "recipient_unavailable"],

@@ -56,7 +56,7 @@ export function dynamoOutboundStore(access: DynamoAccess, clock: () => number = 
           TableName: tableName,
           Key: key,
           ConditionExpression: condition,
-          ExpressionAttributeNames: names,
+          ...(Object.keys(names).length === 0 ? {} : { ExpressionAttributeNames: names }),
           ExpressionAttributeValues: values,
           ReturnConsumedCapacity: "TOTAL",
         }),
@@ -162,22 +162,33 @@ export function dynamoOutboundStore(access: DynamoAccess, clock: () => number = 
       }),
 
     async markSent(message, mid, now) {
-      // No transaction (it would double every unit): the pointer first, so that from then on an echo is matched
-      // to this message — an echo between the pointer and `sent` marks it sent itself (below), and a crash
-      // between them leaves a `sending` message its echo will confirm. Then, independent of each other:
+      // No transaction (it would double every unit). The pointer first: from then on an echo is matched to this
+      // message — one between the pointer and `sent` marks it sent itself (accepted below), and a crash between
+      // them leaves a `sending` message that its echo confirms, or that ends `delivery_unconfirmed`.
+      const pointer = Keys.sentMid(message.imoId, mid);
       await put({
-        ...Keys.sentMid(message.imoId, mid),
+        ...pointer,
         entity: "sentMid",
         imoId: message.imoId,
         messageId: message.messageId,
         mid,
         createdAt: now,
       });
-      await Promise.all([
-        // `sent`, unless its echo (through the pointer) already made it sent with this mid.
-        transition(message, "sending", { status: "sent", mid, sentAt: now, updatedAt: now }, [], {
+      const sent = await transition(
+        message,
+        "sending",
+        { status: "sent", mid, sentAt: now, updatedAt: now },
+        [],
+        {
           alsoIf: { status: "sent", mid },
-        }),
+        },
+      );
+      if (!sent) {
+        // Not ours to mark (erased meanwhile, or no longer `sending`): leave nothing behind, and say so.
+        await deleteIf(pointer, "messageId = :id", {}, { ":id": message.messageId });
+        throw new Error("The message left `sending` before it could be marked sent");
+      }
+      await Promise.all([
         // An echo that arrived before the pointer was stored under its mid: this message replaces it. Never a
         // customer's message; an echo (or a placeholder an early reaction left) gives way.
         deleteIf(
