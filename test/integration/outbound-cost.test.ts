@@ -5,10 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type MetaSimulator, startMetaSimulator } from "../../dev/meta-simulator/index";
 import type { CapacityMeter } from "../../lambdas/adapters/dynamo/capacity";
 import { documentClient } from "../../lambdas/adapters/dynamo/client";
+import { dynamoSendLimiter } from "../../lambdas/adapters/dynamo/send-limiter";
 import { sqsClient } from "../../lambdas/adapters/sqs/client";
 import { OutboundQueue } from "../../lambdas/contract/queues";
 import { conversationId } from "../../lambdas/domain/conversation";
 import { acceptMessage, type SendMessageInput } from "../../lambdas/domain/outbound/accept";
+import { EMPTY_LIMITER, limiterPolicy } from "../../lambdas/domain/outbound/limiter";
 import { outboundWiring } from "../../lambdas/wiring/outbound";
 import { FAKE } from "../support/fake-secrets";
 import { TEST_KEYS } from "../support/keys";
@@ -253,6 +255,25 @@ describe("cost per sent message", () => {
     expect(sendWcu).toBeLessThanOrEqual(10);
     expect(report.senderSqsPerWaitingMessage.ChangeMessageVisibility).toBe(1);
   }, 120_000);
+
+  it("a limiter reservation that lost a race retries from the winner's item, without a read of its own", async () => {
+    const dynamo = countingDb();
+    const limiter = dynamoSendLimiter(
+      { db: dynamo.db, tableName },
+      limiterPolicy(200),
+      async () => undefined,
+    );
+    const account = "17841400000000919";
+    const now = Date.now();
+    // Two senders read the same empty limiter; the first reserves, the second's write then loses the race.
+    const read = { state: EMPTY_LIMITER, version: 0 };
+    expect(await limiter.reserve(account, now, undefined, read)).toBe(now);
+    dynamo.reset();
+    expect(await limiter.reserve(account, now, undefined, read)).toBe(now);
+    expect(dynamo.counts).toEqual({ Put: 2 });
+    const stored = await limiter.state(account);
+    expect(stored.runs).toEqual([[now, 2]]);
+  });
 
   it("a rich reply costs what its item size costs: a full carousel against a short text (issue 16)", async () => {
     const button = (i: number) => ({

@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { unmarshall } from "@aws-sdk/util-dynamodb";
 import {
   EMPTY_LIMITER,
   type LimiterPolicy,
@@ -83,8 +84,8 @@ export function dynamoSendLimiter(
     return limiterFromItem(result.Item);
   }
 
-  /** Writes the state if nobody wrote since `version`; false on a lost race. */
-  async function write(igAccountId: string, state: LimiterState, version: number): Promise<boolean> {
+  /** Writes the state if nobody wrote since `version`; on a lost race, the limiter as the winner left it. */
+  async function write(igAccountId: string, state: LimiterState, version: number): Promise<true | Stored> {
     const last = state.runs[state.runs.length - 1]?.[0] ?? 0;
     const keepUntil = Math.max(last, state.pausedUntil ?? 0) + policy.windowMs + policy.graceMs;
     try {
@@ -103,13 +104,16 @@ export function dynamoSendLimiter(
           },
           ConditionExpression: version === 0 ? "attribute_not_exists(pk)" : "version = :version",
           ...(version === 0 ? {} : { ExpressionAttributeValues: { ":version": version } }),
+          // A lost race answers with the winner's item: the next try needs no read of its own.
+          ReturnValuesOnConditionCheckFailure: "ALL_OLD",
           ReturnConsumedCapacity: "TOTAL",
         }),
       );
       noteCapacity(meter, result.ConsumedCapacity, "write");
       return true;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
+      if (error instanceof ConditionalCheckFailedException)
+        return limiterFromItem(error.Item === undefined ? undefined : unmarshall(error.Item));
       throw error;
     }
   }
@@ -121,12 +125,14 @@ export function dynamoSendLimiter(
 
     async reserve(igAccountId, now, notBefore = now, known) {
       // The caller's fresh read stands in for the first one; a lost race means someone wrote since: re-read.
-      let first = known?.version === undefined ? undefined : { state: known.state, version: known.version };
+      let next: Stored | undefined =
+        known?.version === undefined ? undefined : { state: known.state, version: known.version };
       for (let attempt = 1; attempt <= MAX_TRIES; attempt += 1) {
-        const stored = first ?? (await read(igAccountId));
-        first = undefined;
+        const stored = next ?? (await read(igAccountId));
         const { slot, state } = reserveSlot(stored.state, now, policy, notBefore);
-        if (await write(igAccountId, state, stored.version)) return slot;
+        const written = await write(igAccountId, state, stored.version);
+        if (written === true) return slot;
+        next = written;
         await pauseBetweenTries(attempt);
       }
       throw new Error(`Send limiter for ${igAccountId} too contended; the record will be retried`);
