@@ -45,6 +45,8 @@ export const SEND_FAILURE_REASONS = [
   "not_thread_owner",
   /** Meta refused every send of the account (10/1893063, 100/2534029) for longer than the message could wait. */
   "account_restricted",
+  /** A message sent in parts: an earlier part failed for good, so this part was never sent (order kept). */
+  "previous_part_failed",
 ] as const;
 export type SendFailureReason = (typeof SEND_FAILURE_REASONS)[number];
 
@@ -103,6 +105,8 @@ export const OUTBOUND_KINDS = [
   "share",
   "button_template",
   "generic_template",
+  /** Media Meta cannot send as one message, sent as consecutive Meta messages (docs/outbound.md, "Parts"). */
+  "parts",
 ] as const;
 export type OutboundKind = (typeof OUTBOUND_KINDS)[number];
 

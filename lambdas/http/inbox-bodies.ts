@@ -162,6 +162,7 @@ function richView(rich: RichRecord): NonNullable<MessageViewBody["rich"]> {
     ...(rich.sticker === undefined ? {} : { sticker: rich.sticker }),
     ...(rich.share === undefined ? {} : { share: { ...rich.share } }),
     ...(rich.template === undefined ? {} : { template: templateView(rich.template) }),
+    ...(rich.parts === undefined ? {} : { parts: rich.parts.map((part) => ({ ...part })) }),
   };
 }
 

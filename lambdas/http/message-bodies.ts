@@ -12,5 +12,6 @@ export function messageStatusBody(message: OutboundMessage & { conversationId: s
     ...(message.failureReason === undefined ? {} : { failureReason: message.failureReason }),
     acceptedAt: isoTime(message.acceptedAt),
     ...(message.sentAt === undefined ? {} : { sentAt: isoTime(message.sentAt) }),
+    ...(message.parts === undefined ? {} : { parts: message.parts.map((part) => ({ ...part })) }),
   };
 }

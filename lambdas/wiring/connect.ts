@@ -7,8 +7,9 @@ import { dynamoIntegrationStore } from "../adapters/dynamo/integrations";
 import { dynamoOAuthStateStore } from "../adapters/dynamo/oauth-states";
 import { facebookLogin } from "../adapters/meta/facebook-login";
 import { instagramLogin } from "../adapters/meta/instagram-login";
-import { missingErasureQueue, sqsErasureQueue } from "../adapters/sqs/erasure-queue";
-import { Defaults } from "../contract/env";
+import { sqsErasureQueue } from "../adapters/sqs/erasure-queue";
+import { missingQueue } from "../adapters/sqs/missing-queue";
+import { Defaults, Env } from "../contract/env";
 import type { AppSecrets, MetaCredentials, TokenKeySecret } from "../contract/secrets";
 import { LOGIN_FLAVOURS, type LoginFlavour } from "../contract/vocabulary";
 import type { FacebookLogin } from "../domain/connect/facebook-ports";
@@ -86,7 +87,7 @@ export function connectWiring(config: ConnectConfig, clients: ConnectClients) {
   const erasureQueue =
     config.erasureQueueUrl && clients.sqs
       ? sqsErasureQueue(clients.sqs, config.erasureQueueUrl)
-      : missingErasureQueue;
+      : missingQueue(Env.erasureQueueUrl, "data deletion jobs");
   const urls = publicUrls(config);
 
   const keysBySecrets = new WeakMap<TokenKeySecret, TokenKeys>();

@@ -5,7 +5,9 @@ import { dynamoHistoryJobStore } from "../adapters/dynamo/history-jobs";
 import { dynamoInboundStore } from "../adapters/dynamo/inbound-store";
 import { dynamoIntegrationStore } from "../adapters/dynamo/integrations";
 import { graphConversationsApi } from "../adapters/meta/conversations-api";
-import { HistoryStepBody, missingHistoryQueue, sqsHistoryQueue } from "../adapters/sqs/history-queue";
+import { HistoryStepBody, sqsHistoryQueue } from "../adapters/sqs/history-queue";
+import { missingQueue } from "../adapters/sqs/missing-queue";
+import { Env } from "../contract/env";
 import { runHistoryStep, type StepOutcome } from "../domain/history/import";
 import type { ConversationsApi, HistoryDeps, HistoryJob, HistoryPolicy } from "../domain/history/ports";
 import { openToken, type TokenKeys } from "../domain/token-seal";
@@ -71,7 +73,9 @@ export function historyWiring(config: HistoryConfig, clients: HistoryClients) {
   const integrations = dynamoIntegrationStore(clients.db, config.tableName);
   const jobs = dynamoHistoryJobStore(clients.db, config.tableName);
   const queue =
-    config.queueUrl && clients.sqs ? sqsHistoryQueue(clients.sqs, config.queueUrl) : missingHistoryQueue;
+    config.queueUrl && clients.sqs
+      ? sqsHistoryQueue(clients.sqs, config.queueUrl)
+      : missingQueue(Env.historyQueueUrl, "history imports");
   const pace = pacer(CALL_INTERVAL_MS, sleep, now);
 
   /** Dependencies for a key set (the worker opens tokens; the start route never does and passes none). */

@@ -9,6 +9,7 @@ import {
   dynamoReplyTargets,
 } from "../adapters/dynamo/outbound-lookups";
 import { dynamoOutboundStore } from "../adapters/dynamo/outbound-messages";
+import { partAwareStore } from "../adapters/dynamo/outbound-parts";
 import { dynamoSendLimiter } from "../adapters/dynamo/send-limiter";
 import { dynamoSendReads } from "../adapters/dynamo/send-reads";
 import { graphSendApi } from "../adapters/meta/send-api";
@@ -16,6 +17,7 @@ import { type ReceivedRecord, runSenderBatch, sqsOutboundQueue } from "../adapte
 import { OutboundQueue, SENDING_LEASE_MS } from "../contract/queues";
 import type { AcceptDeps } from "../domain/outbound/accept";
 import { limiterPolicy } from "../domain/outbound/limiter";
+import { partsQueue } from "../domain/outbound/parts";
 import { DEFAULT_RETRY } from "../domain/outbound/retry";
 import { processBatch, type SenderDeps } from "../domain/outbound/send";
 import { openToken, type TokenKeys } from "../domain/token-seal";
@@ -59,7 +61,8 @@ export function outboundWiring(config: OutboundConfig, clients: OutboundClients)
     ...(clients.meter === undefined ? {} : { meter: clients.meter }),
   };
   const limits = limiterPolicy(config.capPerHour);
-  const store = dynamoOutboundStore(access, now);
+  // A message in parts: its part items move its parent in the same write (docs/outbound.md, "Parts").
+  const store = partAwareStore(dynamoOutboundStore(access, now), access, now);
   const integrations = dynamoIntegrationAccess(access);
   const conversations = dynamoConversationWindows(access);
   const accept: AcceptDeps = {
@@ -67,7 +70,7 @@ export function outboundWiring(config: OutboundConfig, clients: OutboundClients)
     integrations,
     conversations,
     replyTargets: dynamoReplyTargets(access),
-    queue: sqsOutboundQueue(clients.sqs, config.queueUrl),
+    queue: partsQueue(sqsOutboundQueue(clients.sqs, config.queueUrl)),
     newId: clients.newId ?? randomUUID,
     now,
     humanAgentEnabled: config.humanAgentEnabled ?? false,

@@ -5,7 +5,9 @@ import { dynamoErasureStore } from "../adapters/dynamo/erasure";
 import { dynamoInboundStore } from "../adapters/dynamo/inbound-store";
 import { dynamoIntegrationRouting } from "../adapters/dynamo/integration-routing";
 import { dynamoIntegrationStore } from "../adapters/dynamo/integrations";
-import { missingErasureQueue, sqsErasureQueue } from "../adapters/sqs/erasure-queue";
+import { sqsErasureQueue } from "../adapters/sqs/erasure-queue";
+import { missingQueue } from "../adapters/sqs/missing-queue";
+import { Env } from "../contract/env";
 import type { IngestDependencies } from "../domain/webhook/ports";
 import { profileRequests } from "./profiles";
 import { type PublicUrlConfig, publicUrls } from "./public-urls";
@@ -65,7 +67,7 @@ export function webhookWiring(config: WebhookConfig, clients: WebhookClients) {
     erasureQueue:
       config.erasureQueueUrl && clients.sqs
         ? sqsErasureQueue(clients.sqs, config.erasureQueueUrl)
-        : missingErasureQueue,
+        : missingQueue(Env.erasureQueueUrl, "data deletion jobs"),
     now: clients.now ?? (() => Date.now()),
     statusUrl: publicUrls(config).dataDeletionStatusUrl,
   });

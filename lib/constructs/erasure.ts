@@ -1,14 +1,14 @@
 import { Duration } from "aws-cdk-lib";
 import type { ITable } from "aws-cdk-lib/aws-dynamodb";
 import type { IKey } from "aws-cdk-lib/aws-kms";
-import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
 import type { RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { ISecret } from "aws-cdk-lib/aws-secretsmanager";
-import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
+import type { Queue } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { ErasureQueue } from "../../lambdas/contract/queues";
 import { Access } from "./function-access";
 import { HouseFunction } from "./house-function";
+import { addJobQueue, drainJobQueue } from "./job-queue";
 
 export interface ErasureProps {
   readonly table: ITable;
@@ -30,30 +30,13 @@ export class Erasure extends Construct {
 
   constructor(scope: Construct, id: string, props: ErasureProps) {
     super(scope, id);
-    this.deadLetterQueue = new Queue(this, "DeadLetterQueue", {
-      retentionPeriod: Duration.seconds(ErasureQueue.dlqRetentionSeconds),
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-    });
-    this.queue = new Queue(this, "Queue", {
-      visibilityTimeout: Duration.seconds(ErasureQueue.visibilityTimeoutSeconds),
-      retentionPeriod: Duration.seconds(ErasureQueue.retentionSeconds),
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: ErasureQueue.maxReceiveCount },
-    });
+    ({ queue: this.queue, deadLetterQueue: this.deadLetterQueue } = addJobQueue(this, ErasureQueue));
     this.worker = new HouseFunction(this, "Erasure", {
       handler: "erasure",
       logRetention: props.logRetention,
       timeout: Duration.seconds(ErasureQueue.workerTimeoutSeconds),
       environment: props.environment,
     }).useAccess(Access.erasure, { ...props, erasureQueue: this.queue });
-    this.worker.addEventSource(
-      new SqsEventSource(this.queue, {
-        batchSize: ErasureQueue.batchSize,
-        reportBatchItemFailures: true,
-        maxConcurrency: ErasureQueue.maxConcurrency,
-      }),
-    );
+    drainJobQueue(this.worker, this.queue, ErasureQueue);
   }
 }

@@ -1,14 +1,14 @@
 import { Duration } from "aws-cdk-lib";
 import type { ITable } from "aws-cdk-lib/aws-dynamodb";
 import type { IKey } from "aws-cdk-lib/aws-kms";
-import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
 import type { RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { ISecret } from "aws-cdk-lib/aws-secretsmanager";
-import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
+import type { Queue } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { HistoryQueue } from "../../lambdas/contract/queues";
 import { Access } from "./function-access";
 import { HouseFunction } from "./house-function";
+import { addJobQueue, drainJobQueue } from "./job-queue";
 
 export interface HistoryProps {
   readonly table: ITable;
@@ -30,30 +30,13 @@ export class History extends Construct {
 
   constructor(scope: Construct, id: string, props: HistoryProps) {
     super(scope, id);
-    this.deadLetterQueue = new Queue(this, "DeadLetterQueue", {
-      retentionPeriod: Duration.seconds(HistoryQueue.dlqRetentionSeconds),
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-    });
-    this.queue = new Queue(this, "Queue", {
-      visibilityTimeout: Duration.seconds(HistoryQueue.visibilityTimeoutSeconds),
-      retentionPeriod: Duration.seconds(HistoryQueue.retentionSeconds),
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: HistoryQueue.maxReceiveCount },
-    });
+    ({ queue: this.queue, deadLetterQueue: this.deadLetterQueue } = addJobQueue(this, HistoryQueue));
     this.worker = new HouseFunction(this, "HistoryImport", {
       handler: "history-import",
       logRetention: props.logRetention,
       timeout: Duration.seconds(HistoryQueue.workerTimeoutSeconds),
       environment: props.environment,
     }).useAccess(Access["history-import"], { ...props, historyQueue: this.queue });
-    this.worker.addEventSource(
-      new SqsEventSource(this.queue, {
-        batchSize: HistoryQueue.batchSize,
-        reportBatchItemFailures: true,
-        maxConcurrency: HistoryQueue.maxConcurrency,
-      }),
-    );
+    drainJobQueue(this.worker, this.queue, HistoryQueue);
   }
 }

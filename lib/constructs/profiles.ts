@@ -1,15 +1,15 @@
 import { Duration } from "aws-cdk-lib";
 import type { ITable } from "aws-cdk-lib/aws-dynamodb";
 import type { IKey } from "aws-cdk-lib/aws-kms";
-import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
 import type { RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { ISecret } from "aws-cdk-lib/aws-secretsmanager";
-import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
+import type { Queue } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { Env } from "../../lambdas/contract/env";
 import { ProfileQueue } from "../../lambdas/contract/queues";
 import { Access } from "./function-access";
 import { HouseFunction } from "./house-function";
+import { addJobQueue, drainJobQueue } from "./job-queue";
 
 export interface ProfilesProps {
   readonly table: ITable;
@@ -31,18 +31,7 @@ export class Profiles extends Construct {
 
   constructor(scope: Construct, id: string, props: ProfilesProps) {
     super(scope, id);
-    this.deadLetterQueue = new Queue(this, "DeadLetterQueue", {
-      retentionPeriod: Duration.seconds(ProfileQueue.dlqRetentionSeconds),
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-    });
-    this.queue = new Queue(this, "Queue", {
-      visibilityTimeout: Duration.seconds(ProfileQueue.visibilityTimeoutSeconds),
-      retentionPeriod: Duration.seconds(ProfileQueue.retentionSeconds),
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: ProfileQueue.maxReceiveCount },
-    });
+    ({ queue: this.queue, deadLetterQueue: this.deadLetterQueue } = addJobQueue(this, ProfileQueue));
     this.worker = new HouseFunction(this, "ProfileFetch", {
       handler: "profile-fetch",
       logRetention: props.logRetention,
@@ -51,12 +40,6 @@ export class Profiles extends Construct {
       // event source below), never re-sent.
       environment: { ...props.environment, [Env.profileQueueUrl]: this.queue.queueUrl },
     }).useAccess(Access["profile-fetch"], props);
-    this.worker.addEventSource(
-      new SqsEventSource(this.queue, {
-        batchSize: ProfileQueue.batchSize,
-        reportBatchItemFailures: true,
-        maxConcurrency: ProfileQueue.maxConcurrency,
-      }),
-    );
+    drainJobQueue(this.worker, this.queue, ProfileQueue);
   }
 }

@@ -1,13 +1,11 @@
 import { randomUUID } from "node:crypto";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebhookPayloads as P } from "../../dev/meta-simulator/index";
 import type { SignedRequestUserId } from "../../dev/meta-simulator/model";
 import { Keys } from "../../lambdas/adapters/dynamo/keys";
 import { dynamoOutboundStore } from "../../lambdas/adapters/dynamo/outbound-messages";
-import type { HttpEvent, HttpResult } from "../../lambdas/http/types";
+import { type CallbackHandler, type CallbackServer, serveCallbacks } from "../support/callback-server";
 import {
   ACCOUNTS,
   type ConnectHarness,
@@ -23,10 +21,9 @@ import { scanTable, tableSnapshot } from "../support/table-scan";
  * no item holding the person's ids or their messages' text, across organisations and replaced integrations.
  * Meta is the simulator, which posts the signed_requests and the webhooks to a small HTTP front on the handlers.
  */
-type Handler = (event: HttpEvent, context: ReturnType<typeof lambdaContext>) => Promise<HttpResult>;
 
 let h: ConnectHarness;
-let server: Server;
+let server: CallbackServer;
 let base: string;
 let n = 0;
 const org = () => `org-erase-${++n}`;
@@ -34,38 +31,19 @@ const KINDS: SignedRequestUserId[] = ["app_scoped", "ig_account", "token_exchang
 
 beforeAll(async () => {
   h = await startConnectHarness();
-  const webhook = (await import("../../lambdas/handlers/webhook-receive")).handler as unknown as Handler;
-  const routes: Record<string, Handler> = {
+  const webhook = (await import("../../lambdas/handlers/webhook-receive"))
+    .handler as unknown as CallbackHandler;
+  server = await serveCallbacks({
     "/instagram/webhook": webhook,
     "/instagram/deauthorize": h.handlers.deauthorize,
     "/instagram/data-deletion": h.handlers.dataDeletion,
-  };
-  server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (chunk: Buffer) => chunks.push(chunk));
-    req.on("end", async () => {
-      const route = req.url ?? "";
-      const handler = routes[route];
-      if (!handler) return void res.writeHead(404).end();
-      const headers = Object.fromEntries(
-        Object.entries(req.headers).flatMap(([name, value]) =>
-          typeof value === "string" ? [[name, value]] : [],
-        ),
-      );
-      const result = await handler(
-        httpEvent({ method: "POST", route, headers, body: Buffer.concat(chunks).toString("utf8") }),
-        lambdaContext(),
-      );
-      res.writeHead(result.statusCode, result.headers as Record<string, string>).end(result.body ?? "");
-    });
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  base = server.base;
   h.sim.setWebhookUrl(`${base}/instagram/webhook`);
 });
 
 afterAll(async () => {
-  await new Promise((resolve) => server.close(resolve));
+  await server.close();
   await h.stop();
 });
 

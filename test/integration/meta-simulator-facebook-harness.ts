@@ -8,6 +8,7 @@ import {
   startMetaSimulator,
 } from "../../dev/meta-simulator/index";
 import { FAKE } from "../support/fake-secrets";
+import { type GraphAnswer, readGraphAnswer } from "./meta-simulator-harness";
 
 /*
  * What the meta-simulator-facebook*.test.ts files share: a simulator with both apps (Instagram app and Facebook
@@ -97,12 +98,7 @@ export async function startFbHarness(options: Partial<SimOptions> = {}): Promise
   return harness;
 }
 
-export interface Answer {
-  readonly status: number;
-  readonly body: Record<string, unknown>;
-  readonly error?: { code: number; subcode?: number; message: string };
-  readonly headers: Headers;
-}
+export type Answer = GraphAnswer;
 
 /** A Graph call; `token` goes in the query as `access_token` (as Meta's samples do). */
 export async function fbCall(
@@ -119,14 +115,7 @@ export async function fbCall(
       ? {}
       : { headers: { "content-type": "application/json" }, body: JSON.stringify(init.json) }),
   });
-  const body = (await res.json()) as Record<string, unknown>;
-  const e = body.error as { code: number; error_subcode?: number; message: string } | undefined;
-  return {
-    status: res.status,
-    body,
-    headers: res.headers,
-    ...(e === undefined ? {} : { error: { code: e.code, subcode: e.error_subcode, message: e.message } }),
-  };
+  return readGraphAnswer(res);
 }
 
 /** Runs the dialog without a browser and returns the code. */

@@ -94,6 +94,11 @@ export async function call(
     },
     ...(init.json === undefined ? {} : { body: JSON.stringify(init.json) }),
   });
+  return readGraphAnswer(res);
+}
+
+/** An answer with its error envelope read as Meta documents it. */
+export async function readGraphAnswer(res: Response): Promise<GraphAnswer> {
   const body = (await res.json()) as Record<string, unknown>;
   const e = body.error as { code: number; error_subcode?: number; message: string } | undefined;
   return {

@@ -111,6 +111,8 @@ describe("cost per sent message", () => {
     imoId: string,
     clockOffsetMs = 0,
     content: (i: number) => Partial<SendMessageInput> = (i) => ({ text: `cost ${i}` }),
+    /** Queue records per accepted message: a message in parts has one per part. */
+    recordsPerMessage = 1,
   ) {
     const tenant = { imoId, userId: "user-cost" };
     await seedIntegration(tableName, { token: sim.issueToken(), tenant });
@@ -160,7 +162,7 @@ describe("cost per sent message", () => {
     // One pass, as Lambda's poller would: receive one record, run the sender, delete it unless reported failed.
     let sent = 0;
     let deferred = 0;
-    for (let round = 0; round < N; round += 1) {
+    for (let round = 0; round < N * recordsPerMessage; round += 1) {
       const received = await sqs.client.send(
         new ReceiveMessageCommand({
           QueueUrl: queueUrl,
@@ -194,7 +196,7 @@ describe("cost per sent message", () => {
       }
       now += 200;
     }
-    expect(sent + deferred).toBe(N);
+    expect(sent + deferred).toBe(N * recordsPerMessage);
     const perMessage = (counts: Record<string, number>, n: number) =>
       Object.fromEntries(
         Object.entries(counts).map(([k, v]) => [k.replace("Command", ""), +(v / n).toFixed(2)]),
@@ -301,4 +303,34 @@ describe("cost per sent message", () => {
     expect(rich.acceptWcu).toBeLessThanOrEqual(14);
     expect(rich.senderWcu / N).toBeLessThanOrEqual(49);
   }, 120_000);
+
+  it("a message in parts costs a single message's writes per part, plus the parent's share (issue 16)", async () => {
+    const media = [
+      { type: "image" as const, url: "https://cdn.example/a.jpg" },
+      { type: "image" as const, url: "https://cdn.example/b.jpg" },
+      { type: "video" as const, url: "https://cdn.example/c.mp4" },
+      { type: "audio" as const, url: "https://cdn.example/d.m4a" },
+    ];
+    const parts = await measure(
+      200,
+      false,
+      "imo-cost-parts",
+      96 * 3600_000,
+      () => ({ attachments: media }),
+      3,
+    );
+    expect(parts.sent).toBe(N * 3);
+    const report = {
+      acceptWcu: parts.acceptWcu,
+      senderWcuPerMessage: parts.senderWcu / N,
+      senderWcuPerPart: parts.senderWcu / (N * 3),
+      acceptSqs: parts.acceptSqs,
+    };
+    console.info(`[outbound-cost] message in 3 parts: ${JSON.stringify(report)}`);
+    // One SendMessage per part at accept. Measured: 6 WCU at accept (parent, 3 parts, one transaction) and 21 per
+    // part to send (13 of a text, plus the parent's update, on the table and gsi1, in each part's transitions).
+    expect(parts.acceptSqs.SendMessage).toBe(3);
+    expect(parts.acceptWcu).toBeLessThanOrEqual(6);
+    expect(parts.senderWcu / (N * 3)).toBeLessThanOrEqual(21);
+  }, 180_000);
 });

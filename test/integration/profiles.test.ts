@@ -1,6 +1,4 @@
 import { randomUUID } from "node:crypto";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import {
   ChangeMessageVisibilityCommand,
   DeleteMessageCommand,
@@ -18,7 +16,7 @@ import { ConversationsPage, MessagesPage } from "../../lambdas/contract/api/inde
 import { Paths } from "../../lambdas/contract/routes";
 import { conversationId } from "../../lambdas/domain/conversation";
 import { APP_WIDE_LIMITER } from "../../lambdas/domain/outbound/retry";
-import type { HttpEvent, HttpResult } from "../../lambdas/http/types";
+import { type CallbackHandler, type CallbackServer, serveCallbacks } from "../support/callback-server";
 import {
   ACCOUNTS,
   type ConnectHarness,
@@ -37,12 +35,12 @@ import { scanTable } from "../support/table-scan";
  * burst makes one fetch, a refusal keeps the conversation usable, stale profiles and expired pictures are
  * refreshed, a throttle is retried later and not lost, other tenants never see it, data deletion erases it.
  */
-type Handler = (event: HttpEvent, context: ReturnType<typeof lambdaContext>) => Promise<HttpResult>;
+type Handler = CallbackHandler;
 type Worker = (event: SQSEvent, context: ReturnType<typeof lambdaContext>) => Promise<SQSBatchResponse>;
 
 const ACCOUNT = ACCOUNTS.riviera.igId;
 let h: ConnectHarness;
-let server: Server;
+let server: CallbackServer;
 let queueUrl: string;
 let webhook: Handler;
 let list: Handler;
@@ -145,35 +143,15 @@ beforeAll(async () => {
   list = (await import("../../lambdas/handlers/conversations-list")).handler as Handler;
   messages = (await import("../../lambdas/handlers/conversation-messages")).handler as Handler;
   fetchProfiles = (await import("../../lambdas/handlers/profile-fetch")).handler as unknown as Worker;
-  const routes: Record<string, Handler> = {
+  server = await serveCallbacks({
     "/instagram/webhook": webhook,
     "/instagram/data-deletion": h.handlers.dataDeletion,
-  };
-  server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (chunk: Buffer) => chunks.push(chunk));
-    req.on("end", async () => {
-      const route = req.url ?? "";
-      const handler = routes[route];
-      if (!handler) return void res.writeHead(404).end();
-      const headers = Object.fromEntries(
-        Object.entries(req.headers).flatMap(([name, value]) =>
-          typeof value === "string" ? [[name, value]] : [],
-        ),
-      );
-      const result = await handler(
-        httpEvent({ method: "POST", route, headers, body: Buffer.concat(chunks).toString("utf8") }),
-        lambdaContext(),
-      );
-      res.writeHead(result.statusCode, result.headers as Record<string, string>).end(result.body ?? "");
-    });
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  h.sim.setWebhookUrl(`http://127.0.0.1:${(server.address() as AddressInfo).port}/instagram/webhook`);
+  h.sim.setWebhookUrl(`${server.base}/instagram/webhook`);
 });
 
 afterAll(async () => {
-  await new Promise((resolve) => server?.close(resolve));
+  await server?.close();
   await h?.stop();
 });
 
@@ -423,7 +401,7 @@ describe("data deletion", () => {
     await new Promise((resolve) => setTimeout(resolve, 1005 - (Date.now() % 1000)));
 
     const answer = await h.sim.requestDataDeletion({
-      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/instagram/data-deletion`,
+      url: `${server.base}/instagram/data-deletion`,
       igAccountId: ACCOUNT,
       userId: "app_scoped",
     });

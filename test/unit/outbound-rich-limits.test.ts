@@ -81,10 +81,10 @@ const LIMITS: [string, Record<string, unknown>, Record<string, unknown>, string]
     "body.attachments",
   ],
   [
-    "only images together",
-    { attachments: img(1, "video") },
-    { attachments: [...img(1), ...img(1, "video")] },
-    "body.attachments.1.type",
+    "attachments of a message in parts (10: each part takes a cap slot)",
+    { attachments: [...img(L.attachments - 1), ...img(1, "video")] },
+    { attachments: [...img(L.attachments), ...img(1, "video")] },
+    "body.attachments",
   ],
   [
     "media URL scheme (https)",

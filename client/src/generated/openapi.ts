@@ -723,6 +723,24 @@ export type components = {
             /** @enum {string} */
             status: "queued" | "sending" | "sent" | "failed";
         };
+        MessagePart: {
+            /**
+             * @description previous_part_failed: an earlier part failed, so this one was never sent
+             * @enum {string}
+             */
+            failureReason?: "window_closed" | "reauth_required" | "recipient_unavailable" | "permission_missing" | "integration_disconnected" | "rejected_by_meta" | "retries_exhausted" | "delivery_unconfirmed" | "enqueue_failed" | "not_thread_owner" | "account_restricted" | "previous_part_failed";
+            /**
+             * @description One media, or several images in one Meta message
+             * @enum {string}
+             */
+            kind: "attachment" | "images";
+            /** @description How many of the message's attachments, in order, it carries */
+            media: number;
+            /** @description Meta's message id of this part once sent */
+            mid?: string;
+            /** @enum {string} */
+            status: "queued" | "sending" | "sent" | "failed";
+        };
         MessageReactionRequest: {
             /**
              * @description Meta's sender-actions page documents only `love`
@@ -842,10 +860,12 @@ export type components = {
             acceptedAt: string;
             conversationId: string;
             /** @enum {string} */
-            failureReason?: "window_closed" | "reauth_required" | "recipient_unavailable" | "permission_missing" | "integration_disconnected" | "rejected_by_meta" | "retries_exhausted" | "delivery_unconfirmed" | "enqueue_failed" | "not_thread_owner" | "account_restricted";
+            failureReason?: "window_closed" | "reauth_required" | "recipient_unavailable" | "permission_missing" | "integration_disconnected" | "rejected_by_meta" | "retries_exhausted" | "delivery_unconfirmed" | "enqueue_failed" | "not_thread_owner" | "account_restricted" | "previous_part_failed";
             messageId: string;
             /** @description Meta's message id once sent */
             mid?: string;
+            /** @description A message sent as several Meta messages: each part, in order (status sums them up) */
+            parts?: components["schemas"]["MessagePart"][];
             /**
              * Format: date-time
              * @description ISO-8601 date-time, UTC
@@ -1006,7 +1026,9 @@ export type components = {
         };
         RichMessage: {
             /** @enum {string} */
-            kind: "text" | "attachment" | "images" | "sticker" | "share" | "button_template" | "generic_template";
+            kind: "text" | "attachment" | "images" | "sticker" | "share" | "button_template" | "generic_template" | "parts";
+            /** @description kind `parts`: the Meta messages it was split into, in order, each with its status and mid */
+            parts?: components["schemas"]["MessagePart"][];
             quickReplies?: {
                 payload?: string;
                 title?: string;

@@ -7,6 +7,7 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import type { ErasureCounts, ErasureStore, PersonLink } from "../../domain/connect/ports";
 import { Keys } from "./keys";
+import { partKeys } from "./outbound-part-item";
 import { gsi1Partition, queryPages } from "./query";
 
 type Key = { pk: string; sk: string };
@@ -69,7 +70,10 @@ export function dynamoErasureStore(db: DynamoDBDocumentClient, tableName: string
     return { items, extra, done: true };
   };
 
-  /** A message's own key, the pointer from Meta's mid of a message we sent, and its Idempotency-Key record. */
+  /**
+   * A message's own key, the pointer from Meta's mid of a message we sent, its Idempotency-Key record, and for
+   * a message in parts every part item and part mid pointer (part items are in no index: only the parent names them).
+   */
   const messageKeys = (imoId: string) => (page: Item[]) =>
     page.flatMap((message) => [
       ...keyOf(message),
@@ -77,6 +81,7 @@ export function dynamoErasureStore(db: DynamoDBDocumentClient, tableName: string
         ? [Keys.sentMid(imoId, message.mid)]
         : []),
       ...(typeof message.idempotencyPk === "string" ? [{ pk: message.idempotencyPk, sk: "KEY" }] : []),
+      ...partKeys(imoId, message),
     ]);
 
   return {

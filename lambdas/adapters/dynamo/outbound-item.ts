@@ -3,7 +3,7 @@ import type { OutboundStatus, SendFailureReason } from "../../domain/message";
 import type { OutboundContent, OutboundMessage } from "../../domain/outbound/ports";
 import { sortKeyTime } from "./dates";
 import { Keys } from "./keys";
-import { contentAttributes, isRichItem, richContentOf } from "./outbound-rich-item";
+import { contentAttributes, isRichItem, partFieldsOf, richContentOf } from "./outbound-rich-item";
 
 const CONTENT_TYPES: ReadonlySet<string> = new Set(SENDABLE_ATTACHMENT_TYPES);
 
@@ -78,5 +78,6 @@ export function outboundFromItem(item: Record<string, unknown>): OutboundMessage
     ...(mid === undefined ? {} : { mid }),
     ...(item.status === "sent" && num(item.sentAt) !== undefined ? { sentAt: num(item.sentAt) } : {}),
     ...(failureReason === undefined ? {} : { failureReason }),
+    ...partFieldsOf(item),
   };
 }

@@ -1,5 +1,6 @@
-import type { OutboundKind } from "../../contract/vocabulary";
-import type { OutboundContent } from "../../domain/outbound/ports";
+import type { OutboundKind, SendableAttachmentType } from "../../contract/vocabulary";
+import { initialParts, type PartRecord } from "../../domain/outbound/parts";
+import type { OutboundContent, OutboundMessage } from "../../domain/outbound/ports";
 import type { RichRecord } from "../../domain/outbound/rich";
 
 /*
@@ -21,6 +22,7 @@ export function outboundKind(content: OutboundContent): OutboundKind {
   if ("images" in content) return "images";
   if ("sticker" in content) return "sticker";
   if ("share" in content) return "share";
+  if ("media" in content) return "parts";
   return content.template.type === "button" ? "button_template" : "generic_template";
 }
 
@@ -51,6 +53,13 @@ export function contentAttributes(content: OutboundContent): Record<string, unkn
   }
   if ("sticker" in content) return { rich: { kind: "sticker", sticker: content.sticker } };
   if ("share" in content) return { rich: { kind: "share", share: content.share } };
+  if ("media" in content) {
+    // Every media on the message (the inbox shows them), and each part's state, all queued at first.
+    return {
+      attachments: content.media.map((m) => ({ type: m.type, url: m.url })),
+      rich: { kind: "parts", parts: initialParts(content.media) },
+    };
+  }
   return {
     // The button template's text is what the inbox shows; a carousel shows its first card's title.
     text: content.template.type === "button" ? content.template.text : content.template.elements[0]?.title,
@@ -77,6 +86,13 @@ export function richContentOf(
       const urls = attachments.map((a) => (a as { url?: unknown }).url);
       return urls.every((u): u is string => typeof u === "string") ? { images: urls } : undefined;
     }
+    case "parts": {
+      if (!Array.isArray(attachments)) return undefined;
+      const media = attachments.map((a) => a as { type?: unknown; url?: unknown });
+      return media.every((m) => typeof m.type === "string" && typeof m.url === "string")
+        ? { media: media as { type: SendableAttachmentType; url: string }[] }
+        : undefined;
+    }
     case "sticker":
       return rich.sticker === undefined ? undefined : { sticker: rich.sticker };
     case "share":
@@ -87,4 +103,16 @@ export function richContentOf(
     default:
       return undefined;
   }
+}
+
+/** A message in parts: its part states (on the parent), or which part an item is (on a part item). */
+export function partFieldsOf(item: Record<string, unknown>): Pick<OutboundMessage, "parts" | "part"> {
+  const rich = item.rich as { parts?: unknown } | undefined;
+  const parts = Array.isArray(rich?.parts) ? (rich.parts as PartRecord[]) : undefined;
+  const { parentId, partIndex, partCount } = item;
+  const part =
+    typeof parentId === "string" && typeof partIndex === "number" && typeof partCount === "number"
+      ? { parentId, index: partIndex, count: partCount }
+      : undefined;
+  return { ...(parts === undefined ? {} : { parts }), ...(part === undefined ? {} : { part }) };
 }

@@ -58,6 +58,8 @@ export function messageObject(content: OutboundContent): Record<string, unknown>
   if ("sticker" in content) return { attachment: { type: content.sticker } };
   if ("share" in content)
     return { attachment: { type: "MEDIA_SHARE", payload: { id: content.share.postId } } };
+  // Never reaches Meta as such: the queue carries its parts, each an `attachment` or `images` (parts.ts).
+  if ("media" in content) throw new Error("A message in parts is sent part by part");
   const { template } = content;
   const payload =
     template.type === "button"

@@ -23,9 +23,3 @@ export function sqsErasureQueue(client: SQSClient, queueUrl: string): ErasureQue
     },
   };
 }
-
-/** Where no erasure queue is configured: a data deletion fails loudly rather than pretending to be queued. */
-export const missingErasureQueue: ErasureQueue = {
-  enqueue: () =>
-    Promise.reject(new Error("ERASURE_QUEUE_URL is not set: data deletion jobs cannot be queued")),
-};

@@ -24,8 +24,3 @@ export function sqsHistoryQueue(client: SQSClient, queueUrl: string): HistoryQue
     },
   };
 }
-
-/** Where no history queue is configured: starting an import fails loudly rather than pretending to be queued. */
-export const missingHistoryQueue: HistoryQueue = {
-  enqueue: () => Promise.reject(new Error("HISTORY_QUEUE_URL is not set: history imports cannot be queued")),
-};

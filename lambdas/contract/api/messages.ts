@@ -7,7 +7,7 @@ import {
 } from "../vocabulary";
 import { IsoTime, MetaId } from "./common";
 import { ConversationIdParam } from "./conversations";
-import { QuickReplyInput, TemplateInput } from "./rich";
+import { PartView, QuickReplyInput, TemplateInput } from "./rich";
 
 /**
  * Meta's text limit for one Instagram message. Meta's send-message page states it as 1000 bytes in one place
@@ -137,6 +137,10 @@ export const MessageStatus = z
     failureReason: z.enum(SEND_FAILURE_REASONS).optional(),
     acceptedAt: IsoTime,
     sentAt: IsoTime.optional(),
+    parts: z
+      .array(PartView)
+      .optional()
+      .describe("A message sent as several Meta messages: each part, in order (status sums them up)"),
   })
   .meta({ id: "MessageStatus" });
 

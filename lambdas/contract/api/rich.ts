@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { OUTBOUND_KINDS, QUICK_REPLY_TYPES } from "../vocabulary";
+import { OUTBOUND_KINDS, OUTBOUND_STATUSES, QUICK_REPLY_TYPES, SEND_FAILURE_REASONS } from "../vocabulary";
 
 /** An https URL Meta fetches or opens (Meta's pages: media and web_url buttons take URLs; https only, R9). */
 const HttpsUrl = z.url({ protocol: /^https$/ }).max(2048);
@@ -36,6 +36,24 @@ export const TemplateInput = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("generic"), elements: z.array(GenericElementInput).min(1) }),
 ]);
 
+/** One part of a message sent as several Meta messages (docs/outbound.md, "Parts"), in sending order. */
+export const PartView = z
+  .object({
+    kind: z.enum(["attachment", "images"]).describe("One media, or several images in one Meta message"),
+    media: z
+      .number()
+      .int()
+      .positive()
+      .describe("How many of the message's attachments, in order, it carries"),
+    status: z.enum(OUTBOUND_STATUSES),
+    mid: z.string().optional().describe("Meta's message id of this part once sent"),
+    failureReason: z
+      .enum(SEND_FAILURE_REASONS)
+      .optional()
+      .describe("previous_part_failed: an earlier part failed, so this one was never sent"),
+  })
+  .meta({ id: "MessagePart" });
+
 /** How the messages route shows an outbound rich message: its kind and what it carried, as sent. */
 export const RichView = z
   .object({
@@ -53,5 +71,9 @@ export const RichView = z
     sticker: z.literal("like_heart").optional(),
     share: z.object({ postId: z.string() }).optional(),
     template: TemplateInput.optional().describe("The button or generic template with its buttons"),
+    parts: z
+      .array(PartView)
+      .optional()
+      .describe("kind `parts`: the Meta messages it was split into, in order, each with its status and mid"),
   })
   .meta({ id: "RichMessage" });

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { canReply, conversationId, parseConversationId, replyWindow } from "../conversation";
 import { AppError, ValidationError } from "../errors";
 import type { Tenant } from "../tenant";
+import { needsParts } from "./parts";
 import type {
   AcceptReads,
   AcceptView,
@@ -75,9 +76,12 @@ function contentOf(input: SendMessageInput, replyMid: string | undefined): Outbo
   }
   if (input.attachment !== undefined) return { attachment: input.attachment };
   const [first, ...more] = input.attachments ?? [];
-  // One media is the single-attachment body; several (images only, checked at accept) are one Meta message.
-  if (first !== undefined)
-    return more.length === 0 ? { attachment: first } : { images: input.attachments?.map((a) => a.url) ?? [] };
+  // One media is the single-attachment body; several images are one Meta message; anything else goes in parts.
+  if (first !== undefined) {
+    const all = input.attachments ?? [];
+    if (more.length === 0) return { attachment: first };
+    return needsParts(all) ? { media: all } : { images: all.map((a) => a.url) };
+  }
   if (input.sticker !== undefined) return { sticker: input.sticker };
   if (input.share !== undefined) return { share: input.share };
   if (input.template !== undefined) return { template: input.template };
@@ -228,7 +232,10 @@ async function replayOf(
   const message = await deps.store.get({ imoId: tenant.imoId, messageId: previous.messageId });
   if (message === undefined) throw new AppError("dependency.unavailable", "Retry the request.");
   // Still queued: the first attempt may have crashed before enqueueing. Enqueue again; duplicates are harmless.
-  if (message.status === "queued") await enqueueOrCompensate(message, deps);
+  // A message in parts may have had only its first parts queued: its parts still queued are enqueued again.
+  const unfinished =
+    message.status === "queued" || (message.parts !== undefined && message.status === "sending");
+  if (unfinished) await enqueueOrCompensate(message, deps);
   return { messageId: message.messageId, status: message.status };
 }
 
@@ -260,7 +267,8 @@ export async function messageStatus(
   store: Pick<OutboundStore, "get">,
 ): Promise<OutboundMessage & { conversationId: string }> {
   const message = await store.get({ imoId: tenant.imoId, messageId });
-  if (message === undefined || message.userId !== tenant.userId) {
+  // A part of a message in parts is not an app message: its state is shown on its parent.
+  if (message === undefined || message.userId !== tenant.userId || message.part !== undefined) {
     throw new AppError("resource.not_found", "No such message.");
   }
   return { ...message, conversationId: conversationId(message.igAccountId, message.igsid) };

@@ -4,6 +4,7 @@ import type { Integration, MetaTarget, RestrictionReason } from "../integration"
 import type { OutboundStatus, SendFailureReason } from "../message";
 import type { MetaErrorClass, UsageSignal } from "../meta-errors";
 import type { LimiterState } from "./limiter";
+import type { Media, PartOf, PartRecord } from "./parts";
 import type { QuickReply, Template } from "./rich";
 
 /**
@@ -20,7 +21,9 @@ export type OutboundContent =
   | { readonly images: readonly string[] }
   | { readonly sticker: "like_heart" }
   | { readonly share: { readonly postId: string } }
-  | { readonly template: Template };
+  | { readonly template: Template }
+  /** Media Meta cannot take as one message: sent as parts, never as such (lambdas/domain/outbound/parts.ts). */
+  | { readonly media: readonly Media[] };
 
 /** A message accepted by the send API, as the outbound side reads and updates it. */
 export interface OutboundMessage {
@@ -43,6 +46,10 @@ export interface OutboundMessage {
   readonly mid?: string;
   readonly sentAt?: number;
   readonly failureReason?: SendFailureReason;
+  /** A message in parts: the state of each part, in order (its `status` sums them up). */
+  readonly parts?: readonly PartRecord[];
+  /** One part of a message in parts: which one (its transitions update the parent too). */
+  readonly part?: PartOf;
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { OutboundKind, QuickReplyType, SendableAttachmentType } from "../../contract/vocabulary";
 import type { FieldError } from "../errors";
+import type { PartRecord } from "./parts";
 
 /*
  * Rich replies: what the app may send besides plain text, and the ONE place their limits live. Every number
@@ -17,6 +18,8 @@ export const RICH_LIMITS = {
   payload: 1000,
   /** Send-message page: "one or more images" in one message; the maximum is not documented: 10 (R4). */
   images: 10,
+  /** Attachments of one API message, split into parts or not: ours (each part takes a slot of the cap). */
+  attachments: 10,
   /** Button template page: "up to three attached buttons"; also per generic element (R9, R11). */
   buttons: 3,
   /** Instagram Messaging button template: "UTF-8-encoded text of up to 640 characters" (R9). */
@@ -61,6 +64,8 @@ export interface RichRecord {
   readonly sticker?: "like_heart";
   readonly share?: { readonly postId: string };
   readonly template?: Template;
+  /** A message in parts: each part's state, in order (lambdas/domain/outbound/parts.ts). */
+  readonly parts?: readonly PartRecord[];
 }
 
 /** The content kinds of `POST /instagram/messages` beyond text (the validated body, field names as the API's). */
@@ -133,20 +138,8 @@ function templateErrors(template: Template): FieldError[] {
 }
 
 function attachmentsErrors(list: readonly { readonly type: SendableAttachmentType }[]): FieldError[] {
-  const errors = countError("body.attachments", list, RICH_LIMITS.images);
-  if (list.length > 1) {
-    list.forEach((item, i) => {
-      // Send-message page: several media in one message are images only ("one or more images, a video, or
-      // an audio file"). Splitting other media into consecutive messages is not built yet (docs/outbound.md).
-      if (item.type !== "image") {
-        errors.push({
-          field: `body.attachments.${i}.type`,
-          message: "Only images can be sent together; send a video, audio or file on its own",
-        });
-      }
-    });
-  }
-  return errors;
+  // Several media that Meta cannot take as one message are sent as consecutive parts (parts.ts), not refused.
+  return countError("body.attachments", list, RICH_LIMITS.attachments);
 }
 
 /**
