@@ -138,6 +138,7 @@ async function loadIntegration() {
   show($("simulator-panel"), connected && Boolean(state.config?.simulatorUrl));
   show($("inbox-panel"), connected);
   show($("ice-breakers-form"), connected);
+  show($("menu-form"), connected);
 }
 
 /** Ice breakers as `question | payload` lines (default locale only: the API takes any locale, the editor is kept small). */
@@ -169,6 +170,65 @@ async function saveIceBreakers(event) {
     // A refusal names the field (e.g. body.iceBreakers.0.questions: at most 4).
     const fields = (error.errors ?? []).map((e) => `${e.field}: ${e.message}`).join("; ");
     notice(`Ice breakers not saved: ${fields || error.message}`, "error");
+  }
+}
+
+/** A refusal names the field (e.g. body.menu.0.items: at most 20). */
+function refusal(error) {
+  return (error.errors ?? []).map((e) => `${e.field}: ${e.message}`).join("; ") || error.message;
+}
+
+async function clearIceBreakers() {
+  try {
+    await dm.clearIceBreakers();
+    notice("Ice breakers removed at Meta.");
+    await loadIceBreakers();
+  } catch (error) {
+    notice(`Ice breakers not removed: ${refusal(error)}`, "error");
+  }
+}
+
+/** The persistent menu as `title | payload` (postback) or `title | https://…` (web_url) lines, default locale. */
+async function loadMenu() {
+  try {
+    const { menu } = await dm.getMenu();
+    const items = menu.find((entry) => entry.locale === "default")?.items ?? [];
+    $("menu").value = items
+      .map((item) => `${item.title} | ${item.type === "web_url" ? item.url : item.payload}`)
+      .join("\n");
+  } catch (error) {
+    notice(`Menu: ${error.message}`, "error");
+  }
+}
+
+async function saveMenu(event) {
+  event.preventDefault();
+  const items = $("menu")
+    .value.split("\n")
+    .map((line) => line.trim())
+    .filter(Boolean)
+    .map((line) => {
+      const [title, target] = line.split("|").map((part) => part.trim());
+      return /^https:\/\//.test(target ?? "")
+        ? { type: "web_url", title, url: target }
+        : { type: "postback", title, payload: target || title };
+    });
+  try {
+    await dm.setMenu({ menu: [{ locale: "default", items }] });
+    notice("Menu saved at Meta.");
+    await loadMenu();
+  } catch (error) {
+    notice(`Menu not saved: ${refusal(error)}`, "error");
+  }
+}
+
+async function clearMenu() {
+  try {
+    await dm.clearMenu();
+    notice("Menu removed at Meta.");
+    await loadMenu();
+  } catch (error) {
+    notice(`Menu not removed: ${refusal(error)}`, "error");
   }
 }
 
@@ -445,10 +505,18 @@ async function loadMessages() {
       .join("");
     if (reactions) meta.textContent += ` · ${reactions}`;
     if (message.rich) meta.textContent += ` · ${message.rich.kind}`;
-    // Meta links a tap to its message only by payload (quick replies carry no mid): the payload says which.
+    // A tap names the message it answers when the API could link it (inReplyTo; docs/app-api.md "Taps").
     if (message.quickReplyPayload) meta.textContent += ` · tapped quick reply ${message.quickReplyPayload}`;
     if (message.postbackPayload) meta.textContent += ` · tapped button ${message.postbackPayload}`;
     item.append(meta);
+    if (message.inReplyTo) {
+      const answered = page.items.find((m) => m.messageId === message.inReplyTo.messageId);
+      const reply = document.createElement("span");
+      reply.className = "in-reply-to";
+      reply.dataset.messageId = message.inReplyTo.messageId;
+      reply.textContent = `↩ reply to “${answered?.text ?? message.inReplyTo.messageId}”`;
+      item.append(reply);
+    }
     list.append(item);
   }
   await markShownAsRead(conversation, page.items[0]);
@@ -793,6 +861,10 @@ async function start() {
   $("token-refresh").addEventListener("click", runTokenRefresh);
   $("ice-breakers-form").addEventListener("submit", saveIceBreakers);
   $("ice-breakers-load").addEventListener("click", loadIceBreakers);
+  $("ice-breakers-clear").addEventListener("click", clearIceBreakers);
+  $("menu-form").addEventListener("submit", saveMenu);
+  $("menu-load").addEventListener("click", loadMenu);
+  $("menu-clear").addEventListener("click", clearMenu);
   setInterval(tickCountdowns, 1000);
   // No polling: the inbox, the open thread and reply statuses follow the event stream (connectEvents).
   // Imported history raises no events: while an import runs, its progress and the inbox it fills are polled.

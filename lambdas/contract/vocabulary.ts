@@ -113,3 +113,15 @@ export type OutboundKind = (typeof OUTBOUND_KINDS)[number];
 /** Reactions the app may send: Meta's sender-actions page documents only `love` for `react`. */
 export const SENDABLE_REACTIONS = ["love"] as const;
 export type SendableReaction = (typeof SENDABLE_REACTIONS)[number];
+
+/** What a customer tapped (docs/app-api.md, "Taps"): a quick reply (a `message`) or a button (a `postback`). */
+export const TAP_KINDS = ["quick_reply", "postback"] as const;
+export type TapKind = (typeof TAP_KINDS)[number];
+
+/**
+ * How a tap was linked to the outbound message it answers: `mid` when Meta named that message (a postback's
+ * `mid`, or `reply_to.mid`) and it is one we sent; `quick_reply_payload` when Meta names none (quick replies)
+ * and the conversation's latest message that offered that exact payload is taken.
+ */
+export const TAP_LINK_BASES = ["mid", "quick_reply_payload"] as const;
+export type TapLinkBasis = (typeof TAP_LINK_BASES)[number];

@@ -4,6 +4,8 @@ import type {
   MessageSource,
   OutboundStatus,
   SendFailureReason,
+  TapKind,
+  TapLinkBasis,
 } from "../contract/vocabulary";
 import type { RichRecord } from "./outbound/rich";
 
@@ -29,6 +31,15 @@ export interface Attachment {
   readonly reelVideoId?: string;
   /** A shared post's media id (`payload.ig_post_media_id`). */
   readonly igPostMediaId?: string;
+}
+
+/** A customer's tap on a quick reply or a button, and the outbound message it answers when known. */
+export interface Tap {
+  readonly kind: TapKind;
+  readonly payload?: string;
+  /** The tapped quick reply's or button's title (also the message's text). */
+  readonly title?: string;
+  readonly inReplyTo?: { readonly messageId: string; readonly linkedBy: TapLinkBasis };
 }
 
 export interface Reaction {
@@ -60,6 +71,8 @@ export interface MessageRecord {
   readonly quickReplyPayload?: string;
   /** A button tap (postback): its payload; the button title is the text. */
   readonly postbackPayload?: string;
+  /** A quick reply or button tap (inbound): what was tapped and which of our messages it answers. */
+  readonly tap?: Tap;
   /** Meta's referral on the message or postback (ad id, source, ad title/photo; ig.me `ref`). */
   readonly referral?: Readonly<Record<string, string>>;
   /** Arrived under `standby`: another app owned the thread; it did not open our reply window. */

@@ -12,7 +12,7 @@ import {
   windowAnchors,
 } from "../domain/conversation";
 import type { ConversationListing, Page } from "../domain/inbox/inbox";
-import type { MessageRecord } from "../domain/message";
+import type { MessageRecord, Tap } from "../domain/message";
 import type { RichRecord, Template } from "../domain/outbound/rich";
 import type { ProfileState } from "../domain/profile/profile";
 
@@ -135,6 +135,8 @@ export function messageView(message: MessageRecord): MessageViewBody {
     ...optional("replyToStory", message.replyToStory && { ...message.replyToStory }),
     ...optional("quickReplyPayload", message.quickReplyPayload),
     ...optional("postbackPayload", message.postbackPayload),
+    ...optional("tap", message.tap && tapView(message.tap)),
+    ...optional("inReplyTo", message.tap?.inReplyTo && { ...message.tap.inReplyTo }),
     ...optional("referral", message.referral && { ...message.referral }),
     ...optional("standby", message.standby),
     ...optional("reactions", reactions.length > 0 ? reactions : undefined),
@@ -151,6 +153,10 @@ export function messageView(message: MessageRecord): MessageViewBody {
     ...optional("failureReason", message.failureReason),
     sentAt: isoTime(message.sentAt),
   };
+}
+
+function tapView({ inReplyTo: _, ...tap }: Tap): NonNullable<MessageViewBody["tap"]> {
+  return { ...tap };
 }
 
 /** The API's view of a stored rich message: our ids only (Meta's mid of a replied message is not shown). */

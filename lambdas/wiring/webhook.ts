@@ -5,6 +5,7 @@ import { dynamoErasureStore } from "../adapters/dynamo/erasure";
 import { dynamoInboundStore } from "../adapters/dynamo/inbound-store";
 import { dynamoIntegrationRouting } from "../adapters/dynamo/integration-routing";
 import { dynamoIntegrationStore } from "../adapters/dynamo/integrations";
+import { dynamoTapLinks } from "../adapters/dynamo/tap-links";
 import { sqsErasureQueue } from "../adapters/sqs/erasure-queue";
 import { missingQueue } from "../adapters/sqs/missing-queue";
 import { Env } from "../contract/env";
@@ -53,6 +54,7 @@ export function webhookWiring(config: WebhookConfig, clients: WebhookClients) {
       : undefined;
   const receive: IngestDependencies = {
     store: dynamoInboundStore(db, tableName),
+    taps: dynamoTapLinks(db, tableName),
     ...(profiles ? { profiles } : {}),
     routing: dynamoIntegrationRouting(db, tableName),
     count: clients.count,

@@ -89,6 +89,27 @@ describe.skipIf(!hasChromium)("dev console in a real browser", () => {
     await page.locator("#integration-status").getByText("connected").waitFor();
     await expect(page.locator("#integration-username").textContent()).resolves.toBe("@riviera.linen.studio");
 
+    // Ice breakers and the persistent menu: saved at Meta (the simulator) and read back from it.
+    await page.fill("#ice-breakers", "Do you ship abroad? | SHIPPING\nOpening hours? | HOURS");
+    await page.click("#ice-breakers-save");
+    await page.locator("#notice").getByText("Ice breakers saved at Meta.").waitFor();
+    await page.fill("#ice-breakers", "");
+    await page.click("#ice-breakers-load");
+    await expect
+      .poll(() => page.inputValue("#ice-breakers"))
+      .toBe("Do you ship abroad? | SHIPPING\nOpening hours? | HOURS");
+    await page.fill("#menu", "Track my order | TRACK_ORDER\nOur shop | https://riviera.example/shop");
+    await page.click("#menu-save");
+    await page.locator("#notice").getByText("Menu saved at Meta.").waitFor();
+    await page.fill("#menu", "");
+    await page.click("#menu-load");
+    await expect
+      .poll(() => page.inputValue("#menu"))
+      .toBe("Track my order | TRACK_ORDER\nOur shop | https://riviera.example/shop");
+    await page.click("#menu-clear");
+    await page.locator("#notice").getByText("Menu removed at Meta.").waitFor();
+    await expect.poll(() => page.inputValue("#menu")).toBe("");
+
     // A customer writes; the conversation appears with its 24-hour window counting down.
     await page.fill("#customer-text", "Hi! Is the linen shirt still available in M?");
     await page.click("#simulate-dm");
@@ -173,11 +194,15 @@ describe.skipIf(!hasChromium)("dev console in a real browser", () => {
     await page.waitForSelector("#reply-status[data-status=sent]", { timeout: 45_000 });
     const offer = page.locator("#messages li.message.outbound").filter({ hasText: "Which size?" });
     await offer.locator("button.tap-quick_reply", { hasText: "Large" }).click();
-    await page
+    const tapped = page
       .locator("#messages li.message.inbound")
-      .filter({ hasText: "tapped quick reply LARGE" })
-      .getByText("Large", { exact: false })
-      .waitFor();
+      .filter({ hasText: "tapped quick reply LARGE" });
+    await tapped.getByText("Large", { exact: false }).waitFor();
+    // Shown as a reply to the offer: the API linked the tap to the message that offered its payload.
+    const offerId = await offer.getAttribute("data-message-id");
+    expect(offerId).toMatch(/^[0-9a-f-]{36}$/);
+    await expect(tapped.locator(".in-reply-to").getAttribute("data-message-id")).resolves.toBe(offerId);
+    await expect(tapped.locator(".in-reply-to").textContent()).resolves.toContain("Which size?");
     await page
       .locator("#messages li.message.inbound")
       .filter({ hasText: "linen shirt" })

@@ -147,6 +147,17 @@ describe("a person who reconnected to another account, in two organisations", ()
         text: "my secret address",
       }),
     );
+    // A button tap (stored under the tap's own id, not the template's mid), for each organisation.
+    await h.sim.deliver(
+      P.postback({
+        igAccountId: person.igId,
+        igsid,
+        timestamp: Date.now(),
+        mid: "aWdfZAG1faXRlbToxOklHTWVzc2FnZAUlEOjg4ODg4",
+        title: "my secret tap",
+        payload: "SECRET_TAP_PAYLOAD",
+      }),
+    );
     // A reply sent through the API with an Idempotency-Key (its record has a 24 h TTL), and the send limiter.
     const outbound = dynamoOutboundStore({ db: h.db, tableName: h.tableName });
     await outbound.create(
@@ -182,6 +193,7 @@ describe("a person who reconnected to another account, in two organisations", ()
     const before = JSON.stringify(await scanTable(h.tableName));
     expect(before).toContain("my secret order #123");
     expect(before).toContain("my secret address");
+    expect(before).toContain("SECRET_TAP_PAYLOAD");
 
     const answer = await h.sim.requestDataDeletion({
       url: `${base}/instagram/data-deletion`,
@@ -193,7 +205,7 @@ describe("a person who reconnected to another account, in two organisations", ()
 
     const after = await scanTable(h.tableName);
     const text = JSON.stringify(after);
-    for (const secret of [person.igId, person.appScopedId, "my secret", "your secret", mid]) {
+    for (const secret of [person.igId, person.appScopedId, "my secret", "your secret", "SECRET_TAP", mid]) {
       expect(text, secret).not.toContain(secret);
     }
     // What is not the person's stays: Alice's integration of the other account.
@@ -201,7 +213,7 @@ describe("a person who reconnected to another account, in two organisations", ()
     const code = JSON.parse(answer.body).confirmation_code as string;
     expect(await status(code)).toMatchObject({
       status: "completed",
-      erased: { integrations: 1, conversations: 2, messages: 3 },
+      erased: { integrations: 1, conversations: 2, messages: 5 },
     });
   });
 });

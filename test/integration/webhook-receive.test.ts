@@ -133,7 +133,13 @@ describe("POST /instagram/webhook stores every event kind as specified", () => {
 
   it("a postback is an inbound message that opens the window", async () => {
     await deliver(fixtureText("ig-postback.json"));
-    expect(await getMessage(tableName, IMO, midOf2("1017"))).toMatchObject({
+    // Stored under the tap's own id (a template's mid is carried by every tap of it); Meta's mid is kept.
+    const stored = (await scanAll(tableName)).filter((item) => item.postbackPayload === "TRACK_ORDER");
+    expect(stored).toHaveLength(1);
+    expect(stored[0]?.messageId).toMatch(/^tap_1773151820000_[A-Za-z0-9_-]{22}$/);
+    expect(stored[0]).toMatchObject({
+      mid: midOf2("1017"),
+      tap: { kind: "postback", payload: "TRACK_ORDER", title: "Track my order" },
       direction: "inbound",
       text: "Track my order",
       postbackPayload: "TRACK_ORDER",

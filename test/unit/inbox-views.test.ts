@@ -97,4 +97,28 @@ describe("message view", () => {
     expect(view).toMatchObject({ type: "attachment", postbackPayload: "BOOK_YES" });
     expect(MessageView.strict().parse(view)).toEqual(view);
   });
+
+  it("shows a tap and the message it answers, never the link inside `tap`", () => {
+    const view = messageView({
+      ...stored,
+      text: "Large",
+      quickReplyPayload: "LARGE",
+      tap: {
+        kind: "quick_reply",
+        payload: "LARGE",
+        title: "Large",
+        inReplyTo: { messageId: "0b6f9a4e-7f3c-4c55-9d55-2f0c8f1e6a01", linkedBy: "quick_reply_payload" },
+      },
+    });
+    expect(view).toMatchObject({
+      tap: { kind: "quick_reply", payload: "LARGE", title: "Large" },
+      inReplyTo: { messageId: "0b6f9a4e-7f3c-4c55-9d55-2f0c8f1e6a01", linkedBy: "quick_reply_payload" },
+    });
+    expect(view.tap).not.toHaveProperty("inReplyTo");
+    expect(MessageView.strict().parse(view)).toEqual(view);
+    // An unlinked tap has no inReplyTo at all.
+    const unlinked = messageView({ ...stored, tap: { kind: "postback", payload: "HOURS" } });
+    expect(unlinked).not.toHaveProperty("inReplyTo");
+    expect(unlinked.tap).toEqual({ kind: "postback", payload: "HOURS" });
+  });
 });

@@ -233,6 +233,26 @@ describe("normalisation of every Instagram messaging event kind", () => {
     });
   });
 
+  it("postback without mid (an ice breaker or menu tap) is a postback, not malformed", () => {
+    const tap = normaliseEvent(
+      ACCOUNT,
+      {
+        sender: { id: CUSTOMER },
+        recipient: { id: ACCOUNT },
+        timestamp: 1773151820000,
+        postback: { title: "Opening hours?", payload: "HOURS" },
+      },
+      "messaging",
+    );
+    expect(tap).toEqual({
+      ...base,
+      kind: "postback",
+      timestamp: 1773151820000,
+      title: "Opening hours?",
+      payload: "HOURS",
+    });
+  });
+
   it("opt-in keeps its state but never its token", () => {
     const optin = event("ig-optin.json");
     expect(optin).toMatchObject({

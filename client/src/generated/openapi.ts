@@ -662,6 +662,16 @@ export type components = {
             editedAt?: string;
             /** @description Why an outbound message failed (see MessageStatus) */
             failureReason?: string;
+            /** @description A tap: the outbound message it answers, when known (docs/app-api.md, "Taps"); never guessed */
+            inReplyTo?: {
+                /**
+                 * @description `mid`: Meta named that message; `quick_reply_payload`: Meta names none for quick replies, so the conversation's latest message that offered this exact payload before the tap
+                 * @enum {string}
+                 */
+                linkedBy: "mid" | "quick_reply_payload";
+                /** @description Our id of the outbound message the tap answers */
+                messageId: string;
+            };
             messageId: string;
             /** @description Meta's message id, once known */
             mid?: string;
@@ -714,6 +724,15 @@ export type components = {
              * @enum {string}
              */
             status?: "queued" | "sending" | "sent" | "failed";
+            /** @description The customer tapped a quick reply or a button (postback: template button, ice breaker, menu) */
+            tap?: {
+                /** @enum {string} */
+                kind: "quick_reply" | "postback";
+                /** @description Absent when Meta sends none (a postback to another app) */
+                payload?: string;
+                /** @description The tapped quick reply's or button's title */
+                title?: string;
+            };
             text?: string;
             /** @enum {string} */
             type: "text" | "attachment" | "unsupported" | "deleted";

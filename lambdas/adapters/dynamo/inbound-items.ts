@@ -88,6 +88,7 @@ export function messageUpdate(
     .set("replyToStory", message.replyToStory)
     .set("quickReplyPayload", message.quickReplyPayload)
     .set("postbackPayload", message.postbackPayload)
+    .set("tap", message.tap)
     .set("referral", message.referral)
     .set("standby", message.standby)
     .set("unsupported", message.unsupported)

@@ -1,5 +1,6 @@
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import * as z from "zod";
+import { TAP_KINDS, TAP_LINK_BASES } from "../../contract/vocabulary";
 import type { Conversation } from "../../domain/conversation";
 import { ValidationError } from "../../domain/errors";
 import type { PageKey } from "../../domain/inbox/cursor";
@@ -59,6 +60,16 @@ const MessageItem = z.object({
   replyToStory: z.object({ id: z.string().optional(), url: z.string().optional() }).optional(),
   quickReplyPayload: z.string().optional(),
   postbackPayload: z.string().optional(),
+  tap: z
+    .object({
+      kind: z.enum(TAP_KINDS),
+      payload: z.string().optional(),
+      title: z.string().optional(),
+      inReplyTo: z.object({ messageId: z.string(), linkedBy: z.enum(TAP_LINK_BASES) }).optional(),
+    })
+    .optional()
+    // A tap this reader does not know (written by a newer version) never hides the message itself.
+    .catch(undefined),
   referral: z.record(z.string(), z.string()).optional(),
   standby: z.boolean().optional(),
   reactions: z

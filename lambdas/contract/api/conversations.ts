@@ -4,6 +4,8 @@ import {
   DIRECTIONS,
   MESSAGE_SOURCES,
   OUTBOUND_STATUSES,
+  TAP_KINDS,
+  TAP_LINK_BASES,
   WINDOW_FILTERS,
   WINDOW_KINDS,
   WINDOW_STATES,
@@ -148,6 +150,30 @@ export const MessageView = z
     replyToStory: z.object({ id: z.string().optional(), url: z.string().optional() }).optional(),
     quickReplyPayload: z.string().optional(),
     postbackPayload: z.string().optional().describe("A button tap; `text` is the button title"),
+    tap: z
+      .object({
+        kind: z.enum(TAP_KINDS),
+        payload: z.string().optional().describe("Absent when Meta sends none (a postback to another app)"),
+        title: z.string().optional().describe("The tapped quick reply's or button's title"),
+      })
+      .optional()
+      .describe(
+        "The customer tapped a quick reply or a button (postback: template button, ice breaker, menu)",
+      ),
+    inReplyTo: z
+      .object({
+        messageId: z.string().describe("Our id of the outbound message the tap answers"),
+        linkedBy: z
+          .enum(TAP_LINK_BASES)
+          .describe(
+            "`mid`: Meta named that message; `quick_reply_payload`: Meta names none for quick replies, so the " +
+              "conversation's latest message that offered this exact payload before the tap",
+          ),
+      })
+      .optional()
+      .describe(
+        'A tap: the outbound message it answers, when known (docs/app-api.md, "Taps"); never guessed',
+      ),
     standby: z
       .boolean()
       .optional()

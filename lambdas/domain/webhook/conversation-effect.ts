@@ -1,6 +1,7 @@
 import type { Conversation } from "../conversation";
 import type { Attachment, Direction } from "../message";
 import type { MessageEvent, PostbackEvent } from "./events";
+import { messageIdOf } from "./taps";
 
 /**
  * What storing one new message does to its conversation. The store applies it with conditions so the
@@ -70,7 +71,7 @@ export function messageEffect(event: MessageEvent | PostbackEvent): Conversation
   const preview = event.kind === "postback" ? (event.title ?? event.payload ?? "") : messagePreview(event);
   return {
     at: event.timestamp,
-    messageId: event.mid,
+    messageId: messageIdOf(event),
     direction,
     preview,
     unreadIncrement: direction === "inbound" ? 1 : 0,

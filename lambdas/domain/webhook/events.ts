@@ -62,7 +62,8 @@ export interface ReadEvent extends EventBase {
 /** The customer tapped a button (icebreaker, generic template, persistent menu). */
 export interface PostbackEvent extends EventBase {
   readonly kind: "postback";
-  readonly mid: string;
+  /** Absent for ice breaker and menu taps; otherwise it may name the tapped message, so it never identifies the tap. */
+  readonly mid?: string;
   readonly title?: string;
   readonly payload?: string;
   /** `postback.referral`: the ad or ig.me link the button belongs to, when Meta sends one. */

@@ -10,6 +10,7 @@ import {
 import { forEachLimited } from "./limited";
 import { messageRecord, reactionOf } from "./message-record";
 import type { ConversationRef, IngestDependencies, IngestSummary, NewMessage, WriteOutcome } from "./ports";
+import { messageIdOf, tapOf } from "./taps";
 
 /** The metric names of ingestion (CloudWatch, through the `count` port). */
 export const Metric = {
@@ -65,7 +66,9 @@ export async function ingestDelivery(delivery: Delivery, deps: IngestDependencie
         }
       }
       if (run.length > 1) {
-        const batch = run.map(({ imoId, event }) => newMessage(imoId, event as MessageEvent | PostbackEvent));
+        const batch = await Promise.all(
+          run.map(({ imoId, event }) => newMessage(imoId, event as MessageEvent | PostbackEvent, deps)),
+        );
         for (const outcome of await deps.store.recordMessages(batch)) record(outcome);
       } else if (run[0] !== undefined) {
         record(await applyEvent(run[0].imoId, run[0].event, deps));
@@ -87,17 +90,17 @@ function isNewCustomerMessage(event: StorableEvent): event is MessageEvent | Pos
 }
 
 /**
- * Splits a conversation's time-ordered tasks into runs: consecutive new customer messages (distinct mids,
+ * Splits a conversation's time-ordered tasks into runs: consecutive new customer messages (distinct ids,
  * up to MESSAGE_RUN) are written together; every other event is a run of its own.
  */
 function runsOf(tasks: readonly Task[]): Task[][] {
   const runs: Task[][] = [];
   let current: Task[] = [];
-  let mids = new Set<string>();
+  let ids = new Set<string>();
   const close = () => {
     if (current.length > 0) runs.push(current);
     current = [];
-    mids = new Set();
+    ids = new Set();
   };
   for (const task of tasks) {
     const event = task.event;
@@ -106,9 +109,10 @@ function runsOf(tasks: readonly Task[]): Task[][] {
       runs.push([task]);
       continue;
     }
-    if (mids.has(event.mid) || current.length === MESSAGE_RUN) close();
+    const id = messageIdOf(event);
+    if (ids.has(id) || current.length === MESSAGE_RUN) close();
     current.push(task);
-    mids.add(event.mid);
+    ids.add(id);
   }
   close();
   return runs;
@@ -129,9 +133,16 @@ function customersWhoWrote(groups: ReadonlyMap<string, readonly Task[]>): Conver
   return refs;
 }
 
-function newMessage(imoId: string, event: MessageEvent | PostbackEvent): NewMessage {
+async function newMessage(
+  imoId: string,
+  event: MessageEvent | PostbackEvent,
+  deps: IngestDependencies,
+): Promise<NewMessage> {
   const ref = { imoId, igAccountId: event.igAccountId, igsid: event.igsid };
-  return { message: messageRecord(ref, event), effect: messageEffect(event) };
+  return {
+    message: messageRecord(ref, event, await tapOf(ref, event, deps.taps)),
+    effect: messageEffect(event),
+  };
 }
 
 type Tally = { -readonly [K in keyof IngestSummary]: IngestSummary[K] };
@@ -231,9 +242,15 @@ async function applyEvent(
           return "applied";
         }
       }
-      return store.recordMessage(messageRecord(ref, event), messageEffect(event));
+      return store.recordMessage(
+        messageRecord(ref, event, await tapOf(ref, event, deps.taps)),
+        messageEffect(event),
+      );
     case "postback":
-      return store.recordMessage(messageRecord(ref, event), messageEffect(event));
+      return store.recordMessage(
+        messageRecord(ref, event, await tapOf(ref, event, deps.taps)),
+        messageEffect(event),
+      );
     case "message_deleted":
       return store.markDeleted({ ...ref, mid: event.mid }, event.timestamp);
     case "message_edit":

@@ -1,6 +1,7 @@
-import type { MessageRecord, Reaction } from "../message";
+import type { MessageRecord, Reaction, Tap } from "../message";
 import type { MessageEvent, PostbackEvent, StorableEvent } from "./events";
 import type { ConversationRef } from "./ports";
+import { postbackMessageId } from "./taps";
 
 /** The stored reaction of a reaction event (an unreact is kept as a removed reaction, so order does not matter). */
 export function reactionOf(event: Extract<StorableEvent, { kind: "reaction" }>): Reaction {
@@ -12,18 +13,27 @@ export function reactionOf(event: Extract<StorableEvent, { kind: "reaction" }>):
   };
 }
 
-/** The stored record of a new message (customer message, unmatched echo, or postback). */
-export function messageRecord(ref: ConversationRef, event: MessageEvent | PostbackEvent): MessageRecord {
+/**
+ * The stored record of a new message (customer message, unmatched echo, or postback); `tap` is what a quick
+ * reply or button tap answered (taps.ts). A postback is stored under the tap's own id, and keeps Meta's `mid`.
+ */
+export function messageRecord(
+  ref: ConversationRef,
+  event: MessageEvent | PostbackEvent,
+  tap?: Tap,
+): MessageRecord {
+  const tapped = tap === undefined ? {} : { tap };
   if (event.kind === "postback") {
     return {
       ...ref,
-      messageId: event.mid,
-      mid: event.mid,
+      messageId: postbackMessageId(event),
+      ...(event.mid === undefined ? {} : { mid: event.mid }),
       direction: "inbound",
       source: "customer",
       sentAt: event.timestamp,
       ...(event.title === undefined ? {} : { text: event.title }),
       ...(event.payload === undefined ? {} : { postbackPayload: event.payload }),
+      ...tapped,
       ...(event.referral === undefined ? {} : { referral: event.referral }),
       ...(event.channel === "standby" ? { standby: true } : {}),
     };
@@ -40,6 +50,7 @@ export function messageRecord(ref: ConversationRef, event: MessageEvent | Postba
     ...(event.replyToMid === undefined ? {} : { replyToMid: event.replyToMid }),
     ...(event.replyToStory === undefined ? {} : { replyToStory: event.replyToStory }),
     ...(event.quickReplyPayload === undefined ? {} : { quickReplyPayload: event.quickReplyPayload }),
+    ...tapped,
     ...(event.referral === undefined ? {} : { referral: event.referral }),
     ...(event.unsupported ? { unsupported: true } : {}),
     ...(event.channel === "standby" ? { standby: true } : {}),

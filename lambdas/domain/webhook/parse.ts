@@ -172,7 +172,7 @@ function normaliseKind(
       return {
         ...base,
         kind,
-        mid: p.mid,
+        ...(p.mid === undefined ? {} : { mid: p.mid }),
         ...(p.title === undefined ? {} : { title: p.title }),
         ...(p.payload === undefined ? {} : { payload: p.payload }),
         ...(p.referral === undefined ? {} : { referral: p.referral }),

@@ -51,7 +51,8 @@ export const ReactionBody = z.object({
 });
 export const ReadBody = z.object({ mid: OpaqueId });
 export const PostbackBody = z.object({
-  mid: OpaqueId,
+  // Ice breaker and persistent menu taps carry none (docs/webhooks.md, "Taps").
+  mid: OpaqueId.optional(),
   title: z.string().optional(),
   payload: Scalar.optional(),
   referral: Referral.optional(),

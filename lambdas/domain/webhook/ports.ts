@@ -70,8 +70,21 @@ export interface ProfileRequests {
   request(conversations: readonly ConversationRef[]): Promise<void>;
 }
 
+/**
+ * Finds the outbound message a tap answers (taps.ts). Reads only; a miss is `undefined`, and the tap is
+ * stored unlinked.
+ */
+export interface TapLinks {
+  /** Our message sent under Meta's `mid` (the sent-mid pointer), only if it belongs to this conversation. */
+  sentMessage(ref: ConversationRef, mid: string): Promise<string | undefined>;
+  /** The latest message of the conversation sent at or before `at` whose quick replies offered `payload`. */
+  latestOffer(ref: ConversationRef, payload: string, at: number): Promise<string | undefined>;
+}
+
 export interface IngestDependencies {
   readonly store: InboundStore;
+  /** Absent where taps are not linked (tests of storage alone): taps are then stored unlinked. */
+  readonly taps?: TapLinks;
   /** Absent where profiles are not fetched (tests of storage alone). */
   readonly profiles?: ProfileRequests;
   readonly routing: IntegrationRouting;
