@@ -184,7 +184,11 @@ describe("sender decisions (domain, in-memory fakes)", () => {
   it("a slot a moment away (a concurrent sender took this instant) is waited for in the invocation, never early", async () => {
     const { deps, store, meta, limiter, advance } = setup();
     const slept: number[] = [];
-    const sleeping = { ...deps, sleep: async (ms: number) => void (slept.push(ms), advance(ms)) };
+    const sleep = async (ms: number) => {
+      slept.push(ms);
+      advance(ms);
+    };
+    const sleeping = { ...deps, sleep };
     limiter.states.set(ACCOUNT, { runs: [[T0 + 300, 1]] });
     await store.create(message());
     expect(await processRecord(record("m1"), sleeping)).toEqual({ kind: "done", result: "sent" });
