@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { dynamoAcceptReads } from "../adapters/dynamo/accept-reads";
 import type { CapacityMeter } from "../adapters/dynamo/capacity";
 import {
   dynamoConversationWindows,
@@ -11,6 +12,7 @@ import { dynamoOutboundStore } from "../adapters/dynamo/outbound-messages";
 import { partAwareStore } from "../adapters/dynamo/outbound-parts";
 import { dynamoSavedAttachments } from "../adapters/dynamo/saved-attachments";
 import { dynamoSendLimiter } from "../adapters/dynamo/send-limiter";
+import { dynamoSendReads } from "../adapters/dynamo/send-reads";
 import { graphSendApi } from "../adapters/meta/send-api";
 import { type ReceivedRecord, runSenderBatch, sqsOutboundQueue } from "../adapters/sqs/outbound-queue";
 import { OutboundQueue, SENDING_LEASE_MS } from "../contract/queues";
@@ -75,6 +77,7 @@ export function outboundWiring(config: OutboundConfig, clients: OutboundClients)
     now,
     humanAgentEnabled: config.humanAgentEnabled ?? false,
     savedAttachments: dynamoSavedAttachments(access),
+    reads: dynamoAcceptReads(access, now),
   };
 
   // One per sender instance (container), so the app-wide state's cache outlives an invocation.
@@ -87,6 +90,11 @@ export function outboundWiring(config: OutboundConfig, clients: OutboundClients)
       integrations,
       conversations,
       limiter,
+      reads: dynamoSendReads(access),
+      // Only on the real clock: a virtual one does not move while we sleep.
+      ...(clients.now === undefined
+        ? { sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)) }
+        : {}),
       meta: graphSendApi(config.metaHosts, config.metaTimeoutMs),
       // A missing or unopenable token is handled like Meta refusing it: the integration needs re-authorisation.
       accessToken: (integration) => {

@@ -96,7 +96,14 @@ describe("POST /instagram/messages and GET /instagram/messages/{id} (DynamoDB Lo
     });
     const records = await take();
     expect(records).toHaveLength(1);
-    expect(JSON.parse(records[0]?.body ?? "{}")).toEqual({ imoId: OWNER.imoId, messageId: body.messageId });
+    // Keys only, never content: the sender reads message, integration, conversation and limiter in one batch.
+    expect(JSON.parse(records[0]?.body ?? "{}")).toEqual({
+      imoId: OWNER.imoId,
+      messageId: body.messageId,
+      userId: OWNER.userId,
+      igAccountId: ACCOUNT,
+      igsid: CUSTOMER,
+    });
     expect(records[0]?.attributes.MessageGroupId).toBe(CONVERSATION);
 
     const status = await getMessage(get, body.messageId);

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type MetaSimulator, startMetaSimulator } from "../../dev/meta-simulator/index";
 import type { CapacityMeter } from "../../lambdas/adapters/dynamo/capacity";
 import { documentClient } from "../../lambdas/adapters/dynamo/client";
+import { dynamoInboundStore } from "../../lambdas/adapters/dynamo/inbound-store";
 import { Keys } from "../../lambdas/adapters/dynamo/keys";
 import { dynamoOutboundStore } from "../../lambdas/adapters/dynamo/outbound-messages";
 import { sqsClient } from "../../lambdas/adapters/sqs/client";
@@ -238,7 +239,7 @@ describe("sender against DynamoDB Local, the local SQS server and the Meta simul
     expect(dead.map((r) => r.body)).toContain("not json");
   });
 
-  it("an echo stored before our write is replaced by the sent message in the same transaction", async () => {
+  it("an echo stored before our write is replaced by the sent message", async () => {
     const s = await scenario();
     const { messageId } = await acceptOne(s, "echo race");
     const store = dynamoOutboundStore({ db: documentClient(), tableName });
@@ -263,6 +264,95 @@ describe("sender against DynamoDB Local, the local SQS server and the Meta simul
     expect(await messageItem(s.tenant.imoId, mid)).toBeUndefined();
     expect(await readItem(tableName, Keys.sentMid(s.tenant.imoId, mid))).toMatchObject({ messageId });
     expect(await messageItem(s.tenant.imoId, messageId)).toMatchObject({ status: "sent", mid });
+  });
+
+  /** A document client that runs `between` right after the `MID#` pointer of a send is written (issue 19). */
+  function clientPausingAfterPointer(between: () => Promise<void>, failSentWrite = false) {
+    const db = documentClient();
+    const send = db.send.bind(db) as (command: unknown) => Promise<unknown>;
+    let pointerWritten = false;
+    Object.assign(db, {
+      send: async (command: unknown) => {
+        const isMessageUpdate =
+          command instanceof UpdateCommand && String(command.input.Key?.pk).startsWith("MSG#");
+        if (pointerWritten && failSentWrite && isMessageUpdate)
+          throw new Error("crash before the sent write");
+        const result = await send(command);
+        if (command instanceof PutCommand && String(command.input.Item?.pk).startsWith("MID#")) {
+          pointerWritten = true;
+          await between();
+        }
+        return result;
+      },
+    });
+    return db;
+  }
+
+  async function echoOf(s: Awaited<ReturnType<typeof scenario>>, mid: string) {
+    const inbound = dynamoInboundStore(documentClient(), tableName);
+    const ref = { imoId: s.tenant.imoId, igAccountId: ACCOUNT, igsid: s.igsid };
+    const effect = {
+      at: Date.now(),
+      messageId: mid,
+      direction: "outbound" as const,
+      unreadIncrement: 0,
+      opensWindow: false,
+    };
+    return inbound.confirmEcho(ref, mid, effect);
+  }
+
+  it("an echo between the mid pointer and `sent` is matched: the message is sent once, nothing stored twice", async () => {
+    const s = await scenario();
+    const { messageId } = await acceptOne(s, "echo between");
+    const mid = `mid-between-${messageId}`;
+    const echoes: string[] = [];
+    const store = dynamoOutboundStore({
+      db: clientPausingAfterPointer(async () => {
+        echoes.push(await echoOf(s, mid));
+      }),
+      tableName,
+    });
+    const message = await store.get({ imoId: s.tenant.imoId, messageId });
+    if (message === undefined) throw new Error("missing");
+    expect(await store.markSending(message, Date.now(), Date.now())).toBe(true);
+    await store.markSent({ ...message, status: "sending" }, mid, Date.now());
+    expect(echoes).toEqual(["matched"]);
+    expect(await messageItem(s.tenant.imoId, mid)).toBeUndefined();
+    expect(await messageItem(s.tenant.imoId, messageId)).toMatchObject({ status: "sent", mid });
+  });
+
+  it("a crash between the mid pointer and `sent` leaves a sending message its echo confirms (no duplicate)", async () => {
+    const s = await scenario();
+    const { messageId } = await acceptOne(s, "crash between");
+    const mid = `mid-crash-${messageId}`;
+    const store = dynamoOutboundStore({
+      db: clientPausingAfterPointer(async () => undefined, true),
+      tableName,
+    });
+    const message = await store.get({ imoId: s.tenant.imoId, messageId });
+    if (message === undefined) throw new Error("missing");
+    expect(await store.markSending(message, Date.now(), Date.now())).toBe(true);
+    await expect(store.markSent({ ...message, status: "sending" }, mid, Date.now())).rejects.toThrow();
+    expect(await messageItem(s.tenant.imoId, messageId)).toMatchObject({ status: "sending" });
+    expect(await echoOf(s, mid)).toBe("matched");
+    expect(await messageItem(s.tenant.imoId, mid)).toBeUndefined();
+    expect(await messageItem(s.tenant.imoId, messageId)).toMatchObject({ status: "sent", mid });
+  });
+
+  it("a message erased while Meta had it: marking it sent is refused and leaves no MID pointer behind", async () => {
+    const s = await scenario();
+    const { messageId } = await acceptOne(s, "erased in flight");
+    const store = dynamoOutboundStore({ db: documentClient(), tableName });
+    const message = await store.get({ imoId: s.tenant.imoId, messageId });
+    if (message === undefined) throw new Error("missing");
+    expect(await store.markSending(message, Date.now(), Date.now())).toBe(true);
+    await documentClient().send(
+      new DeleteCommand({ TableName: tableName, Key: Keys.message(s.tenant.imoId, messageId) }),
+    );
+    const mid = `mid-erased-${messageId}`;
+    await expect(store.markSent({ ...message, status: "sending" }, mid, Date.now())).rejects.toThrow();
+    expect(await readItem(tableName, Keys.sentMid(s.tenant.imoId, mid))).toBeUndefined();
+    expect(await messageItem(s.tenant.imoId, messageId)).toBeUndefined();
   });
 
   it.each([

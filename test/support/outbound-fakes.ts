@@ -12,6 +12,7 @@ import type {
   IntegrationAccess,
   MetaSendResult,
   OutboundMessage,
+  OutboundRef,
   OutboundStore,
   SendApi,
   SendLimiter,
@@ -131,7 +132,7 @@ interface ModelMessage {
   readonly recordId: string;
   readonly seq: number;
   readonly group: string;
-  readonly ref: { imoId: string; messageId: string };
+  readonly ref: OutboundRef;
   visibleAt: number;
   receiveCount: number;
 }
@@ -154,7 +155,7 @@ export class FifoQueueModel {
     private readonly maxReceiveCount: number,
   ) {}
 
-  send(group: string, ref: { imoId: string; messageId: string }): void {
+  send(group: string, ref: OutboundRef): void {
     this.requests.send += 1;
     this.seq += 1;
     this.messages.push({

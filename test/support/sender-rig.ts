@@ -109,6 +109,7 @@ export class SenderRig {
     this.deps = {
       ...real,
       store: guardedStore,
+      reads: { view: (ref) => alive(real.reads?.view(ref) ?? Promise.reject(new Error("no reads"))) },
       meta: {
         send: async (request) => {
           alive(undefined);
@@ -146,9 +147,13 @@ export class SenderRig {
   /** Stores a queued message and enqueues its record, as message-send does. */
   async accept(message: Omit<OutboundMessage, "status" | "acceptedAt" | "attempts">): Promise<void> {
     await this.store.create({ ...message, status: "queued", acceptedAt: this.now, attempts: 0 });
+    // The body message-send enqueues: the message's key and the keys the sender reads with it.
     this.queue.send(conversationId(message.igAccountId, message.igsid), {
       imoId: message.imoId,
       messageId: message.messageId,
+      userId: message.userId,
+      igAccountId: message.igAccountId,
+      igsid: message.igsid,
     });
   }
 

@@ -14,6 +14,7 @@ import {
 import type { OutboundMessage, SendLimiter } from "../../lambdas/domain/outbound/ports";
 import { DEFAULT_RETRY, MAX_QUEUED_MS, waitBudgetSpent } from "../../lambdas/domain/outbound/retry";
 import { processRecord, type SenderDeps } from "../../lambdas/domain/outbound/send";
+import { NEAR_SLOT_MS } from "../../lambdas/domain/outbound/send-slot";
 import {
   fixedWindows,
   memoryIntegrations,
@@ -179,6 +180,36 @@ describe("sender decisions (domain, in-memory fakes)", () => {
     });
     expect(meta.calls).toBe(0);
     expect((await store.get({ imoId: "imo", messageId: "m1" }))?.status).toBe("sending");
+  });
+
+  it("a slot a moment away (a concurrent sender took this instant) is waited for in the invocation, never early", async () => {
+    const { deps, store, meta, limiter, advance } = setup();
+    const slept: number[] = [];
+    const sleep = async (ms: number) => {
+      slept.push(ms);
+      advance(ms);
+    };
+    const sleeping = { ...deps, sleep };
+    limiter.states.set(ACCOUNT, { runs: [[T0 + 300, 1]] });
+    await store.create(message());
+    expect(await processRecord(record("m1"), sleeping)).toEqual({ kind: "done", result: "sent" });
+    expect(slept).toEqual([300]);
+    expect(meta.sends[0]?.at).toBeGreaterThanOrEqual(T0 + 300);
+  });
+
+  it("a slot further than NEAR_SLOT_MS away defers the record (no sleep); without a sleep, a near one defers too", async () => {
+    const { deps, store, meta, limiter } = setup();
+    const slept: number[] = [];
+    limiter.states.set(ACCOUNT, { runs: [[T0 + NEAR_SLOT_MS + 1, 1]] });
+    await store.create(message());
+    const far = await processRecord(record("m1"), { ...deps, sleep: async (ms) => void slept.push(ms) });
+    expect(far).toMatchObject({ kind: "defer", until: T0 + NEAR_SLOT_MS + 1, result: "waiting_for_cap" });
+    limiter.states.set(ACCOUNT, { runs: [[T0 + 300, 1]] });
+    await store.create(message({ messageId: "m2" }));
+    const near = await processRecord(record("m2"), deps);
+    expect(near).toMatchObject({ kind: "defer", result: "waiting_for_cap" });
+    expect(slept).toEqual([]);
+    expect(meta.calls).toBe(0);
   });
 
   it("a wait that would reach maxReceiveCount becomes an explicit failure and a DLQ copy", async () => {

@@ -1,4 +1,5 @@
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
+import type { WindowAnchors } from "../../domain/conversation";
 import type { Integration } from "../../domain/integration";
 import type { ConversationWindows, IntegrationAccess, ReplyTargets } from "../../domain/outbound/ports";
 import { type DynamoAccess, noteCapacity } from "./capacity";
@@ -80,13 +81,18 @@ export function dynamoConversationWindows(access: DynamoAccess): ConversationWin
         }),
       );
       noteCapacity(meter, result.ConsumedCapacity, "read");
-      const last = result.Item?.lastCustomerMessageAt;
-      const ad = (result.Item?.adReferral as { at?: unknown } | undefined)?.at;
-      return {
-        ...(typeof last === "number" ? { lastCustomerMessageAt: last } : {}),
-        ...(typeof ad === "number" ? { adReferralAt: ad } : {}),
-      };
+      return anchorsFromItem(result.Item);
     },
+  };
+}
+
+/** The reply-window anchors of a conversation item (none if there is no conversation). */
+export function anchorsFromItem(item: Record<string, unknown> | undefined): WindowAnchors {
+  const last = item?.lastCustomerMessageAt;
+  const ad = (item?.adReferral as { at?: unknown } | undefined)?.at;
+  return {
+    ...(typeof last === "number" ? { lastCustomerMessageAt: last } : {}),
+    ...(typeof ad === "number" ? { adReferralAt: ad } : {}),
   };
 }
 

@@ -1,5 +1,5 @@
 import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
-import { GetCommand, PutCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
+import { DeleteCommand, GetCommand, PutCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import type { OutboundStatus } from "../../domain/message";
 import type {
   IdempotencyRecord,
@@ -8,7 +8,7 @@ import type {
   OutboundStore,
 } from "../../domain/outbound/ports";
 import { type DynamoAccess, noteCapacity } from "./capacity";
-import { updateIf } from "./conditional";
+import { isConditionFailure, updateIf } from "./conditional";
 import { idempotencyFromItem, idempotencyItem } from "./idempotency";
 import { Keys } from "./keys";
 import { outboundFromItem, outboundItem } from "./outbound-item";
@@ -24,12 +24,49 @@ export function dynamoOutboundStore(access: DynamoAccess, clock: () => number = 
     from: OutboundStatus,
     set: Record<string, unknown>,
     remove: readonly string[] = [],
+    options: { readonly alsoIf?: { readonly status: OutboundStatus; readonly mid: string } } = {},
   ): Promise<boolean> {
     const builder = new UpdateBuilder();
     for (const [field, value] of Object.entries(set)) builder.set(field, value);
     for (const field of remove) builder.remove(field);
-    const condition = `${builder.path("status")} = ${builder.value(from)}`;
+    let condition = `${builder.path("status")} = ${builder.value(from)}`;
+    const also = options.alsoIf;
+    if (also !== undefined) {
+      condition = `${condition} OR (${builder.path("status")} = ${builder.value(also.status)} AND ${builder.path("mid")} = ${builder.value(also.mid)})`;
+    }
     return updateIf(access, Keys.message(message.imoId, message.messageId), builder, condition);
+  }
+
+  async function put(item: Record<string, unknown>): Promise<void> {
+    const result = await db.send(
+      new PutCommand({ TableName: tableName, Item: item, ReturnConsumedCapacity: "TOTAL" }),
+    );
+    noteCapacity(meter, result.ConsumedCapacity, "write");
+  }
+
+  async function deleteIf(
+    key: Record<string, string>,
+    condition: string,
+    names: Record<string, string>,
+    values: Record<string, unknown>,
+  ): Promise<boolean> {
+    try {
+      const result = await db.send(
+        new DeleteCommand({
+          TableName: tableName,
+          Key: key,
+          ConditionExpression: condition,
+          ...(Object.keys(names).length === 0 ? {} : { ExpressionAttributeNames: names }),
+          ExpressionAttributeValues: values,
+          ReturnConsumedCapacity: "TOTAL",
+        }),
+      );
+      noteCapacity(meter, result.ConsumedCapacity, "write");
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
   }
 
   return {
@@ -125,56 +162,44 @@ export function dynamoOutboundStore(access: DynamoAccess, clock: () => number = 
       }),
 
     async markSent(message, mid, now) {
-      const result = await db.send(
-        new TransactWriteCommand({
-          ReturnConsumedCapacity: "TOTAL",
-          TransactItems: [
-            {
-              Update: {
-                TableName: tableName,
-                Key: Keys.message(message.imoId, message.messageId),
-                UpdateExpression: "SET #status = :sent, mid = :mid, sentAt = :now, updatedAt = :now",
-                ConditionExpression: "#status = :sending",
-                ExpressionAttributeNames: { "#status": "status" },
-                ExpressionAttributeValues: {
-                  ":sent": "sent",
-                  ":sending": "sending",
-                  ":mid": mid,
-                  ":now": now,
-                },
-              },
-            },
-            {
-              Put: {
-                TableName: tableName,
-                Item: {
-                  ...Keys.sentMid(message.imoId, mid),
-                  entity: "sentMid",
-                  imoId: message.imoId,
-                  messageId: message.messageId,
-                  mid,
-                  createdAt: now,
-                },
-              },
-            },
-            {
-              // The echo may have arrived first and been stored under its mid: this message replaces it.
-              Delete: {
-                TableName: tableName,
-                Key: Keys.message(message.imoId, mid),
-                // Never a customer's message; an echo (or a placeholder an early reaction left) gives way.
-                ConditionExpression:
-                  "attribute_not_exists(pk) OR attribute_not_exists(#source) OR #source = :echo",
-                ExpressionAttributeNames: { "#source": "source" },
-                ExpressionAttributeValues: { ":echo": "echo" },
-              },
-            },
-          ],
-        }),
+      // No transaction (it would double every unit). The pointer first: from then on an echo is matched to this
+      // message — one between the pointer and `sent` marks it sent itself (accepted below), and a crash between
+      // them leaves a `sending` message that its echo confirms, or that ends `delivery_unconfirmed`.
+      const pointer = Keys.sentMid(message.imoId, mid);
+      await put({
+        ...pointer,
+        entity: "sentMid",
+        imoId: message.imoId,
+        messageId: message.messageId,
+        mid,
+        createdAt: now,
+      });
+      const sent = await transition(
+        message,
+        "sending",
+        { status: "sent", mid, sentAt: now, updatedAt: now },
+        [],
+        {
+          alsoIf: { status: "sent", mid },
+        },
       );
-      noteCapacity(meter, result.ConsumedCapacity, "write");
-      // After the transaction, not in it: a conversation that moved on (or was erased) must not undo the send.
-      await noteReplyActivity(access, message, now);
+      if (!sent) {
+        // Not ours to mark (erased meanwhile, or no longer `sending`): leave nothing behind, and say so.
+        await deleteIf(pointer, "messageId = :id", {}, { ":id": message.messageId });
+        throw new Error("The message left `sending` before it could be marked sent");
+      }
+      await Promise.all([
+        // An echo that arrived before the pointer was stored under its mid: this message replaces it. Never a
+        // customer's message; an echo (or a placeholder an early reaction left) gives way.
+        deleteIf(
+          Keys.message(message.imoId, mid),
+          "attribute_not_exists(pk) OR attribute_not_exists(#source) OR #source = :echo",
+          { "#source": "source" },
+          { ":echo": "echo" },
+        ),
+        // A conversation that moved on (or was erased) must not undo the send: its own conditional write.
+        noteReplyActivity(access, message, now),
+      ]);
     },
 
     async requeue(message, slotAt, now) {

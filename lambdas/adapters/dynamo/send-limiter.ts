@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { unmarshall } from "@aws-sdk/util-dynamodb";
 import {
   EMPTY_LIMITER,
   type LimiterPolicy,
@@ -42,6 +43,26 @@ interface Stored {
   readonly version: number;
 }
 
+/** The limiter item as read (absent: an empty limiter at version 0). */
+export function limiterFromItem(item: Record<string, unknown> | undefined): Stored {
+  if (item === undefined) return { state: EMPTY_LIMITER, version: 0 };
+  const pausedUntil = typeof item.pausedUntil === "number" ? item.pausedUntil : undefined;
+  return {
+    state: {
+      runs: typeof item.runs === "string" ? decodeRuns(item.runs) : [],
+      ...(pausedUntil === undefined ? {} : { pausedUntil }),
+    },
+    version: typeof item.version === "number" ? item.version : 0,
+  };
+}
+
+/** The newer of two reads of one limiter (by version); a read without a version is no read. */
+function newest(known: { state: LimiterState; version?: number } | undefined, seen: Stored | undefined) {
+  const read = known?.version === undefined ? undefined : { state: known.state, version: known.version };
+  if (read === undefined) return seen;
+  return seen !== undefined && seen.version > read.version ? seen : read;
+}
+
 /** Tries before giving up on a contended reservation (each try re-reads; contention is between a few senders). */
 const MAX_TRIES = 25;
 
@@ -67,20 +88,11 @@ export function dynamoSendLimiter(
       }),
     );
     noteCapacity(meter, result.ConsumedCapacity, "read");
-    const item = result.Item;
-    if (item === undefined) return { state: EMPTY_LIMITER, version: 0 };
-    const pausedUntil = typeof item.pausedUntil === "number" ? item.pausedUntil : undefined;
-    return {
-      state: {
-        runs: typeof item.runs === "string" ? decodeRuns(item.runs) : [],
-        ...(pausedUntil === undefined ? {} : { pausedUntil }),
-      },
-      version: typeof item.version === "number" ? item.version : 0,
-    };
+    return limiterFromItem(result.Item);
   }
 
-  /** Writes the state if nobody wrote since `version`; false on a lost race. */
-  async function write(igAccountId: string, state: LimiterState, version: number): Promise<boolean> {
+  /** Writes the state if nobody wrote since `version`; on a lost race, the limiter as the winner left it. */
+  async function write(igAccountId: string, state: LimiterState, version: number): Promise<true | Stored> {
     const last = state.runs[state.runs.length - 1]?.[0] ?? 0;
     const keepUntil = Math.max(last, state.pausedUntil ?? 0) + policy.windowMs + policy.graceMs;
     try {
@@ -99,15 +111,44 @@ export function dynamoSendLimiter(
           },
           ConditionExpression: version === 0 ? "attribute_not_exists(pk)" : "version = :version",
           ...(version === 0 ? {} : { ExpressionAttributeValues: { ":version": version } }),
+          // A lost race answers with the winner's item: the next try needs no read of its own.
+          ReturnValuesOnConditionCheckFailure: "ALL_OLD",
           ReturnConsumedCapacity: "TOTAL",
         }),
       );
       noteCapacity(meter, result.ConsumedCapacity, "write");
       return true;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
+      if (error instanceof ConditionalCheckFailedException)
+        return limiterFromItem(error.Item === undefined ? undefined : unmarshall(error.Item));
       throw error;
     }
+  }
+
+  /** The last limiter state this container wrote or saw lose a race, per account (a hint: writes still decide). */
+  const seen = new Map<string, Stored>();
+  const queues = new Map<string, Promise<void>>();
+
+  async function reserveFrom(
+    igAccountId: string,
+    now: number,
+    notBefore: number,
+    known: Stored | undefined,
+  ): Promise<number> {
+    let next = known;
+    for (let attempt = 1; attempt <= MAX_TRIES; attempt += 1) {
+      const stored = next ?? (await read(igAccountId));
+      const { slot, state } = reserveSlot(stored.state, now, policy, notBefore);
+      const written = await write(igAccountId, state, stored.version);
+      if (written === true) {
+        seen.set(igAccountId, { state, version: stored.version + 1 });
+        return slot;
+      }
+      seen.set(igAccountId, written);
+      next = written;
+      await pauseBetweenTries(attempt);
+    }
+    throw new Error(`Send limiter for ${igAccountId} too contended; the record will be retried`);
   }
 
   return {
@@ -115,14 +156,21 @@ export function dynamoSendLimiter(
       return (await read(igAccountId)).state;
     },
 
-    async reserve(igAccountId, now, notBefore = now) {
-      for (let attempt = 1; attempt <= MAX_TRIES; attempt += 1) {
-        const stored = await read(igAccountId);
-        const { slot, state } = reserveSlot(stored.state, now, policy, notBefore);
-        if (await write(igAccountId, state, stored.version)) return slot;
-        await pauseBetweenTries(attempt);
-      }
-      throw new Error(`Send limiter for ${igAccountId} too contended; the record will be retried`);
+    async reserve(igAccountId, now, notBefore = now, known) {
+      // One reservation per account at a time in this container, from the newest state it has seen: the records
+      // of one batch (run concurrently) would otherwise all start from the same read and lose races to each other.
+      const turn = (queues.get(igAccountId) ?? Promise.resolve()).then(() =>
+        reserveFrom(igAccountId, now, notBefore, newest(known, seen.get(igAccountId))),
+      );
+      const settled = turn.then(
+        () => undefined,
+        () => undefined,
+      );
+      queues.set(igAccountId, settled);
+      void settled.then(() => {
+        if (queues.get(igAccountId) === settled) queues.delete(igAccountId);
+      });
+      return turn;
     },
 
     async pause(igAccountId, until) {

@@ -9,17 +9,30 @@ import { conversationId } from "../../domain/conversation";
 import type { OutboundMessage, OutboundQueue, OutboundRef } from "../../domain/outbound/ports";
 import type { QueueRecord, RecordOutcome } from "../../domain/outbound/send";
 
-/** The queue record body: a reference, never the content (the table is the source of truth). */
+/**
+ * The queue record body: a reference, never the content (the table is the source of truth). Besides the
+ * message's key it names the keys the sender reads with it (owner, account, customer), so one BatchGetItem
+ * reads them all; records queued before they were added have only the message's key.
+ */
 export const OutboundRecordBody = z.strictObject({
   imoId: z.string().min(1),
   messageId: z.string().min(1).max(128),
+  userId: z.string().min(1).max(1024).optional(),
+  igAccountId: z.string().min(1).max(1024).optional(),
+  igsid: z.string().min(1).max(1024).optional(),
 });
 
 /** Group = conversation (order within it), dedup id = message id (an accidental double enqueue collapses). */
 export function sqsOutboundQueue(client: SQSClient, queueUrl: string): OutboundQueue {
   return {
     async enqueue(message: OutboundMessage) {
-      const body: OutboundRef = { imoId: message.imoId, messageId: message.messageId };
+      const body: OutboundRef = {
+        imoId: message.imoId,
+        messageId: message.messageId,
+        userId: message.userId,
+        igAccountId: message.igAccountId,
+        igsid: message.igsid,
+      };
       await client.send(
         new SendMessageCommand({
           QueueUrl: queueUrl,

@@ -3,9 +3,12 @@ import { canReply, conversationId, parseConversationId, replyWindow } from "../c
 import { AppError, ValidationError } from "../errors";
 import type { Integration } from "../integration";
 import type { Tenant } from "../tenant";
+import { acceptView } from "./accept-view";
 import { type SavedAttachment, type SavedAttachmentStore, savedAttachmentFor } from "./attachments";
 import { needsParts } from "./parts";
 import type {
+  AcceptReads,
+  AcceptView,
   ConversationWindows,
   IntegrationAccess,
   OutboundContent,
@@ -34,6 +37,8 @@ export interface AcceptDeps {
   readonly humanAgentEnabled: boolean;
   /** Attachment ids uploaded before (absent: every `attachmentId` is refused as unknown). */
   readonly savedAttachments?: Pick<SavedAttachmentStore, "get">;
+  /** The reads of one request at once; without it, one read per port (the in-memory fakes). */
+  readonly reads?: AcceptReads;
 }
 
 export interface Accepted {
@@ -137,12 +142,13 @@ export async function acceptMessage(
   const limitErrors = richLimitErrors(input);
   if (limitErrors.length > 0) throw new ValidationError(limitErrors);
   const hash = requestHash(input);
+  const view = await acceptView(tenant, input, idempotencyKey, deps);
   if (idempotencyKey !== undefined) {
-    const replay = await replayOf(tenant, idempotencyKey, hash, deps);
+    const replay = await replayOf(tenant, idempotencyKey, hash, deps, view);
     if (replay) return replay;
   }
 
-  const integration = await deps.integrations.get(tenant.imoId, tenant.userId);
+  const { integration } = view;
   if (integration === undefined || integration.status === "revoked") {
     throw new AppError("integration.not_connected", "Connect an Instagram account before sending.");
   }
@@ -153,7 +159,11 @@ export async function acceptMessage(
   const saved = await savedAttachmentOf(integration, input, deps);
   const igsid = recipientOf(input, integration.igAccountId);
   const now = deps.now();
-  const anchors = await deps.conversations.anchors(tenant.imoId, integration.igAccountId, igsid);
+  const read = view.conversation;
+  const anchors =
+    read?.igAccountId === integration.igAccountId && read.igsid === igsid
+      ? read.anchors
+      : await deps.conversations.anchors(tenant.imoId, integration.igAccountId, igsid);
   const window = replyWindow(anchors, now);
   if (!canReply(window, input.tag)) {
     const closedAt = input.tag === "HUMAN_AGENT" ? window.humanAgentClosesAt : window.closesAt;
@@ -205,13 +215,16 @@ async function savedAttachmentOf(
   return savedAttachmentFor(integration, ref, "body.attachments.0", { store, now: deps.now });
 }
 
+/** A replay of an Idempotency-Key: `view` holds the key's record as just read; without it, it is read. */
 async function replayOf(
   tenant: Tenant,
   key: string,
   hash: string,
   deps: AcceptDeps,
+  view?: AcceptView,
 ): Promise<Accepted | undefined> {
-  const previous = await deps.store.idempotency(tenant.imoId, tenant.userId, key);
+  const previous =
+    view === undefined ? await deps.store.idempotency(tenant.imoId, tenant.userId, key) : view.idempotency;
   if (previous === undefined) return undefined;
   if (previous.requestHash !== hash) {
     throw new AppError("idempotency.key_reused", "This Idempotency-Key was used with a different body.");

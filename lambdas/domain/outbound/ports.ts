@@ -60,10 +60,17 @@ export interface OutboundMessage {
   readonly part?: PartOf;
 }
 
-/** The reference the queue carries: just enough to load the message. */
+/**
+ * The reference the queue carries: just enough to load the message, and the keys of what deciding its send
+ * reads (integration, conversation, limiter), so the sender reads them all at once. Only keys, never content;
+ * records queued before the keys were added have none and cost the sender one read more.
+ */
 export interface OutboundRef {
   readonly imoId: string;
   readonly messageId: string;
+  readonly userId?: string;
+  readonly igAccountId?: string;
+  readonly igsid?: string;
 }
 
 export interface IdempotencyRecord {
@@ -86,8 +93,9 @@ export interface OutboundStore {
   /** queued → sending (attempts + 1). False if it was not queued: someone else owns it. */
   markSending(message: OutboundMessage, slotAt: number, now: number): Promise<boolean>;
   /**
-   * sending → sent with Meta's mid, the mid pointer and removal of an early echo, in one transaction; then the
-   * conversation shows the reply (preview, direction, last activity) unless it already shows something later.
+   * sending → sent with Meta's mid: first the mid pointer (an echo from then on is matched), then the message
+   * `sent`, the removal of an echo stored before the pointer existed, and the conversation showing the reply
+   * (preview, direction, last activity) unless it already shows something later.
    */
   markSent(message: OutboundMessage, mid: string, now: number): Promise<void>;
   /** sending → queued again (transient failure or rate limit), holding the slot of its next attempt. */
@@ -111,6 +119,31 @@ export interface IntegrationAccess {
   clearRestriction(integration: Integration, now: number): Promise<void>;
 }
 
+/** What accepting a message reads, strongly consistent, as of one moment. */
+export interface AcceptView {
+  readonly integration?: Integration;
+  /** The Idempotency-Key's record, when a key was asked for and is known. */
+  readonly idempotency?: IdempotencyRecord;
+  /** The conversation asked for, with its reply-window anchors (empty when it is unknown). */
+  readonly conversation?: {
+    readonly igAccountId: string;
+    readonly igsid: string;
+    readonly anchors: WindowAnchors;
+  };
+}
+
+/** The accept side's reads in one request (DynamoDB: one BatchGetItem). */
+export interface AcceptReads {
+  read(
+    imoId: string,
+    userId: string,
+    wanted: {
+      readonly idempotencyKey?: string;
+      readonly conversation?: { readonly igAccountId: string; readonly igsid: string };
+    },
+  ): Promise<AcceptView>;
+}
+
 /** Messages a reply may answer: a customer message of the same conversation, by our message id. */
 export interface ReplyTargets {
   /** Meta's `mid` of the customer's message `messageId` in this conversation; undefined if there is none. */
@@ -127,11 +160,39 @@ export interface ConversationWindows {
   anchors(imoId: string, igAccountId: string, igsid: string): Promise<WindowAnchors>;
 }
 
+/** A limiter as read, with the version its next conditional write must still find. */
+export interface LimiterRead {
+  readonly state: LimiterState;
+  /** Absent when the reader did not learn it: the reservation then reads the limiter itself. */
+  readonly version?: number;
+}
+
+/** Everything one send decision reads, strongly consistent, as of one moment. */
+export interface SendView {
+  readonly message?: OutboundMessage;
+  readonly integration?: Integration;
+  readonly anchors: WindowAnchors;
+  /** The message's account's limiter (empty if the message is unknown). */
+  readonly accountLimiter: LimiterRead;
+}
+
+/**
+ * The sender's reads in one request (DynamoDB: one BatchGetItem of message, integration, conversation, account
+ * limiter). The app-wide limiter is not among them: every send would read that one item, so it is read through
+ * the limiter port, which caches it per container (`cachingAppWideState`).
+ */
+export interface SendReads {
+  view(ref: OutboundRef): Promise<SendView>;
+}
+
 /** The per-account limiter as stored (DynamoDB in production, conditional writes against races). */
 export interface SendLimiter {
   state(igAccountId: string): Promise<LimiterState>;
-  /** Reserves the next slot at or after max(now, notBefore); see reserveSlot. */
-  reserve(igAccountId: string, now: number, notBefore?: number): Promise<number>;
+  /**
+   * Reserves the next slot at or after max(now, notBefore); see reserveSlot. `known`, the limiter as just read,
+   * spares the first try its read (a lost race re-reads).
+   */
+  reserve(igAccountId: string, now: number, notBefore?: number, known?: LimiterRead): Promise<number>;
   pause(igAccountId: string, until: number): Promise<void>;
 }
 

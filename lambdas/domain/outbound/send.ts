@@ -2,7 +2,7 @@ import { canReply, replyWindow } from "../conversation";
 import { type Integration, metaTargetOf } from "../integration";
 import type { SendFailureReason } from "../message";
 import { SLOW_DOWN_AT_PERCENT, type UsageSignal } from "../meta-errors";
-import { type LimiterPolicy, slotUsable } from "./limiter";
+import type { LimiterPolicy } from "./limiter";
 import type {
   ConversationWindows,
   IntegrationAccess,
@@ -11,6 +11,7 @@ import type {
   OutboundStore,
   SendApi,
   SendLimiter,
+  SendReads,
 } from "./ports";
 import {
   APP_WIDE_LIMITER,
@@ -20,6 +21,8 @@ import {
   type RetryPolicy,
   waitBudgetSpent,
 } from "./retry";
+import { usableSlot } from "./send-slot";
+import { sendView } from "./send-view";
 
 export interface SenderDeps {
   readonly store: OutboundStore;
@@ -37,6 +40,10 @@ export interface SenderDeps {
   readonly maxReceiveCount: number;
   /** No send outlives the sender's timeout; a `sending` message older than this was left by a crash. */
   readonly sendingLeaseMs: number;
+  /** The reads of one decision at once; without it, one read per port (the in-memory fakes). */
+  readonly reads?: SendReads;
+  /** Waits in the invocation for a slot at most NEAR_SLOT_MS (send-slot.ts) away; without it, such a slot defers. */
+  readonly sleep?: (ms: number) => Promise<void>;
 }
 
 /** What to do with the queue record once a message was handled. */
@@ -85,7 +92,9 @@ export async function processRecord(record: QueueRecord, deps: SenderDeps): Prom
 }
 
 async function decide(ref: OutboundRef, deps: SenderDeps): Promise<RecordOutcome> {
-  const message = await deps.store.get(ref);
+  // The app-wide state beside the view, not in it: it is one item every send reads (cached per container).
+  const [view, appLimiter] = await Promise.all([sendView(ref, deps), deps.limiter.state(APP_WIDE_LIMITER)]);
+  const { message, integration } = view;
   if (message === undefined) return done("unknown_message");
   if (message.status === "sent" || message.status === "failed") return done(`already_${message.status}`);
   if (message.status === "sending") {
@@ -99,22 +108,20 @@ async function decide(ref: OutboundRef, deps: SenderDeps): Promise<RecordOutcome
     return done("unconfirmed_after_crash");
   }
 
-  const integration = await deps.integrations.get(message.imoId, message.userId);
   const notReady = integrationProblem(integration, message);
   if (integration === undefined || notReady !== undefined) {
     return fail(message, "queued", notReady ?? "integration_disconnected", deps);
   }
-  const anchors = await deps.conversations.anchors(message.imoId, message.igAccountId, message.igsid);
-  if (!canReply(replyWindow(anchors, deps.now()), message.tag)) {
+  if (!canReply(replyWindow(view.anchors, deps.now()), message.tag)) {
     return fail(message, "queued", "window_closed", deps);
   }
 
   // Meta's app-wide limit (code 4) holds back every account until it lifts.
-  const appPausedUntil = (await deps.limiter.state(APP_WIDE_LIMITER)).pausedUntil ?? 0;
+  const appPausedUntil = appLimiter.pausedUntil ?? 0;
   if (appPausedUntil > deps.now())
     return { kind: "defer", until: appPausedUntil, result: "app_rate_limited" };
 
-  const slot = await usableSlot(message, deps);
+  const slot = await usableSlot(message, view.accountLimiter, deps);
   if (slot.wait !== undefined) return { kind: "defer", until: slot.wait, result: "waiting_for_cap" };
   if (!(await deps.store.markSending(message, slot.at, deps.now()))) return done("taken_by_another_sender");
   return send({ ...message, status: "sending", attempts: message.attempts + 1 }, integration, deps);
@@ -128,23 +135,6 @@ function integrationProblem(
   if (integration.igAccountId !== message.igAccountId) return "integration_disconnected";
   if (integration.status === "needs_reauth") return "reauth_required";
   return undefined;
-}
-
-/** The slot this message sends in now, or when to come back. Reserves at most one slot per call. */
-async function usableSlot(
-  message: OutboundMessage,
-  deps: SenderDeps,
-): Promise<{ at: number; wait?: undefined } | { at?: undefined; wait: number }> {
-  const now = deps.now();
-  if (message.slotAt !== undefined) {
-    if (message.slotAt > now) return { wait: message.slotAt };
-    const state = await deps.limiter.state(message.igAccountId);
-    if (slotUsable(message.slotAt, now, deps.limits, state)) return { at: message.slotAt };
-  }
-  const slot = await deps.limiter.reserve(message.igAccountId, now);
-  if (slot <= now) return { at: slot };
-  await deps.store.holdSlot(message, slot);
-  return { wait: slot };
 }
 
 async function fail(
