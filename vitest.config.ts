@@ -32,6 +32,9 @@ export default defineConfig({
           // Faults (storage outage, Meta outage, crashes), fuzzing and log hygiene against real local services.
           name: "resilience",
           include: ["test/resilience/**/*.test.ts"],
+          // One file at a time: the 100,000-message erasure and the 2,200-delivery fuzz share one DynamoDB Local;
+          // side by side on two cores each slowed the other past its timeout.
+          fileParallelism: false,
           globalSetup: ["test/support/global-setup.ts"],
           setupFiles: ["test/support/aws-env.ts"],
           testTimeout: 300_000,
