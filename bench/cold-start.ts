@@ -66,6 +66,7 @@ function handlerEnvironment(): Record<string, string> {
     [Env.eventBusName]: "bench-events",
     [Env.appWebhookUrl]: "https://app.example.test/instagram-events",
     [Env.webhookQueueUrl]: "https://sqs.us-east-1.amazonaws.com/000000000000/bench-webhooks",
+    [Env.profileQueueUrl]: "https://sqs.us-east-1.amazonaws.com/000000000000/bench-profiles",
     [Env.appWebhookSecretId]: "arn:aws:secretsmanager:us-east-1:000000000000:secret:bench-webhook-secret",
     [Env.logLevel]: "INFO",
   };

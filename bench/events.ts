@@ -82,7 +82,10 @@ export async function eventsLatency(options: EventsOptions = defaultEventsOption
       },
       stops,
     );
-    const { handler } = (await import("../lambdas/handlers/webhook-receive")) as { handler: HttpHandler };
+    // A module instance of its own: the inbound part, run before in the same process, imported the handler with
+    // its stack's endpoints (a handler reads its environment once, when loaded).
+    const specifier = "../lambdas/handlers/webhook-receive?bench-events";
+    const { handler } = (await import(specifier)) as { handler: HttpHandler };
     const host = await startHttpHost([{ route: WEBHOOK_ROUTE, handler }]);
     const latencies: number[] = [];
     try {
@@ -114,6 +117,8 @@ export async function eventsLatency(options: EventsOptions = defaultEventsOption
           await new Promise((done) => setTimeout(done, 2));
         }
         const at = arrived.get(text);
+        if (at === undefined && i === 0)
+          throw new Error(`no event for the first DM within 10 s (POST ${response.status})`);
         // The first DM warms the handler, the poller and the receiver's connection: not counted.
         if (at !== undefined && i > 0) latencies.push(at - started);
       }
