@@ -1,10 +1,10 @@
 import type { SendableAttachmentType } from "../../contract/vocabulary";
 import type { Integration } from "../../domain/integration";
 import { metaTargetOf } from "../../domain/integration";
-import { classifyMetaError } from "../../domain/meta-errors";
 import type { AttachmentUploads, UploadResult } from "../../domain/outbound/attachments";
 import type { MetaHosts } from "../../platform/runtime-config";
-import { MetaApiError, MetaNetworkError, MetaTimeoutError, metaFetch, parseMetaJson } from "./graph-http";
+import { callFailure } from "./call-failure";
+import { metaFetch, parseMetaJson } from "./graph-http";
 import { graphNodeUrl } from "./graph-target";
 
 /** The app waits on it; Meta fetches the media from the url before answering (its video fetch timeout is 75 s). */
@@ -48,20 +48,7 @@ export function graphAttachmentUploads(
         if (typeof id !== "string" || id === "") return { ok: false, kind: "invalid_request" };
         return { ok: true, attachmentId: id };
       } catch (error) {
-        if (error instanceof MetaApiError) {
-          return {
-            ok: false,
-            kind: classifyMetaError({
-              ...(error.code === undefined ? {} : { code: error.code }),
-              ...(error.subcode === undefined ? {} : { subcode: error.subcode }),
-              ...(error.isTransient === undefined ? {} : { isTransient: error.isTransient }),
-              httpStatus: error.httpStatus,
-            }),
-          };
-        }
-        if (error instanceof MetaTimeoutError || error instanceof MetaNetworkError)
-          return { ok: false, kind: "transient" };
-        throw error;
+        return callFailure(error);
       }
     },
   };

@@ -1,9 +1,10 @@
 import { type ConversationsApi, type HistoryMessage, HistoryReadError } from "../../domain/history/ports";
 import type { MetaTarget } from "../../domain/integration";
 import type { Attachment } from "../../domain/message";
-import { classifyMetaError, usageSignal } from "../../domain/meta-errors";
+import { usageSignal } from "../../domain/meta-errors";
 import { registerSecretValue } from "../../platform/redaction";
 import type { MetaHosts } from "../../platform/runtime-config";
+import { classOfMetaError } from "./call-failure";
 import { MetaApiError, MetaNetworkError, MetaTimeoutError, metaFetch, parseMetaJson } from "./graph-http";
 import { graphBaseOf } from "./graph-target";
 
@@ -139,12 +140,7 @@ export function graphConversationsApi(hosts: MetaHosts, timeoutMs = TIMEOUT_MS):
 
 function translate(error: unknown): unknown {
   if (error instanceof MetaApiError) {
-    const kind = classifyMetaError({
-      ...(error.code === undefined ? {} : { code: error.code }),
-      ...(error.subcode === undefined ? {} : { subcode: error.subcode }),
-      ...(error.isTransient === undefined ? {} : { isTransient: error.isTransient }),
-      httpStatus: error.httpStatus,
-    });
+    const kind = classOfMetaError(error);
     const regain = error.headers === undefined ? 0 : (usageSignal(error.headers)?.regainAccessMs ?? 0);
     return new HistoryReadError(kind, error.message, regain);
   }

@@ -5,8 +5,8 @@ import {
   MetaCallError,
   type ShortLivedToken,
 } from "../../domain/connect/ports";
-import { classifyMetaError } from "../../domain/meta-errors";
 import type { MetaHosts } from "../../platform/runtime-config";
+import { classOfMetaError } from "./call-failure";
 import { MetaApiError, MetaNetworkError, MetaTimeoutError, metaFetch, parseMetaJson } from "./graph-http";
 
 /**
@@ -67,12 +67,7 @@ export function malformed(what: string): MetaCallError {
 /** Turns metaFetch's errors into the domain's MetaCallError, keeping code, subcode and fbtrace_id only. */
 export function translate(error: unknown, what: string): unknown {
   if (error instanceof MetaApiError) {
-    const kind = classifyMetaError({
-      ...(error.code === undefined ? {} : { code: error.code }),
-      ...(error.subcode === undefined ? {} : { subcode: error.subcode }),
-      ...(error.isTransient === undefined ? {} : { isTransient: error.isTransient }),
-      httpStatus: error.httpStatus,
-    });
+    const kind = classOfMetaError(error);
     return new MetaCallError(`${what} failed: ${error.message}`, {
       ...(error.code === undefined ? {} : { code: error.code }),
       ...(error.subcode === undefined ? {} : { subcode: error.subcode }),

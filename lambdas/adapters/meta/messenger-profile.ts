@@ -7,9 +7,9 @@ import type {
   ProfileField,
   ProfileValue,
 } from "../../domain/messenger-profile";
-import { classifyMetaError, type MetaErrorClass } from "../../domain/meta-errors";
 import type { MetaHosts } from "../../platform/runtime-config";
-import { MetaApiError, MetaNetworkError, MetaTimeoutError, metaFetch } from "./graph-http";
+import { callFailure } from "./call-failure";
+import { metaFetch } from "./graph-http";
 import { graphNodeUrl } from "./graph-target";
 
 /** The app waits on it; Meta's profile calls are small. */
@@ -45,23 +45,6 @@ const fromMeta = {
       ),
     })),
 };
-
-function failure(error: unknown): { ok: false; kind: MetaErrorClass } {
-  if (error instanceof MetaApiError) {
-    return {
-      ok: false,
-      kind: classifyMetaError({
-        ...(error.code === undefined ? {} : { code: error.code }),
-        ...(error.subcode === undefined ? {} : { subcode: error.subcode }),
-        ...(error.isTransient === undefined ? {} : { isTransient: error.isTransient }),
-        httpStatus: error.httpStatus,
-      }),
-    };
-  }
-  if (error instanceof MetaTimeoutError || error instanceof MetaNetworkError)
-    return { ok: false, kind: "transient" };
-  throw error;
-}
 
 /**
  * Through a Page (Facebook Login) every call names `platform=instagram` (the Instagram Messaging ice-breakers page
@@ -103,7 +86,7 @@ export function graphMessengerProfile(
         const held = field === "ice_breakers" ? data : list(data[0]?.persistent_menu);
         return { ok: true as const, value: fromMeta[field](held) as unknown as ProfileValue<F> };
       } catch (error) {
-        return failure(error);
+        return callFailure(error);
       }
     },
     async set<F extends ProfileField>(integration: Integration, field: F, value: ProfileValue<F>) {
@@ -119,7 +102,7 @@ export function graphMessengerProfile(
         });
         return { ok: true as const };
       } catch (error) {
-        return failure(error);
+        return callFailure(error);
       }
     },
     async clear(integration: Integration, field: ProfileField) {
@@ -127,7 +110,7 @@ export function graphMessengerProfile(
         await call(integration, { method: "DELETE", body: JSON.stringify({ fields: [field] }) });
         return { ok: true as const };
       } catch (error) {
-        return failure(error);
+        return callFailure(error);
       }
     },
   };

@@ -1,7 +1,8 @@
-import { classifyMetaError, usageSignal } from "../../domain/meta-errors";
+import { usageSignal } from "../../domain/meta-errors";
 import type { MetaSendResult, SendApi, SendRequest } from "../../domain/outbound/ports";
 import { registerSecretValue } from "../../platform/redaction";
 import type { MetaHosts } from "../../platform/runtime-config";
+import { classOfMetaError } from "./call-failure";
 import { MetaApiError, MetaNetworkError, MetaTimeoutError, metaFetch, parseMetaJson } from "./graph-http";
 import { graphNodeUrl } from "./graph-target";
 import { sendBody } from "./message-body";
@@ -51,12 +52,7 @@ export function graphSendApi(hosts: MetaHosts, timeoutMs = SEND_TIMEOUT_MS): Sen
 
 /** A Meta error as the sender needs it: its class, and for rate limits and restrictions what Meta said about them. */
 export function classifiedFailure(error: MetaApiError): MetaSendResult {
-  const kind = classifyMetaError({
-    ...(error.code === undefined ? {} : { code: error.code }),
-    ...(error.subcode === undefined ? {} : { subcode: error.subcode }),
-    ...(error.isTransient === undefined ? {} : { isTransient: error.isTransient }),
-    httpStatus: error.httpStatus,
-  });
+  const kind = classOfMetaError(error);
   if (kind === "rate_limited") {
     const regain = error.headers === undefined ? 0 : (usageSignal(error.headers)?.regainAccessMs ?? 0);
     // Code 4 is the app's own limit (graph-responses.md §3.2, Meta's rate-limiting page): every account waits.

@@ -1,8 +1,8 @@
 import type { SenderActions } from "../../domain/inbox/sender-actions";
-import { classifyMetaError } from "../../domain/meta-errors";
 import { registerSecretValue } from "../../platform/redaction";
 import type { MetaHosts } from "../../platform/runtime-config";
-import { MetaApiError, MetaNetworkError, MetaTimeoutError, metaFetch } from "./graph-http";
+import { callFailure } from "./call-failure";
+import { metaFetch } from "./graph-http";
 import { graphNodeUrl } from "./graph-target";
 
 /** Short: a typing indicator or read mark that takes longer is worth nothing, and the app waits on it. */
@@ -41,21 +41,7 @@ export function graphSenderActions(hosts: MetaHosts, timeoutMs = SENDER_ACTION_T
         );
         return { ok: true };
       } catch (error) {
-        if (error instanceof MetaApiError) {
-          return {
-            ok: false,
-            kind: classifyMetaError({
-              ...(error.code === undefined ? {} : { code: error.code }),
-              ...(error.subcode === undefined ? {} : { subcode: error.subcode }),
-              ...(error.isTransient === undefined ? {} : { isTransient: error.isTransient }),
-              httpStatus: error.httpStatus,
-            }),
-          };
-        }
-        if (error instanceof MetaTimeoutError || error instanceof MetaNetworkError) {
-          return { ok: false, kind: "transient" };
-        }
-        throw error;
+        return callFailure(error);
       }
     },
   };
