@@ -1,23 +1,12 @@
 import { Duration } from "aws-cdk-lib";
-import type { ITable } from "aws-cdk-lib/aws-dynamodb";
-import type { IKey } from "aws-cdk-lib/aws-kms";
-import type { RetentionDays } from "aws-cdk-lib/aws-logs";
-import type { ISecret } from "aws-cdk-lib/aws-secretsmanager";
 import type { Queue } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { HistoryQueue } from "../../lambdas/contract/queues";
 import { Access } from "./function-access";
 import { HouseFunction } from "./house-function";
-import { addJobQueue, drainJobQueue } from "./job-queue";
+import { addJobQueue, drainJobQueue, type JobFeatureProps } from "./job-queue";
 
-export interface HistoryProps {
-  readonly table: ITable;
-  readonly tableKey: IKey;
-  readonly credentials: ISecret;
-  readonly tokenKey: ISecret;
-  readonly logRetention: RetentionDays;
-  readonly environment: Record<string, string>;
-}
+export type HistoryProps = JobFeatureProps;
 
 /**
  * The history import as a job: a standard queue of steps, its dead-letter queue, and the worker that runs one paced

@@ -1,8 +1,22 @@
 import { Duration } from "aws-cdk-lib";
+import type { ITable } from "aws-cdk-lib/aws-dynamodb";
+import type { IKey } from "aws-cdk-lib/aws-kms";
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
+import type { RetentionDays } from "aws-cdk-lib/aws-logs";
+import type { ISecret } from "aws-cdk-lib/aws-secretsmanager";
 import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
 import type { Construct } from "constructs";
+
+/** What a job feature (a queue and its worker) is built from: the table, the secrets, the logs, the environment. */
+export interface JobFeatureProps {
+  readonly table: ITable;
+  readonly tableKey: IKey;
+  readonly credentials: ISecret;
+  readonly tokenKey: ISecret;
+  readonly logRetention: RetentionDays;
+  readonly environment: Record<string, string>;
+}
 
 /** The settings of a standard job queue, as `lambdas/contract/queues.ts` declares them per feature. */
 export interface JobQueueSettings {
